@@ -1,0 +1,118 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use lapin::options::ConfirmSelectOptions;
+use lapin::{Channel, Connection, ConnectionProperties};
+use tokio::sync::Mutex;
+
+use crate::{BusError, RetryPolicy, Topology};
+
+#[derive(Debug, Clone)]
+pub struct BusConfig {
+    pub amqp_url: String,
+    /// Shown in the broker's connection list.
+    pub connection_name: String,
+    pub topology: Topology,
+    pub retry: RetryPolicy,
+    /// How long a publish may wait for the broker's confirm.
+    pub confirm_timeout: Duration,
+}
+
+struct Live {
+    conn: Connection,
+    publish: Channel,
+}
+
+/// A handle on the broker that reconnects lazily: when the broker goes away
+/// calls fail fast with [`BusError::Unreachable`], and the next call after
+/// it returns connects again, without a restart.
+pub struct Bus {
+    pub(crate) config: BusConfig,
+    live: Mutex<Option<Live>>,
+}
+
+impl Bus {
+    pub fn new(config: BusConfig) -> Arc<Bus> {
+        Arc::new(Bus {
+            config,
+            live: Mutex::new(None),
+        })
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.config.topology
+    }
+
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.config.retry
+    }
+
+    /// The channel used for confirmed publishing, connecting if needed.
+    pub(crate) async fn publish_channel(&self) -> Result<Channel, BusError> {
+        let mut live = self.live.lock().await;
+        if let Some(l) = live.as_ref()
+            && l.conn.status().connected()
+            && l.publish.status().connected()
+        {
+            return Ok(l.publish.clone());
+        }
+        *live = None;
+        let conn = self.connect().await?;
+        let publish = conn.create_channel().await?;
+        publish
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        let ch = publish.clone();
+        *live = Some(Live { conn, publish });
+        Ok(ch)
+    }
+
+    /// A fresh channel on the shared connection, for a consumer or a
+    /// dead-letter browse.
+    pub async fn channel(&self) -> Result<Channel, BusError> {
+        // Make sure the connection is up (and the topology declared).
+        self.publish_channel().await?;
+        let live = self.live.lock().await;
+        match live.as_ref() {
+            Some(l) => Ok(l.conn.create_channel().await?),
+            None => Err(BusError::Unreachable("connection lost".into())),
+        }
+    }
+
+    /// Forget the connection after a failure so the next call reconnects.
+    pub(crate) async fn reset(&self) {
+        let mut live = self.live.lock().await;
+        if let Some(l) = live.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), l.conn.close(320, "reset".into())).await;
+        }
+    }
+
+    /// Ready when the broker is reachable (used by `/readyz`).
+    pub async fn check(&self) -> Result<(), BusError> {
+        self.publish_channel().await.map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        let mut live = self.live.lock().await;
+        if let Some(l) = live.take() {
+            let _ = l.conn.close(200, "shutdown".into()).await;
+        }
+    }
+
+    async fn connect(&self) -> Result<Connection, BusError> {
+        let props = ConnectionProperties::default()
+            .with_connection_name(self.config.connection_name.as_str().into());
+        let conn = tokio::time::timeout(
+            Duration::from_secs(5),
+            Connection::connect(&self.config.amqp_url, props),
+        )
+        .await
+        .map_err(|_| BusError::Unreachable("timed out connecting".into()))?
+        .map_err(|e| BusError::Unreachable(e.to_string()))?;
+        let ch = conn.create_channel().await?;
+        self.config.topology.declare(&ch).await?;
+        let _ = ch.close(200, "declared".into()).await;
+        tracing::info!(name = %self.config.connection_name, "connected to the broker");
+        Ok(conn)
+    }
+}

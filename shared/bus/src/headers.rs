@@ -1,0 +1,63 @@
+use std::collections::BTreeMap;
+
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+
+/// Message headers as plain strings (trace context, retry and dead-letter
+/// facts).
+pub type Headers = BTreeMap<String, String>;
+
+pub const ATTEMPT: &str = "x-ponte-attempt";
+pub const REASON: &str = "x-ponte-reason";
+pub const LAST_STATUS: &str = "x-ponte-last-status";
+pub const TRACE_ID: &str = "x-ponte-trace-id";
+pub const ORIGIN_QUEUE: &str = "x-ponte-origin-queue";
+pub const DEAD_AT: &str = "x-ponte-dead-at";
+pub const PERMANENT: &str = "x-ponte-permanent";
+
+pub fn to_table(headers: &Headers) -> FieldTable {
+    let mut table = FieldTable::default();
+    for (k, v) in headers {
+        table.insert(
+            ShortString::from(k.as_str()),
+            AMQPValue::LongString(LongString::from(v.as_str())),
+        );
+    }
+    table
+}
+
+pub fn from_table(table: Option<&FieldTable>) -> Headers {
+    let mut out = Headers::new();
+    let Some(table) = table else {
+        return out;
+    };
+    for (k, v) in table.inner() {
+        if let Some(text) = value_text(v) {
+            out.insert(k.to_string(), text);
+        }
+    }
+    out
+}
+
+fn value_text(v: &AMQPValue) -> Option<String> {
+    Some(match v {
+        AMQPValue::LongString(s) => s.to_string(),
+        AMQPValue::ShortString(s) => s.to_string(),
+        AMQPValue::LongLongInt(i) => i.to_string(),
+        AMQPValue::LongInt(i) => i.to_string(),
+        AMQPValue::LongUInt(i) => i.to_string(),
+        AMQPValue::ShortInt(i) => i.to_string(),
+        AMQPValue::ShortUInt(i) => i.to_string(),
+        AMQPValue::Timestamp(t) => t.to_string(),
+        AMQPValue::Boolean(b) => b.to_string(),
+        _ => return None,
+    })
+}
+
+/// The first-death facts RabbitMQ records when it dead-letters a message
+/// itself (delivery limit reached, expiry, rejection).
+pub fn first_death(table: Option<&FieldTable>) -> Option<(String, String)> {
+    let table = table?.inner();
+    let reason = table.get(&ShortString::from("x-first-death-reason"))?;
+    let queue = table.get(&ShortString::from("x-first-death-queue"))?;
+    Some((value_text(reason)?, value_text(queue)?))
+}

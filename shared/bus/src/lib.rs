@@ -1,0 +1,19 @@
+//! RabbitMQ for Ponte: topology, a confirmed publisher that survives broker
+//! restarts, a consumer loop, retry tiers and dead-letter queues.
+
+mod connection;
+mod consumer;
+mod deadletter;
+mod error;
+mod headers;
+mod publish;
+mod retry;
+mod topology;
+
+pub use connection::{Bus, BusConfig};
+pub use consumer::{Disposition, Handler, Incoming, run_consumer};
+pub use deadletter::{DeadLetter, DeadLetterInfo, Selection};
+pub use error::BusError;
+pub use headers::Headers;
+pub use retry::RetryPolicy;
+pub use topology::{Route, Topology};

@@ -1,0 +1,138 @@
+use std::net::SocketAddr;
+
+use crate::{ConfigError, Source, redact_url};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Settings every Ponte service shares.
+#[derive(Debug, Clone)]
+pub struct Common {
+    pub amqp_url: String,
+    pub redis_url: String,
+    /// Prefix of every exchange, queue and Redis key.
+    pub namespace: String,
+    pub log_format: LogFormat,
+    pub otlp_endpoint: Option<String>,
+    /// Number of router input queues; per-ticket order holds within one.
+    pub event_shards: u16,
+    /// Number of work queues per provider.
+    pub work_shards: u16,
+    /// Deliveries of one message before the broker parks it (crash loops).
+    pub delivery_limit: u32,
+    /// Scheduled retries of a failed provider call before it is parked.
+    pub max_attempts: u32,
+    /// Messages in flight per queue consumer.
+    pub prefetch: u16,
+}
+
+pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+impl Common {
+    pub fn load(source: &Source) -> Result<Self, ConfigError> {
+        let amqp_url = source.string("PONTE_AMQP_URL", DEFAULT_AMQP_URL);
+        if !(amqp_url.starts_with("amqp://") || amqp_url.starts_with("amqps://")) {
+            return Err(ConfigError::invalid(
+                "PONTE_AMQP_URL",
+                format!("must start with amqp:// or amqps://, got `{}`", redact_url(&amqp_url)),
+            ));
+        }
+        let redis_url = source.string("PONTE_REDIS_URL", DEFAULT_REDIS_URL);
+        if !(redis_url.starts_with("redis://") || redis_url.starts_with("rediss://")) {
+            return Err(ConfigError::invalid(
+                "PONTE_REDIS_URL",
+                format!("must start with redis:// or rediss://, got `{}`", redact_url(&redis_url)),
+            ));
+        }
+        let namespace = source.string("PONTE_NAMESPACE", "ponte");
+        let ns_ok = !namespace.is_empty()
+            && namespace.len() <= 48
+            && namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+        if !ns_ok {
+            return Err(ConfigError::invalid(
+                "PONTE_NAMESPACE",
+                format!("`{namespace}` must be 1-48 characters of letters, digits, `-` or `_`"),
+            ));
+        }
+        let log_format = match source.string("PONTE_LOG_FORMAT", "text").as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::invalid(
+                    "PONTE_LOG_FORMAT",
+                    format!("`{other}` is not one of text, json"),
+                ));
+            }
+        };
+        let common = Common {
+            amqp_url,
+            redis_url,
+            namespace,
+            log_format,
+            otlp_endpoint: source.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            event_shards: ranged(source, "PONTE_EVENT_SHARDS", 4, 1, 256)?,
+            work_shards: ranged(source, "PONTE_WORK_SHARDS", 4, 1, 256)?,
+            delivery_limit: ranged(source, "PONTE_DELIVERY_LIMIT", 10, 2, 1000)?,
+            max_attempts: ranged(source, "PONTE_MAX_ATTEMPTS", 8, 1, 100)?,
+            prefetch: ranged(source, "PONTE_PREFETCH", 8, 1, 1000)?,
+        };
+        Ok(common)
+    }
+
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::load(&Source::from_env()?)
+    }
+}
+
+fn ranged<T>(source: &Source, key: &str, default: T, min: T, max: T) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+    T::Err: std::fmt::Display,
+{
+    let v = source.parse(key, default)?;
+    if v < min || v > max {
+        return Err(ConfigError::invalid(
+            key,
+            format!("{v} is out of range {min}..={max}"),
+        ));
+    }
+    Ok(v)
+}
+
+/// A listen address setting such as `PONTE_INGRESS_ADDR`.
+pub fn listen_addr(source: &Source, key: &str, default: &str) -> Result<SocketAddr, ConfigError> {
+    let raw = source.string(key, default);
+    raw.parse()
+        .map_err(|e| ConfigError::invalid(key, format!("`{raw}` is not a socket address: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_local() {
+        let c = Common::load(&Source::default()).expect("defaults load");
+        assert_eq!(c.amqp_url, DEFAULT_AMQP_URL);
+        assert_eq!(c.namespace, "ponte");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (k, v) in [
+            ("PONTE_AMQP_URL", "http://x"),
+            ("PONTE_NAMESPACE", "a b"),
+            ("PONTE_LOG_FORMAT", "xml"),
+            ("PONTE_WORK_SHARDS", "0"),
+        ] {
+            let err = Common::load(&Source::from_pairs([(k, v)])).unwrap_err();
+            assert!(err.to_string().contains(k), "{err}");
+        }
+    }
+}

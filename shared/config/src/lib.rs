@@ -1,0 +1,9 @@
+//! Configuration: environment first, an optional TOML file (`PONTE_CONFIG`)
+//! underneath, defaults last. Everything is validated at start and a bad
+//! value is reported with the name of the key that holds it.
+
+mod common;
+mod source;
+
+pub use common::{Common, LogFormat, listen_addr};
+pub use source::{ConfigError, Source, redact_url};

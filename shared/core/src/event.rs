@@ -1,0 +1,69 @@
+//! Canonical events: what happened at a provider, in Ponte's words.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{Action, CustomField, Provider, Side, Ticket};
+
+/// A ticket at one side of one integration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TicketRef {
+    pub integration: String,
+    pub side: Side,
+    pub provider: Provider,
+    pub ticket_id: String,
+}
+
+impl TicketRef {
+    /// Stable key for sharding and storage.
+    pub fn key(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.integration,
+            self.side.as_str(),
+            self.ticket_id
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CanonicalEvent {
+    pub ticket: TicketRef,
+    pub change: Change,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    /// A webhook that only says "this ticket changed": the ticket must be
+    /// re-read from the provider to know what changed.
+    Hint,
+    /// First time Ponte sees this ticket (created, or older and newly seen).
+    TicketCreated { ticket: Box<Ticket> },
+    ActionAdded {
+        action: Action,
+        ticket: Box<Ticket>,
+    },
+    StatusChanged {
+        from: Option<String>,
+        to: String,
+        changed_at: Option<DateTime<Utc>>,
+        ticket: Box<Ticket>,
+    },
+    CustomFieldsChanged {
+        fields: Vec<CustomField>,
+        ticket: Box<Ticket>,
+    },
+}
+
+impl Change {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Change::Hint => "hint",
+            Change::TicketCreated { .. } => "ticket_created",
+            Change::ActionAdded { .. } => "action_added",
+            Change::StatusChanged { .. } => "status_changed",
+            Change::CustomFieldsChanged { .. } => "custom_fields_changed",
+        }
+    }
+}

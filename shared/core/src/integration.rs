@@ -1,0 +1,309 @@
+//! An integration: two endpoints and the rules that link their tickets.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{Provider, Secret, ValidationError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// "Your" desk: where tickets start.
+    Source,
+    /// The integrated desk: where counterparts are created.
+    Target,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Source => "source",
+            Side::Target => "target",
+        }
+    }
+
+    pub fn other(self) -> Side {
+        match self {
+            Side::Source => Side::Target,
+            Side::Target => Side::Source,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Counterparts are created as soon as a ticket meets the conditions.
+    #[default]
+    Automatic,
+    /// Eligible tickets wait for an agent to create or associate.
+    Manual,
+}
+
+/// The field used to find the ticket's client on the other side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKey {
+    #[default]
+    Email,
+    /// CPF/CNPJ.
+    Document,
+    /// Movidesk "Cód. Ref." (person id), kept identical across domains.
+    Id,
+    CodeReference,
+    Phone,
+}
+
+/// One side's provider account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub provider: Provider,
+    /// API base, e.g. `https://api.movidesk.com/public/v1`.
+    pub base_url: String,
+    /// Provider credentials by name (`token` for Movidesk). Write-only.
+    #[serde(default)]
+    pub credentials: BTreeMap<String, Secret>,
+    /// The secret this side's webhooks present to the ingress. Write-only.
+    #[serde(default)]
+    pub inbound_secret: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Integration {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub mode: Mode,
+    /// Off: only a reopen crosses from source to target.
+    #[serde(default = "yes")]
+    pub send_all_status_changes: bool,
+    #[serde(default)]
+    pub client_key: ClientKey,
+    /// Create the client on the other side when the key finds nobody.
+    #[serde(default = "yes")]
+    pub create_missing_client: bool,
+    /// Person id on the target used as the creator of counterparts.
+    #[serde(default)]
+    pub generator_agent: Option<String>,
+    pub source: Endpoint,
+    pub target: Endpoint,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Credentials each provider needs before a worker can call it.
+pub fn required_credentials(provider: Provider) -> &'static [&'static str] {
+    match provider {
+        Provider::Movidesk => &["token"],
+        Provider::Octadesk => &[],
+        Provider::Okdesk => &["api_token"],
+        Provider::Uis => &[],
+        Provider::Blip => &["key"],
+    }
+}
+
+pub const MIN_SECRET_LEN: usize = 16;
+
+impl Endpoint {
+    pub fn credential(&self, name: &str) -> Option<&Secret> {
+        self.credentials.get(name).filter(|s| !s.is_empty())
+    }
+
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
+            return Err(ValidationError::new(
+                "base_url",
+                format!(
+                    "must be an http:// or https:// URL, got `{}`",
+                    self.base_url.split('?').next().unwrap_or_default()
+                ),
+            ));
+        }
+        if self.base_url.contains('?') {
+            return Err(ValidationError::new(
+                "base_url",
+                "must not carry a query string; put tokens in `credentials`",
+            ));
+        }
+        for name in required_credentials(self.provider) {
+            if self.credential(name).is_none() {
+                return Err(ValidationError::new(
+                    format!("credentials.{name}"),
+                    format!("is required for {}", self.provider),
+                ));
+            }
+        }
+        if self.inbound_secret.len_chars() < MIN_SECRET_LEN {
+            return Err(ValidationError::new(
+                "inbound_secret",
+                format!("must be at least {MIN_SECRET_LEN} characters"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The same endpoint with every secret replaced by `***`.
+    pub fn redacted(&self) -> Endpoint {
+        Endpoint {
+            credentials: self
+                .credentials
+                .iter()
+                .map(|(k, v)| (k.clone(), v.redacted()))
+                .collect(),
+            inbound_secret: self.inbound_secret.redacted(),
+            ..self.clone()
+        }
+    }
+
+    /// Keep stored secrets where the update sent the `***` placeholder or
+    /// left a secret out.
+    pub fn keep_secrets_from(&mut self, stored: &Endpoint) {
+        if self.inbound_secret.is_placeholder() || self.inbound_secret.is_empty() {
+            self.inbound_secret = stored.inbound_secret.clone();
+        }
+        for (name, old) in &stored.credentials {
+            match self.credentials.get(name) {
+                Some(new) if !new.is_placeholder() => {}
+                _ => {
+                    self.credentials.insert(name.clone(), old.clone());
+                }
+            }
+        }
+    }
+}
+
+impl Secret {
+    fn len_chars(&self) -> usize {
+        self.expose().chars().count()
+    }
+}
+
+impl Integration {
+    pub fn endpoint(&self, side: Side) -> &Endpoint {
+        match side {
+            Side::Source => &self.source,
+            Side::Target => &self.target,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        validate_id(&self.id)?;
+        self.source.validate().map_err(|e| e.within("source"))?;
+        self.target.validate().map_err(|e| e.within("target"))?;
+        if self.source.provider == self.target.provider
+            && self.source.inbound_secret == self.target.inbound_secret
+        {
+            return Err(ValidationError::new(
+                "target.inbound_secret",
+                "must differ from source.inbound_secret: both sides use the same provider, and the secret tells which side a webhook comes from",
+            ));
+        }
+        if self.source.provider == Provider::Movidesk
+            && self.target.provider == Provider::Movidesk
+            && self.generator_agent.as_deref().unwrap_or_default().is_empty()
+        {
+            return Err(ValidationError::new(
+                "generator_agent",
+                "is required for a Movidesk target: Movidesk needs a creator for every ticket",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn redacted(&self) -> Integration {
+        Integration {
+            source: self.source.redacted(),
+            target: self.target.redacted(),
+            ..self.clone()
+        }
+    }
+}
+
+/// Integration ids appear in URLs, queue-free Redis keys and link ids.
+pub fn validate_id(id: &str) -> Result<(), ValidationError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            "id",
+            format!("`{id}` must be 1-64 characters of a-z, 0-9, `-` or `_`, starting with a letter or digit"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(secret: &str) -> Endpoint {
+        Endpoint {
+            provider: Provider::Movidesk,
+            base_url: "http://127.0.0.1:8090/movidesk/public/v1".into(),
+            credentials: [("token".to_string(), Secret::new("tok"))].into(),
+            inbound_secret: Secret::new(secret),
+        }
+    }
+
+    fn integration() -> Integration {
+        Integration {
+            id: "movi-movi".into(),
+            name: "Movi-Movi".into(),
+            enabled: true,
+            mode: Mode::Automatic,
+            send_all_status_changes: true,
+            client_key: ClientKey::Email,
+            create_missing_client: true,
+            generator_agent: Some("agent-1".into()),
+            source: endpoint("source-secret-0123456789"),
+            target: endpoint("target-secret-0123456789"),
+            updated_at: None,
+        }
+    }
+
+    #[test]
+    fn a_valid_integration_passes() {
+        assert_eq!(integration().validate(), Ok(()));
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let mut i = integration();
+        i.target.credentials.clear();
+        assert_eq!(i.validate().unwrap_err().field, "target.credentials.token");
+        let mut i = integration();
+        i.source.base_url = "ftp://x".into();
+        assert_eq!(i.validate().unwrap_err().field, "source.base_url");
+        let mut i = integration();
+        i.id = "Bad Id".into();
+        assert_eq!(i.validate().unwrap_err().field, "id");
+        let mut i = integration();
+        i.target.inbound_secret = i.source.inbound_secret.clone();
+        assert_eq!(i.validate().unwrap_err().field, "target.inbound_secret");
+    }
+
+    #[test]
+    fn redaction_hides_and_updates_keep_secrets() {
+        let i = integration();
+        let shown = serde_json::to_string(&i.redacted()).unwrap_or_default();
+        assert!(!shown.contains("source-secret"));
+        assert!(!shown.contains("\"tok\""));
+        let mut update = i.redacted();
+        update.source.keep_secrets_from(&i.source);
+        assert_eq!(update.source, i.source);
+    }
+}

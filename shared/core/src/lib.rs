@@ -1,0 +1,23 @@
+//! Ponte's vocabulary: providers, envelopes, canonical events and commands,
+//! integrations and deterministic ids. No I/O lives here.
+
+pub mod command;
+pub mod envelope;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod integration;
+pub mod link;
+pub mod provider;
+pub mod secret;
+pub mod ticket;
+
+pub use command::{Command, Operation};
+pub use envelope::{Envelope, MessageKind};
+pub use error::ValidationError;
+pub use event::{CanonicalEvent, Change, TicketRef};
+pub use integration::{Endpoint, Integration, Mode, Side};
+pub use link::{Link, LinkOrigin};
+pub use provider::Provider;
+pub use secret::Secret;
+pub use ticket::{Action, Attachment, BaseStatus, CustomField, Person, Ticket, Visibility};

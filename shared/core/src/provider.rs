@@ -1,0 +1,59 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ValidationError;
+
+/// Every system Ponte talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Movidesk,
+    Octadesk,
+    Okdesk,
+    Uis,
+    Blip,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 5] = [
+        Provider::Movidesk,
+        Provider::Octadesk,
+        Provider::Okdesk,
+        Provider::Uis,
+        Provider::Blip,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Movidesk => "movidesk",
+            Provider::Octadesk => "octadesk",
+            Provider::Okdesk => "okdesk",
+            Provider::Uis => "uis",
+            Provider::Blip => "blip",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Provider {
+    type Err = ValidationError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| {
+                ValidationError::new(
+                    "provider",
+                    format!("unknown provider `{s}`; expected one of movidesk, octadesk, okdesk, uis, blip"),
+                )
+            })
+    }
+}

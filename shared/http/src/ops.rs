@@ -1,0 +1,45 @@
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use futures_util::future::BoxFuture;
+use serde_json::json;
+
+/// Checks the dependencies a service needs to do useful work; the error
+/// names what is unreachable.
+pub type ReadyCheck = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
+
+/// `/healthz` (process alive), `/readyz` (dependencies reachable) and
+/// `/metrics` (Prometheus text).
+pub fn ops_router(ready: ReadyCheck) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
+        .route(
+            "/readyz",
+            get(move || {
+                let ready = ready.clone();
+                async move {
+                    match ready().await {
+                        Ok(()) => (StatusCode::OK, axum::Json(json!({"status": "ready"})))
+                            .into_response(),
+                        Err(why) => (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            axum::Json(json!({"status": "not_ready", "error": {"code": "not_ready", "message": why}})),
+                        )
+                            .into_response(),
+                    }
+                }
+            }),
+        )
+        .route(
+            "/metrics",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    ponte_telemetry::metrics::render(),
+                )
+            }),
+        )
+}

@@ -1,0 +1,91 @@
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TelemetryError {
+    #[error("cannot build the OTLP span exporter: {0}")]
+    Exporter(String),
+    #[error("cannot install the log subscriber: {0}")]
+    Subscriber(String),
+}
+
+/// Keeps the trace pipeline alive; flushes spans when dropped.
+pub struct Telemetry {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Telemetry {
+    pub fn shutdown(&mut self) {
+        if let Some(provider) = self.provider.take() {
+            let _ = provider.force_flush();
+            let _ = provider.shutdown();
+        }
+    }
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Installs logging (text or JSON, filtered by `RUST_LOG`, default `info`)
+/// and, when `otlp_endpoint` is set, OTLP/HTTP span export. The exporter
+/// uses the blocking HTTP client: the batch processor exports from its own
+/// thread, which has no Tokio runtime.
+pub fn init(
+    service: &'static str,
+    format: LogFormat,
+    otlp_endpoint: Option<&str>,
+) -> Result<Telemetry, TelemetryError> {
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let fmt_layer = match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer().with_target(false).boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .boxed(),
+    };
+
+    let provider = match otlp_endpoint {
+        Some(_) => {
+            // Endpoint and protocol come from OTEL_EXPORTER_OTLP_* variables.
+            let exporter = opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .build()
+                .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
+            Some(
+                SdkTracerProvider::builder()
+                    .with_batch_exporter(exporter)
+                    .with_resource(Resource::builder().with_service_name(service).build())
+                    .build(),
+            )
+        }
+        None => None,
+    };
+    let otel_layer = provider.as_ref().map(|p| {
+        tracing_opentelemetry::layer()
+            .with_tracer(p.tracer(service))
+            .with_filter(EnvFilter::new("info"))
+    });
+
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt_layer)
+        .with(otel_layer)
+        .try_init()
+        .map_err(|e| TelemetryError::Subscriber(e.to_string()))?;
+    Ok(Telemetry { provider })
+}
