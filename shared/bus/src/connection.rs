@@ -116,3 +116,27 @@ impl Bus {
         Ok(conn)
     }
 }
+
+impl BusConfig {
+    /// The bus settings every service derives from the shared configuration.
+    pub fn from_common(common: &ponte_config::Common, connection_name: &str) -> BusConfig {
+        let retry = RetryPolicy {
+            max_attempts: common.max_attempts,
+            tiers: common.retry_tiers.clone(),
+            ..RetryPolicy::default()
+        };
+        BusConfig {
+            amqp_url: common.amqp_url.clone(),
+            connection_name: connection_name.to_string(),
+            topology: Topology {
+                namespace: common.namespace.clone(),
+                event_shards: common.event_shards,
+                work_shards: common.work_shards,
+                delivery_limit: common.delivery_limit,
+                retry_tiers: retry.tiers.clone(),
+            },
+            retry,
+            confirm_timeout: Duration::from_secs(10),
+        }
+    }
+}

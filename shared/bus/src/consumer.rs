@@ -31,6 +31,9 @@ pub enum Disposition {
     /// broker unreachable): give it back after a pause. The queue's delivery
     /// limit parks it if this never ends.
     Requeue,
+    /// The message itself is unusable (not an envelope): the broker parks
+    /// it in the queue's dead-letter queue.
+    Reject,
 }
 
 /// Handles messages of one queue, one at a time.
@@ -118,6 +121,14 @@ async fn settle<H: Handler>(delivery: Delivery, queue: &str, handler: &H) -> Res
             delivery
                 .nack(BasicNackOptions {
                     requeue: true,
+                    ..Default::default()
+                })
+                .await?;
+        }
+        Disposition::Reject => {
+            delivery
+                .nack(BasicNackOptions {
+                    requeue: false,
                     ..Default::default()
                 })
                 .await?;

@@ -27,6 +27,8 @@ pub struct Common {
     pub max_attempts: u32,
     /// Messages in flight per queue consumer.
     pub prefetch: u16,
+    /// Delay of each retry tier (`PONTE_RETRY_TIERS`, e.g. `1s,5s,30s,2m`).
+    pub retry_tiers: Vec<std::time::Duration>,
 }
 
 pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -81,6 +83,7 @@ impl Common {
             delivery_limit: ranged(source, "PONTE_DELIVERY_LIMIT", 10, 2, 1000)?,
             max_attempts: ranged(source, "PONTE_MAX_ATTEMPTS", 8, 1, 100)?,
             prefetch: ranged(source, "PONTE_PREFETCH", 8, 1, 1000)?,
+            retry_tiers: durations(source, "PONTE_RETRY_TIERS", "1s,5s,30s,2m,10m,1h")?,
         };
         Ok(common)
     }
@@ -103,6 +106,38 @@ where
         ));
     }
     Ok(v)
+}
+
+/// A comma-separated list of durations such as `500ms,5s,2m,1h`, shortest
+/// first.
+fn durations(source: &Source, key: &str, default: &str) -> Result<Vec<std::time::Duration>, ConfigError> {
+    let raw = source.string(key, default);
+    let mut out = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let d = parse_duration(part)
+            .ok_or_else(|| ConfigError::invalid(key, format!("`{part}` is not a duration like 500ms, 5s, 2m or 1h")))?;
+        if out.last().is_some_and(|last| *last > d) {
+            return Err(ConfigError::invalid(key, "durations must be listed shortest first"));
+        }
+        out.push(d);
+    }
+    if out.is_empty() {
+        return Err(ConfigError::invalid(key, "needs at least one duration"));
+    }
+    Ok(out)
+}
+
+pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    use std::time::Duration;
+    let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
+    let n: u64 = digits.parse().ok()?;
+    match &s[digits.len()..] {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" => Some(Duration::from_secs(n * 60)),
+        "h" => Some(Duration::from_secs(n * 3600)),
+        _ => None,
+    }
 }
 
 /// A listen address setting such as `PONTE_INGRESS_ADDR`.
@@ -130,6 +165,8 @@ mod tests {
             ("PONTE_NAMESPACE", "a b"),
             ("PONTE_LOG_FORMAT", "xml"),
             ("PONTE_WORK_SHARDS", "0"),
+            ("PONTE_RETRY_TIERS", "5s,1s"),
+            ("PONTE_RETRY_TIERS", "fast"),
         ] {
             let err = Common::load(&Source::from_pairs([(k, v)])).unwrap_err();
             assert!(err.to_string().contains(k), "{err}");

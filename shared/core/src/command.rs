@@ -39,3 +39,13 @@ impl Operation {
         }
     }
 }
+
+impl Command {
+    /// The link this command is about, when it is about one.
+    pub fn link_id(&self) -> Option<&str> {
+        match &self.op {
+            Operation::SyncTicket { .. } => None,
+            Operation::CreateTicket { link_id, .. } => Some(link_id),
+        }
+    }
+}

@@ -7,5 +7,17 @@ mod ops;
 mod shutdown;
 
 pub use error::ApiError;
-pub use ops::{ReadyCheck, ops_router};
+pub use ops::{ReadyCheck, bus_and_store_ready, ops_router};
 pub use shutdown::{serve, shutdown_on_signal};
+
+/// Installs logging and tracing as the shared configuration says.
+pub fn init_telemetry(
+    service: &'static str,
+    common: &ponte_config::Common,
+) -> Result<ponte_telemetry::Telemetry, ponte_telemetry::TelemetryError> {
+    let format = match common.log_format {
+        ponte_config::LogFormat::Text => ponte_telemetry::LogFormat::Text,
+        ponte_config::LogFormat::Json => ponte_telemetry::LogFormat::Json,
+    };
+    ponte_telemetry::init(service, format, common.otlp_endpoint.as_deref())
+}

@@ -43,3 +43,17 @@ pub fn ops_router(ready: ReadyCheck) -> Router {
             }),
         )
 }
+
+/// Ready when the broker and Redis both answer.
+pub fn bus_and_store_ready(bus: Arc<ponte_bus::Bus>, store: ponte_store::Store) -> ReadyCheck {
+    use futures_util::FutureExt;
+    Arc::new(move || {
+        let bus = bus.clone();
+        let store = store.clone();
+        async move {
+            bus.check().await.map_err(|e| e.to_string())?;
+            store.ping().await.map_err(|e| e.to_string())
+        }
+        .boxed()
+    })
+}

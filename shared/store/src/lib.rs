@@ -1,1 +1,111 @@
+//! Ponte's state in Redis, behind one small API: integrations, links both
+//! ways, event dedupe, command intents and results, ticket snapshots, echo
+//! marks, link history and shared rate limits. Every key is prefixed with
+//! the namespace.
 
+mod dedupe;
+mod error;
+mod history;
+mod integrations;
+mod intents;
+mod links;
+mod ratelimit;
+mod snapshots;
+
+use std::time::Duration;
+
+use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
+
+pub use error::StoreError;
+pub use history::{HistoryEntry, HistoryKind};
+pub use intents::Intent;
+
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    ns: String,
+}
+
+impl Store {
+    /// Builds the pool; connects lazily, so a service can start while Redis
+    /// is down and report it through `/readyz`.
+    pub fn new(redis_url: &str, namespace: &str) -> Result<Store, StoreError> {
+        let mut cfg = Config::from_url(redis_url);
+        let timeouts = Timeouts {
+            wait: Some(Duration::from_secs(3)),
+            create: Some(Duration::from_secs(3)),
+            recycle: Some(Duration::from_secs(3)),
+        };
+        cfg.pool = Some(PoolConfig {
+            max_size: 32,
+            timeouts,
+            ..PoolConfig::default()
+        });
+        let pool = cfg
+            .create_pool(Some(Runtime::Tokio1))
+            .map_err(|e| StoreError::Config(e.to_string()))?;
+        Ok(Store {
+            pool,
+            ns: namespace.to_string(),
+        })
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.ns
+    }
+
+    pub(crate) fn key(&self, parts: &[&str]) -> String {
+        let mut k = self.ns.clone();
+        for p in parts {
+            k.push(':');
+            k.push_str(p);
+        }
+        k
+    }
+
+    pub(crate) async fn conn(&self) -> Result<deadpool_redis::Connection, StoreError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// Ready when Redis answers (used by `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut c = self.conn().await?;
+        let _: String = deadpool_redis::redis::cmd("PING").query_async(&mut c).await?;
+        Ok(())
+    }
+
+    /// Deletes every key of the namespace (test clean-up).
+    pub async fn wipe(&self) -> Result<u64, StoreError> {
+        let mut c = self.conn().await?;
+        let pattern = format!("{}:*", self.ns);
+        let mut cursor: u64 = 0;
+        let mut removed = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = deadpool_redis::redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(500)
+                .query_async(&mut c)
+                .await?;
+            if !keys.is_empty() {
+                removed += keys.len() as u64;
+                let _: () = deadpool_redis::redis::cmd("DEL").arg(&keys).query_async(&mut c).await?;
+            }
+            if next == 0 {
+                return Ok(removed);
+            }
+            cursor = next;
+        }
+    }
+}
+
+impl Store {
+    pub fn from_common(common: &ponte_config::Common) -> Result<Store, StoreError> {
+        Store::new(&common.redis_url, &common.namespace)
+    }
+}

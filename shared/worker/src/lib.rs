@@ -1,1 +1,12 @@
+//! The runtime every provider worker shares: consume commands, record the
+//! intent before acting, hand the command to the provider's executor,
+//! publish what it derived, record the result, and turn failures into
+//! scheduled retries or parked messages. Providers only write an
+//! [`Executor`].
 
+mod app;
+mod executor;
+mod handler;
+
+pub use app::{WorkerApp, run_worker};
+pub use executor::{Ctx, Deferred, Emitted, ExecError, Executor, Outcome};

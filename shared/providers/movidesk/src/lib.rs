@@ -1,1 +1,14 @@
+//! Movidesk: API models, trigger webhooks, a rate-limited client, the
+//! normaliser (ticket → canonical events) and the executor (canonical
+//! commands → API calls). Facts and their sources are in
+//! `../shared/providers/movidesk-octadesk.md`, Part 1.
 
+pub mod client;
+mod de;
+pub mod execute;
+pub mod model;
+pub mod normalize;
+pub mod webhook;
+
+pub use client::{Client, RateLimit};
+pub use execute::MovideskExecutor;

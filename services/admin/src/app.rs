@@ -1,0 +1,104 @@
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+use ponte_bus::{Bus, BusConfig};
+use ponte_config::{Common, ConfigError, Source, listen_addr};
+use ponte_core::Secret;
+use ponte_store::Store;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{auth, deadletters, integrations, links};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub common: Common,
+    pub addr: SocketAddr,
+    pub token: Secret,
+}
+
+pub const MIN_TOKEN_LEN: usize = 16;
+
+impl Settings {
+    pub fn load(source: &Source) -> Result<Settings, ConfigError> {
+        let token = source.get("PONTE_ADMIN_TOKEN").ok_or_else(|| {
+            ConfigError::invalid("PONTE_ADMIN_TOKEN", "is required: the admin API needs a bearer token")
+        })?;
+        if token.chars().count() < MIN_TOKEN_LEN {
+            return Err(ConfigError::invalid(
+                "PONTE_ADMIN_TOKEN",
+                format!("must be at least {MIN_TOKEN_LEN} characters"),
+            ));
+        }
+        Ok(Settings {
+            common: Common::load(source)?,
+            addr: listen_addr(source, "PONTE_ADMIN_ADDR", "127.0.0.1:8081")?,
+            token: Secret::new(token),
+        })
+    }
+}
+
+pub(crate) struct State {
+    pub bus: Arc<Bus>,
+    pub store: Store,
+}
+
+pub struct Admin {
+    listener: TcpListener,
+    router: Router,
+    bus: Arc<Bus>,
+}
+
+impl Admin {
+    pub async fn build(settings: Settings) -> std::io::Result<Admin> {
+        let bus = Bus::new(BusConfig::from_common(&settings.common, "ponte-admin"));
+        let store = Store::from_common(&settings.common).map_err(std::io::Error::other)?;
+        let state = Arc::new(State {
+            bus: bus.clone(),
+            store: store.clone(),
+        });
+        let token = Arc::new(settings.token);
+        let api = Router::new()
+            .route("/integrations", get(integrations::list).post(integrations::create))
+            .route(
+                "/integrations/{id}",
+                get(integrations::get).put(integrations::replace).delete(integrations::delete),
+            )
+            .route("/integrations/{id}/enable", post(integrations::enable))
+            .route("/integrations/{id}/disable", post(integrations::disable))
+            .route("/integrations/{id}/clone", post(integrations::clone))
+            .route("/links", get(links::list))
+            .route("/links/{id}", get(links::get))
+            .route("/links/{id}/history", get(links::history))
+            .route("/dead-letters", get(deadletters::list))
+            .route("/dead-letters/{queue}/{id}", get(deadletters::show))
+            .route("/dead-letters/{queue}/replay", post(deadletters::replay))
+            .route("/dead-letters/{queue}/purge", post(deadletters::purge))
+            .layer(middleware::from_fn(move |req, next| {
+                let token = token.clone();
+                auth::require(token, req, next)
+            }))
+            .with_state(state);
+        let router = Router::new()
+            .nest("/api/v1", api)
+            .merge(ponte_http::ops_router(ponte_http::bus_and_store_ready(bus.clone(), store)));
+        Ok(Admin {
+            listener: TcpListener::bind(settings.addr).await?,
+            router,
+            bus,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) -> std::io::Result<()> {
+        let result = ponte_http::serve(self.listener, self.router, shutdown).await;
+        self.bus.close().await;
+        result
+    }
+}

@@ -1,0 +1,11 @@
+//! `ponte-admin`: the integration center, links and their history, and the
+//! dead-letter queues, over HTTP with an admin bearer token.
+
+mod app;
+mod auth;
+mod body;
+mod deadletters;
+mod integrations;
+mod links;
+
+pub use app::{Admin, Settings};

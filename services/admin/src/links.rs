@@ -1,0 +1,54 @@
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State as AxumState};
+use axum::response::{IntoResponse, Response};
+use ponte_http::ApiError;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::State;
+use crate::body::store_error;
+
+#[derive(Deserialize)]
+pub(crate) struct LinkFilter {
+    integration: Option<String>,
+    ticket: Option<String>,
+}
+
+pub(crate) async fn list(AxumState(state): AxumState<Arc<State>>, Query(filter): Query<LinkFilter>) -> Result<Response, ApiError> {
+    let integrations = match &filter.integration {
+        Some(i) => vec![i.clone()],
+        None => state
+            .store
+            .integrations()
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(|i| i.id)
+            .collect(),
+    };
+    let mut links = Vec::new();
+    for id in integrations {
+        links.extend(state.store.links(&id).await.map_err(store_error)?);
+    }
+    if let Some(t) = &filter.ticket {
+        links.retain(|l| &l.source_ticket == t || &l.target_ticket == t);
+    }
+    Ok(Json(json!({"links": links})).into_response())
+}
+
+pub(crate) async fn get(AxumState(state): AxumState<Arc<State>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let link = state
+        .store
+        .link(&id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::not_found(format!("no link `{id}`")))?;
+    Ok(Json(link).into_response())
+}
+
+pub(crate) async fn history(AxumState(state): AxumState<Arc<State>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let entries = state.store.history(&id).await.map_err(store_error)?;
+    Ok(Json(json!({"link": id, "history": entries})).into_response())
+}

@@ -1,0 +1,168 @@
+//! `ponte demo`: a scripted scenario through the running fleet, against the
+//! sandbox, printing what happened with trace ids.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Value, json};
+
+use crate::api::AdminClient;
+use crate::apply;
+use crate::sandbox::{SandboxClient, domain_spec};
+
+pub const EXAMPLE: &str = include_str!("../../../deploy/integrations.example.toml");
+pub const INTEGRATION: &str = "movi-movi";
+
+pub struct DemoTargets {
+    pub admin: AdminClient,
+    pub sandbox: SandboxClient,
+    pub ingress_url: String,
+    /// Movidesk's documented limit is on by default in the demo.
+    pub rate_per_minute: u32,
+}
+
+/// The values `deploy/integrations.example.toml` needs, pointing at the
+/// sandbox.
+pub fn sandbox_values(sandbox: &SandboxClient) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("MOVIDESK_A_URL", sandbox.movidesk_api()),
+        ("MOVIDESK_B_URL", sandbox.movidesk_api()),
+        ("MOVIDESK_A_TOKEN", "demo-token-domain-a".to_string()),
+        ("MOVIDESK_B_TOKEN", "demo-token-domain-b".to_string()),
+        ("PONTE_SECRET_A", "demo-inbound-secret-domain-a".to_string()),
+        ("PONTE_SECRET_B", "demo-inbound-secret-domain-b".to_string()),
+        ("MOVIDESK_B_GENERATOR", "gerador-b".to_string()),
+    ])
+}
+
+fn spinner(msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    pb.set_message(msg.to_string());
+    pb.enable_steady_tick(Duration::from_millis(100));
+    pb
+}
+
+fn person(id: &str, name: &str, email: &str, profile: i64) -> Value {
+    json!({
+        "id": id, "businessName": name, "personType": 1, "profileType": profile,
+        "emails": [{"emailType": "Profissional", "email": email, "isDefault": true}]
+    })
+}
+
+pub async fn run(t: &DemoTargets) -> anyhow::Result<()> {
+    let values = sandbox_values(&t.sandbox);
+    println!("== Ponte demo: a ticket opened in Movidesk domain A is created and linked in domain B\n");
+
+    println!("1. Sandbox: two Movidesk domains whose triggers call the ingress");
+    let hook = |secret: &str| format!("{}/hooks/movidesk/{INTEGRATION}?token={secret}", t.ingress_url);
+    t.sandbox
+        .movidesk_domain(&domain_spec(
+            "demo-a",
+            &values["MOVIDESK_A_TOKEN"],
+            &hook(&values["PONTE_SECRET_A"]),
+            t.rate_per_minute,
+            vec![
+                person("agente-a", "Carla (agente A)", "carla@dominio-a.com.br", 1),
+                person("cli-ana", "Ana Souza", "ana@cliente.com.br", 2),
+            ],
+        ))
+        .await?;
+    t.sandbox
+        .movidesk_domain(&domain_spec(
+            "demo-b",
+            &values["MOVIDESK_B_TOKEN"],
+            &hook(&values["PONTE_SECRET_B"]),
+            t.rate_per_minute,
+            vec![
+                person("gerador-b", "Integração domínio A", "integracao@dominio-b.com.br", 1),
+                person("b-ana", "Ana Souza", "ana@cliente.com.br", 2),
+            ],
+        ))
+        .await?;
+    println!("   domain A and domain B ready (rate limit {} req/min each)", t.rate_per_minute);
+
+    println!("2. Apply deploy/integrations.example.toml with the sandbox's values");
+    let integrations = apply::parse("deploy/integrations.example.toml", EXAMPLE, |n| values.get(n).cloned())?;
+    for i in &integrations {
+        t.admin
+            .put(&format!("/integrations/{}", i.id), &serde_json::to_value(i)?)
+            .await
+            .with_context(|| format!("applying integration {}", i.id))?;
+        println!("   integration `{}` ({:?}, client key {:?})", i.id, i.mode, i.client_key);
+    }
+
+    println!("3. An agent opens a ticket in domain A");
+    let subject = format!("Impressora do financeiro não imprime ({})", chrono::Utc::now().format("%H:%M:%S"));
+    let created = t
+        .sandbox
+        .movidesk_ui_ticket(
+            "demo-a",
+            &json!({
+                "type": 2,
+                "subject": subject,
+                "createdBy": {"id": "agente-a"},
+                "clients": [{"id": "cli-ana"}],
+                "actions": [{"type": 2, "description": "A impressora HP mostra o erro 49. Já reiniciamos duas vezes.", "createdBy": {"id": "cli-ana"}}]
+            }),
+        )
+        .await?;
+    let a_id = crate::output::cell(&created["id"]);
+    println!("   ticket A #{a_id}: \"{subject}\"");
+
+    let pb = spinner("4. Waiting for Ponte: webhook → ingress → router → worker → Movidesk B");
+    let tag = format!("ponte-{INTEGRATION}-{a_id}");
+    let started = Instant::now();
+    let b_ticket = loop {
+        let tickets = t.sandbox.movidesk_tickets("demo-b").await?;
+        if let Some(found) = tickets.into_iter().find(|tk| tk["tags"].as_array().is_some_and(|tags| tags.iter().any(|x| x == &json!(tag)))) {
+            break found;
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            pb.finish_and_clear();
+            bail!("no counterpart in domain B after 90s; check `ponte dlq list` and the service logs");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    pb.finish_and_clear();
+    let b_id = crate::output::cell(&b_ticket["id"]);
+    println!("4. Counterpart created in {:.1}s", started.elapsed().as_secs_f64());
+    let first = &b_ticket["actions"][0];
+    println!("   ticket B #{b_id}: \"{}\"", crate::output::cell(&b_ticket["subject"]));
+    println!("     type {} (mirrored), client {} ({}), created by {}",
+        crate::output::cell(&b_ticket["type"]),
+        crate::output::cell(&b_ticket["clients"][0]["id"]),
+        crate::output::cell(&b_ticket["clients"][0]["businessName"]),
+        crate::output::cell(&b_ticket["createdBy"]["id"]));
+    println!("     first action (type {}): {}", crate::output::cell(&first["type"]), crate::output::cell(&first["description"]));
+
+    let back = format!("ponte-{INTEGRATION}-{b_id}");
+    let mut a_tags = Value::Null;
+    for _ in 0..40 {
+        let a = t.sandbox.movidesk_ticket("demo-a", &a_id).await?;
+        a_tags = a["tags"].clone();
+        if a_tags.as_array().is_some_and(|tags| tags.iter().any(|x| x == &json!(back))) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    println!("   counterpart numbers written on both tickets: A tags {a_tags}, B tags {}", b_ticket["tags"]);
+
+    println!("5. The link, as `ponte links` shows it");
+    let link_id = format!("{INTEGRATION}:{a_id}");
+    let link = t.admin.get(&format!("/links/{link_id}")).await?;
+    println!("   {} : A #{} ↔ B #{} ({}, {})", link_id, crate::output::cell(&link["source_ticket"]), crate::output::cell(&link["target_ticket"]), crate::output::cell(&link["origin"]), crate::output::cell(&link["created_at"]));
+    let history = t.admin.get(&format!("/links/{link_id}/history")).await?;
+    for h in history["history"].as_array().cloned().unwrap_or_default() {
+        println!("   history: {} {} — {} (trace {})", crate::output::cell(&h["at"]), crate::output::cell(&h["kind"]), crate::output::cell(&h["detail"]), crate::output::cell(&h["trace_id"]));
+    }
+    let hooks_a = t.sandbox.movidesk_webhooks("demo-a").await.unwrap_or_default();
+    let hooks_b = t.sandbox.movidesk_webhooks("demo-b").await.unwrap_or_default();
+    println!("   webhooks fired by the sandbox: {} from A, {} from B (B's about the ticket Ponte made are recognised, no loop)", hooks_a.len(), hooks_b.len());
+    let dead = t.admin.get("/dead-letters").await?;
+    println!("   dead letters: {}", dead["dead_letters"].as_array().map_or(0, Vec::len));
+    println!("\nDone. Try: ponte links list · ponte links history {link_id} · ponte dlq list");
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! The `ponte` command line: the admin API's operations, declarative
+//! `apply`, and `up`/`demo` to run the fleet on this machine. The fleet
+//! launcher is a library so the end-to-end tests start the real binaries
+//! the same way.
+
+pub mod api;
+pub mod apply;
+pub mod demo;
+pub mod fleet;
+pub mod output;
+pub mod sandbox;

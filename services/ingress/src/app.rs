@@ -1,0 +1,78 @@
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::post;
+use ponte_bus::{Bus, BusConfig};
+use ponte_config::{Common, ConfigError, Source, listen_addr};
+use ponte_store::Store;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::hooks;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub common: Common,
+    pub addr: SocketAddr,
+    /// Largest webhook body accepted (`PONTE_INGRESS_BODY_LIMIT`, bytes).
+    pub body_limit: usize,
+}
+
+impl Settings {
+    pub fn load(source: &Source) -> Result<Settings, ConfigError> {
+        Ok(Settings {
+            common: Common::load(source)?,
+            addr: listen_addr(source, "PONTE_INGRESS_ADDR", "127.0.0.1:8080")?,
+            body_limit: source.parse("PONTE_INGRESS_BODY_LIMIT", 1024 * 1024)?,
+        })
+    }
+}
+
+pub(crate) struct State {
+    pub bus: Arc<Bus>,
+    pub store: Store,
+    pub body_limit: usize,
+}
+
+pub struct Ingress {
+    listener: TcpListener,
+    router: Router,
+    bus: Arc<Bus>,
+}
+
+impl Ingress {
+    /// Binds the listener (port 0 picks a free one) and wires the routes.
+    /// Neither the broker nor Redis needs to be up yet.
+    pub async fn build(settings: Settings) -> std::io::Result<Ingress> {
+        let bus = Bus::new(BusConfig::from_common(&settings.common, "ponte-ingress"));
+        let store = Store::from_common(&settings.common).map_err(std::io::Error::other)?;
+        let state = Arc::new(State {
+            bus: bus.clone(),
+            store: store.clone(),
+            body_limit: settings.body_limit,
+        });
+        let ready = ponte_http::bus_and_store_ready(bus.clone(), store.clone());
+        let router = Router::new()
+            .route("/hooks/{provider}/{integration}", post(hooks::receive))
+            .with_state(state)
+            .merge(ponte_http::ops_router(ready));
+        let listener = TcpListener::bind(settings.addr).await?;
+        Ok(Ingress { listener, router, bus })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) -> std::io::Result<()> {
+        // Connect early so the first webhook does not pay for it; failure
+        // here is fine, the bus reconnects on demand.
+        if let Err(e) = self.bus.check().await {
+            tracing::warn!(error = %e, "broker not reachable yet; webhooks get 503 until it is");
+        }
+        let result = ponte_http::serve(self.listener, self.router, shutdown).await;
+        self.bus.close().await;
+        result
+    }
+}

@@ -1,0 +1,167 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use ponte_bus::{Bus, Disposition, Handler, Incoming, Route};
+use ponte_core::envelope::WebhookBody;
+use ponte_core::ids::command_id;
+use ponte_core::{CanonicalEvent, Change, Command, Envelope, MessageKind, Operation, TicketRef};
+use ponte_store::Store;
+use ponte_telemetry::{metrics, propagation};
+use tracing::Instrument;
+
+use crate::rules::{Decision, plan};
+use crate::webhooks::{Meaning, read};
+
+/// Events handled are remembered this long, so a repeat is dropped.
+const ROUTED_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+
+pub(crate) struct EventHandler {
+    pub bus: Arc<Bus>,
+    pub store: Store,
+}
+
+enum Failure {
+    /// Redis or the broker: give the message back.
+    Infrastructure(String),
+    /// The message cannot be routed, ever: park it.
+    Poison(String),
+}
+
+impl Handler for EventHandler {
+    async fn handle(&self, incoming: Incoming) -> Disposition {
+        let env = match &incoming.envelope {
+            Ok(env) => env.clone(),
+            Err(e) => {
+                tracing::error!(queue = %incoming.queue, error = %e, "unreadable event parked");
+                return Disposition::Reject;
+            }
+        };
+        let span = tracing::info_span!("router.event", event_id = %env.id, integration = %env.integration, kind = ?env.kind, change = tracing::field::Empty);
+        propagation::set_parent(&span, &incoming.headers);
+        async {
+            match self.route(&env).await {
+                Ok(()) => Disposition::Ack,
+                Err(Failure::Infrastructure(why)) => {
+                    tracing::error!(error = %why, "cannot route now; giving the event back");
+                    Disposition::Requeue
+                }
+                Err(Failure::Poison(why)) => self.park(&env, &incoming, why).await,
+            }
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+impl EventHandler {
+    async fn route(&self, env: &Envelope) -> Result<(), Failure> {
+        let infra = |e: ponte_store::StoreError| Failure::Infrastructure(e.to_string());
+        if self.store.was_seen("routed", &env.id).await.map_err(infra)? {
+            metrics::inc("ponte_duplicates_total", "Repeated events dropped", &[("stage", "router")]);
+            tracing::info!("event already routed; dropping the repeat");
+            return Ok(());
+        }
+        let event = self.canonical(env)?;
+        tracing::Span::current().record("change", event.change.name());
+        let Some(integration) = self.store.integration(&env.integration).await.map_err(infra)? else {
+            tracing::warn!("integration no longer exists; event dropped");
+            metrics::inc("ponte_events_ignored_total", "Events that needed nothing done", &[("reason", "unknown_integration")]);
+            return self.done(env).await;
+        };
+        let link = self
+            .store
+            .link_of(&integration.id, event.ticket.side, &event.ticket.ticket_id)
+            .await
+            .map_err(infra)?;
+        match plan(&integration, &env.id, &event, link.as_ref()) {
+            Decision::Ignore(reason) => {
+                tracing::info!(reason, "nothing to do for this event");
+                metrics::inc("ponte_events_ignored_total", "Events that needed nothing done", &[("reason", reason)]);
+            }
+            Decision::Commands(commands) => {
+                for command in commands {
+                    self.send(env, &command).await?;
+                }
+            }
+        }
+        self.done(env).await
+    }
+
+    fn canonical(&self, env: &Envelope) -> Result<CanonicalEvent, Failure> {
+        match env.kind {
+            MessageKind::Webhook => {
+                let body: WebhookBody = env.body_as("webhook").map_err(|e| Failure::Poison(e.to_string()))?;
+                match read(env.provider, &body.payload).map_err(Failure::Poison)? {
+                    Meaning::Hint { ticket_id } => Ok(CanonicalEvent {
+                        ticket: TicketRef {
+                            integration: env.integration.clone(),
+                            side: body.side,
+                            provider: env.provider,
+                            ticket_id,
+                        },
+                        change: Change::Hint,
+                    }),
+                    Meaning::Changes(_) => Err(Failure::Poison("webhook changes are not routed yet".into())),
+                }
+            }
+            MessageKind::Event => env.body_as("canonical event").map_err(|e| Failure::Poison(e.to_string())),
+            MessageKind::Command => Err(Failure::Poison("a command arrived on the event queue".into())),
+        }
+    }
+
+    async fn send(&self, cause: &Envelope, command: &Command) -> Result<(), Failure> {
+        let subject = match &command.op {
+            Operation::SyncTicket { ticket_id } => format!("{}:{}:{ticket_id}", command.integration, command.side.as_str()),
+            Operation::CreateTicket { link_id, .. } => link_id.clone(),
+        };
+        let shard_key = command.link_id().map_or_else(|| subject.clone(), str::to_string);
+        let envelope = Envelope {
+            id: command_id(&cause.id, &subject, command.op.name()),
+            kind: MessageKind::Command,
+            integration: command.integration.clone(),
+            provider: command.provider,
+            shard_key: shard_key.clone(),
+            occurred_at: cause.occurred_at,
+            received_at: Utc::now(),
+            attempt: 0,
+            body: serde_json::to_value(command).unwrap_or_default(),
+        };
+        self.bus
+            .publish(&Route::Work { provider: command.provider, shard_key }, &envelope, &propagation::inject_current())
+            .await
+            .map_err(|e| Failure::Infrastructure(e.to_string()))?;
+        tracing::info!(command_id = %envelope.id, op = command.op.name(), provider = %command.provider, "command sent");
+        metrics::inc("ponte_commands_sent_total", "Commands sent to provider workers", &[("provider", command.provider.as_str()), ("op", command.op.name())]);
+        Ok(())
+    }
+
+    async fn done(&self, env: &Envelope) -> Result<(), Failure> {
+        self.store
+            .mark_seen("routed", &env.id, ROUTED_WINDOW)
+            .await
+            .map_err(|e| Failure::Infrastructure(e.to_string()))
+    }
+
+    async fn park(&self, env: &Envelope, incoming: &Incoming, reason: String) -> Disposition {
+        tracing::error!(reason = %reason, "event cannot be routed; parked");
+        let info = ponte_bus::DeadLetterInfo {
+            reason,
+            attempts: env.attempt + 1,
+            last_status: None,
+            trace_id: propagation::current_trace_id(),
+            permanent: true,
+        };
+        match self
+            .bus
+            .dead_letter("router", env, &incoming.queue, &info, &propagation::inject_current())
+            .await
+        {
+            Ok(()) => {
+                metrics::inc("ponte_dead_lettered_total", "Messages parked in a dead-letter queue", &[("provider", "router"), ("reason", "permanent")]);
+                Disposition::Ack
+            }
+            Err(_) => Disposition::Requeue,
+        }
+    }
+}

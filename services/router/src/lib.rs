@@ -1,0 +1,11 @@
+//! `ponte-router`: turns webhooks and derived events into commands for the
+//! provider workers. It decides, per integration, what an event means for
+//! every linked ticket; it never calls a provider.
+
+mod app;
+mod handler;
+mod rules;
+mod webhooks;
+
+pub use app::{Router, Settings};
+pub use rules::{Decision, plan};

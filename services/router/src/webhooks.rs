@@ -1,0 +1,24 @@
+//! What a provider's webhook means, before any rule applies.
+
+use ponte_core::{Change, Provider};
+use serde_json::Value;
+
+/// A webhook body read into canonical terms.
+pub(crate) enum Meaning {
+    /// The ticket changed in some way; re-read it to know how.
+    Hint { ticket_id: String },
+    /// The body said exactly what happened.
+    #[allow(dead_code)]
+    Changes(Vec<Change>),
+}
+
+pub(crate) fn read(provider: Provider, payload: &Value) -> Result<Meaning, String> {
+    match provider {
+        Provider::Movidesk => ponte_movidesk::webhook::accept(payload)
+            .map(|a| Meaning::Hint {
+                ticket_id: a.ticket_id,
+            })
+            .map_err(|e| e.to_string()),
+        other => Err(format!("{other} webhooks are not supported by this Ponte version")),
+    }
+}

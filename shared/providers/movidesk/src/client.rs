@@ -1,0 +1,275 @@
+//! A Movidesk API client that respects the account's rate limit across all
+//! replicas (through Redis), honours `retry-after`, and classifies every
+//! failure as transient or permanent. The token travels only as the
+//! `token` query parameter and never appears in an error or a log line.
+
+use std::time::{Duration, Instant};
+
+use ponte_core::Endpoint;
+use ponte_store::Store;
+use ponte_telemetry::metrics;
+use ponte_worker::ExecError;
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use tracing::Instrument;
+
+use crate::model::{IdOnly, NewPerson, NewTicket, Person, Ticket};
+
+/// Movidesk's documented budget: 10 requests a minute per account.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimit {
+    /// 0 turns the limiter off.
+    pub per_minute: u32,
+    /// Longest wait spent sleeping in the worker; longer waits become a
+    /// scheduled retry so the shard is not blocked.
+    pub max_wait: Duration,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit {
+            per_minute: 10,
+            max_wait: Duration::from_secs(15),
+        }
+    }
+}
+
+pub struct Client<'a> {
+    http: &'a reqwest::Client,
+    base: &'a str,
+    token: &'a str,
+    store: &'a Store,
+    rate: RateLimit,
+    bucket: String,
+}
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl<'a> Client<'a> {
+    pub fn new(http: &'a reqwest::Client, endpoint: &'a Endpoint, store: &'a Store, rate: RateLimit) -> Result<Self, ExecError> {
+        let token = endpoint
+            .credential("token")
+            .ok_or_else(|| ExecError::permanent("the Movidesk endpoint has no `token` credential"))?
+            .expose();
+        let account = Sha256::digest(format!("{}\n{token}", endpoint.base_url).as_bytes());
+        Ok(Client {
+            http,
+            base: endpoint.base_url.trim_end_matches('/'),
+            token,
+            store,
+            rate,
+            bucket: format!("movidesk:{}", hex::encode(&account[..8])),
+        })
+    }
+
+    pub async fn ticket(&self, id: &str) -> Result<Option<Ticket>, ExecError> {
+        self.get_opt("/tickets", &[("id", id.to_string())]).await
+    }
+
+    /// Ticket ids carrying `tag` (Ponte's marker of the tickets it creates).
+    pub async fn tickets_tagged(&self, tag: &str) -> Result<Vec<String>, ExecError> {
+        let filter = format!("tags/any(t: t eq '{}')", escape(tag));
+        let found: Vec<IdOnly> = self
+            .get("/tickets", &[("$select", "id".into()), ("$filter", filter)])
+            .await?;
+        Ok(found.into_iter().map(|t| t.id).collect())
+    }
+
+    /// Creates a ticket and returns its number.
+    pub async fn create_ticket(&self, body: &NewTicket) -> Result<String, ExecError> {
+        let created: IdOnly = self.send(Method::POST, "/tickets", &[], Some(body)).await?;
+        Ok(created.id)
+    }
+
+    /// PATCH with a partial body. Lists sent replace the stored ones.
+    pub async fn patch_ticket(&self, id: &str, body: &serde_json::Value) -> Result<(), ExecError> {
+        let _: serde_json::Value = self
+            .send(Method::PATCH, "/tickets", &[("id", id.to_string())], Some(body))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn person(&self, id: &str) -> Result<Option<Person>, ExecError> {
+        self.get_opt("/persons", &[("id", id.to_string())]).await
+    }
+
+    /// Persons matching an OData filter, first page.
+    pub async fn persons_where(&self, filter: &str) -> Result<Vec<Person>, ExecError> {
+        self.get("/persons", &[("$filter", filter.to_string()), ("$top", "5".into())])
+            .await
+    }
+
+    pub async fn create_person(&self, body: &NewPerson) -> Result<String, ExecError> {
+        let created: IdOnly = self
+            .send(Method::POST, "/persons", &[], Some(body))
+            .await?;
+        Ok(created.id)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, ExecError> {
+        self.send::<T, ()>(Method::GET, path, query, None).await
+    }
+
+    async fn get_opt<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<Option<T>, ExecError> {
+        match self.send::<T, ()>(Method::GET, path, query, None).await {
+            Ok(v) => Ok(Some(v)),
+            Err(ExecError::Permanent { status: Some(s), .. }) if s == "404" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn send<T: DeserializeOwned, B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<T, ExecError> {
+        self.wait_for_budget().await?;
+        let span = tracing::info_span!("movidesk.http", http.method = %method, path = %path, status = tracing::field::Empty);
+        let started = Instant::now();
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .query(&[("token", self.token)])
+            .query(query)
+            .timeout(REQUEST_TIMEOUT);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let sent = req.send().instrument(span.clone()).await;
+        let elapsed = started.elapsed();
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                metrics::observe("ponte_provider_seconds", "Provider API call latency", &[("provider", "movidesk"), ("outcome", "error")], elapsed);
+                let e = e.without_url();
+                let what = if e.is_timeout() { "timed out" } else { "could not be reached" };
+                return Err(ExecError::Transient {
+                    reason: format!("Movidesk {method} {path} {what}: {e}"),
+                    status: None,
+                    retry_after: None,
+                });
+            }
+        };
+        let status = response.status();
+        span.record("status", status.as_u16());
+        metrics::observe("ponte_provider_seconds", "Provider API call latency", &[("provider", "movidesk"), ("outcome", status.as_str())], elapsed);
+        let retry_after = retry_after(response.headers());
+        let text = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            let text = if text.trim().is_empty() { "null" } else { text.as_str() };
+            return serde_json::from_str(text).map_err(|e| ExecError::Permanent {
+                reason: format!("Movidesk {method} {path} answered {status} with a body Ponte cannot read: {e}"),
+                status: Some(status.as_str().to_string()),
+            });
+        }
+        Err(classify(&method, path, status, &text, retry_after))
+    }
+
+    async fn wait_for_budget(&self) -> Result<(), ExecError> {
+        if self.rate.per_minute == 0 {
+            return Ok(());
+        }
+        let mut waited = Duration::ZERO;
+        loop {
+            match self.store.take_rate(&self.bucket, self.rate.per_minute, Duration::from_secs(60)).await? {
+                None => return Ok(()),
+                Some(wait) if waited + wait <= self.rate.max_wait => {
+                    tracing::debug!(wait_ms = wait.as_millis() as u64, "waiting for the Movidesk rate budget");
+                    tokio::time::sleep(wait).await;
+                    waited += wait;
+                }
+                Some(wait) => {
+                    return Err(ExecError::Transient {
+                        reason: format!("Movidesk rate budget of {} requests/minute is used up", self.rate.per_minute),
+                        status: None,
+                        retry_after: Some(wait),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// 429 and 5xx are worth another try (429 after `retry-after`); other 4xx
+/// are not: Movidesk locks the token after 3 failures in a row, so a bad
+/// request must never be repeated blindly.
+fn classify(method: &Method, path: &str, status: StatusCode, body: &str, retry_after: Option<Duration>) -> ExecError {
+    let said = summarize(body);
+    let reason = format!("Movidesk {method} {path} answered {status}: {said}");
+    let status_text = Some(format!("{} {said}", status.as_u16()).trim().to_string());
+    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
+        ExecError::Transient {
+            reason,
+            status: status_text,
+            retry_after,
+        }
+    } else if status == StatusCode::NOT_FOUND {
+        ExecError::Permanent {
+            reason,
+            status: Some("404".into()),
+        }
+    } else {
+        ExecError::Permanent {
+            reason,
+            status: status_text,
+        }
+    }
+}
+
+/// The provider's message in one short line: `message` of a JSON object,
+/// a JSON string, or the text itself.
+fn summarize(body: &str) -> String {
+    let text = match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Object(o)) => o
+            .get("message")
+            .or_else(|| o.get("Message"))
+            .and_then(|m| m.as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| body.to_string()),
+        _ => body.to_string(),
+    };
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    one_line.chars().take(300).collect()
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let raw = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    if let Ok(secs) = raw.trim().parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(raw).ok()?;
+    when.duration_since(std::time::SystemTime::now()).ok()
+}
+
+/// OData string literal escaping.
+pub fn escape(s: &str) -> String {
+    s.replace('\'', "''")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_follows_movidesk_rules() {
+        let m = Method::POST;
+        assert!(matches!(classify(&m, "/tickets", StatusCode::INTERNAL_SERVER_ERROR, "", None), ExecError::Transient { .. }));
+        assert!(matches!(classify(&m, "/tickets", StatusCode::TOO_MANY_REQUESTS, "", Some(Duration::from_secs(60))), ExecError::Transient { retry_after: Some(_), .. }));
+        let e = classify(&m, "/tickets", StatusCode::BAD_REQUEST, "\"Customers is required\"", None);
+        assert!(matches!(e, ExecError::Permanent { .. }));
+        assert!(e.to_string().contains("Customers is required"), "{e}");
+        assert_eq!(summarize("{\"message\":\"Ref. code is required\"}"), "Ref. code is required");
+    }
+
+    #[test]
+    fn retry_after_reads_seconds() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::RETRY_AFTER, reqwest::header::HeaderValue::from_static("42"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(42)));
+    }
+}

@@ -1,0 +1,200 @@
+//! Movidesk ticket → canonical ticket, and the difference between two
+//! readings of a ticket → canonical events. Trigger webhooks are partial,
+//! so every event Ponte acts on comes from a full re-read compared with the
+//! last snapshot.
+
+use chrono::{DateTime, Utc};
+use ponte_core::ids::derive;
+use ponte_core::{Action, Attachment, BaseStatus, CanonicalEvent, Change, CustomField, Person, Ticket, TicketRef, Visibility};
+use ponte_worker::Emitted;
+
+use crate::de::parse_date;
+use crate::model;
+
+/// Files are served from here, by the attachment's `path` hash.
+pub const FILES_BASE: &str = "https://s3.amazonaws.com/movidesk-files/";
+
+pub fn visibility(kind: Option<i64>) -> Visibility {
+    match kind {
+        Some(1) => Visibility::Internal,
+        _ => Visibility::Public,
+    }
+}
+
+pub fn kind_of(v: Visibility) -> i64 {
+    match v {
+        Visibility::Internal => 1,
+        Visibility::Public => 2,
+    }
+}
+
+fn base_status(s: Option<&str>) -> BaseStatus {
+    match s {
+        Some("New") | None => BaseStatus::New,
+        Some("InAttendance") | Some("InAttention") => BaseStatus::InAttendance,
+        Some("Stopped") => BaseStatus::Stopped,
+        Some("Canceled") => BaseStatus::Canceled,
+        Some("Resolved") => BaseStatus::Resolved,
+        Some("Closed") => BaseStatus::Closed,
+        Some(other) => BaseStatus::Other(other.to_string()),
+    }
+}
+
+fn person(p: &model::PersonRef) -> Person {
+    Person {
+        id: p.id.clone(),
+        name: p.business_name.clone(),
+        email: p.email.clone(),
+        phone: p.phone.clone(),
+        document: None,
+        code_reference: None,
+    }
+}
+
+pub fn ticket(t: &model::Ticket) -> Ticket {
+    Ticket {
+        id: t.id.clone(),
+        subject: t.subject.clone().unwrap_or_default(),
+        visibility: visibility(t.ticket_type),
+        status: t.status.clone().unwrap_or_default(),
+        base_status: base_status(t.base_status.as_deref()),
+        category: t.category.clone(),
+        urgency: t.urgency.clone(),
+        owner: t.owner.as_ref().map(person),
+        owner_team: t.owner_team.clone(),
+        client: t.clients.first().map(person),
+        created_by: t.created_by.as_ref().map(person),
+        tags: t.tags.clone(),
+        custom_fields: t
+            .custom_field_values
+            .iter()
+            .map(|c| CustomField {
+                id: c.custom_field_id.clone(),
+                value: c.value.clone(),
+                items: c.items.iter().filter_map(|i| i.custom_field_item.clone()).collect(),
+            })
+            .collect(),
+        actions: t
+            .actions
+            .iter()
+            .filter(|a| !a.is_deleted)
+            .map(|a| Action {
+                id: a.id.clone(),
+                visibility: visibility(a.action_type),
+                text: a.description.clone().unwrap_or_default(),
+                html: a.html_description.clone(),
+                author: a.created_by.as_ref().map(person).unwrap_or_default(),
+                created_at: a.created_date.as_deref().and_then(parse_date),
+                attachments: a
+                    .attachments
+                    .iter()
+                    .map(|f| Attachment {
+                        name: f.file_name.clone().unwrap_or_default(),
+                        url: f.path.as_ref().map(|p| format!("{FILES_BASE}{p}")),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        created_at: t.created_date.as_deref().and_then(parse_date),
+        updated_at: t.last_update.as_deref().and_then(parse_date),
+        origin: t.origin.map(|o| o.to_string()),
+    }
+}
+
+/// What changed between the last snapshot and the current reading, as
+/// events with ids that only depend on the change, so a repeated reading
+/// yields the same ids and the router drops the repeats.
+pub fn diff(previous: Option<&Ticket>, current: &Ticket, at: &TicketRef) -> Vec<Emitted> {
+    let key = at.key();
+    let when = current.updated_at.unwrap_or_else(Utc::now);
+    let emit = |id: String, occurred_at: DateTime<Utc>, change: Change| Emitted {
+        id,
+        occurred_at,
+        event: CanonicalEvent {
+            ticket: at.clone(),
+            change,
+        },
+    };
+    let Some(prev) = previous else {
+        return vec![emit(
+            derive(&["movidesk", &key, "created"]),
+            current.created_at.unwrap_or(when),
+            Change::TicketCreated {
+                ticket: Box::new(current.clone()),
+            },
+        )];
+    };
+    let mut out = Vec::new();
+    for action in &current.actions {
+        if prev.actions.iter().any(|a| a.id == action.id) {
+            continue;
+        }
+        out.push(emit(
+            derive(&["movidesk", &key, "action", &action.id]),
+            action.created_at.unwrap_or(when),
+            Change::ActionAdded {
+                action: action.clone(),
+                ticket: Box::new(current.clone()),
+            },
+        ));
+    }
+    if prev.status != current.status {
+        let stamp = when.to_rfc3339();
+        out.push(emit(
+            derive(&["movidesk", &key, "status", &current.status, &stamp]),
+            when,
+            Change::StatusChanged {
+                from: Some(prev.status.clone()),
+                to: current.status.clone(),
+                changed_at: Some(when),
+                ticket: Box::new(current.clone()),
+            },
+        ));
+    }
+    if prev.custom_fields != current.custom_fields {
+        let fields = serde_json::to_string(&current.custom_fields).unwrap_or_default();
+        out.push(emit(
+            derive(&["movidesk", &key, "fields", &fields]),
+            when,
+            Change::CustomFieldsChanged {
+                fields: current.custom_fields.clone(),
+                ticket: Box::new(current.clone()),
+            },
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ponte_core::{Provider, Side};
+
+    fn at() -> TicketRef {
+        TicketRef { integration: "mm".into(), side: Side::Source, provider: Provider::Movidesk, ticket_id: "5".into() }
+    }
+
+    fn action(id: &str) -> Action {
+        Action { id: id.into(), visibility: Visibility::Public, text: format!("a{id}"), html: None, author: Person::default(), created_at: None, attachments: vec![] }
+    }
+
+    #[test]
+    fn first_reading_is_a_creation_only() {
+        let t = Ticket { id: "5".into(), actions: vec![action("1")], ..Ticket::default() };
+        let events = diff(None, &t, &at());
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].event.change.name(), "ticket_created");
+    }
+
+    #[test]
+    fn new_actions_and_status_are_reported_with_stable_ids() {
+        let before = Ticket { id: "5".into(), status: "Novo".into(), actions: vec![action("1")], ..Ticket::default() };
+        let after = Ticket { status: "Resolvido".into(), actions: vec![action("1"), action("2")], ..before.clone() };
+        let events = diff(Some(&before), &after, &at());
+        let names: Vec<_> = events.iter().map(|e| e.event.change.name()).collect();
+        assert_eq!(names, ["action_added", "status_changed"]);
+        let again = diff(Some(&before), &after, &at());
+        assert_eq!(events[0].id, again[0].id);
+        assert!(diff(Some(&after), &after, &at()).is_empty());
+    }
+}

@@ -1,0 +1,59 @@
+use deadpool_redis::redis::AsyncCommands;
+use ponte_core::Integration;
+
+use crate::error::{decode, encode};
+use crate::{Store, StoreError};
+
+impl Store {
+    fn integration_key(&self, id: &str) -> String {
+        self.key(&["integration", id])
+    }
+
+    /// Stores (creates or replaces) an integration. Returns true when it is new.
+    pub async fn put_integration(&self, integration: &Integration) -> Result<bool, StoreError> {
+        let mut c = self.conn().await?;
+        let key = self.integration_key(&integration.id);
+        let existed: bool = c.exists(&key).await?;
+        let _: () = deadpool_redis::redis::pipe()
+            .atomic()
+            .set(&key, encode(integration))
+            .sadd(self.key(&["integrations"]), &integration.id)
+            .query_async(&mut c)
+            .await?;
+        Ok(!existed)
+    }
+
+    pub async fn integration(&self, id: &str) -> Result<Option<Integration>, StoreError> {
+        let mut c = self.conn().await?;
+        let key = self.integration_key(id);
+        let raw: Option<String> = c.get(&key).await?;
+        raw.map(|r| decode(&key, &r)).transpose()
+    }
+
+    pub async fn integrations(&self) -> Result<Vec<Integration>, StoreError> {
+        let mut c = self.conn().await?;
+        let mut ids: Vec<String> = c.smembers(self.key(&["integrations"])).await?;
+        ids.sort();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let key = self.integration_key(&id);
+            let raw: Option<String> = c.get(&key).await?;
+            if let Some(r) = raw {
+                out.push(decode(&key, &r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Returns false when there was no such integration.
+    pub async fn delete_integration(&self, id: &str) -> Result<bool, StoreError> {
+        let mut c = self.conn().await?;
+        let (removed, _): (u32, u32) = deadpool_redis::redis::pipe()
+            .atomic()
+            .del(self.integration_key(id))
+            .srem(self.key(&["integrations"]), id)
+            .query_async(&mut c)
+            .await?;
+        Ok(removed > 0)
+    }
+}

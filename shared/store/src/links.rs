@@ -1,0 +1,82 @@
+use deadpool_redis::redis::AsyncCommands;
+use ponte_core::{Link, Side};
+
+use crate::error::{decode, encode};
+use crate::{Store, StoreError};
+
+impl Store {
+    fn link_key(&self, id: &str) -> String {
+        self.key(&["link", id])
+    }
+
+    fn ticket_key(&self, integration: &str, side: Side, ticket: &str) -> String {
+        self.key(&["ticket-link", integration, side.as_str(), ticket])
+    }
+
+    /// Stores a link and its index from both tickets.
+    pub async fn put_link(&self, link: &Link) -> Result<(), StoreError> {
+        let mut c = self.conn().await?;
+        let _: () = deadpool_redis::redis::pipe()
+            .atomic()
+            .set(self.link_key(&link.id), encode(link))
+            .set(self.ticket_key(&link.integration, Side::Source, &link.source_ticket), &link.id)
+            .set(self.ticket_key(&link.integration, Side::Target, &link.target_ticket), &link.id)
+            .zadd(
+                self.key(&["links", &link.integration]),
+                &link.id,
+                link.created_at.timestamp_millis(),
+            )
+            .query_async(&mut c)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn link(&self, id: &str) -> Result<Option<Link>, StoreError> {
+        let mut c = self.conn().await?;
+        let key = self.link_key(id);
+        let raw: Option<String> = c.get(&key).await?;
+        raw.map(|r| decode(&key, &r)).transpose()
+    }
+
+    /// The link a ticket on one side belongs to.
+    pub async fn link_of(&self, integration: &str, side: Side, ticket: &str) -> Result<Option<Link>, StoreError> {
+        let mut c = self.conn().await?;
+        let id: Option<String> = c.get(self.ticket_key(integration, side, ticket)).await?;
+        drop(c);
+        match id {
+            Some(id) => self.link(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Links of an integration, oldest first.
+    pub async fn links(&self, integration: &str) -> Result<Vec<Link>, StoreError> {
+        let mut c = self.conn().await?;
+        let ids: Vec<String> = c.zrange(self.key(&["links", integration]), 0, -1).await?;
+        drop(c);
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(l) = self.link(&id).await? {
+                out.push(l);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes a link and its indexes. Returns the removed link.
+    pub async fn remove_link(&self, id: &str) -> Result<Option<Link>, StoreError> {
+        let Some(link) = self.link(id).await? else {
+            return Ok(None);
+        };
+        let mut c = self.conn().await?;
+        let _: () = deadpool_redis::redis::pipe()
+            .atomic()
+            .del(self.link_key(id))
+            .del(self.ticket_key(&link.integration, Side::Source, &link.source_ticket))
+            .del(self.ticket_key(&link.integration, Side::Target, &link.target_ticket))
+            .zrem(self.key(&["links", &link.integration]), id)
+            .query_async(&mut c)
+            .await?;
+        Ok(Some(link))
+    }
+}

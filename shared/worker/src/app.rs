@@ -1,0 +1,58 @@
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ponte_bus::{Bus, run_consumer};
+use ponte_store::Store;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::Executor;
+use crate::handler::CommandHandler;
+
+/// A provider worker process: consumers on every shard of the provider's
+/// work queues and the ops endpoints.
+pub struct WorkerApp {
+    pub bus: Arc<Bus>,
+    pub store: Store,
+    pub prefetch: u16,
+    pub listener: TcpListener,
+}
+
+impl WorkerApp {
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+}
+
+/// How long in-flight commands may take to finish after shutdown begins.
+const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Runs until `shutdown`, then drains: the command in hand on each shard is
+/// finished (or the deadline passes) before the process stops.
+pub async fn run_worker<E: Executor>(app: WorkerApp, executor: E, shutdown: CancellationToken) -> std::io::Result<()> {
+    let executor = Arc::new(executor);
+    let provider = executor.provider();
+    let handler = Arc::new(CommandHandler {
+        bus: app.bus.clone(),
+        store: app.store.clone(),
+        executor,
+    });
+    let mut consumers = tokio::task::JoinSet::new();
+    for queue in app.bus.topology().work_queues(provider) {
+        consumers.spawn(run_consumer(app.bus.clone(), queue, app.prefetch, handler.clone(), shutdown.clone()));
+    }
+    let ready = ponte_http::bus_and_store_ready(app.bus.clone(), app.store.clone());
+    let server = ponte_http::serve(app.listener, ponte_http::ops_router(ready), shutdown.clone());
+    let server = tokio::spawn(server);
+    shutdown.cancelled().await;
+    let drained = tokio::time::timeout(DRAIN_DEADLINE, async {
+        while consumers.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("drain deadline passed; unfinished commands return to their queues");
+    }
+    app.bus.close().await;
+    server.await.map_err(std::io::Error::other)?
+}

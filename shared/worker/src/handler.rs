@@ -1,0 +1,219 @@
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use ponte_bus::{Bus, DeadLetterInfo, Disposition, Handler, Headers, Incoming, Route};
+use ponte_core::{Command, Envelope, MessageKind};
+use ponte_store::{HistoryEntry, HistoryKind, Intent, Store};
+use ponte_telemetry::{metrics, propagation};
+use tracing::Instrument;
+
+use crate::{Ctx, Deferred, ExecError, Executor, Outcome};
+
+/// How long one command may take before it counts as a transient failure.
+const COMMAND_DEADLINE: Duration = Duration::from_secs(120);
+
+pub(crate) struct CommandHandler<E> {
+    pub bus: Arc<Bus>,
+    pub store: Store,
+    pub executor: Arc<E>,
+}
+
+impl<E: Executor> Handler for CommandHandler<E> {
+    async fn handle(&self, incoming: Incoming) -> Disposition {
+        let provider = self.executor.provider();
+        let env = match &incoming.envelope {
+            Ok(env) => env.clone(),
+            Err(e) => {
+                tracing::error!(queue = %incoming.queue, error = %e, "unreadable message parked");
+                metrics::inc("ponte_dead_lettered_total", "Messages parked in a dead-letter queue", &[("provider", provider.as_str()), ("reason", "malformed")]);
+                return Disposition::Reject;
+            }
+        };
+        let span = tracing::info_span!(
+            "worker.command",
+            provider = %provider,
+            command_id = %env.id,
+            integration = %env.integration,
+            attempt = env.attempt,
+            op = tracing::field::Empty,
+        );
+        propagation::set_parent(&span, &incoming.headers);
+        self.handle_envelope(env, incoming).instrument(span).await
+    }
+}
+
+impl<E: Executor> CommandHandler<E> {
+    async fn handle_envelope(&self, env: Envelope, incoming: Incoming) -> Disposition {
+        let provider = self.executor.provider().as_str();
+        let command: Command = match env.body_as("command") {
+            Ok(c) => c,
+            Err(e) => {
+                return self
+                    .park(&env, &incoming, &ExecError::permanent(e.to_string()), None)
+                    .await;
+            }
+        };
+        tracing::Span::current().record("op", command.op.name());
+        let integration = match self.store.integration(&command.integration).await {
+            Ok(Some(i)) => i,
+            Ok(None) => {
+                let err = ExecError::permanent(format!(
+                    "integration `{}` does not exist (deleted?); replay after re-creating it",
+                    command.integration
+                ));
+                return self.park(&env, &incoming, &err, Some(&command)).await;
+            }
+            Err(e) => return requeue(&e),
+        };
+        if !integration.enabled {
+            let err = ExecError::permanent(format!(
+                "integration `{}` is disabled; replay after enabling it",
+                integration.id
+            ));
+            return self.park(&env, &incoming, &err, Some(&command)).await;
+        }
+        let resumed = match self.store.begin(&env.id).await {
+            Ok(Intent::Done(_)) => {
+                tracing::info!("command already done; acknowledging the repeat");
+                metrics::inc("ponte_commands_repeated_total", "Commands delivered again after they were done", &[("provider", provider)]);
+                return Disposition::Ack;
+            }
+            Ok(Intent::Fresh) => false,
+            Ok(Intent::Unfinished { tries, .. }) => {
+                tracing::warn!(tries, "an earlier try did not finish; the executor looks the effect up first");
+                true
+            }
+            Err(e) => return requeue(&e),
+        };
+        let ctx = Ctx {
+            store: &self.store,
+            integration: &integration,
+            command_id: &env.id,
+            attempt: env.attempt,
+            resumed,
+        };
+        let started = Instant::now();
+        let result = match tokio::time::timeout(COMMAND_DEADLINE, self.executor.execute(&ctx, &command)).await {
+            Ok(r) => r,
+            Err(_) => Err(ExecError::Transient {
+                reason: format!("command did not finish within {}s", COMMAND_DEADLINE.as_secs()),
+                status: None,
+                retry_after: None,
+            }),
+        };
+        metrics::observe("ponte_command_seconds", "Time to carry out a command", &[("provider", provider), ("op", command.op.name())], started.elapsed());
+        match result {
+            Ok(outcome) => self.complete(&env, &incoming.headers, &command, outcome).await,
+            Err(ExecError::Store(e)) => requeue(&e),
+            Err(err @ ExecError::Transient { .. }) if self.bus.retry_policy().allows(env.attempt + 1) => {
+                let retry_after = match &err {
+                    ExecError::Transient { retry_after, .. } => *retry_after,
+                    _ => None,
+                };
+                match self
+                    .bus
+                    .schedule_retry(&env, &incoming.queue, retry_after, &propagation::inject_current())
+                    .await
+                {
+                    Ok(delay) => {
+                        tracing::warn!(error = %err, status = err.status().unwrap_or("-"), retry_in_ms = delay.as_millis() as u64, "provider call failed; retry scheduled");
+                        metrics::inc("ponte_retries_total", "Retries scheduled", &[("provider", provider), ("op", command.op.name())]);
+                        Disposition::Ack
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot schedule the retry; giving the message back");
+                        Disposition::Requeue
+                    }
+                }
+            }
+            Err(err) => self.park(&env, &incoming, &err, Some(&command)).await,
+        }
+    }
+
+    async fn complete(&self, env: &Envelope, headers: &Headers, command: &Command, outcome: Outcome) -> Disposition {
+        let trace = propagation::inject_current();
+        for emitted in &outcome.events {
+            let derived = Envelope {
+                id: emitted.id.clone(),
+                kind: MessageKind::Event,
+                integration: env.integration.clone(),
+                provider: emitted.event.ticket.provider,
+                shard_key: emitted.event.ticket.key(),
+                occurred_at: emitted.occurred_at,
+                received_at: Utc::now(),
+                attempt: 0,
+                body: serde_json::to_value(&emitted.event).unwrap_or_default(),
+            };
+            let route = Route::Events { shard_key: derived.shard_key.clone() };
+            if let Err(e) = self.bus.publish(&route, &derived, &trace).await {
+                tracing::error!(error = %e, "cannot publish a derived event; giving the command back");
+                return Disposition::Requeue;
+            }
+        }
+        for d in &outcome.deferred {
+            let Deferred::Snapshot { ticket_key, value } = d;
+            if let Err(e) = self.store.put_snapshot(ticket_key, value).await {
+                return requeue(&e);
+            }
+        }
+        for (link, entry) in &outcome.history {
+            if let Err(e) = self.store.record(link, entry).await {
+                return requeue(&e);
+            }
+        }
+        if let Err(e) = self.store.finish(&env.id, &outcome.result).await {
+            return requeue(&e);
+        }
+        let _ = headers;
+        tracing::info!(events = outcome.events.len(), "command done");
+        metrics::inc("ponte_commands_done_total", "Commands carried out", &[("provider", self.executor.provider().as_str()), ("op", command.op.name())]);
+        Disposition::Ack
+    }
+
+    async fn park(&self, env: &Envelope, incoming: &Incoming, err: &ExecError, command: Option<&Command>) -> Disposition {
+        let provider = self.executor.provider();
+        let permanent = matches!(err, ExecError::Permanent { .. });
+        let reason = if permanent {
+            err.to_string()
+        } else {
+            format!("gave up after {} attempts: {err}", env.attempt + 1)
+        };
+        let trace_id = propagation::current_trace_id().or_else(|| propagation::trace_id_of(&incoming.headers));
+        let info = DeadLetterInfo {
+            reason: reason.clone(),
+            attempts: env.attempt + 1,
+            last_status: err.status().map(str::to_string),
+            trace_id: trace_id.clone(),
+            permanent,
+        };
+        if let Err(e) = self
+            .bus
+            .dead_letter(provider.as_str(), env, &incoming.queue, &info, &propagation::inject_current())
+            .await
+        {
+            tracing::error!(error = %e, "cannot park the message; giving it back");
+            return Disposition::Requeue;
+        }
+        if let Some(link) = command.and_then(Command::link_id) {
+            let entry = HistoryEntry {
+                at: Utc::now(),
+                kind: HistoryKind::Failed,
+                detail: format!("{}: {reason}", command.map_or("command", |c| c.op.name())),
+                trace_id,
+                cause: env.id.clone(),
+            };
+            if let Err(e) = self.store.record(link, &entry).await {
+                tracing::warn!(error = %e, "cannot record the failure in the link history");
+            }
+        }
+        tracing::error!(reason = %reason, status = err.status().unwrap_or("-"), "command parked in the dead-letter queue");
+        metrics::inc("ponte_dead_lettered_total", "Messages parked in a dead-letter queue", &[("provider", provider.as_str()), ("reason", if permanent { "permanent" } else { "exhausted" })]);
+        Disposition::Ack
+    }
+}
+
+fn requeue(e: &ponte_store::StoreError) -> Disposition {
+    tracing::error!(error = %e, "state store unavailable; giving the message back");
+    Disposition::Requeue
+}
