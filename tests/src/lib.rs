@@ -1,1 +1,265 @@
+//! A fleet per test: the real binaries, a fresh namespace on the real
+//! RabbitMQ and Redis, and the sandbox. Assertions read the sandbox's
+//! state, the admin API and the broker, as a user would.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use lapin::options::QueueDeclareOptions;
+use lapin::types::{FieldTable, ShortString};
+use ponte_bus::{Bus, BusConfig, RetryPolicy, Topology};
+use ponte_cli::api::AdminClient;
+use ponte_cli::fleet::{Fleet, FleetOptions, Service};
+use ponte_cli::sandbox::{SandboxClient, domain_spec};
+use serde_json::{Value, json};
+
+pub use ponte_cli::fleet::Service as Svc;
+
+pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789";
+pub const RETRY_TIERS: &str = "300ms,1s,2s";
+
+pub fn amqp_url() -> String {
+    std::env::var("PONTE_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("PONTE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+pub struct Options {
+    pub services: Vec<Service>,
+    pub env: Vec<(String, String)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            services: Service::ALL.to_vec(),
+            env: vec![],
+        }
+    }
+}
+
+pub struct TestFleet {
+    pub fleet: Fleet,
+    pub ns: String,
+    pub admin: AdminClient,
+    pub sandbox: SandboxClient,
+    pub http: reqwest::Client,
+    topology: Topology,
+}
+
+fn workspace_target() -> PathBuf {
+    FleetOptions::default_bin_dir()
+}
+
+impl TestFleet {
+    pub async fn start(options: Options) -> TestFleet {
+        let ns = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let mut env: BTreeMap<String, String> = BTreeMap::from([
+            ("PONTE_NAMESPACE".into(), ns.clone()),
+            ("PONTE_ADMIN_TOKEN".into(), ADMIN_TOKEN.into()),
+            ("PONTE_AMQP_URL".into(), amqp_url()),
+            ("PONTE_REDIS_URL".into(), redis_url()),
+            ("PONTE_EVENT_SHARDS".into(), "2".into()),
+            ("PONTE_WORK_SHARDS".into(), "2".into()),
+            ("PONTE_RETRY_TIERS".into(), RETRY_TIERS.into()),
+            ("PONTE_MAX_ATTEMPTS".into(), "6".into()),
+            ("PONTE_MOVIDESK_RATE_PER_MINUTE".into(), "0".into()),
+            ("RUST_LOG".into(), "info".into()),
+        ]);
+        env.extend(options.env);
+        let log_dir = workspace_target().join("e2e-logs").join(&ns);
+        let fleet = Fleet::start(FleetOptions {
+            bin_dir: workspace_target(),
+            log_dir,
+            env,
+            ports: BTreeMap::new(),
+            services: options.services,
+            ready_timeout: Duration::from_secs(60),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("fleet did not start: {e}"));
+        let topology = Topology {
+            namespace: ns.clone(),
+            event_shards: 2,
+            work_shards: 2,
+            delivery_limit: 10,
+            retry_tiers: vec![Duration::from_millis(300), Duration::from_secs(1), Duration::from_secs(2)],
+        };
+        TestFleet {
+            admin: AdminClient::new(&fleet.url(Service::Admin), ADMIN_TOKEN),
+            sandbox: SandboxClient::new(&fleet.url(Service::Sandbox)),
+            http: reqwest::Client::new(),
+            fleet,
+            ns,
+            topology,
+        }
+    }
+
+    pub fn url(&self, s: Service) -> String {
+        self.fleet.url(s)
+    }
+
+    /// A bus handle on this test's namespace (for inspecting queues).
+    pub fn bus(&self) -> std::sync::Arc<Bus> {
+        Bus::new(BusConfig {
+            amqp_url: amqp_url(),
+            connection_name: format!("{}-inspector", self.ns),
+            topology: self.topology.clone(),
+            retry: RetryPolicy::default(),
+            confirm_timeout: Duration::from_secs(5),
+        })
+    }
+
+    /// Messages waiting in the router's input queues.
+    pub async fn events_waiting(&self) -> u32 {
+        let bus = self.bus();
+        let Ok(ch) = bus.channel().await else { return u32::MAX };
+        let mut total = 0;
+        for q in self.topology.events_queues() {
+            let opts = QueueDeclareOptions { passive: true, ..Default::default() };
+            if let Ok(info) = ch.queue_declare(ShortString::from(q.as_str()), opts, FieldTable::default()).await {
+                total += info.message_count();
+            }
+        }
+        bus.close().await;
+        total
+    }
+
+    /// Stops the fleet and deletes the namespace's queues and keys.
+    pub async fn teardown(self) {
+        let bus = self.bus();
+        self.fleet.shutdown().await;
+        if let Ok(ch) = bus.channel().await {
+            let _ = self.topology.delete(&ch).await;
+        }
+        bus.close().await;
+        if let Ok(store) = ponte_store::Store::new(&redis_url(), &self.ns) {
+            let _ = store.wipe().await;
+        }
+    }
+
+    /// Two sandbox Movidesk domains and an automatic integration between
+    /// them, applied through the admin API.
+    pub async fn movidesk_pair(&self, integration: &str) -> Pair {
+        let pair = Pair {
+            integration: integration.to_string(),
+            a: format!("{}-{integration}-a", self.ns),
+            b: format!("{}-{integration}-b", self.ns),
+            secret_a: format!("secret-a-{}-0123456789", self.ns),
+            secret_b: format!("secret-b-{}-0123456789", self.ns),
+        };
+        let hook = |secret: &str| format!("{}/hooks/movidesk/{integration}?token={secret}", self.url(Service::Ingress));
+        let person = |id: &str, name: &str, email: &str, profile: i64| json!({
+            "id": id, "businessName": name, "personType": 1, "profileType": profile,
+            "emails": [{"emailType": "Profissional", "email": email, "isDefault": true}]
+        });
+        let mut spec_a = domain_spec(&pair.a, &pair.token_a(), &hook(&pair.secret_a), 0, vec![
+            person("agent-a", "Agent A", "agent@a.test", 1),
+            person("ana", "Ana Souza", "ana@client.test", 2),
+        ]);
+        spec_a["lockout_after_failures"] = json!(0);
+        let mut spec_b = domain_spec(&pair.b, &pair.token_b(), &hook(&pair.secret_b), 0, vec![
+            person("gen-b", "Generator B", "gen@b.test", 1),
+            person("ana-b", "Ana Souza", "ana@client.test", 2),
+        ]);
+        spec_b["lockout_after_failures"] = json!(0);
+        self.sandbox.movidesk_domain(&spec_a).await.unwrap_or_else(|e| panic!("{e}"));
+        self.sandbox.movidesk_domain(&spec_b).await.unwrap_or_else(|e| panic!("{e}"));
+        let api = self.sandbox.movidesk_api();
+        let body = json!({
+            "id": integration, "name": format!("{integration} test"), "enabled": true, "mode": "automatic",
+            "client_key": "email", "generator_agent": "gen-b",
+            "source": {"provider": "movidesk", "base_url": api, "credentials": {"token": pair.token_a()}, "inbound_secret": pair.secret_a},
+            "target": {"provider": "movidesk", "base_url": api, "credentials": {"token": pair.token_b()}, "inbound_secret": pair.secret_b},
+        });
+        self.admin
+            .put(&format!("/integrations/{integration}"), &body)
+            .await
+            .unwrap_or_else(|e| panic!("apply failed: {e}"));
+        pair
+    }
+
+    /// Opens a ticket in domain A as an agent would; returns its number.
+    pub async fn open_ticket(&self, pair: &Pair, subject: &str) -> String {
+        let t = self
+            .sandbox
+            .movidesk_ui_ticket(&pair.a, &json!({
+                "type": 2, "subject": subject, "createdBy": {"id": "agent-a"}, "clients": [{"id": "ana"}],
+                "actions": [{"type": 2, "description": format!("{subject}: details from the customer"), "createdBy": {"id": "ana"}}]
+            }))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        id_of(&t["id"])
+    }
+
+    /// Tickets of a domain carrying Ponte's link tag for `source` ticket.
+    pub async fn counterparts(&self, pair: &Pair, domain: &str, source: &str) -> Vec<Value> {
+        let tag = json!(format!("ponte-{}-{source}", pair.integration));
+        self.sandbox
+            .movidesk_tickets(domain)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| t["tags"].as_array().is_some_and(|tags| tags.contains(&tag)))
+            .collect()
+    }
+
+    /// Waits until `check` returns Some, or panics naming `what`.
+    pub async fn eventually<T, F, Fut>(&self, what: &str, timeout: Duration, mut check: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Option<T>>,
+    {
+        let start = Instant::now();
+        loop {
+            if let Some(v) = check().await {
+                return v;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out after {timeout:?} waiting for {what}; logs in target/*/e2e-logs/{}", self.ns);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Runs the real `ponte` CLI against this fleet's admin API.
+    pub async fn cli(&self, args: &[&str]) -> (bool, String) {
+        let out = tokio::process::Command::new(workspace_target().join("ponte"))
+            .args(args)
+            .env("PONTE_ADMIN_URL", self.url(Service::Admin))
+            .env("PONTE_ADMIN_TOKEN", ADMIN_TOKEN)
+            .output()
+            .await
+            .unwrap_or_else(|e| panic!("cannot run ponte: {e}"));
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), text)
+    }
+}
+
+pub struct Pair {
+    pub integration: String,
+    pub a: String,
+    pub b: String,
+    pub secret_a: String,
+    pub secret_b: String,
+}
+
+impl Pair {
+    pub fn token_a(&self) -> String {
+        format!("token-{}", self.a)
+    }
+    pub fn token_b(&self) -> String {
+        format!("token-{}", self.b)
+    }
+}
+
+/// A ticket id as text, whether the JSON holds a string or a number.
+pub fn id_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

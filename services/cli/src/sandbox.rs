@@ -73,15 +73,20 @@ impl SandboxClient {
                     o.remove("token");
                     o.remove("persons");
                 }
-                self.expect_ok(reqwest::Method::PATCH, &format!("/_sandbox/movidesk/domains/{name}"), Some(&patch))
-                    .await
-                    .map(|_| ())
+                self.patch_domain(name, &patch).await
             }
             _ => Err(SandboxError {
                 what: "register domain".into(),
                 message: format!("{status}: {value}"),
             }),
         }
+    }
+
+    /// Changes a registered domain (webhook URL, limits).
+    pub async fn patch_domain(&self, name: &str, patch: &Value) -> Result<(), SandboxError> {
+        self.expect_ok(reqwest::Method::PATCH, &format!("/_sandbox/movidesk/domains/{name}"), Some(patch))
+            .await
+            .map(|_| ())
     }
 
     /// Adds persons to a domain (ignores ones that already exist).

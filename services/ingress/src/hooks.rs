@@ -20,6 +20,28 @@ use crate::accept::{Refused, accept};
 use crate::app::State;
 use crate::auth;
 
+/// Past the limit the rest of the body is still read, up to this much, so
+/// the client gets the 413 instead of a reset connection.
+const DRAIN_CAP: usize = 16 * 1024 * 1024;
+
+/// The body when it fits in `limit`; `None` when it does not.
+async fn read_limited(body: Body, limit: usize) -> Option<Vec<u8>> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.ok()?;
+        seen += chunk.len();
+        if seen <= limit {
+            kept.extend_from_slice(&chunk);
+        } else if seen > DRAIN_CAP {
+            return None;
+        }
+    }
+    (seen <= limit).then_some(kept)
+}
+
 /// How long the ingress remembers an event id to answer repeats.
 const DEDUPE_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -114,17 +136,7 @@ async fn handle(
             format!("the body is larger than the {} bytes this ingress accepts", state.body_limit),
         )
     };
-    if headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|len| len > state.body_limit)
-    {
-        return Err(too_large());
-    }
-    let bytes = axum::body::to_bytes(body, state.body_limit)
-        .await
-        .map_err(|_| too_large())?;
+    let bytes = read_limited(body, state.body_limit).await.ok_or_else(too_large)?;
     let payload: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}"))
     })?;
