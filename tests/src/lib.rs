@@ -20,7 +20,8 @@ pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789";
 pub const RETRY_TIERS: &str = "300ms,1s,2s";
 
 pub fn amqp_url() -> String {
-    std::env::var("PONTE_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+    std::env::var("PONTE_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
 pub fn redis_url() -> String {
@@ -86,7 +87,11 @@ impl TestFleet {
             event_shards: 2,
             work_shards: 2,
             delivery_limit: 10,
-            retry_tiers: vec![Duration::from_millis(300), Duration::from_secs(1), Duration::from_secs(2)],
+            retry_tiers: vec![
+                Duration::from_millis(300),
+                Duration::from_secs(1),
+                Duration::from_secs(2),
+            ],
         };
         TestFleet {
             admin: AdminClient::new(&fleet.url(Service::Admin), ADMIN_TOKEN),
@@ -116,11 +121,19 @@ impl TestFleet {
     /// Messages waiting in the router's input queues.
     pub async fn events_waiting(&self) -> u32 {
         let bus = self.bus();
-        let Ok(ch) = bus.channel().await else { return u32::MAX };
+        let Ok(ch) = bus.channel().await else {
+            return u32::MAX;
+        };
         let mut total = 0;
         for q in self.topology.events_queues() {
-            let opts = QueueDeclareOptions { passive: true, ..Default::default() };
-            if let Ok(info) = ch.queue_declare(ShortString::from(q.as_str()), opts, FieldTable::default()).await {
+            let opts = QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            };
+            if let Ok(info) = ch
+                .queue_declare(ShortString::from(q.as_str()), opts, FieldTable::default())
+                .await
+            {
                 total += info.message_count();
             }
         }
@@ -151,23 +164,48 @@ impl TestFleet {
             secret_a: format!("secret-a-{}-0123456789", self.ns),
             secret_b: format!("secret-b-{}-0123456789", self.ns),
         };
-        let hook = |secret: &str| format!("{}/hooks/movidesk/{integration}?token={secret}", self.url(Service::Ingress));
-        let person = |id: &str, name: &str, email: &str, profile: i64| json!({
-            "id": id, "businessName": name, "personType": 1, "profileType": profile,
-            "emails": [{"emailType": "Profissional", "email": email, "isDefault": true}]
-        });
-        let mut spec_a = domain_spec(&pair.a, &pair.token_a(), &hook(&pair.secret_a), 0, vec![
-            person("agent-a", "Agent A", "agent@a.test", 1),
-            person("ana", "Ana Souza", "ana@client.test", 2),
-        ]);
+        let hook = |secret: &str| {
+            format!(
+                "{}/hooks/movidesk/{integration}?token={secret}",
+                self.url(Service::Ingress)
+            )
+        };
+        let person = |id: &str, name: &str, email: &str, profile: i64| {
+            json!({
+                "id": id, "businessName": name, "personType": 1, "profileType": profile,
+                "emails": [{"emailType": "Profissional", "email": email, "isDefault": true}]
+            })
+        };
+        let mut spec_a = domain_spec(
+            &pair.a,
+            &pair.token_a(),
+            &hook(&pair.secret_a),
+            0,
+            vec![
+                person("agent-a", "Agent A", "agent@a.test", 1),
+                person("ana", "Ana Souza", "ana@client.test", 2),
+            ],
+        );
         spec_a["lockout_after_failures"] = json!(0);
-        let mut spec_b = domain_spec(&pair.b, &pair.token_b(), &hook(&pair.secret_b), 0, vec![
-            person("gen-b", "Generator B", "gen@b.test", 1),
-            person("ana-b", "Ana Souza", "ana@client.test", 2),
-        ]);
+        let mut spec_b = domain_spec(
+            &pair.b,
+            &pair.token_b(),
+            &hook(&pair.secret_b),
+            0,
+            vec![
+                person("gen-b", "Generator B", "gen@b.test", 1),
+                person("ana-b", "Ana Souza", "ana@client.test", 2),
+            ],
+        );
         spec_b["lockout_after_failures"] = json!(0);
-        self.sandbox.movidesk_domain(&spec_a).await.unwrap_or_else(|e| panic!("{e}"));
-        self.sandbox.movidesk_domain(&spec_b).await.unwrap_or_else(|e| panic!("{e}"));
+        self.sandbox
+            .movidesk_domain(&spec_a)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.sandbox
+            .movidesk_domain(&spec_b)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let api = self.sandbox.movidesk_api();
         let body = json!({
             "id": integration, "name": format!("{integration} test"), "enabled": true, "mode": "automatic",
@@ -219,7 +257,10 @@ impl TestFleet {
                 return v;
             }
             if start.elapsed() > timeout {
-                panic!("timed out after {timeout:?} waiting for {what}; logs in target/*/e2e-logs/{}", self.ns);
+                panic!(
+                    "timed out after {timeout:?} waiting for {what}; logs in target/*/e2e-logs/{}",
+                    self.ns
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -234,7 +275,11 @@ impl TestFleet {
             .output()
             .await
             .unwrap_or_else(|e| panic!("cannot run ponte: {e}"));
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         (out.status.success(), text)
     }
 }

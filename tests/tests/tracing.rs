@@ -31,7 +31,9 @@ async fn receiver() -> (String, Spans) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await });
     (format!("http://{addr}"), spans)
@@ -68,15 +70,32 @@ async fn ingress_router_worker_and_provider_call_share_one_trace() {
         (!t.counterparts(&pair, &pair.b, &a_id).await.is_empty()).then_some(())
     })
     .await;
-    let wanted: BTreeSet<&str> = ["ingress.webhook", "router.event", "worker.command", "movidesk.http"].into();
+    let wanted: BTreeSet<&str> = [
+        "ingress.webhook",
+        "router.event",
+        "worker.command",
+        "movidesk.http",
+    ]
+    .into();
     let trace = t
-        .eventually("one trace with ingress, router, worker and provider spans", Duration::from_secs(30), || async {
-            let by_trace: BTreeMap<String, BTreeSet<String>> = spans.lock().ok()?.iter().fold(BTreeMap::new(), |mut m, (t, n)| {
-                m.entry(t.clone()).or_default().insert(n.clone());
-                m
-            });
-            by_trace.into_iter().find(|(_, names)| wanted.iter().all(|w| names.contains(*w)))
-        })
+        .eventually(
+            "one trace with ingress, router, worker and provider spans",
+            Duration::from_secs(30),
+            || async {
+                let by_trace: BTreeMap<String, BTreeSet<String>> =
+                    spans
+                        .lock()
+                        .ok()?
+                        .iter()
+                        .fold(BTreeMap::new(), |mut m, (t, n)| {
+                            m.entry(t.clone()).or_default().insert(n.clone());
+                            m
+                        });
+                by_trace
+                    .into_iter()
+                    .find(|(_, names)| wanted.iter().all(|w| names.contains(*w)))
+            },
+        )
         .await;
     assert!(!trace.0.is_empty());
     t.teardown().await;

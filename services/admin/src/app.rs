@@ -25,7 +25,10 @@ pub const MIN_TOKEN_LEN: usize = 16;
 impl Settings {
     pub fn load(source: &Source) -> Result<Settings, ConfigError> {
         let token = source.get("PONTE_ADMIN_TOKEN").ok_or_else(|| {
-            ConfigError::invalid("PONTE_ADMIN_TOKEN", "is required: the admin API needs a bearer token")
+            ConfigError::invalid(
+                "PONTE_ADMIN_TOKEN",
+                "is required: the admin API needs a bearer token",
+            )
         })?;
         if token.chars().count() < MIN_TOKEN_LEN {
             return Err(ConfigError::invalid(
@@ -62,10 +65,15 @@ impl Admin {
         });
         let token = Arc::new(settings.token);
         let api = Router::new()
-            .route("/integrations", get(integrations::list).post(integrations::create))
+            .route(
+                "/integrations",
+                get(integrations::list).post(integrations::create),
+            )
             .route(
                 "/integrations/{id}",
-                get(integrations::get).put(integrations::replace).delete(integrations::delete),
+                get(integrations::get)
+                    .put(integrations::replace)
+                    .delete(integrations::delete),
             )
             .route("/integrations/{id}/enable", post(integrations::enable))
             .route("/integrations/{id}/disable", post(integrations::disable))
@@ -84,7 +92,10 @@ impl Admin {
             .with_state(state);
         let router = Router::new()
             .nest("/api/v1", api)
-            .merge(ponte_http::ops_router(ponte_http::bus_and_store_ready(bus.clone(), store)));
+            .merge(ponte_http::ops_router(ponte_http::bus_and_store_ready(
+                bus.clone(),
+                store,
+            )));
         Ok(Admin {
             listener: TcpListener::bind(settings.addr).await?,
             router,

@@ -16,6 +16,7 @@ pub(crate) async fn require(token: Arc<Secret>, req: Request, next: Next) -> Res
     match presented {
         Some(p) if token.matches(p.trim()) => next.run(req).await,
         Some(_) => ApiError::unauthorized("the admin token does not match").into_response(),
-        None => ApiError::unauthorized("send the admin token as `Authorization: Bearer <token>`").into_response(),
+        None => ApiError::unauthorized("send the admin token as `Authorization: Bearer <token>`")
+            .into_response(),
     }
 }

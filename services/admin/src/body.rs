@@ -6,12 +6,19 @@ use serde::de::DeserializeOwned;
 /// Parses a JSON body with an error that says what was wrong and where.
 pub(crate) fn json<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     if bytes.is_empty() {
-        return Err(ApiError::bad_request("invalid_body", "the request needs a JSON body"));
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "the request needs a JSON body",
+        ));
     }
-    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request("invalid_body", format!("invalid JSON body: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid JSON body: {e}")))
 }
 
 pub(crate) fn store_error(e: StoreError) -> ApiError {
     tracing::error!(error = %e, "state store failure");
-    ApiError::unavailable("store_unavailable", "Ponte's state store is unavailable; retry later")
+    ApiError::unavailable(
+        "store_unavailable",
+        "Ponte's state store is unavailable; retry later",
+    )
 }

@@ -19,7 +19,10 @@ fn bus_error(e: BusError) -> ApiError {
         )),
         other => {
             tracing::error!(error = %other, "broker failure");
-            ApiError::unavailable("broker_unavailable", format!("the broker is unavailable: {other}"))
+            ApiError::unavailable(
+                "broker_unavailable",
+                format!("the broker is unavailable: {other}"),
+            )
         }
     }
 }
@@ -32,7 +35,10 @@ pub(crate) struct ListQuery {
     limit: Option<usize>,
 }
 
-pub(crate) async fn list(AxumState(state): AxumState<Arc<State>>, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
+pub(crate) async fn list(
+    AxumState(state): AxumState<Arc<State>>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
     let queues = match q.queue {
         Some(name) => vec![name],
         None => state.bus.topology().dlq_names(),
@@ -45,20 +51,35 @@ pub(crate) async fn list(AxumState(state): AxumState<Arc<State>>, Query(q): Quer
     };
     let mut out = Vec::new();
     for name in queues {
-        out.extend(state.bus.dead_letters(&name, &selection).await.map_err(bus_error)?);
+        out.extend(
+            state
+                .bus
+                .dead_letters(&name, &selection)
+                .await
+                .map_err(bus_error)?,
+        );
     }
     Ok(Json(json!({"dead_letters": out})).into_response())
 }
 
-pub(crate) async fn show(AxumState(state): AxumState<Arc<State>>, Path((queue, id)): Path<(String, String)>) -> Result<Response, ApiError> {
+pub(crate) async fn show(
+    AxumState(state): AxumState<Arc<State>>,
+    Path((queue, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
     let selection = Selection {
         id: Some(id.clone()),
         ..Selection::default()
     };
-    let found = state.bus.dead_letters(&queue, &selection).await.map_err(bus_error)?;
+    let found = state
+        .bus
+        .dead_letters(&queue, &selection)
+        .await
+        .map_err(bus_error)?;
     match found.into_iter().next() {
         Some(dl) => Ok(Json(dl).into_response()),
-        None => Err(ApiError::not_found(format!("no parked message `{id}` in `{queue}`"))),
+        None => Err(ApiError::not_found(format!(
+            "no parked message `{id}` in `{queue}`"
+        ))),
     }
 }
 
@@ -91,16 +112,32 @@ impl Choice {
     }
 }
 
-pub(crate) async fn replay(AxumState(state): AxumState<Arc<State>>, Path(queue): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn replay(
+    AxumState(state): AxumState<Arc<State>>,
+    Path(queue): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let selection = json::<Choice>(&body)?.selection()?;
-    let n = state.bus.replay(&queue, &selection).await.map_err(bus_error)?;
+    let n = state
+        .bus
+        .replay(&queue, &selection)
+        .await
+        .map_err(bus_error)?;
     tracing::info!(%queue, replayed = n, "dead letters replayed");
     Ok(Json(json!({"queue": queue, "replayed": n})).into_response())
 }
 
-pub(crate) async fn purge(AxumState(state): AxumState<Arc<State>>, Path(queue): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn purge(
+    AxumState(state): AxumState<Arc<State>>,
+    Path(queue): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let selection = json::<Choice>(&body)?.selection()?;
-    let n = state.bus.purge(&queue, &selection).await.map_err(bus_error)?;
+    let n = state
+        .bus
+        .purge(&queue, &selection)
+        .await
+        .map_err(bus_error)?;
     tracing::info!(%queue, purged = n, "dead letters purged");
     Ok(Json(json!({"queue": queue, "purged": n})).into_response())
 }

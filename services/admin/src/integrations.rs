@@ -36,29 +36,49 @@ pub(crate) async fn list(AxumState(state): Shared) -> Result<Response, ApiError>
     Ok(Json(json!({"integrations": shown})).into_response())
 }
 
-pub(crate) async fn get(AxumState(state): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn get(
+    AxumState(state): Shared,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     Ok(Json(load(&state, &id).await?.redacted()).into_response())
 }
 
 pub(crate) async fn create(AxumState(state): Shared, body: Bytes) -> Result<Response, ApiError> {
     let mut integration: Integration = json(&body)?;
     integration.validate().map_err(invalid)?;
-    if state.store.integration(&integration.id).await.map_err(store_error)?.is_some() {
+    if state
+        .store
+        .integration(&integration.id)
+        .await
+        .map_err(store_error)?
+        .is_some()
+    {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "already_exists",
-            format!("integration `{}` exists; PUT /api/v1/integrations/{} replaces it", integration.id, integration.id),
+            format!(
+                "integration `{}` exists; PUT /api/v1/integrations/{} replaces it",
+                integration.id, integration.id
+            ),
         ));
     }
     integration.updated_at = Some(Utc::now());
-    state.store.put_integration(&integration).await.map_err(store_error)?;
+    state
+        .store
+        .put_integration(&integration)
+        .await
+        .map_err(store_error)?;
     tracing::info!(integration = %integration.id, "integration created");
     Ok((StatusCode::CREATED, Json(integration.redacted())).into_response())
 }
 
 /// Creates or replaces. Secrets sent as `***` (or left out) keep their
 /// stored values, so what GET shows can be edited and sent back.
-pub(crate) async fn replace(AxumState(state): Shared, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn replace(
+    AxumState(state): Shared,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let mut value: serde_json::Value = json(&body)?;
     match value.get("id").and_then(|v| v.as_str()) {
         Some(body_id) if body_id != id => {
@@ -84,14 +104,30 @@ pub(crate) async fn replace(AxumState(state): Shared, Path(id): Path<String>, bo
     }
     integration.validate().map_err(invalid)?;
     integration.updated_at = Some(Utc::now());
-    state.store.put_integration(&integration).await.map_err(store_error)?;
-    let status = if stored.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+    state
+        .store
+        .put_integration(&integration)
+        .await
+        .map_err(store_error)?;
+    let status = if stored.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     tracing::info!(integration = %id, created = stored.is_none(), "integration stored");
     Ok((status, Json(integration.redacted())).into_response())
 }
 
-pub(crate) async fn delete(AxumState(state): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
-    if state.store.delete_integration(&id).await.map_err(store_error)? {
+pub(crate) async fn delete(
+    AxumState(state): Shared,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    if state
+        .store
+        .delete_integration(&id)
+        .await
+        .map_err(store_error)?
+    {
         tracing::info!(integration = %id, "integration deleted");
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
@@ -103,16 +139,26 @@ async fn set_enabled(state: &State, id: &str, enabled: bool) -> Result<Response,
     let mut integration = load(state, id).await?;
     integration.enabled = enabled;
     integration.updated_at = Some(Utc::now());
-    state.store.put_integration(&integration).await.map_err(store_error)?;
+    state
+        .store
+        .put_integration(&integration)
+        .await
+        .map_err(store_error)?;
     tracing::info!(integration = %id, enabled, "integration switched");
     Ok(Json(integration.redacted()).into_response())
 }
 
-pub(crate) async fn enable(AxumState(state): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn enable(
+    AxumState(state): Shared,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     set_enabled(&state, &id, true).await
 }
 
-pub(crate) async fn disable(AxumState(state): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn disable(
+    AxumState(state): Shared,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     set_enabled(&state, &id, false).await
 }
 
@@ -124,20 +170,40 @@ pub(crate) struct CloneRequest {
 
 /// A copy under a new id, disabled until someone enables it, so a clone
 /// never starts handling the original's traffic by surprise.
-pub(crate) async fn clone(AxumState(state): Shared, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn clone(
+    AxumState(state): Shared,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let request: CloneRequest = json(&body)?;
     validate_id(&request.id).map_err(invalid)?;
     let original = load(&state, &id).await?;
-    if state.store.integration(&request.id).await.map_err(store_error)?.is_some() {
-        return Err(ApiError::new(StatusCode::CONFLICT, "already_exists", format!("integration `{}` exists", request.id)));
+    if state
+        .store
+        .integration(&request.id)
+        .await
+        .map_err(store_error)?
+        .is_some()
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_exists",
+            format!("integration `{}` exists", request.id),
+        ));
     }
     let copy = Integration {
         id: request.id.clone(),
-        name: request.name.unwrap_or_else(|| format!("{} (copy)", original.name)),
+        name: request
+            .name
+            .unwrap_or_else(|| format!("{} (copy)", original.name)),
         enabled: false,
         updated_at: Some(Utc::now()),
         ..original
     };
-    state.store.put_integration(&copy).await.map_err(store_error)?;
+    state
+        .store
+        .put_integration(&copy)
+        .await
+        .map_err(store_error)?;
     Ok((StatusCode::CREATED, Json(copy.redacted())).into_response())
 }

@@ -16,7 +16,10 @@ pub(crate) struct LinkFilter {
     ticket: Option<String>,
 }
 
-pub(crate) async fn list(AxumState(state): AxumState<Arc<State>>, Query(filter): Query<LinkFilter>) -> Result<Response, ApiError> {
+pub(crate) async fn list(
+    AxumState(state): AxumState<Arc<State>>,
+    Query(filter): Query<LinkFilter>,
+) -> Result<Response, ApiError> {
     let integrations = match &filter.integration {
         Some(i) => vec![i.clone()],
         None => state
@@ -38,7 +41,10 @@ pub(crate) async fn list(AxumState(state): AxumState<Arc<State>>, Query(filter):
     Ok(Json(json!({"links": links})).into_response())
 }
 
-pub(crate) async fn get(AxumState(state): AxumState<Arc<State>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn get(
+    AxumState(state): AxumState<Arc<State>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let link = state
         .store
         .link(&id)
@@ -48,7 +54,10 @@ pub(crate) async fn get(AxumState(state): AxumState<Arc<State>>, Path(id): Path<
     Ok(Json(link).into_response())
 }
 
-pub(crate) async fn history(AxumState(state): AxumState<Arc<State>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn history(
+    AxumState(state): AxumState<Arc<State>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let entries = state.store.history(&id).await.map_err(store_error)?;
     Ok(Json(json!({"link": id, "history": entries})).into_response())
 }

@@ -5,10 +5,16 @@ use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("cannot reach the admin API at {url}: {message} (is ponte-admin running? set PONTE_ADMIN_URL)")]
+    #[error(
+        "cannot reach the admin API at {url}: {message} (is ponte-admin running? set PONTE_ADMIN_URL)"
+    )]
     Unreachable { url: String, message: String },
     #[error("{status} {code}: {message}")]
-    Refused { status: u16, code: String, message: String },
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
 }
 
 #[derive(Clone)]
@@ -27,7 +33,12 @@ impl AdminClient {
         }
     }
 
-    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, ApiError> {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
         let url = format!("{}/api/v1{path}", self.base);
         let mut req = self.http.request(method, &url).bearer_auth(&self.token);
         if let Some(b) = body {
@@ -39,11 +50,18 @@ impl AdminClient {
         })?;
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        let value: Value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value: Value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         if status.is_success() {
             return Ok(value);
         }
-        let code = value["error"]["code"].as_str().unwrap_or("error").to_string();
+        let code = value["error"]["code"]
+            .as_str()
+            .unwrap_or("error")
+            .to_string();
         let message = value["error"]["message"]
             .as_str()
             .map(str::to_string)

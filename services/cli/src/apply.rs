@@ -19,7 +19,11 @@ pub enum ApplyError {
     #[error("{path}: {message}")]
     Parse { path: String, message: String },
     #[error("{path}: integration `{id}`: {message}")]
-    Invalid { path: String, id: String, message: String },
+    Invalid {
+        path: String,
+        id: String,
+        message: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -38,7 +42,11 @@ pub fn load(path: &str) -> Result<Vec<Integration>, ApplyError> {
     parse(path, &text, |name| std::env::var(name).ok())
 }
 
-pub fn parse(path: &str, text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Vec<Integration>, ApplyError> {
+pub fn parse(
+    path: &str,
+    text: &str,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<Integration>, ApplyError> {
     let expanded = expand(path, text, env)?;
     let file: File = toml::from_str(&expanded).map_err(|e| ApplyError::Parse {
         path: path.to_string(),
@@ -68,7 +76,11 @@ pub fn parse(path: &str, text: &str, env: impl Fn(&str) -> Option<String>) -> Re
     Ok(file.integration)
 }
 
-fn expand(path: &str, text: &str, env: impl Fn(&str) -> Option<String>) -> Result<String, ApplyError> {
+fn expand(
+    path: &str,
+    text: &str,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<String, ApplyError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -113,8 +125,14 @@ credentials = { token = "tb" }
 
     #[test]
     fn expands_variables_and_validates() {
-        let got = parse("f.toml", FILE, |n| (n == "TOKEN_A").then(|| "ta".to_string())).expect("valid");
-        assert_eq!(got[0].source.credential("token").map(|s| s.expose()), Some("ta"));
+        let got = parse("f.toml", FILE, |n| {
+            (n == "TOKEN_A").then(|| "ta".to_string())
+        })
+        .expect("valid");
+        assert_eq!(
+            got[0].source.credential("token").map(|s| s.expose()),
+            Some("ta")
+        );
         assert_eq!(got[0].mode, ponte_core::Mode::Automatic);
     }
 
@@ -122,7 +140,10 @@ credentials = { token = "tb" }
     fn errors_name_the_variable_and_the_field() {
         let e = parse("f.toml", FILE, |_| None).unwrap_err();
         assert!(e.to_string().contains("TOKEN_A"), "{e}");
-        let bad = FILE.replace("http://127.0.0.1:8090/movidesk/public/v1\"\ninbound_secret = \"target", "ftp://x\"\ninbound_secret = \"target");
+        let bad = FILE.replace(
+            "http://127.0.0.1:8090/movidesk/public/v1\"\ninbound_secret = \"target",
+            "ftp://x\"\ninbound_secret = \"target",
+        );
         let e = parse("f.toml", &bad, |_| Some("t".into())).unwrap_err();
         assert!(e.to_string().contains("target.base_url"), "{e}");
     }

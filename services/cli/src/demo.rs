@@ -39,7 +39,10 @@ pub fn sandbox_values(sandbox: &SandboxClient) -> BTreeMap<&'static str, String>
 
 fn spinner(msg: &str) -> ProgressBar {
     let pb = ProgressBar::new_spinner();
-    pb.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     pb.set_message(msg.to_string());
     pb.enable_steady_tick(Duration::from_millis(100));
     pb
@@ -54,10 +57,17 @@ fn person(id: &str, name: &str, email: &str, profile: i64) -> Value {
 
 pub async fn run(t: &DemoTargets) -> anyhow::Result<()> {
     let values = sandbox_values(&t.sandbox);
-    println!("== Ponte demo: a ticket opened in Movidesk domain A is created and linked in domain B\n");
+    println!(
+        "== Ponte demo: a ticket opened in Movidesk domain A is created and linked in domain B\n"
+    );
 
     println!("1. Sandbox: two Movidesk domains whose triggers call the ingress");
-    let hook = |secret: &str| format!("{}/hooks/movidesk/{INTEGRATION}?token={secret}", t.ingress_url);
+    let hook = |secret: &str| {
+        format!(
+            "{}/hooks/movidesk/{INTEGRATION}?token={secret}",
+            t.ingress_url
+        )
+    };
     t.sandbox
         .movidesk_domain(&domain_spec(
             "demo-a",
@@ -77,25 +87,44 @@ pub async fn run(t: &DemoTargets) -> anyhow::Result<()> {
             &hook(&values["PONTE_SECRET_B"]),
             t.rate_per_minute,
             vec![
-                person("gerador-b", "Integração domínio A", "integracao@dominio-b.com.br", 1),
+                person(
+                    "gerador-b",
+                    "Integração domínio A",
+                    "integracao@dominio-b.com.br",
+                    1,
+                ),
                 person("b-ana", "Ana Souza", "ana@cliente.com.br", 2),
             ],
         ))
         .await?;
-    println!("   domain A and domain B ready (rate limit {} req/min each)", t.rate_per_minute);
+    println!(
+        "   domain A and domain B ready (rate limit {} req/min each)",
+        t.rate_per_minute
+    );
 
     println!("2. Apply deploy/integrations.example.toml with the sandbox's values");
-    let integrations = apply::parse("deploy/integrations.example.toml", EXAMPLE, |n| values.get(n).cloned())?;
+    let integrations = apply::parse("deploy/integrations.example.toml", EXAMPLE, |n| {
+        values.get(n).cloned()
+    })?;
     for i in &integrations {
         t.admin
-            .put(&format!("/integrations/{}", i.id), &serde_json::to_value(i)?)
+            .put(
+                &format!("/integrations/{}", i.id),
+                &serde_json::to_value(i)?,
+            )
             .await
             .with_context(|| format!("applying integration {}", i.id))?;
-        println!("   integration `{}` ({:?}, client key {:?})", i.id, i.mode, i.client_key);
+        println!(
+            "   integration `{}` ({:?}, client key {:?})",
+            i.id, i.mode, i.client_key
+        );
     }
 
     println!("3. An agent opens a ticket in domain A");
-    let subject = format!("Impressora do financeiro não imprime ({})", chrono::Utc::now().format("%H:%M:%S"));
+    let subject = format!(
+        "Impressora do financeiro não imprime ({})",
+        chrono::Utc::now().format("%H:%M:%S")
+    );
     let created = t
         .sandbox
         .movidesk_ui_ticket(
@@ -117,52 +146,104 @@ pub async fn run(t: &DemoTargets) -> anyhow::Result<()> {
     let started = Instant::now();
     let b_ticket = loop {
         let tickets = t.sandbox.movidesk_tickets("demo-b").await?;
-        if let Some(found) = tickets.into_iter().find(|tk| tk["tags"].as_array().is_some_and(|tags| tags.iter().any(|x| x == &json!(tag)))) {
+        if let Some(found) = tickets.into_iter().find(|tk| {
+            tk["tags"]
+                .as_array()
+                .is_some_and(|tags| tags.iter().any(|x| x == &json!(tag)))
+        }) {
             break found;
         }
         if started.elapsed() > Duration::from_secs(90) {
             pb.finish_and_clear();
-            bail!("no counterpart in domain B after 90s; check `ponte dlq list` and the service logs");
+            bail!(
+                "no counterpart in domain B after 90s; check `ponte dlq list` and the service logs"
+            );
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     pb.finish_and_clear();
     let b_id = crate::output::cell(&b_ticket["id"]);
-    println!("4. Counterpart created in {:.1}s", started.elapsed().as_secs_f64());
+    println!(
+        "4. Counterpart created in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     let first = &b_ticket["actions"][0];
-    println!("   ticket B #{b_id}: \"{}\"", crate::output::cell(&b_ticket["subject"]));
-    println!("     type {} (mirrored), client {} ({}), created by {}",
+    println!(
+        "   ticket B #{b_id}: \"{}\"",
+        crate::output::cell(&b_ticket["subject"])
+    );
+    println!(
+        "     type {} (mirrored), client {} ({}), created by {}",
         crate::output::cell(&b_ticket["type"]),
         crate::output::cell(&b_ticket["clients"][0]["id"]),
         crate::output::cell(&b_ticket["clients"][0]["businessName"]),
-        crate::output::cell(&b_ticket["createdBy"]["id"]));
-    println!("     first action (type {}): {}", crate::output::cell(&first["type"]), crate::output::cell(&first["description"]));
+        crate::output::cell(&b_ticket["createdBy"]["id"])
+    );
+    println!(
+        "     first action (type {}): {}",
+        crate::output::cell(&first["type"]),
+        crate::output::cell(&first["description"])
+    );
 
     let back = format!("ponte-{INTEGRATION}-{b_id}");
     let mut a_tags = Value::Null;
     for _ in 0..40 {
         let a = t.sandbox.movidesk_ticket("demo-a", &a_id).await?;
         a_tags = a["tags"].clone();
-        if a_tags.as_array().is_some_and(|tags| tags.iter().any(|x| x == &json!(back))) {
+        if a_tags
+            .as_array()
+            .is_some_and(|tags| tags.iter().any(|x| x == &json!(back)))
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    println!("   counterpart numbers written on both tickets: A tags {a_tags}, B tags {}", b_ticket["tags"]);
+    println!(
+        "   counterpart numbers written on both tickets: A tags {a_tags}, B tags {}",
+        b_ticket["tags"]
+    );
 
     println!("5. The link, as `ponte links` shows it");
     let link_id = format!("{INTEGRATION}:{a_id}");
     let link = t.admin.get(&format!("/links/{link_id}")).await?;
-    println!("   {} : A #{} ↔ B #{} ({}, {})", link_id, crate::output::cell(&link["source_ticket"]), crate::output::cell(&link["target_ticket"]), crate::output::cell(&link["origin"]), crate::output::cell(&link["created_at"]));
+    println!(
+        "   {} : A #{} ↔ B #{} ({}, {})",
+        link_id,
+        crate::output::cell(&link["source_ticket"]),
+        crate::output::cell(&link["target_ticket"]),
+        crate::output::cell(&link["origin"]),
+        crate::output::cell(&link["created_at"])
+    );
     let history = t.admin.get(&format!("/links/{link_id}/history")).await?;
     for h in history["history"].as_array().cloned().unwrap_or_default() {
-        println!("   history: {} {} — {} (trace {})", crate::output::cell(&h["at"]), crate::output::cell(&h["kind"]), crate::output::cell(&h["detail"]), crate::output::cell(&h["trace_id"]));
+        println!(
+            "   history: {} {} — {} (trace {})",
+            crate::output::cell(&h["at"]),
+            crate::output::cell(&h["kind"]),
+            crate::output::cell(&h["detail"]),
+            crate::output::cell(&h["trace_id"])
+        );
     }
-    let hooks_a = t.sandbox.movidesk_webhooks("demo-a").await.unwrap_or_default();
-    let hooks_b = t.sandbox.movidesk_webhooks("demo-b").await.unwrap_or_default();
-    println!("   webhooks fired by the sandbox: {} from A, {} from B (B's about the ticket Ponte made are recognised, no loop)", hooks_a.len(), hooks_b.len());
+    let hooks_a = t
+        .sandbox
+        .movidesk_webhooks("demo-a")
+        .await
+        .unwrap_or_default();
+    let hooks_b = t
+        .sandbox
+        .movidesk_webhooks("demo-b")
+        .await
+        .unwrap_or_default();
+    println!(
+        "   webhooks fired by the sandbox: {} from A, {} from B (B's about the ticket Ponte made are recognised, no loop)",
+        hooks_a.len(),
+        hooks_b.len()
+    );
     let dead = t.admin.get("/dead-letters").await?;
-    println!("   dead letters: {}", dead["dead_letters"].as_array().map_or(0, Vec::len));
+    println!(
+        "   dead letters: {}",
+        dead["dead_letters"].as_array().map_or(0, Vec::len)
+    );
     println!("\nDone. Try: ponte links list · ponte links history {link_id} · ponte dlq list");
     Ok(())
 }

@@ -247,7 +247,11 @@ impl Fleet {
     pub async fn stop(&mut self, s: Service, grace: Duration) {
         if let Some(mut child) = self.children.remove(&s) {
             if let Some(pid) = child.id() {
-                let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status().await;
+                let _ = Command::new("kill")
+                    .arg("-TERM")
+                    .arg(pid.to_string())
+                    .status()
+                    .await;
             }
             if tokio::time::timeout(grace, child.wait()).await.is_err() {
                 let _ = child.kill().await;
@@ -271,7 +275,13 @@ impl Fleet {
 
     /// Stops everything gracefully, the entry first and the sandbox last.
     pub async fn shutdown(mut self) {
-        for s in [Service::Ingress, Service::Router, Service::WorkerMovidesk, Service::Admin, Service::Sandbox] {
+        for s in [
+            Service::Ingress,
+            Service::Router,
+            Service::WorkerMovidesk,
+            Service::Admin,
+            Service::Sandbox,
+        ] {
             self.stop(s, Duration::from_secs(10)).await;
         }
     }

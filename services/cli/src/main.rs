@@ -16,10 +16,19 @@ use serde_json::{Value, json};
 const LOCAL_ADMIN_TOKEN: &str = "ponte-local-admin-token";
 
 #[derive(Parser)]
-#[command(name = "ponte", version, about = "Operate Ponte: integrations, links, dead letters, and a local fleet")]
+#[command(
+    name = "ponte",
+    version,
+    about = "Operate Ponte: integrations, links, dead letters, and a local fleet"
+)]
 struct Cli {
     /// Admin API base URL.
-    #[arg(long, env = "PONTE_ADMIN_URL", default_value = "http://127.0.0.1:8081", global = true)]
+    #[arg(
+        long,
+        env = "PONTE_ADMIN_URL",
+        default_value = "http://127.0.0.1:8081",
+        global = true
+    )]
     admin_url: String,
     /// Admin API bearer token (`ponte up` uses a local default when unset).
     #[arg(long, env = "PONTE_ADMIN_TOKEN", hide_env_values = true, global = true)]
@@ -56,10 +65,18 @@ enum Cmd {
 #[derive(Subcommand)]
 enum IntegrationCmd {
     List,
-    Get { id: String },
-    Enable { id: String },
-    Disable { id: String },
-    Delete { id: String },
+    Get {
+        id: String,
+    },
+    Enable {
+        id: String,
+    },
+    Disable {
+        id: String,
+    },
+    Delete {
+        id: String,
+    },
     /// Copy an integration under a new id (the copy starts disabled).
     Clone {
         id: String,
@@ -78,7 +95,9 @@ enum LinkCmd {
         #[arg(long)]
         ticket: Option<String>,
     },
-    History { id: String },
+    History {
+        id: String,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -106,7 +125,10 @@ enum DlqCmd {
         #[arg(long)]
         integration: Option<String>,
     },
-    Show { queue: String, id: String },
+    Show {
+        queue: String,
+        id: String,
+    },
     /// Send parked messages back to their queue (same ids, fresh attempt count).
     Replay {
         queue: String,
@@ -146,7 +168,10 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let token = cli.admin_token.clone().unwrap_or_else(|| LOCAL_ADMIN_TOKEN.to_string());
+    let token = cli
+        .admin_token
+        .clone()
+        .unwrap_or_else(|| LOCAL_ADMIN_TOKEN.to_string());
     let admin = AdminClient::new(&cli.admin_url, &token);
     match cli.command {
         Cmd::Apply { file } => apply_file(&admin, &file).await,
@@ -162,8 +187,17 @@ async fn apply_file(admin: &AdminClient, file: &std::path::Path) -> anyhow::Resu
     let path = file.display().to_string();
     let integrations = apply::load(&path)?;
     for i in &integrations {
-        admin.put(&format!("/integrations/{}", i.id), &serde_json::to_value(i)?).await?;
-        println!("applied integration {} ({})", i.id, if i.enabled { "enabled" } else { "disabled" });
+        admin
+            .put(
+                &format!("/integrations/{}", i.id),
+                &serde_json::to_value(i)?,
+            )
+            .await?;
+        println!(
+            "applied integration {} ({})",
+            i.id,
+            if i.enabled { "enabled" } else { "disabled" }
+        );
     }
     Ok(())
 }
@@ -176,27 +210,64 @@ fn show(v: &Value, json_out: bool, headers: &[&str], rows: Vec<Vec<String>>) {
     }
 }
 
-async fn integrations(admin: &AdminClient, c: IntegrationCmd, json_out: bool) -> anyhow::Result<()> {
+async fn integrations(
+    admin: &AdminClient,
+    c: IntegrationCmd,
+    json_out: bool,
+) -> anyhow::Result<()> {
     let v = match c {
         IntegrationCmd::List => {
             let v = admin.get("/integrations").await?;
-            let rows = v["integrations"].as_array().cloned().unwrap_or_default().iter().map(|i| {
-                vec![cell(&i["id"]), cell(&i["name"]), cell(&i["enabled"]), cell(&i["mode"]),
-                     format!("{} → {}", cell(&i["source"]["provider"]), cell(&i["target"]["provider"]))]
-            }).collect();
-            show(&v, json_out, &["id", "name", "enabled", "mode", "providers"], rows);
+            let rows = v["integrations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|i| {
+                    vec![
+                        cell(&i["id"]),
+                        cell(&i["name"]),
+                        cell(&i["enabled"]),
+                        cell(&i["mode"]),
+                        format!(
+                            "{} → {}",
+                            cell(&i["source"]["provider"]),
+                            cell(&i["target"]["provider"])
+                        ),
+                    ]
+                })
+                .collect();
+            show(
+                &v,
+                json_out,
+                &["id", "name", "enabled", "mode", "providers"],
+                rows,
+            );
             return Ok(());
         }
         IntegrationCmd::Get { id } => admin.get(&format!("/integrations/{id}")).await?,
-        IntegrationCmd::Enable { id } => admin.post(&format!("/integrations/{id}/enable"), &json!({})).await?,
-        IntegrationCmd::Disable { id } => admin.post(&format!("/integrations/{id}/disable"), &json!({})).await?,
+        IntegrationCmd::Enable { id } => {
+            admin
+                .post(&format!("/integrations/{id}/enable"), &json!({}))
+                .await?
+        }
+        IntegrationCmd::Disable { id } => {
+            admin
+                .post(&format!("/integrations/{id}/disable"), &json!({}))
+                .await?
+        }
         IntegrationCmd::Delete { id } => {
             admin.delete(&format!("/integrations/{id}")).await?;
             println!("deleted integration {id}");
             return Ok(());
         }
         IntegrationCmd::Clone { id, new_id, name } => {
-            admin.post(&format!("/integrations/{id}/clone"), &json!({"id": new_id, "name": name})).await?
+            admin
+                .post(
+                    &format!("/integrations/{id}/clone"),
+                    &json!({"id": new_id, "name": name}),
+                )
+                .await?
         }
     };
     println!("{}", serde_json::to_string_pretty(&v)?);
@@ -205,21 +276,56 @@ async fn integrations(admin: &AdminClient, c: IntegrationCmd, json_out: bool) ->
 
 async fn links(admin: &AdminClient, c: LinkCmd, json_out: bool) -> anyhow::Result<()> {
     match c {
-        LinkCmd::List { integration, ticket } => {
+        LinkCmd::List {
+            integration,
+            ticket,
+        } => {
             let mut q = Vec::new();
-            if let Some(i) = integration { q.push(format!("integration={i}")); }
-            if let Some(t) = ticket { q.push(format!("ticket={t}")); }
+            if let Some(i) = integration {
+                q.push(format!("integration={i}"));
+            }
+            if let Some(t) = ticket {
+                q.push(format!("ticket={t}"));
+            }
             let v = admin.get(&format!("/links?{}", q.join("&"))).await?;
-            let rows = v["links"].as_array().cloned().unwrap_or_default().iter().map(|l| {
-                vec![cell(&l["id"]), cell(&l["source_ticket"]), cell(&l["target_ticket"]), cell(&l["origin"]), cell(&l["created_at"])]
-            }).collect();
-            show(&v, json_out, &["link", "source", "target", "how", "created"], rows);
+            let rows = v["links"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|l| {
+                    vec![
+                        cell(&l["id"]),
+                        cell(&l["source_ticket"]),
+                        cell(&l["target_ticket"]),
+                        cell(&l["origin"]),
+                        cell(&l["created_at"]),
+                    ]
+                })
+                .collect();
+            show(
+                &v,
+                json_out,
+                &["link", "source", "target", "how", "created"],
+                rows,
+            );
         }
         LinkCmd::History { id } => {
             let v = admin.get(&format!("/links/{id}/history")).await?;
-            let rows = v["history"].as_array().cloned().unwrap_or_default().iter().map(|h| {
-                vec![cell(&h["at"]), cell(&h["kind"]), cell(&h["detail"]), cell(&h["trace_id"])]
-            }).collect();
+            let rows = v["history"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|h| {
+                    vec![
+                        cell(&h["at"]),
+                        cell(&h["kind"]),
+                        cell(&h["detail"]),
+                        cell(&h["trace_id"]),
+                    ]
+                })
+                .collect();
             show(&v, json_out, &["at", "what", "detail", "trace"], rows);
         }
     }
@@ -237,24 +343,65 @@ async fn dlq(admin: &AdminClient, c: DlqCmd, json_out: bool) -> anyhow::Result<(
     match c {
         DlqCmd::List { queue, integration } => {
             let mut q = Vec::new();
-            if let Some(x) = queue { q.push(format!("queue={x}")); }
-            if let Some(i) = integration { q.push(format!("integration={i}")); }
+            if let Some(x) = queue {
+                q.push(format!("queue={x}"));
+            }
+            if let Some(i) = integration {
+                q.push(format!("integration={i}"));
+            }
             let v = admin.get(&format!("/dead-letters?{}", q.join("&"))).await?;
-            let rows = v["dead_letters"].as_array().cloned().unwrap_or_default().iter().map(|d| {
-                vec![cell(&d["queue"]), cell(&d["id"]), cell(&d["integration"]), cell(&d["attempts"]), cell(&d["last_status"]), cell(&d["reason"]), cell(&d["trace_id"])]
-            }).collect();
-            show(&v, json_out, &["queue", "id", "integration", "attempts", "last answer", "reason", "trace"], rows);
+            let rows = v["dead_letters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|d| {
+                    vec![
+                        cell(&d["queue"]),
+                        cell(&d["id"]),
+                        cell(&d["integration"]),
+                        cell(&d["attempts"]),
+                        cell(&d["last_status"]),
+                        cell(&d["reason"]),
+                        cell(&d["trace_id"]),
+                    ]
+                })
+                .collect();
+            show(
+                &v,
+                json_out,
+                &[
+                    "queue",
+                    "id",
+                    "integration",
+                    "attempts",
+                    "last answer",
+                    "reason",
+                    "trace",
+                ],
+                rows,
+            );
         }
         DlqCmd::Show { queue, id } => {
             let v = admin.get(&format!("/dead-letters/{queue}/{id}")).await?;
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
         DlqCmd::Replay { queue, choice } => {
-            let v = admin.post(&format!("/dead-letters/{queue}/replay"), &choice_body(&choice)?).await?;
+            let v = admin
+                .post(
+                    &format!("/dead-letters/{queue}/replay"),
+                    &choice_body(&choice)?,
+                )
+                .await?;
             println!("replayed {} message(s) from {queue}", cell(&v["replayed"]));
         }
         DlqCmd::Purge { queue, choice } => {
-            let v = admin.post(&format!("/dead-letters/{queue}/purge"), &choice_body(&choice)?).await?;
+            let v = admin
+                .post(
+                    &format!("/dead-letters/{queue}/purge"),
+                    &choice_body(&choice)?,
+                )
+                .await?;
             println!("purged {} message(s) from {queue}", cell(&v["purged"]));
         }
     }
@@ -263,19 +410,34 @@ async fn dlq(admin: &AdminClient, c: DlqCmd, json_out: bool) -> anyhow::Result<(
 
 fn fleet_options(args: &UpArgs, token: &str) -> FleetOptions {
     let mut env: BTreeMap<String, String> = BTreeMap::new();
-    for key in ["PONTE_AMQP_URL", "PONTE_REDIS_URL", "PONTE_LOG_FORMAT", "OTEL_EXPORTER_OTLP_ENDPOINT", "RUST_LOG", "PONTE_EVENT_SHARDS", "PONTE_WORK_SHARDS", "PONTE_RETRY_TIERS"] {
+    for key in [
+        "PONTE_AMQP_URL",
+        "PONTE_REDIS_URL",
+        "PONTE_LOG_FORMAT",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "RUST_LOG",
+        "PONTE_EVENT_SHARDS",
+        "PONTE_WORK_SHARDS",
+        "PONTE_RETRY_TIERS",
+    ] {
         if let Ok(v) = std::env::var(key) {
             env.insert(key.into(), v);
         }
     }
     env.insert("PONTE_NAMESPACE".into(), args.namespace.clone());
     env.insert("PONTE_ADMIN_TOKEN".into(), token.into());
-    env.insert("PONTE_MOVIDESK_RATE_PER_MINUTE".into(), args.movidesk_rate.to_string());
+    env.insert(
+        "PONTE_MOVIDESK_RATE_PER_MINUTE".into(),
+        args.movidesk_rate.to_string(),
+    );
     FleetOptions {
         bin_dir: FleetOptions::default_bin_dir(),
         log_dir: args.log_dir.clone(),
         env,
-        ports: Service::ALL.iter().map(|s| (*s, s.default_port())).collect(),
+        ports: Service::ALL
+            .iter()
+            .map(|s| (*s, s.default_port()))
+            .collect(),
         services: Service::ALL.to_vec(),
         ready_timeout: Duration::from_secs(60),
     }
@@ -283,8 +445,14 @@ fn fleet_options(args: &UpArgs, token: &str) -> FleetOptions {
 
 async fn start_fleet(args: &UpArgs, token: &str) -> anyhow::Result<Fleet> {
     let options = fleet_options(args, token);
-    println!("starting the fleet (namespace `{}`, logs in {})…", args.namespace, args.log_dir.display());
-    let fleet = Fleet::start(options).await.context("the fleet did not start")?;
+    println!(
+        "starting the fleet (namespace `{}`, logs in {})…",
+        args.namespace,
+        args.log_dir.display()
+    );
+    let fleet = Fleet::start(options)
+        .await
+        .context("the fleet did not start")?;
     for s in Service::ALL {
         println!("  {:<24} {}", s.binary(), fleet.url(s));
     }
@@ -293,8 +461,14 @@ async fn start_fleet(args: &UpArgs, token: &str) -> anyhow::Result<Fleet> {
 
 async fn up(args: UpArgs, token: &str) -> anyhow::Result<()> {
     let fleet = start_fleet(&args, token).await?;
-    println!("\nwebhooks: {}/hooks/{{provider}}/{{integration}}", fleet.url(Service::Ingress));
-    println!("admin API: {} (token from PONTE_ADMIN_TOKEN, default `{LOCAL_ADMIN_TOKEN}`)", fleet.url(Service::Admin));
+    println!(
+        "\nwebhooks: {}/hooks/{{provider}}/{{integration}}",
+        fleet.url(Service::Ingress)
+    );
+    println!(
+        "admin API: {} (token from PONTE_ADMIN_TOKEN, default `{LOCAL_ADMIN_TOKEN}`)",
+        fleet.url(Service::Admin)
+    );
     println!("Ctrl-C stops everything.");
     tokio::signal::ctrl_c().await?;
     println!("stopping…");
@@ -303,7 +477,10 @@ async fn up(args: UpArgs, token: &str) -> anyhow::Result<()> {
 }
 
 async fn run_demo(args: UpArgs, admin: &AdminClient, token: &str) -> anyhow::Result<()> {
-    let sandbox = SandboxClient::new(&format!("http://127.0.0.1:{}", Service::Sandbox.default_port()));
+    let sandbox = SandboxClient::new(&format!(
+        "http://127.0.0.1:{}",
+        Service::Sandbox.default_port()
+    ));
     let running = admin.get("/integrations").await.is_ok() && sandbox.ok().await;
     let fleet = if running {
         println!("using the fleet already running at {}", args.namespace);

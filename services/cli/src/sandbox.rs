@@ -32,7 +32,12 @@ impl SandboxClient {
         format!("{}/movidesk/public/v1", self.base)
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<(u16, Value), SandboxError> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), SandboxError> {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(b) = body {
             req = req.json(b);
@@ -47,7 +52,12 @@ impl SandboxClient {
         Ok((status, value))
     }
 
-    async fn expect_ok(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, SandboxError> {
+    async fn expect_ok(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, SandboxError> {
         let (status, value) = self.call(method, path, body).await?;
         if (200..300).contains(&status) {
             Ok(value)
@@ -62,7 +72,13 @@ impl SandboxClient {
     /// Registers a Movidesk domain, or updates its webhook URL and limits
     /// when it exists.
     pub async fn movidesk_domain(&self, spec: &Value) -> Result<(), SandboxError> {
-        let (status, value) = self.call(reqwest::Method::POST, "/_sandbox/movidesk/domains", Some(spec)).await?;
+        let (status, value) = self
+            .call(
+                reqwest::Method::POST,
+                "/_sandbox/movidesk/domains",
+                Some(spec),
+            )
+            .await?;
         match status {
             200..=299 => Ok(()),
             409 => {
@@ -84,16 +100,28 @@ impl SandboxClient {
 
     /// Changes a registered domain (webhook URL, limits).
     pub async fn patch_domain(&self, name: &str, patch: &Value) -> Result<(), SandboxError> {
-        self.expect_ok(reqwest::Method::PATCH, &format!("/_sandbox/movidesk/domains/{name}"), Some(patch))
-            .await
-            .map(|_| ())
+        self.expect_ok(
+            reqwest::Method::PATCH,
+            &format!("/_sandbox/movidesk/domains/{name}"),
+            Some(patch),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Adds persons to a domain (ignores ones that already exist).
-    pub async fn movidesk_persons(&self, domain: &str, persons: &[Value]) -> Result<(), SandboxError> {
+    pub async fn movidesk_persons(
+        &self,
+        domain: &str,
+        persons: &[Value],
+    ) -> Result<(), SandboxError> {
         for p in persons {
             let (status, value) = self
-                .call(reqwest::Method::POST, &format!("/_sandbox/movidesk/{domain}/persons"), Some(p))
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/_sandbox/movidesk/{domain}/persons"),
+                    Some(p),
+                )
                 .await?;
             if !(200..300).contains(&status) && status != 409 && status != 400 {
                 return Err(SandboxError {
@@ -106,47 +134,79 @@ impl SandboxClient {
     }
 
     /// Creates a ticket as an agent in Movidesk's web UI (fires triggers).
-    pub async fn movidesk_ui_ticket(&self, domain: &str, ticket: &Value) -> Result<Value, SandboxError> {
-        self.expect_ok(reqwest::Method::POST, &format!("/_sandbox/movidesk/{domain}/tickets"), Some(ticket))
-            .await
+    pub async fn movidesk_ui_ticket(
+        &self,
+        domain: &str,
+        ticket: &Value,
+    ) -> Result<Value, SandboxError> {
+        self.expect_ok(
+            reqwest::Method::POST,
+            &format!("/_sandbox/movidesk/{domain}/tickets"),
+            Some(ticket),
+        )
+        .await
     }
 
     pub async fn movidesk_tickets(&self, domain: &str) -> Result<Vec<Value>, SandboxError> {
         let v = self
-            .expect_ok(reqwest::Method::GET, &format!("/_sandbox/movidesk/{domain}/tickets"), None)
+            .expect_ok(
+                reqwest::Method::GET,
+                &format!("/_sandbox/movidesk/{domain}/tickets"),
+                None,
+            )
             .await?;
         Ok(v.as_array().cloned().unwrap_or_default())
     }
 
     pub async fn movidesk_ticket(&self, domain: &str, id: &str) -> Result<Value, SandboxError> {
-        self.expect_ok(reqwest::Method::GET, &format!("/_sandbox/movidesk/{domain}/tickets/{id}"), None)
-            .await
+        self.expect_ok(
+            reqwest::Method::GET,
+            &format!("/_sandbox/movidesk/{domain}/tickets/{id}"),
+            None,
+        )
+        .await
     }
 
     pub async fn movidesk_webhooks(&self, domain: &str) -> Result<Vec<Value>, SandboxError> {
         let v = self
-            .expect_ok(reqwest::Method::GET, &format!("/_sandbox/movidesk/{domain}/webhooks"), None)
+            .expect_ok(
+                reqwest::Method::GET,
+                &format!("/_sandbox/movidesk/{domain}/webhooks"),
+                None,
+            )
             .await?;
         Ok(v.as_array().cloned().unwrap_or_default())
     }
 
     /// Injects faults into a Movidesk domain's API.
     pub async fn fault(&self, domain: &str, fault: &Value) -> Result<(), SandboxError> {
-        self.expect_ok(reqwest::Method::PUT, &format!("/_sandbox/faults/movidesk/{domain}"), Some(fault))
-            .await
-            .map(|_| ())
+        self.expect_ok(
+            reqwest::Method::PUT,
+            &format!("/_sandbox/faults/movidesk/{domain}"),
+            Some(fault),
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn clear_fault(&self, domain: &str) -> Result<(), SandboxError> {
-        self.expect_ok(reqwest::Method::DELETE, &format!("/_sandbox/faults/movidesk/{domain}"), None)
-            .await
-            .map(|_| ())
+        self.expect_ok(
+            reqwest::Method::DELETE,
+            &format!("/_sandbox/faults/movidesk/{domain}"),
+            None,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Public-API requests the sandbox served for a domain.
     pub async fn requests(&self, domain: &str) -> Result<Vec<Value>, SandboxError> {
         let v = self
-            .expect_ok(reqwest::Method::GET, &format!("/_sandbox/requests?provider=movidesk&domain={domain}"), None)
+            .expect_ok(
+                reqwest::Method::GET,
+                &format!("/_sandbox/requests?provider=movidesk&domain={domain}"),
+                None,
+            )
             .await?;
         Ok(v.as_array().cloned().unwrap_or_default())
     }
@@ -159,7 +219,13 @@ impl SandboxClient {
 }
 
 /// The fields of a sandbox domain registration.
-pub fn domain_spec(name: &str, token: &str, webhook_url: &str, rate_per_minute: u32, persons: Vec<Value>) -> Value {
+pub fn domain_spec(
+    name: &str,
+    token: &str,
+    webhook_url: &str,
+    rate_per_minute: u32,
+    persons: Vec<Value>,
+) -> Value {
     json!({
         "name": name,
         "token": token,

@@ -23,7 +23,14 @@ pub(crate) fn accept(provider: Provider, body: &Value) -> Result<Accepted, Refus
             .map(|a| Accepted {
                 subject_id: a.ticket_id,
             })
-            .map_err(|e| Refused::Invalid(format!("Movidesk trigger body: `{}` {}", e.field, e.message))),
-        Provider::Octadesk | Provider::Okdesk | Provider::Uis | Provider::Blip => Err(Refused::Unsupported),
+            .map_err(|e| {
+                Refused::Invalid(format!(
+                    "Movidesk trigger body: `{}` {}",
+                    e.field, e.message
+                ))
+            }),
+        Provider::Octadesk | Provider::Okdesk | Provider::Uis | Provider::Blip => {
+            Err(Refused::Unsupported)
+        }
     }
 }

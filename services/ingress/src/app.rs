@@ -58,7 +58,11 @@ impl Ingress {
             .with_state(state)
             .merge(ponte_http::ops_router(ready));
         let listener = TcpListener::bind(settings.addr).await?;
-        Ok(Ingress { listener, router, bus })
+        Ok(Ingress {
+            listener,
+            router,
+            bus,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {

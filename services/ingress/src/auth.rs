@@ -6,8 +6,12 @@ use axum::http::HeaderMap;
 use ponte_core::{Integration, Provider, Side};
 
 pub(crate) fn presented(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
-    if let Some(v) = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok())
-        && let Some(token) = v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer "))
+    if let Some(v) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        && let Some(token) = v
+            .strip_prefix("Bearer ")
+            .or_else(|| v.strip_prefix("bearer "))
     {
         return Some(token.trim().to_string());
     }
@@ -23,7 +27,11 @@ pub(crate) fn presented(headers: &HeaderMap, query: Option<&str>) -> Option<Stri
 
 /// The side whose provider is `provider` and whose secret matches. Every
 /// candidate is compared, in constant time, whatever matched first.
-pub(crate) fn side_for(integration: &Integration, provider: Provider, secret: &str) -> Option<Side> {
+pub(crate) fn side_for(
+    integration: &Integration,
+    provider: Provider,
+    secret: &str,
+) -> Option<Side> {
     let mut found = None;
     for side in [Side::Source, Side::Target] {
         let endpoint = integration.endpoint(side);
@@ -80,7 +88,10 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("x-ponte-token", HeaderValue::from_static("def"));
         assert_eq!(presented(&h, None).as_deref(), Some("def"));
-        assert_eq!(presented(&HeaderMap::new(), Some("a=1&token=g%2Fh")).as_deref(), Some("g/h"));
+        assert_eq!(
+            presented(&HeaderMap::new(), Some("a=1&token=g%2Fh")).as_deref(),
+            Some("g/h")
+        );
         assert_eq!(presented(&HeaderMap::new(), Some("a=1")), None);
     }
 }

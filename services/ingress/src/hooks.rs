@@ -53,15 +53,26 @@ pub(crate) async fn receive(
     body: Body,
 ) -> Response {
     let span = tracing::info_span!("ingress.webhook", provider = %provider, integration = %integration, event_id = tracing::field::Empty);
-    let result = handle(&state, &provider, &integration, query.as_deref(), &headers, body)
-        .instrument(span)
-        .await;
+    let result = handle(
+        &state,
+        &provider,
+        &integration,
+        query.as_deref(),
+        &headers,
+        body,
+    )
+    .instrument(span)
+    .await;
     let outcome = match &result {
         Ok((_, true)) => "duplicate",
         Ok((_, false)) => "accepted",
         Err(e) => e.code,
     };
-    metrics::inc("ponte_webhooks_total", "Webhooks received, by outcome", &[("provider", provider.as_str()), ("outcome", outcome)]);
+    metrics::inc(
+        "ponte_webhooks_total",
+        "Webhooks received, by outcome",
+        &[("provider", provider.as_str()), ("outcome", outcome)],
+    );
     match result {
         Ok((event_id, duplicate)) => (
             StatusCode::ACCEPTED,
@@ -95,11 +106,15 @@ async fn handle(
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "state store unavailable");
-            ApiError::unavailable("store_unavailable", "Ponte cannot read its configuration right now; retry later")
+            ApiError::unavailable(
+                "store_unavailable",
+                "Ponte cannot read its configuration right now; retry later",
+            )
         })?
         .filter(|i| i.enabled)
         .ok_or_else(|| {
-            ApiError::not_found(format!("no enabled integration `{integration_id}`")).with_code("unknown_integration")
+            ApiError::not_found(format!("no enabled integration `{integration_id}`"))
+                .with_code("unknown_integration")
         })?;
     if integration.source.provider != provider && integration.target.provider != provider {
         return Err(ApiError::not_found(format!(
@@ -114,48 +129,80 @@ async fn handle(
         .with_code("missing_secret")
     })?;
     let side = auth::side_for(&integration, provider, &secret).ok_or_else(|| {
-        ApiError::unauthorized(format!("the secret does not match integration `{integration_id}`")).with_code("bad_secret")
+        ApiError::unauthorized(format!(
+            "the secret does not match integration `{integration_id}`"
+        ))
+        .with_code("bad_secret")
     })?;
 
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if !(mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))) {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !(mime == "application/json"
+        || (mime.starts_with("application/") && mime.ends_with("+json")))
+    {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            format!("the body must be JSON (Content-Type: application/json), got `{}`", if content_type.is_empty() { "nothing" } else { content_type }),
+            format!(
+                "the body must be JSON (Content-Type: application/json), got `{}`",
+                if content_type.is_empty() {
+                    "nothing"
+                } else {
+                    content_type
+                }
+            ),
         ));
     }
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            format!("the body is larger than the {} bytes this ingress accepts", state.body_limit),
+            format!(
+                "the body is larger than the {} bytes this ingress accepts",
+                state.body_limit
+            ),
         )
     };
-    let bytes = read_limited(body, state.body_limit).await.ok_or_else(too_large)?;
+    let bytes = read_limited(body, state.body_limit)
+        .await
+        .ok_or_else(too_large)?;
     let payload: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}"))
     })?;
     let accepted = accept(provider, &payload).map_err(|r| match r {
         Refused::Invalid(msg) => ApiError::bad_request("invalid_body", msg),
-        Refused::Unsupported => ApiError::not_found(format!("{provider} webhooks are not supported by this Ponte version"))
-            .with_code("unsupported_provider"),
+        Refused::Unsupported => ApiError::not_found(format!(
+            "{provider} webhooks are not supported by this Ponte version"
+        ))
+        .with_code("unsupported_provider"),
     })?;
 
     // The same body from the same side always gets the same id: a
     // provider's retry is recognised. serde_json sorts object keys, so the
     // text is canonical.
     let canonical = serde_json::to_string(&payload).unwrap_or_default();
-    let event_id = derive(&["webhook", provider.as_str(), &integration.id, side.as_str(), &canonical]);
+    let event_id = derive(&[
+        "webhook",
+        provider.as_str(),
+        &integration.id,
+        side.as_str(),
+        &canonical,
+    ]);
     tracing::Span::current().record("event_id", event_id.as_str());
     match state.store.was_seen("event", &event_id).await {
         Ok(true) => return Ok((event_id, true)),
         Ok(false) => {}
-        Err(e) => tracing::warn!(error = %e, "dedupe check unavailable; the router still drops repeats"),
+        Err(e) => {
+            tracing::warn!(error = %e, "dedupe check unavailable; the router still drops repeats")
+        }
     }
     let ticket = TicketRef {
         integration: integration.id.clone(),
@@ -177,13 +224,26 @@ async fn handle(
     };
     state
         .bus
-        .publish(&Route::Events { shard_key: envelope.shard_key.clone() }, &envelope, &propagation::inject_current())
+        .publish(
+            &Route::Events {
+                shard_key: envelope.shard_key.clone(),
+            },
+            &envelope,
+            &propagation::inject_current(),
+        )
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "event not confirmed by the broker");
-            ApiError::unavailable("broker_unavailable", "the event could not be stored; nothing was accepted, retry later")
+            ApiError::unavailable(
+                "broker_unavailable",
+                "the event could not be stored; nothing was accepted, retry later",
+            )
         })?;
-    if let Err(e) = state.store.mark_seen("event", &event_id, DEDUPE_WINDOW).await {
+    if let Err(e) = state
+        .store
+        .mark_seen("event", &event_id, DEDUPE_WINDOW)
+        .await
+    {
         tracing::warn!(error = %e, "cannot remember the event id; a repeat will be dropped by the router");
     }
     tracing::info!(ticket = %envelope.shard_key, "webhook accepted");

@@ -60,14 +60,26 @@ impl Router {
         });
         let mut consumers = tokio::task::JoinSet::new();
         for queue in self.bus.topology().events_queues() {
-            consumers.spawn(run_consumer(self.bus.clone(), queue, self.prefetch, handler.clone(), shutdown.clone()));
+            consumers.spawn(run_consumer(
+                self.bus.clone(),
+                queue,
+                self.prefetch,
+                handler.clone(),
+                shutdown.clone(),
+            ));
         }
         let ready = ponte_http::bus_and_store_ready(self.bus.clone(), self.store.clone());
-        let server = tokio::spawn(ponte_http::serve(self.listener, ponte_http::ops_router(ready), shutdown.clone()));
+        let server = tokio::spawn(ponte_http::serve(
+            self.listener,
+            ponte_http::ops_router(ready),
+            shutdown.clone(),
+        ));
         shutdown.cancelled().await;
-        if tokio::time::timeout(DRAIN_DEADLINE, async { while consumers.join_next().await.is_some() {} })
-            .await
-            .is_err()
+        if tokio::time::timeout(DRAIN_DEADLINE, async {
+            while consumers.join_next().await.is_some() {}
+        })
+        .await
+        .is_err()
         {
             tracing::warn!("drain deadline passed; unfinished events return to their queues");
         }

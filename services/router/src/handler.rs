@@ -57,16 +57,34 @@ impl Handler for EventHandler {
 impl EventHandler {
     async fn route(&self, env: &Envelope) -> Result<(), Failure> {
         let infra = |e: ponte_store::StoreError| Failure::Infrastructure(e.to_string());
-        if self.store.was_seen("routed", &env.id).await.map_err(infra)? {
-            metrics::inc("ponte_duplicates_total", "Repeated events dropped", &[("stage", "router")]);
+        if self
+            .store
+            .was_seen("routed", &env.id)
+            .await
+            .map_err(infra)?
+        {
+            metrics::inc(
+                "ponte_duplicates_total",
+                "Repeated events dropped",
+                &[("stage", "router")],
+            );
             tracing::info!("event already routed; dropping the repeat");
             return Ok(());
         }
         let event = self.canonical(env)?;
         tracing::Span::current().record("change", event.change.name());
-        let Some(integration) = self.store.integration(&env.integration).await.map_err(infra)? else {
+        let Some(integration) = self
+            .store
+            .integration(&env.integration)
+            .await
+            .map_err(infra)?
+        else {
             tracing::warn!("integration no longer exists; event dropped");
-            metrics::inc("ponte_events_ignored_total", "Events that needed nothing done", &[("reason", "unknown_integration")]);
+            metrics::inc(
+                "ponte_events_ignored_total",
+                "Events that needed nothing done",
+                &[("reason", "unknown_integration")],
+            );
             return self.done(env).await;
         };
         let link = self
@@ -77,7 +95,11 @@ impl EventHandler {
         match plan(&integration, &env.id, &event, link.as_ref()) {
             Decision::Ignore(reason) => {
                 tracing::info!(reason, "nothing to do for this event");
-                metrics::inc("ponte_events_ignored_total", "Events that needed nothing done", &[("reason", reason)]);
+                metrics::inc(
+                    "ponte_events_ignored_total",
+                    "Events that needed nothing done",
+                    &[("reason", reason)],
+                );
             }
             Decision::Commands(commands) => {
                 for command in commands {
@@ -91,7 +113,9 @@ impl EventHandler {
     fn canonical(&self, env: &Envelope) -> Result<CanonicalEvent, Failure> {
         match env.kind {
             MessageKind::Webhook => {
-                let body: WebhookBody = env.body_as("webhook").map_err(|e| Failure::Poison(e.to_string()))?;
+                let body: WebhookBody = env
+                    .body_as("webhook")
+                    .map_err(|e| Failure::Poison(e.to_string()))?;
                 match read(env.provider, &body.payload).map_err(Failure::Poison)? {
                     Meaning::Hint { ticket_id } => Ok(CanonicalEvent {
                         ticket: TicketRef {
@@ -102,20 +126,32 @@ impl EventHandler {
                         },
                         change: Change::Hint,
                     }),
-                    Meaning::Changes(_) => Err(Failure::Poison("webhook changes are not routed yet".into())),
+                    Meaning::Changes(_) => {
+                        Err(Failure::Poison("webhook changes are not routed yet".into()))
+                    }
                 }
             }
-            MessageKind::Event => env.body_as("canonical event").map_err(|e| Failure::Poison(e.to_string())),
-            MessageKind::Command => Err(Failure::Poison("a command arrived on the event queue".into())),
+            MessageKind::Event => env
+                .body_as("canonical event")
+                .map_err(|e| Failure::Poison(e.to_string())),
+            MessageKind::Command => Err(Failure::Poison(
+                "a command arrived on the event queue".into(),
+            )),
         }
     }
 
     async fn send(&self, cause: &Envelope, command: &Command) -> Result<(), Failure> {
         let subject = match &command.op {
-            Operation::SyncTicket { ticket_id } => format!("{}:{}:{ticket_id}", command.integration, command.side.as_str()),
+            Operation::SyncTicket { ticket_id } => format!(
+                "{}:{}:{ticket_id}",
+                command.integration,
+                command.side.as_str()
+            ),
             Operation::CreateTicket { link_id, .. } => link_id.clone(),
         };
-        let shard_key = command.link_id().map_or_else(|| subject.clone(), str::to_string);
+        let shard_key = command
+            .link_id()
+            .map_or_else(|| subject.clone(), str::to_string);
         let envelope = Envelope {
             id: command_id(&cause.id, &subject, command.op.name()),
             kind: MessageKind::Command,
@@ -128,11 +164,25 @@ impl EventHandler {
             body: serde_json::to_value(command).unwrap_or_default(),
         };
         self.bus
-            .publish(&Route::Work { provider: command.provider, shard_key }, &envelope, &propagation::inject_current())
+            .publish(
+                &Route::Work {
+                    provider: command.provider,
+                    shard_key,
+                },
+                &envelope,
+                &propagation::inject_current(),
+            )
             .await
             .map_err(|e| Failure::Infrastructure(e.to_string()))?;
         tracing::info!(command_id = %envelope.id, op = command.op.name(), provider = %command.provider, "command sent");
-        metrics::inc("ponte_commands_sent_total", "Commands sent to provider workers", &[("provider", command.provider.as_str()), ("op", command.op.name())]);
+        metrics::inc(
+            "ponte_commands_sent_total",
+            "Commands sent to provider workers",
+            &[
+                ("provider", command.provider.as_str()),
+                ("op", command.op.name()),
+            ],
+        );
         Ok(())
     }
 
@@ -154,11 +204,21 @@ impl EventHandler {
         };
         match self
             .bus
-            .dead_letter("router", env, &incoming.queue, &info, &propagation::inject_current())
+            .dead_letter(
+                "router",
+                env,
+                &incoming.queue,
+                &info,
+                &propagation::inject_current(),
+            )
             .await
         {
             Ok(()) => {
-                metrics::inc("ponte_dead_lettered_total", "Messages parked in a dead-letter queue", &[("provider", "router"), ("reason", "permanent")]);
+                metrics::inc(
+                    "ponte_dead_lettered_total",
+                    "Messages parked in a dead-letter queue",
+                    &[("provider", "router"), ("reason", "permanent")],
+                );
                 Disposition::Ack
             }
             Err(_) => Disposition::Requeue,

@@ -1,7 +1,9 @@
 //! The integration rules, as a pure function of the event, the integration
 //! and the link state. Kept free of I/O so every rule is unit-tested.
 
-use ponte_core::{CanonicalEvent, Change, Command, Integration, Link, LinkOrigin, Mode, Operation, Side};
+use ponte_core::{
+    CanonicalEvent, Change, Command, Integration, Link, LinkOrigin, Mode, Operation, Side,
+};
 
 /// What the router does with one event.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,7 +13,12 @@ pub enum Decision {
     Ignore(&'static str),
 }
 
-pub fn plan(integration: &Integration, event_id: &str, event: &CanonicalEvent, link: Option<&Link>) -> Decision {
+pub fn plan(
+    integration: &Integration,
+    event_id: &str,
+    event: &CanonicalEvent,
+    link: Option<&Link>,
+) -> Decision {
     if !integration.enabled {
         return Decision::Ignore("integration_disabled");
     }
@@ -48,9 +55,9 @@ pub fn plan(integration: &Integration, event_id: &str, event: &CanonicalEvent, l
                 },
             }])
         }
-        Change::ActionAdded { .. } | Change::StatusChanged { .. } | Change::CustomFieldsChanged { .. } => {
-            Decision::Ignore("not_mirrored_yet")
-        }
+        Change::ActionAdded { .. }
+        | Change::StatusChanged { .. }
+        | Change::CustomFieldsChanged { .. } => Decision::Ignore("not_mirrored_yet"),
     }
 }
 
@@ -84,14 +91,29 @@ mod tests {
 
     fn created(side: Side) -> CanonicalEvent {
         CanonicalEvent {
-            ticket: TicketRef { integration: "mm".into(), side, provider: Provider::Movidesk, ticket_id: "7".into() },
-            change: Change::TicketCreated { ticket: Box::new(Ticket { id: "7".into(), ..Ticket::default() }) },
+            ticket: TicketRef {
+                integration: "mm".into(),
+                side,
+                provider: Provider::Movidesk,
+                ticket_id: "7".into(),
+            },
+            change: Change::TicketCreated {
+                ticket: Box::new(Ticket {
+                    id: "7".into(),
+                    ..Ticket::default()
+                }),
+            },
         }
     }
 
     #[test]
     fn a_new_source_ticket_is_created_on_the_target_in_automatic_mode() {
-        let Decision::Commands(cmds) = plan(&integration(Mode::Automatic), "e1", &created(Side::Source), None) else {
+        let Decision::Commands(cmds) = plan(
+            &integration(Mode::Automatic),
+            "e1",
+            &created(Side::Source),
+            None,
+        ) else {
             panic!("expected a command");
         };
         assert_eq!(cmds.len(), 1);
@@ -101,13 +123,47 @@ mod tests {
 
     #[test]
     fn no_counterpart_when_linked_manual_disabled_or_from_the_target() {
-        let link = Link { id: "mm:7".into(), integration: "mm".into(), source_ticket: "7".into(), target_ticket: "9".into(), origin: LinkOrigin::Automatic, created_at: Utc::now() };
-        assert_eq!(plan(&integration(Mode::Automatic), "e", &created(Side::Source), Some(&link)), Decision::Ignore("already_linked"));
-        assert_eq!(plan(&integration(Mode::Manual), "e", &created(Side::Source), None), Decision::Ignore("manual_mode"));
-        assert_eq!(plan(&integration(Mode::Automatic), "e", &created(Side::Target), None), Decision::Ignore("created_on_target"));
+        let link = Link {
+            id: "mm:7".into(),
+            integration: "mm".into(),
+            source_ticket: "7".into(),
+            target_ticket: "9".into(),
+            origin: LinkOrigin::Automatic,
+            created_at: Utc::now(),
+        };
+        assert_eq!(
+            plan(
+                &integration(Mode::Automatic),
+                "e",
+                &created(Side::Source),
+                Some(&link)
+            ),
+            Decision::Ignore("already_linked")
+        );
+        assert_eq!(
+            plan(
+                &integration(Mode::Manual),
+                "e",
+                &created(Side::Source),
+                None
+            ),
+            Decision::Ignore("manual_mode")
+        );
+        assert_eq!(
+            plan(
+                &integration(Mode::Automatic),
+                "e",
+                &created(Side::Target),
+                None
+            ),
+            Decision::Ignore("created_on_target")
+        );
         let mut off = integration(Mode::Automatic);
         off.enabled = false;
-        assert_eq!(plan(&off, "e", &created(Side::Source), None), Decision::Ignore("integration_disabled"));
+        assert_eq!(
+            plan(&off, "e", &created(Side::Source), None),
+            Decision::Ignore("integration_disabled")
+        );
     }
 
     #[test]
@@ -118,6 +174,11 @@ mod tests {
             panic!("expected a sync");
         };
         assert_eq!(cmds[0].side, Side::Target);
-        assert_eq!(cmds[0].op, Operation::SyncTicket { ticket_id: "7".into() });
+        assert_eq!(
+            cmds[0].op,
+            Operation::SyncTicket {
+                ticket_id: "7".into()
+            }
+        );
     }
 }

@@ -19,6 +19,8 @@ pub(crate) fn read(provider: Provider, payload: &Value) -> Result<Meaning, Strin
                 ticket_id: a.ticket_id,
             })
             .map_err(|e| e.to_string()),
-        other => Err(format!("{other} webhooks are not supported by this Ponte version")),
+        other => Err(format!(
+            "{other} webhooks are not supported by this Ponte version"
+        )),
     }
 }

@@ -24,7 +24,9 @@ async fn main() -> anyhow::Result<()> {
         bus: Bus::new(BusConfig::from_common(&common, "ponte-worker-movidesk")),
         store: Store::from_common(&common)?,
         prefetch: common.prefetch,
-        listener: tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?,
+        listener: tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?,
     };
     tracing::info!(addr = %app.local_addr()?, rate_per_minute = rate.per_minute, "ponte-worker-movidesk running");
     let shutdown = CancellationToken::new();

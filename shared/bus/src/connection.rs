@@ -83,7 +83,8 @@ impl Bus {
     pub(crate) async fn reset(&self) {
         let mut live = self.live.lock().await;
         if let Some(l) = live.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(1), l.conn.close(320, "reset".into())).await;
+            let _ = tokio::time::timeout(Duration::from_secs(1), l.conn.close(320, "reset".into()))
+                .await;
         }
     }
 

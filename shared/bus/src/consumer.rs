@@ -9,8 +9,8 @@ use ponte_core::Envelope;
 use ponte_core::envelope::EnvelopeError;
 use tokio_util::sync::CancellationToken;
 
-use crate::headers::{self, Headers};
 use crate::Bus;
+use crate::headers::{self, Headers};
 
 /// One delivered message.
 pub struct Incoming {
@@ -105,7 +105,11 @@ async fn consume_once<H: Handler>(
     }
 }
 
-async fn settle<H: Handler>(delivery: Delivery, queue: &str, handler: &H) -> Result<(), crate::BusError> {
+async fn settle<H: Handler>(
+    delivery: Delivery,
+    queue: &str,
+    handler: &H,
+) -> Result<(), crate::BusError> {
     let incoming = Incoming {
         queue: queue.to_string(),
         envelope: Envelope::from_bytes(&delivery.data),

@@ -100,7 +100,11 @@ impl Bus {
     }
 
     /// Reads parked messages without taking them: they stay where they are.
-    pub async fn dead_letters(&self, name: &str, sel: &Selection) -> Result<Vec<DeadLetter>, BusError> {
+    pub async fn dead_letters(
+        &self,
+        name: &str,
+        sel: &Selection,
+    ) -> Result<Vec<DeadLetter>, BusError> {
         let mut out = Vec::new();
         self.walk(name, |dl| {
             if sel.matches(&dl) && sel.limit.is_none_or(|l| out.len() < l) {
@@ -155,7 +159,10 @@ impl Bus {
         let mut failure = None;
         loop {
             let got = channel
-                .basic_get(ShortString::from(queue.as_str()), BasicGetOptions { no_ack: false })
+                .basic_get(
+                    ShortString::from(queue.as_str()),
+                    BasicGetOptions { no_ack: false },
+                )
                 .await?;
             let Some(message) = got else { break };
             let delivery = message.delivery;
@@ -178,24 +185,37 @@ impl Bus {
                         Ok(mut env) => {
                             env.attempt = 0;
                             let mut h = headers::from_table(table);
-                            for k in [headers::REASON, headers::DEAD_AT, headers::LAST_STATUS, headers::PERMANENT, headers::ORIGIN_QUEUE] {
+                            for k in [
+                                headers::REASON,
+                                headers::DEAD_AT,
+                                headers::LAST_STATUS,
+                                headers::PERMANENT,
+                                headers::ORIGIN_QUEUE,
+                            ] {
                                 h.remove(k);
                             }
-                            h.retain(|k, _| !k.starts_with("x-death") && !k.starts_with("x-first-death") && !k.starts_with("x-last-death"));
+                            h.retain(|k, _| {
+                                !k.starts_with("x-death")
+                                    && !k.starts_with("x-first-death")
+                                    && !k.starts_with("x-last-death")
+                            });
                             h.insert(headers::ATTEMPT.into(), "0".into());
                             h.insert("x-ponte-replayed".into(), Utc::now().to_rfc3339());
                             self.publish(&Route::Queue(origin), &env, &h).await?;
                             delivery.ack(BasicAckOptions::default()).await?;
                         }
                         Err(e) => {
-                            failure = Some(BusError::Topology(format!("cannot replay a message that is not an envelope: {e}")));
+                            failure = Some(BusError::Topology(format!(
+                                "cannot replay a message that is not an envelope: {e}"
+                            )));
                             break;
                         }
                     }
                 }
             }
         }
-        let _ = tokio::time::timeout(Duration::from_secs(5), channel.close(200, "done".into())).await;
+        let _ =
+            tokio::time::timeout(Duration::from_secs(5), channel.close(200, "done".into())).await;
         match failure {
             Some(e) => Err(e),
             None => Ok(()),
@@ -225,7 +245,10 @@ fn describe(name: &str, data: &[u8], table: Option<&lapin::types::FieldTable>) -
         id: envelope.as_ref().map(|e| e.id.clone()).unwrap_or_default(),
         queue: name.to_string(),
         reason,
-        attempts: h.get(headers::ATTEMPT).and_then(|a| a.parse().ok()).unwrap_or(0),
+        attempts: h
+            .get(headers::ATTEMPT)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(0),
         last_status: h.get(headers::LAST_STATUS).cloned(),
         trace_id: h
             .get(headers::TRACE_ID)
@@ -238,7 +261,9 @@ fn describe(name: &str, data: &[u8], table: Option<&lapin::types::FieldTable>) -
             .map(|d| d.with_timezone(&Utc)),
         permanent: h.get(headers::PERMANENT).is_some_and(|p| p == "true"),
         integration: envelope.as_ref().map(|e| e.integration.clone()),
-        kind: envelope.as_ref().map(|e| format!("{:?}", e.kind).to_lowercase()),
+        kind: envelope
+            .as_ref()
+            .map(|e| format!("{:?}", e.kind).to_lowercase()),
         message: envelope
             .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
             .unwrap_or_else(|| Value::String(String::from_utf8_lossy(data).into_owned())),

@@ -38,9 +38,7 @@ impl Bus {
             props = props.with_expiration(ShortString::from(ttl.as_millis().max(1).to_string()));
         }
         let payload = envelope.to_bytes();
-        let result = self
-            .publish_raw(&exchange, &key, &payload, props)
-            .await;
+        let result = self.publish_raw(&exchange, &key, &payload, props).await;
         if let Err(BusError::Unreachable(_) | BusError::NotConfirmed(_)) = &result {
             self.reset().await;
         }
@@ -73,8 +71,12 @@ impl Bus {
             .map_err(|e| BusError::NotConfirmed(e.to_string()))?;
         match confirmation {
             Confirmation::Ack(None) => Ok(()),
-            Confirmation::Ack(Some(_returned)) => Err(BusError::Unroutable(format!("{exchange}/{key}"))),
-            Confirmation::Nack(_) => Err(BusError::NotConfirmed("broker nacked the message".into())),
+            Confirmation::Ack(Some(_returned)) => {
+                Err(BusError::Unroutable(format!("{exchange}/{key}")))
+            }
+            Confirmation::Nack(_) => {
+                Err(BusError::NotConfirmed("broker nacked the message".into()))
+            }
             Confirmation::NotRequested => Err(BusError::NotConfirmed(
                 "publisher confirms are off on this channel".into(),
             )),

@@ -45,7 +45,11 @@ impl RetryPolicy {
             }
             None => by_attempt,
         };
-        let base = self.tiers.get(tier).copied().unwrap_or(Duration::from_secs(1));
+        let base = self
+            .tiers
+            .get(tier)
+            .copied()
+            .unwrap_or(Duration::from_secs(1));
         let factor = 1.0 + rand::rng().random_range(-self.jitter..=self.jitter);
         let jittered = base.mul_f64(factor.max(0.0));
         let delay = match retry_after {

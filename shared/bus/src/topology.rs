@@ -33,7 +33,10 @@ pub enum Route {
     /// Router input, sharded by key.
     Events { shard_key: String },
     /// A provider worker's input, sharded by key.
-    Work { provider: Provider, shard_key: String },
+    Work {
+        provider: Provider,
+        shard_key: String,
+    },
     /// Back into a named events/work queue (retries, replays).
     Queue(String),
     /// A retry tier; the message returns to `queue` when it expires.
@@ -71,7 +74,9 @@ impl Topology {
         format!("{}.dlq.{name}", self.namespace)
     }
     pub fn events_queues(&self) -> Vec<String> {
-        (0..self.event_shards).map(|s| self.events_queue(s)).collect()
+        (0..self.event_shards)
+            .map(|s| self.events_queue(s))
+            .collect()
     }
     pub fn work_queues(&self, provider: Provider) -> Vec<String> {
         (0..self.work_shards)
@@ -137,7 +142,13 @@ impl Topology {
             for shard in 0..self.work_shards {
                 let q = self.work_queue(provider, shard);
                 declare_queue(ch, &q, self.shard_args(provider.as_str())).await?;
-                bind(ch, &q, &self.work_exchange(), &format!("{provider}.{shard}")).await?;
+                bind(
+                    ch,
+                    &q,
+                    &self.work_exchange(),
+                    &format!("{provider}.{shard}"),
+                )
+                .await?;
                 bind(ch, &q, &self.redeliver_exchange(), &q).await?;
             }
         }
@@ -194,9 +205,9 @@ fn long(s: &str) -> AMQPValue {
 
 fn tier_label(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 3600 && s % 3600 == 0 {
+    if s >= 3600 && s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
-    } else if s >= 60 && s % 60 == 0 {
+    } else if s >= 60 && s.is_multiple_of(60) {
         format!("{}m", s / 60)
     } else if s >= 1 {
         format!("{s}s")
@@ -235,19 +246,6 @@ fn topo(e: lapin::Error) -> BusError {
     BusError::Topology(e.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tier_names_read_well() {
-        assert_eq!(tier_label(Duration::from_secs(5)), "5s");
-        assert_eq!(tier_label(Duration::from_secs(120)), "2m");
-        assert_eq!(tier_label(Duration::from_secs(3600)), "1h");
-        assert_eq!(tier_label(Duration::from_millis(200)), "200ms");
-    }
-}
-
 impl Topology {
     /// Every queue name of the namespace.
     pub fn all_queues(&self) -> Vec<String> {
@@ -276,10 +274,26 @@ impl Topology {
         ];
         exchanges.extend((0..self.retry_tiers.len()).map(|t| self.retry_name(t)));
         for e in exchanges {
-            ch.exchange_delete(ShortString::from(e.as_str()), ExchangeDeleteOptions::default())
-                .await
-                .map_err(topo)?;
+            ch.exchange_delete(
+                ShortString::from(e.as_str()),
+                ExchangeDeleteOptions::default(),
+            )
+            .await
+            .map_err(topo)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tier_names_read_well() {
+        assert_eq!(tier_label(Duration::from_secs(5)), "5s");
+        assert_eq!(tier_label(Duration::from_secs(120)), "2m");
+        assert_eq!(tier_label(Duration::from_secs(3600)), "1h");
+        assert_eq!(tier_label(Duration::from_millis(200)), "200ms");
     }
 }

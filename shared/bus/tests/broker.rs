@@ -5,7 +5,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
-use ponte_bus::{Bus, BusConfig, DeadLetterInfo, Disposition, Handler, Incoming, RetryPolicy, Route, Selection, Topology, run_consumer};
+use ponte_bus::{
+    Bus, BusConfig, DeadLetterInfo, Disposition, Handler, Incoming, RetryPolicy, Route, Selection,
+    Topology, run_consumer,
+};
 use ponte_core::{Envelope, MessageKind, Provider};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -71,12 +74,27 @@ impl Handler for Collect {
     }
 }
 
-fn consume_all(bus: &Arc<Bus>, requeues: u32) -> (mpsc::UnboundedReceiver<(Envelope, String)>, CancellationToken) {
+fn consume_all(
+    bus: &Arc<Bus>,
+    requeues: u32,
+) -> (
+    mpsc::UnboundedReceiver<(Envelope, String)>,
+    CancellationToken,
+) {
     let (tx, rx) = mpsc::unbounded_channel();
-    let handler = Arc::new(Collect { tx, requeues_left: AtomicU32::new(requeues) });
+    let handler = Arc::new(Collect {
+        tx,
+        requeues_left: AtomicU32::new(requeues),
+    });
     let stop = CancellationToken::new();
     for q in bus.topology().work_queues(Provider::Movidesk) {
-        tokio::spawn(run_consumer(bus.clone(), q, 4, handler.clone(), stop.clone()));
+        tokio::spawn(run_consumer(
+            bus.clone(),
+            q,
+            4,
+            handler.clone(),
+            stop.clone(),
+        ));
     }
     (rx, stop)
 }
@@ -84,36 +102,86 @@ fn consume_all(bus: &Arc<Bus>, requeues: u32) -> (mpsc::UnboundedReceiver<(Envel
 #[tokio::test]
 async fn publish_consume_retry_and_replay() {
     let bus = bus();
-    let route = Route::Work { provider: Provider::Movidesk, shard_key: "ticket-1".into() };
-    bus.publish(&route, &envelope("m1"), &Default::default()).await.expect("publish confirmed");
+    let route = Route::Work {
+        provider: Provider::Movidesk,
+        shard_key: "ticket-1".into(),
+    };
+    bus.publish(&route, &envelope("m1"), &Default::default())
+        .await
+        .expect("publish confirmed");
 
     let (mut rx, stop) = consume_all(&bus, 0);
-    let (got, queue) = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("delivered").expect("open");
+    let (got, queue) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("delivered")
+        .expect("open");
     assert_eq!(got.id, "m1");
     assert_eq!(got.attempt, 0);
 
     // A retry comes back to the same queue after the tier delay, counted.
     let started = std::time::Instant::now();
-    bus.schedule_retry(&got, &queue, None, &Default::default()).await.expect("retry parked");
-    let (again, queue2) = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("retried").expect("open");
-    assert!(started.elapsed() >= Duration::from_millis(200), "came back too early");
-    assert_eq!((again.id.as_str(), again.attempt, queue2.as_str()), ("m1", 1, queue.as_str()));
+    bus.schedule_retry(&got, &queue, None, &Default::default())
+        .await
+        .expect("retry parked");
+    let (again, queue2) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("retried")
+        .expect("open");
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "came back too early"
+    );
+    assert_eq!(
+        (again.id.as_str(), again.attempt, queue2.as_str()),
+        ("m1", 1, queue.as_str())
+    );
 
     // Parked with a reason, listed without being taken, then replayed.
-    let info = DeadLetterInfo { reason: "provider said 400: bad subject".into(), attempts: 1, last_status: Some("400".into()), trace_id: Some("abc".into()), permanent: true };
-    bus.dead_letter("movidesk", &again, &queue, &info, &Default::default()).await.expect("parked");
-    let listed = bus.dead_letters("movidesk", &Selection::default()).await.expect("list");
+    let info = DeadLetterInfo {
+        reason: "provider said 400: bad subject".into(),
+        attempts: 1,
+        last_status: Some("400".into()),
+        trace_id: Some("abc".into()),
+        permanent: true,
+    };
+    bus.dead_letter("movidesk", &again, &queue, &info, &Default::default())
+        .await
+        .expect("parked");
+    let listed = bus
+        .dead_letters("movidesk", &Selection::default())
+        .await
+        .expect("list");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].reason, "provider said 400: bad subject");
     assert_eq!(listed[0].last_status.as_deref(), Some("400"));
     assert_eq!(listed[0].trace_id.as_deref(), Some("abc"));
     assert!(listed[0].permanent);
-    assert_eq!(bus.dead_letters("movidesk", &Selection::default()).await.expect("list").len(), 1, "listing must not consume");
+    assert_eq!(
+        bus.dead_letters("movidesk", &Selection::default())
+            .await
+            .expect("list")
+            .len(),
+        1,
+        "listing must not consume"
+    );
 
-    assert_eq!(bus.replay("movidesk", &Selection::default()).await.expect("replay"), 1);
-    let (replayed, _) = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("replayed").expect("open");
+    assert_eq!(
+        bus.replay("movidesk", &Selection::default())
+            .await
+            .expect("replay"),
+        1
+    );
+    let (replayed, _) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("replayed")
+        .expect("open");
     assert_eq!((replayed.id.as_str(), replayed.attempt), ("m1", 0));
-    assert!(bus.dead_letters("movidesk", &Selection::default()).await.expect("list").is_empty());
+    assert!(
+        bus.dead_letters("movidesk", &Selection::default())
+            .await
+            .expect("list")
+            .is_empty()
+    );
     stop.cancel();
     teardown(&bus).await;
 }
@@ -121,29 +189,58 @@ async fn publish_consume_retry_and_replay() {
 #[tokio::test]
 async fn a_message_given_back_too_often_is_parked_by_the_broker() {
     let bus = bus();
-    let route = Route::Work { provider: Provider::Movidesk, shard_key: "poison".into() };
-    bus.publish(&route, &envelope("poison-1"), &Default::default()).await.expect("publish");
+    let route = Route::Work {
+        provider: Provider::Movidesk,
+        shard_key: "poison".into(),
+    };
+    bus.publish(&route, &envelope("poison-1"), &Default::default())
+        .await
+        .expect("publish");
     let (_rx, stop) = consume_all(&bus, 1000);
     let mut parked = Vec::new();
     for _ in 0..40 {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        parked = bus.dead_letters("movidesk", &Selection::default()).await.expect("list");
+        parked = bus
+            .dead_letters("movidesk", &Selection::default())
+            .await
+            .expect("list");
         if !parked.is_empty() {
             break;
         }
     }
     stop.cancel();
-    assert_eq!(parked.len(), 1, "the poison message should be parked after the delivery limit");
-    assert!(parked[0].reason.contains("delivery limit"), "{}", parked[0].reason);
-    assert!(parked[0].origin_queue.as_deref().is_some_and(|q| q.contains(".work.movidesk.")));
-    assert_eq!(bus.purge("movidesk", &Selection::default()).await.expect("purge"), 1);
+    assert_eq!(
+        parked.len(),
+        1,
+        "the poison message should be parked after the delivery limit"
+    );
+    assert!(
+        parked[0].reason.contains("delivery limit"),
+        "{}",
+        parked[0].reason
+    );
+    assert!(
+        parked[0]
+            .origin_queue
+            .as_deref()
+            .is_some_and(|q| q.contains(".work.movidesk."))
+    );
+    assert_eq!(
+        bus.purge("movidesk", &Selection::default())
+            .await
+            .expect("purge"),
+        1
+    );
     teardown(&bus).await;
 }
 
 #[tokio::test]
 async fn unknown_dead_letter_queue_is_named() {
     let bus = bus();
-    let err = bus.dead_letters("nope", &Selection::default()).await.unwrap_err();
+    let err = bus
+        .dead_letters("nope", &Selection::default())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("nope"));
     teardown(&bus).await;
 }

@@ -40,14 +40,20 @@ impl Common {
         if !(amqp_url.starts_with("amqp://") || amqp_url.starts_with("amqps://")) {
             return Err(ConfigError::invalid(
                 "PONTE_AMQP_URL",
-                format!("must start with amqp:// or amqps://, got `{}`", redact_url(&amqp_url)),
+                format!(
+                    "must start with amqp:// or amqps://, got `{}`",
+                    redact_url(&amqp_url)
+                ),
             ));
         }
         let redis_url = source.string("PONTE_REDIS_URL", DEFAULT_REDIS_URL);
         if !(redis_url.starts_with("redis://") || redis_url.starts_with("rediss://")) {
             return Err(ConfigError::invalid(
                 "PONTE_REDIS_URL",
-                format!("must start with redis:// or rediss://, got `{}`", redact_url(&redis_url)),
+                format!(
+                    "must start with redis:// or rediss://, got `{}`",
+                    redact_url(&redis_url)
+                ),
             ));
         }
         let namespace = source.string("PONTE_NAMESPACE", "ponte");
@@ -110,14 +116,25 @@ where
 
 /// A comma-separated list of durations such as `500ms,5s,2m,1h`, shortest
 /// first.
-fn durations(source: &Source, key: &str, default: &str) -> Result<Vec<std::time::Duration>, ConfigError> {
+fn durations(
+    source: &Source,
+    key: &str,
+    default: &str,
+) -> Result<Vec<std::time::Duration>, ConfigError> {
     let raw = source.string(key, default);
     let mut out = Vec::new();
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let d = parse_duration(part)
-            .ok_or_else(|| ConfigError::invalid(key, format!("`{part}` is not a duration like 500ms, 5s, 2m or 1h")))?;
+        let d = parse_duration(part).ok_or_else(|| {
+            ConfigError::invalid(
+                key,
+                format!("`{part}` is not a duration like 500ms, 5s, 2m or 1h"),
+            )
+        })?;
         if out.last().is_some_and(|last| *last > d) {
-            return Err(ConfigError::invalid(key, "durations must be listed shortest first"));
+            return Err(ConfigError::invalid(
+                key,
+                "durations must be listed shortest first",
+            ));
         }
         out.push(d);
     }

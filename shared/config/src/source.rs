@@ -81,9 +81,10 @@ impl Source {
     {
         match self.get(key) {
             None => Ok(default),
-            Some(raw) => raw.trim().parse::<T>().map_err(|e| {
-                ConfigError::invalid(key, format!("cannot parse `{raw}`: {e}"))
-            }),
+            Some(raw) => raw
+                .trim()
+                .parse::<T>()
+                .map_err(|e| ConfigError::invalid(key, format!("cannot parse `{raw}`: {e}"))),
         }
     }
 }
@@ -107,7 +108,10 @@ fn read_file(path: &str) -> Result<BTreeMap<String, String>, ConfigError> {
             other => {
                 return Err(ConfigError::File {
                     path: path.to_string(),
-                    message: format!("key `{key}` must be a string, number or boolean, got {}", other.type_str()),
+                    message: format!(
+                        "key `{key}` must be a string, number or boolean, got {}",
+                        other.type_str()
+                    ),
                 });
             }
         };

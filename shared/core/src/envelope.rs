@@ -1,8 +1,8 @@
 //! The wrapper around every message on the bus.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::{Provider, Side};
 
@@ -63,6 +63,7 @@ impl Envelope {
     }
 
     pub fn body_as<T: DeserializeOwned>(&self, kind: &'static str) -> Result<T, EnvelopeError> {
-        serde_json::from_value(self.body.clone()).map_err(|source| EnvelopeError::Body { kind, source })
+        serde_json::from_value(self.body.clone())
+            .map_err(|source| EnvelopeError::Body { kind, source })
     }
 }

@@ -39,7 +39,9 @@ pub enum Change {
     /// re-read from the provider to know what changed.
     Hint,
     /// First time Ponte sees this ticket (created, or older and newly seen).
-    TicketCreated { ticket: Box<Ticket> },
+    TicketCreated {
+        ticket: Box<Ticket>,
+    },
     ActionAdded {
         action: Action,
         ticket: Box<Ticket>,

@@ -209,7 +209,11 @@ impl Integration {
         }
         if self.source.provider == Provider::Movidesk
             && self.target.provider == Provider::Movidesk
-            && self.generator_agent.as_deref().unwrap_or_default().is_empty()
+            && self
+                .generator_agent
+                .as_deref()
+                .unwrap_or_default()
+                .is_empty()
         {
             return Err(ValidationError::new(
                 "generator_agent",
@@ -241,7 +245,9 @@ pub fn validate_id(id: &str) -> Result<(), ValidationError> {
     } else {
         Err(ValidationError::new(
             "id",
-            format!("`{id}` must be 1-64 characters of a-z, 0-9, `-` or `_`, starting with a letter or digit"),
+            format!(
+                "`{id}` must be 1-64 characters of a-z, 0-9, `-` or `_`, starting with a letter or digit"
+            ),
         ))
     }
 }

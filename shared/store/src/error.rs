@@ -12,7 +12,11 @@ pub enum StoreError {
 
 impl From<deadpool_redis::redis::RedisError> for StoreError {
     fn from(e: deadpool_redis::redis::RedisError) -> Self {
-        if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_timeout() {
+        if e.is_io_error()
+            || e.is_connection_dropped()
+            || e.is_connection_refusal()
+            || e.is_timeout()
+        {
             StoreError::Unavailable(e.to_string())
         } else {
             StoreError::Command(e.to_string())
@@ -20,7 +24,10 @@ impl From<deadpool_redis::redis::RedisError> for StoreError {
     }
 }
 
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(key: &str, raw: &str) -> Result<T, StoreError> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    key: &str,
+    raw: &str,
+) -> Result<T, StoreError> {
     serde_json::from_str(raw).map_err(|e| StoreError::Corrupt {
         key: key.to_string(),
         message: e.to_string(),

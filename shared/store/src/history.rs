@@ -34,7 +34,12 @@ impl Store {
     /// Appends to a link's history once per cause and kind.
     pub async fn record(&self, link_id: &str, entry: &HistoryEntry) -> Result<(), StoreError> {
         let mut c = self.conn().await?;
-        let once = self.key(&["history-once", link_id, &format!("{:?}", entry.kind), &entry.cause]);
+        let once = self.key(&[
+            "history-once",
+            link_id,
+            &format!("{:?}", entry.kind),
+            &entry.cause,
+        ]);
         let fresh: bool = deadpool_redis::redis::cmd("SET")
             .arg(&once)
             .arg(1)
@@ -45,7 +50,9 @@ impl Store {
             .await?
             .is_some();
         if fresh {
-            let _: () = c.rpush(self.key(&["history", link_id]), encode(entry)).await?;
+            let _: () = c
+                .rpush(self.key(&["history", link_id]), encode(entry))
+                .await?;
         }
         Ok(())
     }

@@ -19,7 +19,10 @@ pub enum Intent {
     Fresh,
     /// Started before and never finished (a crash, a lost response): the
     /// effect may have happened; look it up before repeating it.
-    Unfinished { started_at: DateTime<Utc>, tries: u32 },
+    Unfinished {
+        started_at: DateTime<Utc>,
+        tries: u32,
+    },
     /// Finished; this is its recorded result.
     Done(Value),
 }
@@ -42,12 +45,15 @@ impl Store {
         }
         let intent_key = self.key(&["intent", command_id]);
         let previous: Option<String> = c.get(&intent_key).await?;
-        let previous: Option<IntentRecord> = previous.map(|p| decode(&intent_key, &p)).transpose()?;
+        let previous: Option<IntentRecord> =
+            previous.map(|p| decode(&intent_key, &p)).transpose()?;
         let record = IntentRecord {
             started_at: previous.as_ref().map_or_else(Utc::now, |p| p.started_at),
             tries: previous.as_ref().map_or(1, |p| p.tries + 1),
         };
-        let _: () = c.set_ex(&intent_key, encode(&record), KEEP.as_secs()).await?;
+        let _: () = c
+            .set_ex(&intent_key, encode(&record), KEEP.as_secs())
+            .await?;
         Ok(match previous {
             None => Intent::Fresh,
             Some(p) => Intent::Unfinished {
@@ -62,7 +68,11 @@ impl Store {
         let mut c = self.conn().await?;
         let _: () = deadpool_redis::redis::pipe()
             .atomic()
-            .set_ex(self.key(&["result", command_id]), encode(result), KEEP.as_secs())
+            .set_ex(
+                self.key(&["result", command_id]),
+                encode(result),
+                KEEP.as_secs(),
+            )
             .del(self.key(&["intent", command_id]))
             .query_async(&mut c)
             .await?;

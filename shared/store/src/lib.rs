@@ -73,7 +73,9 @@ impl Store {
     /// Ready when Redis answers (used by `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut c = self.conn().await?;
-        let _: String = deadpool_redis::redis::cmd("PING").query_async(&mut c).await?;
+        let _: String = deadpool_redis::redis::cmd("PING")
+            .query_async(&mut c)
+            .await?;
         Ok(())
     }
 
@@ -94,7 +96,10 @@ impl Store {
                 .await?;
             if !keys.is_empty() {
                 removed += keys.len() as u64;
-                let _: () = deadpool_redis::redis::cmd("DEL").arg(&keys).query_async(&mut c).await?;
+                let _: () = deadpool_redis::redis::cmd("DEL")
+                    .arg(&keys)
+                    .query_async(&mut c)
+                    .await?;
             }
             if next == 0 {
                 return Ok(removed);

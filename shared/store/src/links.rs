@@ -19,8 +19,14 @@ impl Store {
         let _: () = deadpool_redis::redis::pipe()
             .atomic()
             .set(self.link_key(&link.id), encode(link))
-            .set(self.ticket_key(&link.integration, Side::Source, &link.source_ticket), &link.id)
-            .set(self.ticket_key(&link.integration, Side::Target, &link.target_ticket), &link.id)
+            .set(
+                self.ticket_key(&link.integration, Side::Source, &link.source_ticket),
+                &link.id,
+            )
+            .set(
+                self.ticket_key(&link.integration, Side::Target, &link.target_ticket),
+                &link.id,
+            )
             .zadd(
                 self.key(&["links", &link.integration]),
                 &link.id,
@@ -39,7 +45,12 @@ impl Store {
     }
 
     /// The link a ticket on one side belongs to.
-    pub async fn link_of(&self, integration: &str, side: Side, ticket: &str) -> Result<Option<Link>, StoreError> {
+    pub async fn link_of(
+        &self,
+        integration: &str,
+        side: Side,
+        ticket: &str,
+    ) -> Result<Option<Link>, StoreError> {
         let mut c = self.conn().await?;
         let id: Option<String> = c.get(self.ticket_key(integration, side, ticket)).await?;
         drop(c);

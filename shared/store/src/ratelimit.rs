@@ -27,7 +27,12 @@ return math.max(1, tonumber(oldest[2]) + window - now)
 
 impl Store {
     /// Takes one call from the bucket, or says how long to wait.
-    pub async fn take_rate(&self, bucket: &str, limit: u32, window: Duration) -> Result<Option<Duration>, StoreError> {
+    pub async fn take_rate(
+        &self,
+        bucket: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<Option<Duration>, StoreError> {
         let mut c = self.conn().await?;
         let now_ms = chrono::Utc::now().timestamp_millis();
         let member = format!("{now_ms}-{}", rand_suffix());

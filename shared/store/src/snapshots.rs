@@ -15,7 +15,9 @@ impl Store {
 
     pub async fn put_snapshot(&self, ticket_key: &str, snapshot: &Value) -> Result<(), StoreError> {
         let mut c = self.conn().await?;
-        let _: () = c.set(self.key(&["snapshot", ticket_key]), encode(snapshot)).await?;
+        let _: () = c
+            .set(self.key(&["snapshot", ticket_key]), encode(snapshot))
+            .await?;
         Ok(())
     }
 }

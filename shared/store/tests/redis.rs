@@ -15,19 +15,40 @@ fn store() -> Store {
 async fn intents_tell_fresh_unfinished_and_done() {
     let s = store();
     assert_eq!(s.begin("c1").await.expect("begin"), Intent::Fresh);
-    assert!(matches!(s.begin("c1").await.expect("begin"), Intent::Unfinished { tries: 1, .. }));
-    s.finish("c1", &serde_json::json!({"ticket": "42"})).await.expect("finish");
-    assert_eq!(s.begin("c1").await.expect("begin"), Intent::Done(serde_json::json!({"ticket": "42"})));
+    assert!(matches!(
+        s.begin("c1").await.expect("begin"),
+        Intent::Unfinished { tries: 1, .. }
+    ));
+    s.finish("c1", &serde_json::json!({"ticket": "42"}))
+        .await
+        .expect("finish");
+    assert_eq!(
+        s.begin("c1").await.expect("begin"),
+        Intent::Done(serde_json::json!({"ticket": "42"}))
+    );
     s.wipe().await.expect("wipe");
 }
 
 #[tokio::test]
 async fn links_are_found_from_both_tickets_and_removed_whole() {
     let s = store();
-    let link = Link { id: Link::id_for("mm", "101"), integration: "mm".into(), source_ticket: "101".into(), target_ticket: "7".into(), origin: LinkOrigin::Automatic, created_at: Utc::now() };
+    let link = Link {
+        id: Link::id_for("mm", "101"),
+        integration: "mm".into(),
+        source_ticket: "101".into(),
+        target_ticket: "7".into(),
+        origin: LinkOrigin::Automatic,
+        created_at: Utc::now(),
+    };
     s.put_link(&link).await.expect("put");
-    assert_eq!(s.link_of("mm", Side::Source, "101").await.expect("get"), Some(link.clone()));
-    assert_eq!(s.link_of("mm", Side::Target, "7").await.expect("get"), Some(link.clone()));
+    assert_eq!(
+        s.link_of("mm", Side::Source, "101").await.expect("get"),
+        Some(link.clone())
+    );
+    assert_eq!(
+        s.link_of("mm", Side::Target, "7").await.expect("get"),
+        Some(link.clone())
+    );
     assert_eq!(s.links("mm").await.expect("list").len(), 1);
     assert_eq!(s.remove_link(&link.id).await.expect("rm"), Some(link));
     assert_eq!(s.link_of("mm", Side::Target, "7").await.expect("get"), None);
@@ -37,7 +58,13 @@ async fn links_are_found_from_both_tickets_and_removed_whole() {
 #[tokio::test]
 async fn history_records_each_cause_once() {
     let s = store();
-    let e = HistoryEntry { at: Utc::now(), kind: HistoryKind::CreatedAutomatically, detail: "created 7".into(), trace_id: None, cause: "cmd-1".into() };
+    let e = HistoryEntry {
+        at: Utc::now(),
+        kind: HistoryKind::CreatedAutomatically,
+        detail: "created 7".into(),
+        trace_id: None,
+        cause: "cmd-1".into(),
+    };
     s.record("mm:101", &e).await.expect("record");
     s.record("mm:101", &e).await.expect("record again");
     assert_eq!(s.history("mm:101").await.expect("history").len(), 1);
@@ -51,7 +78,11 @@ async fn the_rate_limit_is_shared_and_says_how_long_to_wait() {
     for _ in 0..10 {
         assert_eq!(s.take_rate("acct", 10, window).await.expect("take"), None);
     }
-    let wait = s.take_rate("acct", 10, window).await.expect("take").expect("limited");
+    let wait = s
+        .take_rate("acct", 10, window)
+        .await
+        .expect("take")
+        .expect("limited");
     assert!(wait > Duration::from_secs(50) && wait <= window, "{wait:?}");
     s.wipe().await.expect("wipe");
 }

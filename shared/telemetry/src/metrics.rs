@@ -48,7 +48,12 @@ pub fn inc(name: &'static str, help: &'static str, pairs: &[(&'static str, &str)
 }
 
 /// Records one observation of a duration, in seconds.
-pub fn observe(name: &'static str, help: &'static str, pairs: &[(&'static str, &str)], d: Duration) {
+pub fn observe(
+    name: &'static str,
+    help: &'static str,
+    pairs: &[(&'static str, &str)],
+    d: Duration,
+) {
     let secs = d.as_secs_f64();
     if let Ok(mut r) = registry().lock() {
         r.help.entry(name).or_insert(help);
@@ -124,11 +129,27 @@ mod tests {
 
     #[test]
     fn renders_counters_and_histograms() {
-        inc("ponte_test_total", "a test counter", &[("provider", "movidesk")]);
-        inc("ponte_test_total", "a test counter", &[("provider", "movidesk")]);
-        observe("ponte_test_seconds", "a test histogram", &[], Duration::from_millis(20));
+        inc(
+            "ponte_test_total",
+            "a test counter",
+            &[("provider", "movidesk")],
+        );
+        inc(
+            "ponte_test_total",
+            "a test counter",
+            &[("provider", "movidesk")],
+        );
+        observe(
+            "ponte_test_seconds",
+            "a test histogram",
+            &[],
+            Duration::from_millis(20),
+        );
         let text = render();
-        assert!(text.contains("ponte_test_total{provider=\"movidesk\"} 2"), "{text}");
+        assert!(
+            text.contains("ponte_test_total{provider=\"movidesk\"} 2"),
+            "{text}"
+        );
         assert!(text.contains("ponte_test_seconds_count 1"), "{text}");
         assert!(text.contains("# TYPE ponte_test_seconds histogram"));
     }

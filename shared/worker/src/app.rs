@@ -30,7 +30,11 @@ const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Runs until `shutdown`, then drains: the command in hand on each shard is
 /// finished (or the deadline passes) before the process stops.
-pub async fn run_worker<E: Executor>(app: WorkerApp, executor: E, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn run_worker<E: Executor>(
+    app: WorkerApp,
+    executor: E,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     let executor = Arc::new(executor);
     let provider = executor.provider();
     let handler = Arc::new(CommandHandler {
@@ -40,10 +44,20 @@ pub async fn run_worker<E: Executor>(app: WorkerApp, executor: E, shutdown: Canc
     });
     let mut consumers = tokio::task::JoinSet::new();
     for queue in app.bus.topology().work_queues(provider) {
-        consumers.spawn(run_consumer(app.bus.clone(), queue, app.prefetch, handler.clone(), shutdown.clone()));
+        consumers.spawn(run_consumer(
+            app.bus.clone(),
+            queue,
+            app.prefetch,
+            handler.clone(),
+            shutdown.clone(),
+        ));
     }
     let ready = ponte_http::bus_and_store_ready(app.bus.clone(), app.store.clone());
-    let server = ponte_http::serve(app.listener, ponte_http::ops_router(ready), shutdown.clone());
+    let server = ponte_http::serve(
+        app.listener,
+        ponte_http::ops_router(ready),
+        shutdown.clone(),
+    );
     let server = tokio::spawn(server);
     shutdown.cancelled().await;
     let drained = tokio::time::timeout(DRAIN_DEADLINE, async {

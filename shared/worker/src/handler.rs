@@ -26,7 +26,11 @@ impl<E: Executor> Handler for CommandHandler<E> {
             Ok(env) => env.clone(),
             Err(e) => {
                 tracing::error!(queue = %incoming.queue, error = %e, "unreadable message parked");
-                metrics::inc("ponte_dead_lettered_total", "Messages parked in a dead-letter queue", &[("provider", provider.as_str()), ("reason", "malformed")]);
+                metrics::inc(
+                    "ponte_dead_lettered_total",
+                    "Messages parked in a dead-letter queue",
+                    &[("provider", provider.as_str()), ("reason", "malformed")],
+                );
                 return Disposition::Reject;
             }
         };
@@ -76,12 +80,19 @@ impl<E: Executor> CommandHandler<E> {
         let resumed = match self.store.begin(&env.id).await {
             Ok(Intent::Done(_)) => {
                 tracing::info!("command already done; acknowledging the repeat");
-                metrics::inc("ponte_commands_repeated_total", "Commands delivered again after they were done", &[("provider", provider)]);
+                metrics::inc(
+                    "ponte_commands_repeated_total",
+                    "Commands delivered again after they were done",
+                    &[("provider", provider)],
+                );
                 return Disposition::Ack;
             }
             Ok(Intent::Fresh) => false,
             Ok(Intent::Unfinished { tries, .. }) => {
-                tracing::warn!(tries, "an earlier try did not finish; the executor looks the effect up first");
+                tracing::warn!(
+                    tries,
+                    "an earlier try did not finish; the executor looks the effect up first"
+                );
                 true
             }
             Err(e) => return requeue(&e),
@@ -94,31 +105,56 @@ impl<E: Executor> CommandHandler<E> {
             resumed,
         };
         let started = Instant::now();
-        let result = match tokio::time::timeout(COMMAND_DEADLINE, self.executor.execute(&ctx, &command)).await {
-            Ok(r) => r,
-            Err(_) => Err(ExecError::Transient {
-                reason: format!("command did not finish within {}s", COMMAND_DEADLINE.as_secs()),
-                status: None,
-                retry_after: None,
-            }),
-        };
-        metrics::observe("ponte_command_seconds", "Time to carry out a command", &[("provider", provider), ("op", command.op.name())], started.elapsed());
+        let result =
+            match tokio::time::timeout(COMMAND_DEADLINE, self.executor.execute(&ctx, &command))
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(ExecError::Transient {
+                    reason: format!(
+                        "command did not finish within {}s",
+                        COMMAND_DEADLINE.as_secs()
+                    ),
+                    status: None,
+                    retry_after: None,
+                }),
+            };
+        metrics::observe(
+            "ponte_command_seconds",
+            "Time to carry out a command",
+            &[("provider", provider), ("op", command.op.name())],
+            started.elapsed(),
+        );
         match result {
-            Ok(outcome) => self.complete(&env, &incoming.headers, &command, outcome).await,
+            Ok(outcome) => {
+                self.complete(&env, &incoming.headers, &command, outcome)
+                    .await
+            }
             Err(ExecError::Store(e)) => requeue(&e),
-            Err(err @ ExecError::Transient { .. }) if self.bus.retry_policy().allows(env.attempt + 1) => {
+            Err(err @ ExecError::Transient { .. })
+                if self.bus.retry_policy().allows(env.attempt + 1) =>
+            {
                 let retry_after = match &err {
                     ExecError::Transient { retry_after, .. } => *retry_after,
                     _ => None,
                 };
                 match self
                     .bus
-                    .schedule_retry(&env, &incoming.queue, retry_after, &propagation::inject_current())
+                    .schedule_retry(
+                        &env,
+                        &incoming.queue,
+                        retry_after,
+                        &propagation::inject_current(),
+                    )
                     .await
                 {
                     Ok(delay) => {
                         tracing::warn!(error = %err, status = err.status().unwrap_or("-"), retry_in_ms = delay.as_millis() as u64, "provider call failed; retry scheduled");
-                        metrics::inc("ponte_retries_total", "Retries scheduled", &[("provider", provider), ("op", command.op.name())]);
+                        metrics::inc(
+                            "ponte_retries_total",
+                            "Retries scheduled",
+                            &[("provider", provider), ("op", command.op.name())],
+                        );
                         Disposition::Ack
                     }
                     Err(e) => {
@@ -131,7 +167,13 @@ impl<E: Executor> CommandHandler<E> {
         }
     }
 
-    async fn complete(&self, env: &Envelope, headers: &Headers, command: &Command, outcome: Outcome) -> Disposition {
+    async fn complete(
+        &self,
+        env: &Envelope,
+        headers: &Headers,
+        command: &Command,
+        outcome: Outcome,
+    ) -> Disposition {
         let trace = propagation::inject_current();
         for emitted in &outcome.events {
             let derived = Envelope {
@@ -145,7 +187,9 @@ impl<E: Executor> CommandHandler<E> {
                 attempt: 0,
                 body: serde_json::to_value(&emitted.event).unwrap_or_default(),
             };
-            let route = Route::Events { shard_key: derived.shard_key.clone() };
+            let route = Route::Events {
+                shard_key: derived.shard_key.clone(),
+            };
             if let Err(e) = self.bus.publish(&route, &derived, &trace).await {
                 tracing::error!(error = %e, "cannot publish a derived event; giving the command back");
                 return Disposition::Requeue;
@@ -167,11 +211,24 @@ impl<E: Executor> CommandHandler<E> {
         }
         let _ = headers;
         tracing::info!(events = outcome.events.len(), "command done");
-        metrics::inc("ponte_commands_done_total", "Commands carried out", &[("provider", self.executor.provider().as_str()), ("op", command.op.name())]);
+        metrics::inc(
+            "ponte_commands_done_total",
+            "Commands carried out",
+            &[
+                ("provider", self.executor.provider().as_str()),
+                ("op", command.op.name()),
+            ],
+        );
         Disposition::Ack
     }
 
-    async fn park(&self, env: &Envelope, incoming: &Incoming, err: &ExecError, command: Option<&Command>) -> Disposition {
+    async fn park(
+        &self,
+        env: &Envelope,
+        incoming: &Incoming,
+        err: &ExecError,
+        command: Option<&Command>,
+    ) -> Disposition {
         let provider = self.executor.provider();
         let permanent = matches!(err, ExecError::Permanent { .. });
         let reason = if permanent {
@@ -179,7 +236,8 @@ impl<E: Executor> CommandHandler<E> {
         } else {
             format!("gave up after {} attempts: {err}", env.attempt + 1)
         };
-        let trace_id = propagation::current_trace_id().or_else(|| propagation::trace_id_of(&incoming.headers));
+        let trace_id =
+            propagation::current_trace_id().or_else(|| propagation::trace_id_of(&incoming.headers));
         let info = DeadLetterInfo {
             reason: reason.clone(),
             attempts: env.attempt + 1,
@@ -189,7 +247,13 @@ impl<E: Executor> CommandHandler<E> {
         };
         if let Err(e) = self
             .bus
-            .dead_letter(provider.as_str(), env, &incoming.queue, &info, &propagation::inject_current())
+            .dead_letter(
+                provider.as_str(),
+                env,
+                &incoming.queue,
+                &info,
+                &propagation::inject_current(),
+            )
             .await
         {
             tracing::error!(error = %e, "cannot park the message; giving it back");
@@ -208,7 +272,14 @@ impl<E: Executor> CommandHandler<E> {
             }
         }
         tracing::error!(reason = %reason, status = err.status().unwrap_or("-"), "command parked in the dead-letter queue");
-        metrics::inc("ponte_dead_lettered_total", "Messages parked in a dead-letter queue", &[("provider", provider.as_str()), ("reason", if permanent { "permanent" } else { "exhausted" })]);
+        metrics::inc(
+            "ponte_dead_lettered_total",
+            "Messages parked in a dead-letter queue",
+            &[
+                ("provider", provider.as_str()),
+                ("reason", if permanent { "permanent" } else { "exhausted" }),
+            ],
+        );
         Disposition::Ack
     }
 }

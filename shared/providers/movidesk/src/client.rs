@@ -48,7 +48,12 @@ pub struct Client<'a> {
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl<'a> Client<'a> {
-    pub fn new(http: &'a reqwest::Client, endpoint: &'a Endpoint, store: &'a Store, rate: RateLimit) -> Result<Self, ExecError> {
+    pub fn new(
+        http: &'a reqwest::Client,
+        endpoint: &'a Endpoint,
+        store: &'a Store,
+        rate: RateLimit,
+    ) -> Result<Self, ExecError> {
         let token = endpoint
             .credential("token")
             .ok_or_else(|| ExecError::permanent("the Movidesk endpoint has no `token` credential"))?
@@ -86,7 +91,12 @@ impl<'a> Client<'a> {
     /// PATCH with a partial body. Lists sent replace the stored ones.
     pub async fn patch_ticket(&self, id: &str, body: &serde_json::Value) -> Result<(), ExecError> {
         let _: serde_json::Value = self
-            .send(Method::PATCH, "/tickets", &[("id", id.to_string())], Some(body))
+            .send(
+                Method::PATCH,
+                "/tickets",
+                &[("id", id.to_string())],
+                Some(body),
+            )
             .await?;
         Ok(())
     }
@@ -97,25 +107,36 @@ impl<'a> Client<'a> {
 
     /// Persons matching an OData filter, first page.
     pub async fn persons_where(&self, filter: &str) -> Result<Vec<Person>, ExecError> {
-        self.get("/persons", &[("$filter", filter.to_string()), ("$top", "5".into())])
-            .await
+        self.get(
+            "/persons",
+            &[("$filter", filter.to_string()), ("$top", "5".into())],
+        )
+        .await
     }
 
     pub async fn create_person(&self, body: &NewPerson) -> Result<String, ExecError> {
-        let created: IdOnly = self
-            .send(Method::POST, "/persons", &[], Some(body))
-            .await?;
+        let created: IdOnly = self.send(Method::POST, "/persons", &[], Some(body)).await?;
         Ok(created.id)
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, ExecError> {
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ExecError> {
         self.send::<T, ()>(Method::GET, path, query, None).await
     }
 
-    async fn get_opt<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<Option<T>, ExecError> {
+    async fn get_opt<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Option<T>, ExecError> {
         match self.send::<T, ()>(Method::GET, path, query, None).await {
             Ok(v) => Ok(Some(v)),
-            Err(ExecError::Permanent { status: Some(s), .. }) if s == "404" => Ok(None),
+            Err(ExecError::Permanent {
+                status: Some(s), ..
+            }) if s == "404" => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -144,9 +165,18 @@ impl<'a> Client<'a> {
         let response = match sent {
             Ok(r) => r,
             Err(e) => {
-                metrics::observe("ponte_provider_seconds", "Provider API call latency", &[("provider", "movidesk"), ("outcome", "error")], elapsed);
+                metrics::observe(
+                    "ponte_provider_seconds",
+                    "Provider API call latency",
+                    &[("provider", "movidesk"), ("outcome", "error")],
+                    elapsed,
+                );
                 let e = e.without_url();
-                let what = if e.is_timeout() { "timed out" } else { "could not be reached" };
+                let what = if e.is_timeout() {
+                    "timed out"
+                } else {
+                    "could not be reached"
+                };
                 return Err(ExecError::Transient {
                     reason: format!("Movidesk {method} {path} {what}: {e}"),
                     status: None,
@@ -156,13 +186,24 @@ impl<'a> Client<'a> {
         };
         let status = response.status();
         span.record("status", status.as_u16());
-        metrics::observe("ponte_provider_seconds", "Provider API call latency", &[("provider", "movidesk"), ("outcome", status.as_str())], elapsed);
+        metrics::observe(
+            "ponte_provider_seconds",
+            "Provider API call latency",
+            &[("provider", "movidesk"), ("outcome", status.as_str())],
+            elapsed,
+        );
         let retry_after = retry_after(response.headers());
         let text = response.text().await.unwrap_or_default();
         if status.is_success() {
-            let text = if text.trim().is_empty() { "null" } else { text.as_str() };
+            let text = if text.trim().is_empty() {
+                "null"
+            } else {
+                text.as_str()
+            };
             return serde_json::from_str(text).map_err(|e| ExecError::Permanent {
-                reason: format!("Movidesk {method} {path} answered {status} with a body Ponte cannot read: {e}"),
+                reason: format!(
+                    "Movidesk {method} {path} answered {status} with a body Ponte cannot read: {e}"
+                ),
                 status: Some(status.as_str().to_string()),
             });
         }
@@ -175,16 +216,26 @@ impl<'a> Client<'a> {
         }
         let mut waited = Duration::ZERO;
         loop {
-            match self.store.take_rate(&self.bucket, self.rate.per_minute, Duration::from_secs(60)).await? {
+            match self
+                .store
+                .take_rate(&self.bucket, self.rate.per_minute, Duration::from_secs(60))
+                .await?
+            {
                 None => return Ok(()),
                 Some(wait) if waited + wait <= self.rate.max_wait => {
-                    tracing::debug!(wait_ms = wait.as_millis() as u64, "waiting for the Movidesk rate budget");
+                    tracing::debug!(
+                        wait_ms = wait.as_millis() as u64,
+                        "waiting for the Movidesk rate budget"
+                    );
                     tokio::time::sleep(wait).await;
                     waited += wait;
                 }
                 Some(wait) => {
                     return Err(ExecError::Transient {
-                        reason: format!("Movidesk rate budget of {} requests/minute is used up", self.rate.per_minute),
+                        reason: format!(
+                            "Movidesk rate budget of {} requests/minute is used up",
+                            self.rate.per_minute
+                        ),
                         status: None,
                         retry_after: Some(wait),
                     });
@@ -197,11 +248,20 @@ impl<'a> Client<'a> {
 /// 429 and 5xx are worth another try (429 after `retry-after`); other 4xx
 /// are not: Movidesk locks the token after 3 failures in a row, so a bad
 /// request must never be repeated blindly.
-fn classify(method: &Method, path: &str, status: StatusCode, body: &str, retry_after: Option<Duration>) -> ExecError {
+fn classify(
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+    body: &str,
+    retry_after: Option<Duration>,
+) -> ExecError {
     let said = summarize(body);
     let reason = format!("Movidesk {method} {path} answered {status}: {said}");
     let status_text = Some(format!("{} {said}", status.as_u16()).trim().to_string());
-    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
+    if status == StatusCode::TOO_MANY_REQUESTS
+        || status.is_server_error()
+        || status == StatusCode::REQUEST_TIMEOUT
+    {
         ExecError::Transient {
             reason,
             status: status_text,
@@ -258,18 +318,45 @@ mod tests {
     #[test]
     fn classification_follows_movidesk_rules() {
         let m = Method::POST;
-        assert!(matches!(classify(&m, "/tickets", StatusCode::INTERNAL_SERVER_ERROR, "", None), ExecError::Transient { .. }));
-        assert!(matches!(classify(&m, "/tickets", StatusCode::TOO_MANY_REQUESTS, "", Some(Duration::from_secs(60))), ExecError::Transient { retry_after: Some(_), .. }));
-        let e = classify(&m, "/tickets", StatusCode::BAD_REQUEST, "\"Customers is required\"", None);
+        assert!(matches!(
+            classify(&m, "/tickets", StatusCode::INTERNAL_SERVER_ERROR, "", None),
+            ExecError::Transient { .. }
+        ));
+        assert!(matches!(
+            classify(
+                &m,
+                "/tickets",
+                StatusCode::TOO_MANY_REQUESTS,
+                "",
+                Some(Duration::from_secs(60))
+            ),
+            ExecError::Transient {
+                retry_after: Some(_),
+                ..
+            }
+        ));
+        let e = classify(
+            &m,
+            "/tickets",
+            StatusCode::BAD_REQUEST,
+            "\"Customers is required\"",
+            None,
+        );
         assert!(matches!(e, ExecError::Permanent { .. }));
         assert!(e.to_string().contains("Customers is required"), "{e}");
-        assert_eq!(summarize("{\"message\":\"Ref. code is required\"}"), "Ref. code is required");
+        assert_eq!(
+            summarize("{\"message\":\"Ref. code is required\"}"),
+            "Ref. code is required"
+        );
     }
 
     #[test]
     fn retry_after_reads_seconds() {
         let mut h = reqwest::header::HeaderMap::new();
-        h.insert(reqwest::header::RETRY_AFTER, reqwest::header::HeaderValue::from_static("42"));
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            reqwest::header::HeaderValue::from_static("42"),
+        );
         assert_eq!(retry_after(&h), Some(Duration::from_secs(42)));
     }
 }

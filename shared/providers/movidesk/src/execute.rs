@@ -2,7 +2,9 @@
 
 use chrono::Utc;
 use ponte_core::integration::ClientKey;
-use ponte_core::{Command, Integration, Link, LinkOrigin, Operation, Person, Provider, Side, Ticket, TicketRef};
+use ponte_core::{
+    Command, Integration, Link, LinkOrigin, Operation, Person, Provider, Side, Ticket, TicketRef,
+};
 use ponte_store::{HistoryEntry, HistoryKind};
 use ponte_worker::{Ctx, Deferred, ExecError, Executor, Outcome};
 use serde_json::json;
@@ -19,7 +21,9 @@ pub struct MovideskExecutor {
 impl MovideskExecutor {
     pub fn new(rate: RateLimit) -> Result<Self, reqwest::Error> {
         Ok(MovideskExecutor {
-            http: reqwest::Client::builder().user_agent("ponte-worker-movidesk").build()?,
+            http: reqwest::Client::builder()
+                .user_agent("ponte-worker-movidesk")
+                .build()?,
             rate,
         })
     }
@@ -46,8 +50,14 @@ impl Executor for MovideskExecutor {
     async fn execute(&self, ctx: &Ctx<'_>, command: &Command) -> Result<Outcome, ExecError> {
         match &command.op {
             Operation::SyncTicket { ticket_id } => self.sync(ctx, command.side, ticket_id).await,
-            Operation::CreateTicket { link_id, source, ticket, how } => {
-                self.create(ctx, command.side, link_id, source, ticket, *how).await
+            Operation::CreateTicket {
+                link_id,
+                source,
+                ticket,
+                how,
+            } => {
+                self.create(ctx, command.side, link_id, source, ticket, *how)
+                    .await
             }
         }
     }
@@ -65,7 +75,10 @@ impl MovideskExecutor {
         let client = self.client(ctx, side)?;
         let Some(api) = client.ticket(ticket_id).await? else {
             return Err(ExecError::Permanent {
-                reason: format!("ticket {ticket_id} does not exist on the {} side (deleted?)", side.as_str()),
+                reason: format!(
+                    "ticket {ticket_id} does not exist on the {} side (deleted?)",
+                    side.as_str()
+                ),
                 status: Some("404".into()),
             });
         };
@@ -143,7 +156,9 @@ impl MovideskExecutor {
         {
             let mut tags = current.tags.clone();
             tags.push(back_tag);
-            origin.patch_ticket(&source.ticket_id, &json!({"tags": tags})).await?;
+            origin
+                .patch_ticket(&source.ticket_id, &json!({"tags": tags}))
+                .await?;
         }
 
         let kind = match how {
@@ -173,22 +188,36 @@ impl MovideskExecutor {
 
     /// Finds the ticket's client on the target by the integration's key,
     /// creating it when allowed.
-    async fn resolve_client(&self, ctx: &Ctx<'_>, side: Side, ticket: &Ticket) -> Result<String, ExecError> {
+    async fn resolve_client(
+        &self,
+        ctx: &Ctx<'_>,
+        side: Side,
+        ticket: &Ticket,
+    ) -> Result<String, ExecError> {
         let integration = ctx.integration;
         let target = self.client(ctx, side)?;
         let mut who = ticket.client.clone().ok_or_else(|| {
-            ExecError::permanent(format!("ticket #{} has no client to look for on the target", ticket.id))
+            ExecError::permanent(format!(
+                "ticket #{} has no client to look for on the target",
+                ticket.id
+            ))
         })?;
         // Person refs inside a ticket carry no CPF/CNPJ or secondary code:
         // read the person from the source when the key needs them.
-        if matches!(integration.client_key, ClientKey::Document | ClientKey::CodeReference | ClientKey::Phone)
-            && let Some(id) = who.id.clone()
+        if matches!(
+            integration.client_key,
+            ClientKey::Document | ClientKey::CodeReference | ClientKey::Phone
+        ) && let Some(id) = who.id.clone()
             && let Some(full) = self.client(ctx, side.other())?.person(&id).await?
         {
             who.document = full.cpf_cnpj.clone();
             who.code_reference = full.code_reference_additional.clone();
-            who.phone = who.phone.or_else(|| full.contacts.iter().find_map(|c| c.contact.clone()));
-            who.email = who.email.or_else(|| full.emails.iter().find_map(|e| e.email.clone()));
+            who.phone = who
+                .phone
+                .or_else(|| full.contacts.iter().find_map(|c| c.contact.clone()));
+            who.email = who
+                .email
+                .or_else(|| full.emails.iter().find_map(|e| e.email.clone()));
         }
         let (key_name, key_value) = client_key(integration.client_key, &who);
         let Some(value) = key_value else {
@@ -199,7 +228,12 @@ impl MovideskExecutor {
         };
         let found = match person_filter(integration.client_key, &value) {
             None => target.person(&value).await?.map(|p| p.id),
-            Some(filter) => target.persons_where(&filter).await?.into_iter().next().map(|p| p.id),
+            Some(filter) => target
+                .persons_where(&filter)
+                .await?
+                .into_iter()
+                .next()
+                .map(|p| p.id),
         };
         if let Some(id) = found {
             return Ok(id);
@@ -213,11 +247,19 @@ impl MovideskExecutor {
             id: (integration.client_key == ClientKey::Id).then(|| value.clone()),
             person_type: 1,
             profile_type: 2,
-            business_name: who.name.clone().or(who.email.clone()).unwrap_or_else(|| value.clone()),
+            business_name: who
+                .name
+                .clone()
+                .or(who.email.clone())
+                .unwrap_or_else(|| value.clone()),
             emails: who
                 .email
                 .iter()
-                .map(|e| NewEmail { email_type: "Profissional".into(), email: e.clone(), is_default: true })
+                .map(|e| NewEmail {
+                    email_type: "Profissional".into(),
+                    email: e.clone(),
+                    is_default: true,
+                })
                 .collect(),
             cpf_cnpj: who.document.clone(),
             code_reference_additional: who.code_reference.clone(),
@@ -251,12 +293,20 @@ fn client_key(key: ClientKey, who: &Person) -> (&'static str, Option<String>) {
 
 /// The counterpart: same ticket type, first action mirrored with its type,
 /// created by the generator agent.
-fn new_ticket(integration: &Integration, ticket: &Ticket, source: &TicketRef, client: String, marker: String) -> Result<NewTicket, ExecError> {
+fn new_ticket(
+    integration: &Integration,
+    ticket: &Ticket,
+    source: &TicketRef,
+    client: String,
+    marker: String,
+) -> Result<NewTicket, ExecError> {
     let generator = integration
         .generator_agent
         .clone()
         .filter(|g| !g.is_empty())
-        .ok_or_else(|| ExecError::permanent("the integration has no generator_agent to create tickets as"))?;
+        .ok_or_else(|| {
+            ExecError::permanent("the integration has no generator_agent to create tickets as")
+        })?;
     let first = ticket.first_action();
     let author = first
         .and_then(|a| a.author.name.clone().or(a.author.email.clone()))
@@ -271,11 +321,19 @@ fn new_ticket(integration: &Integration, ticket: &Ticket, source: &TicketRef, cl
     );
     Ok(NewTicket {
         ticket_type: normalize::kind_of(ticket.visibility),
-        subject: if ticket.subject.is_empty() { format!("Ticket #{}", source.ticket_id) } else { ticket.subject.clone() },
-        created_by: Ref { id: generator.clone() },
+        subject: if ticket.subject.is_empty() {
+            format!("Ticket #{}", source.ticket_id)
+        } else {
+            ticket.subject.clone()
+        },
+        created_by: Ref {
+            id: generator.clone(),
+        },
         clients: vec![Ref { id: client }],
         actions: vec![NewAction {
-            action_type: normalize::kind_of(first.map(|a| a.visibility).unwrap_or(ticket.visibility)),
+            action_type: normalize::kind_of(
+                first.map(|a| a.visibility).unwrap_or(ticket.visibility),
+            ),
             description,
             created_by: Ref { id: generator },
         }],
@@ -286,6 +344,9 @@ fn new_ticket(integration: &Integration, ticket: &Ticket, source: &TicketRef, cl
 }
 
 fn html_escape(s: &str) -> String {
-    let escaped = s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let escaped = s
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
     format!("<p>{}</p>", escaped.replace('\n', "<br>"))
 }

@@ -5,7 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use ponte_core::ids::derive;
-use ponte_core::{Action, Attachment, BaseStatus, CanonicalEvent, Change, CustomField, Person, Ticket, TicketRef, Visibility};
+use ponte_core::{
+    Action, Attachment, BaseStatus, CanonicalEvent, Change, CustomField, Person, Ticket, TicketRef,
+    Visibility,
+};
 use ponte_worker::Emitted;
 
 use crate::de::parse_date;
@@ -71,7 +74,11 @@ pub fn ticket(t: &model::Ticket) -> Ticket {
             .map(|c| CustomField {
                 id: c.custom_field_id.clone(),
                 value: c.value.clone(),
-                items: c.items.iter().filter_map(|i| i.custom_field_item.clone()).collect(),
+                items: c
+                    .items
+                    .iter()
+                    .filter_map(|i| i.custom_field_item.clone())
+                    .collect(),
             })
             .collect(),
         actions: t
@@ -171,16 +178,33 @@ mod tests {
     use ponte_core::{Provider, Side};
 
     fn at() -> TicketRef {
-        TicketRef { integration: "mm".into(), side: Side::Source, provider: Provider::Movidesk, ticket_id: "5".into() }
+        TicketRef {
+            integration: "mm".into(),
+            side: Side::Source,
+            provider: Provider::Movidesk,
+            ticket_id: "5".into(),
+        }
     }
 
     fn action(id: &str) -> Action {
-        Action { id: id.into(), visibility: Visibility::Public, text: format!("a{id}"), html: None, author: Person::default(), created_at: None, attachments: vec![] }
+        Action {
+            id: id.into(),
+            visibility: Visibility::Public,
+            text: format!("a{id}"),
+            html: None,
+            author: Person::default(),
+            created_at: None,
+            attachments: vec![],
+        }
     }
 
     #[test]
     fn first_reading_is_a_creation_only() {
-        let t = Ticket { id: "5".into(), actions: vec![action("1")], ..Ticket::default() };
+        let t = Ticket {
+            id: "5".into(),
+            actions: vec![action("1")],
+            ..Ticket::default()
+        };
         let events = diff(None, &t, &at());
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].event.change.name(), "ticket_created");
@@ -188,8 +212,17 @@ mod tests {
 
     #[test]
     fn new_actions_and_status_are_reported_with_stable_ids() {
-        let before = Ticket { id: "5".into(), status: "Novo".into(), actions: vec![action("1")], ..Ticket::default() };
-        let after = Ticket { status: "Resolvido".into(), actions: vec![action("1"), action("2")], ..before.clone() };
+        let before = Ticket {
+            id: "5".into(),
+            status: "Novo".into(),
+            actions: vec![action("1")],
+            ..Ticket::default()
+        };
+        let after = Ticket {
+            status: "Resolvido".into(),
+            actions: vec![action("1"), action("2")],
+            ..before.clone()
+        };
         let events = diff(Some(&before), &after, &at());
         let names: Vec<_> = events.iter().map(|e| e.event.change.name()).collect();
         assert_eq!(names, ["action_added", "status_changed"]);

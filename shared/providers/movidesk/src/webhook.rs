@@ -58,8 +58,14 @@ mod tests {
 
     #[test]
     fn accepts_numbers_and_strings() {
-        assert_eq!(accept(&json!({"Id": 2045, "Type": 0})).map(|a| a.ticket_id), Ok("2045".into()));
-        assert_eq!(accept(&json!({"Id": "17"})).map(|a| a.ticket_id), Ok("17".into()));
+        assert_eq!(
+            accept(&json!({"Id": 2045, "Type": 0})).map(|a| a.ticket_id),
+            Ok("2045".into())
+        );
+        assert_eq!(
+            accept(&json!({"Id": "17"})).map(|a| a.ticket_id),
+            Ok("17".into())
+        );
     }
 
     #[test]
