@@ -43,7 +43,13 @@ async fn every_refusal_has_its_status_and_code_and_publishes_nothing() {
     let big = vec![b' '; 1024 * 1024 + 10];
 
     // (path, headers, body, expected status, expected error code)
-    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, StatusCode, &'a str);
+    type Case<'a> = (
+        &'a str,
+        Vec<(&'a str, &'a str)>,
+        Vec<u8>,
+        StatusCode,
+        &'a str,
+    );
     let cases: Vec<Case> = vec![
         (
             "/hooks/zendesk/contract",
