@@ -1,0 +1,356 @@
+//! The Movidesk part of the control API (`/_sandbox/movidesk/...`): domain registration, the agent's
+//! web UI (creating tickets, adding actions, changing status and fields — each firing the trigger
+//! webhook, none rate-limited) and inspection of tickets, persons and webhook deliveries.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::config::{DomainPatch, DomainSpec};
+use super::domain::{Domain, WriteError};
+use super::input::{opt_date, present, ref_id};
+use super::model::PersonRef;
+use super::tickets::{Channel, action_patch};
+use crate::common::error::{ControlError, parse_body};
+use crate::common::time;
+use crate::state::AppState;
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/domains", get(list_domains).post(create_domain))
+        .route(
+            "/domains/{name}",
+            get(get_domain).patch(patch_domain).delete(delete_domain),
+        )
+        .route("/{domain}/tickets", get(list_tickets).post(create_ticket))
+        .route(
+            "/{domain}/tickets/{id}",
+            get(get_ticket).patch(patch_ticket),
+        )
+        .route("/{domain}/tickets/{id}/actions", post(add_action))
+        .route("/{domain}/tickets/{id}/status", post(change_status))
+        .route("/{domain}/persons", get(list_persons).post(add_persons))
+        .route(
+            "/{domain}/webhooks",
+            get(list_webhooks).delete(clear_webhooks),
+        )
+        .route("/{domain}/webhooks/drop", post(drop_webhooks))
+}
+
+fn control_error(e: WriteError) -> ControlError {
+    match e {
+        WriteError::Invalid(m) | WriteError::Generic(m) => ControlError::validation(m),
+        WriteError::NotFound(m) => ControlError::not_found(m),
+        WriteError::Conflict(m) => ControlError::conflict(m),
+    }
+}
+
+fn ticket_number(raw: &str) -> Result<u64, ControlError> {
+    raw.parse()
+        .map_err(|_| ControlError::not_found(format!("no ticket '{raw}': ticket ids are numbers")))
+}
+
+fn object_body(bytes: &[u8]) -> Result<Value, ControlError> {
+    let v: Value = parse_body(bytes)?;
+    if v.is_object() {
+        Ok(v)
+    } else {
+        Err(ControlError::bad_request(
+            "the request body must be a JSON object",
+        ))
+    }
+}
+
+fn ticket_or_404(d: &Domain, id: u64) -> Result<Value, ControlError> {
+    d.ticket_json(id).ok_or_else(|| {
+        ControlError::not_found(format!("no ticket {id} in Movidesk domain '{}'", d.name))
+    })
+}
+
+/// The person an agent-UI change is attributed to: `changedBy` in the body, else the API person.
+fn changed_by(d: &Domain, body: &Value) -> Result<Option<PersonRef>, ControlError> {
+    match body
+        .as_object()
+        .and_then(|o| present(o, "changedBy"))
+        .and_then(ref_id)
+    {
+        Some(id) => d
+            .person(&id)
+            .map(|p| Some(p.to_ref()))
+            .ok_or_else(|| ControlError::validation(format!("changedBy: no person '{id}'"))),
+        None => Ok(d.api_author()),
+    }
+}
+
+async fn list_domains(State(state): State<Arc<AppState>>) -> Json<Vec<Value>> {
+    Json(state.movidesk.list())
+}
+
+async fn create_domain(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let spec: DomainSpec = match parse_body(&body) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    match state.movidesk.register(spec) {
+        Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn get_domain(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ControlError> {
+    state.movidesk.control(&name, |d| Ok(Json(d.view())))
+}
+
+async fn patch_domain(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ControlError> {
+    let patch: DomainPatch = parse_body(&body)?;
+    state.movidesk.patch_domain(&name, patch).map(Json)
+}
+
+async fn delete_domain(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ControlError> {
+    if state.movidesk.remove(&name) {
+        state.faults.clear("movidesk", &name);
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(super::domain::unknown_domain(&name))
+    }
+}
+
+async fn list_tickets(
+    State(state): State<Arc<AppState>>,
+    Path(domain): Path<String>,
+) -> Result<Json<Vec<Value>>, ControlError> {
+    state.movidesk.control(&domain, |d| {
+        let now = time::now();
+        Ok(Json(
+            d.tickets
+                .values()
+                .map(|t| d.render_ticket(t, &now))
+                .collect(),
+        ))
+    })
+}
+
+async fn get_ticket(
+    State(state): State<Arc<AppState>>,
+    Path((domain, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ControlError> {
+    let id = ticket_number(&id)?;
+    state
+        .movidesk
+        .control(&domain, |d| ticket_or_404(d, id).map(Json))
+}
+
+async fn create_ticket(
+    State(state): State<Arc<AppState>>,
+    Path(domain): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ControlError> {
+    let body = object_body(&body)?;
+    state.movidesk.control(&domain, |d| {
+        let change = d
+            .create_ticket(&body, Channel::AgentUi, time::now())
+            .map_err(control_error)?;
+        d.fire(&change);
+        Ok((
+            StatusCode::CREATED,
+            Json(ticket_or_404(d, change.ticket_id)?),
+        ))
+    })
+}
+
+async fn patch_ticket(
+    State(state): State<Arc<AppState>>,
+    Path((domain, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ControlError> {
+    let id = ticket_number(&id)?;
+    let body = object_body(&body)?;
+    // Test hook, not an agent action: `lastUpdate` back-dates the ticket (e.g. past the 90-day window).
+    let last_update = body
+        .as_object()
+        .map(|o| opt_date(o, "lastUpdate"))
+        .transpose()
+        .map_err(ControlError::validation)?
+        .flatten()
+        .flatten();
+    state.movidesk.control(&domain, |d| {
+        let by = changed_by(d, &body)?;
+        if let Some(change) = d
+            .patch_ticket(id, &body, Channel::AgentUi, by, time::now())
+            .map_err(control_error)?
+        {
+            d.fire(&change);
+        }
+        if let (Some(at), Some(t)) = (last_update, d.tickets.get_mut(&id)) {
+            t.last_update = at;
+        }
+        ticket_or_404(d, id).map(Json)
+    })
+}
+
+async fn add_action(
+    State(state): State<Arc<AppState>>,
+    Path((domain, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ControlError> {
+    let id = ticket_number(&id)?;
+    let body = object_body(&body)?;
+    state.movidesk.control(&domain, |d| {
+        let change = d
+            .patch_ticket(
+                id,
+                &action_patch(&body),
+                Channel::AgentUi,
+                None,
+                time::now(),
+            )
+            .map_err(control_error)?
+            .ok_or_else(|| ControlError::validation("the action was not added"))?;
+        d.fire(&change);
+        let action = d
+            .tickets
+            .get(&id)
+            .and_then(|t| t.actions.iter().find(|a| change.action_ids.contains(&a.id)))
+            .map(super::model::Action::render)
+            .unwrap_or(Value::Null);
+        Ok((StatusCode::CREATED, Json(action)))
+    })
+}
+
+async fn change_status(
+    State(state): State<Arc<AppState>>,
+    Path((domain, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ControlError> {
+    let id = ticket_number(&id)?;
+    let body = object_body(&body)?;
+    let status = body
+        .get("status")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ControlError::validation("status is required (a status name such as 'Resolvido')")
+        })?
+        .to_owned();
+    let justification = body.get("justification").cloned().unwrap_or(Value::Null);
+    state.movidesk.control(&domain, |d| {
+        let by = changed_by(d, &body)?;
+        let patch = json!({"status": status, "justification": justification});
+        if let Some(change) = d
+            .patch_ticket(id, &patch, Channel::AgentUi, by, time::now())
+            .map_err(control_error)?
+        {
+            d.fire(&change);
+        }
+        ticket_or_404(d, id).map(Json)
+    })
+}
+
+async fn list_persons(
+    State(state): State<Arc<AppState>>,
+    Path(domain): Path<String>,
+) -> Result<Json<Vec<Value>>, ControlError> {
+    state.movidesk.control(&domain, |d| {
+        Ok(Json(
+            d.persons
+                .values()
+                .map(|p| Value::Object(p.data.clone()))
+                .collect(),
+        ))
+    })
+}
+
+/// Adds one person or a list of persons; all or nothing.
+async fn add_persons(
+    State(state): State<Arc<AppState>>,
+    Path(domain): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Vec<Value>>), ControlError> {
+    let body: Value = parse_body(&body)?;
+    let items = match body {
+        Value::Array(items) => items,
+        obj @ Value::Object(_) => vec![obj],
+        _ => {
+            return Err(ControlError::bad_request(
+                "the request body must be a person object or a list of persons",
+            ));
+        }
+    };
+    state.movidesk.control(&domain, |d| {
+        let now = time::now();
+        let before = d.persons.clone();
+        let mut added = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match d.add_person(item, &now) {
+                Ok(id) => added.push(id),
+                Err(e) => {
+                    d.persons = before;
+                    let e = control_error(e);
+                    return Err(ControlError::new(
+                        e.status,
+                        e.code,
+                        format!("persons[{i}]: {}", e.message),
+                    ));
+                }
+            }
+        }
+        let created = added
+            .iter()
+            .filter_map(|id| d.person(id).map(|p| Value::Object(p.data.clone())))
+            .collect();
+        Ok((StatusCode::CREATED, Json(created)))
+    })
+}
+
+async fn list_webhooks(
+    State(state): State<Arc<AppState>>,
+    Path(domain): Path<String>,
+) -> Result<Response, ControlError> {
+    state
+        .movidesk
+        .control(&domain, |d| Ok(Json(d.outbox.records()).into_response()))
+}
+
+async fn clear_webhooks(
+    State(state): State<Arc<AppState>>,
+    Path(domain): Path<String>,
+) -> Result<StatusCode, ControlError> {
+    state.movidesk.control(&domain, |d| {
+        d.outbox.clear_records();
+        Ok(StatusCode::NO_CONTENT)
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DropRequest {
+    count: u32,
+}
+
+async fn drop_webhooks(
+    State(state): State<Arc<AppState>>,
+    Path(domain): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ControlError> {
+    let req: DropRequest = parse_body(&body)?;
+    state.movidesk.control(&domain, |d| {
+        let pending = d.outbox.drop_next(req.count);
+        Ok(Json(json!({ "pending_drops": pending })))
+    })
+}
