@@ -160,6 +160,10 @@ async fn a_rejected_command_is_parked_after_one_try_and_replayed_once_fixed() {
         "{parked}"
     );
     assert_eq!(parked["integration"], "rejected");
+    assert!(
+        parked["trace_id"].as_str().is_some_and(|t| t.len() == 32),
+        "the trace id is kept: {parked}"
+    );
     assert_eq!(posts_to_tickets(&t, &pair.b).await.len(), 1, "one try only");
     let (_, table) = t.cli(&["dlq", "list"]).await;
     assert!(

@@ -76,19 +76,36 @@ pub fn parse(
     Ok(file.integration)
 }
 
+/// Replaces `${NAME}` on every line that is not a comment.
 fn expand(
     path: &str,
     text: &str,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<String, ApplyError> {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with('#') {
+            out.push_str(line);
+        } else {
+            expand_line(path, line, &env, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+fn expand_line(
+    path: &str,
+    line: &str,
+    env: &impl Fn(&str) -> Option<String>,
+    out: &mut String,
+) -> Result<(), ApplyError> {
+    let mut rest = line;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
             out.push_str(&rest[start..]);
-            return Ok(out);
+            return Ok(());
         };
         let name = &after[..end];
         let value = env(name).ok_or_else(|| ApplyError::MissingVariable {
@@ -99,7 +116,7 @@ fn expand(
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -107,6 +124,7 @@ mod tests {
     use super::*;
 
     const FILE: &str = r#"
+# `${NOT_EXPANDED}` in a comment stays as it is
 [[integration]]
 id = "mm"
 name = "Movi-Movi"

@@ -62,41 +62,45 @@ pub async fn run(t: &DemoTargets) -> anyhow::Result<()> {
     );
 
     println!("1. Sandbox: two Movidesk domains whose triggers call the ingress");
+    // Each run numbers its tickets from its own range, so a sandbox that
+    // starts again at the same numbers never meets the state a previous
+    // run left in Redis.
+    let base = 100_000 + (chrono::Utc::now().timestamp() % 800_000) * 10;
     let hook = |secret: &str| {
         format!(
             "{}/hooks/movidesk/{INTEGRATION}?token={secret}",
             t.ingress_url
         )
     };
-    t.sandbox
-        .movidesk_domain(&domain_spec(
-            "demo-a",
-            &values["MOVIDESK_A_TOKEN"],
-            &hook(&values["PONTE_SECRET_A"]),
-            t.rate_per_minute,
-            vec![
-                person("agente-a", "Carla (agente A)", "carla@dominio-a.com.br", 1),
-                person("cli-ana", "Ana Souza", "ana@cliente.com.br", 2),
-            ],
-        ))
-        .await?;
-    t.sandbox
-        .movidesk_domain(&domain_spec(
-            "demo-b",
-            &values["MOVIDESK_B_TOKEN"],
-            &hook(&values["PONTE_SECRET_B"]),
-            t.rate_per_minute,
-            vec![
-                person(
-                    "gerador-b",
-                    "Integração domínio A",
-                    "integracao@dominio-b.com.br",
-                    1,
-                ),
-                person("b-ana", "Ana Souza", "ana@cliente.com.br", 2),
-            ],
-        ))
-        .await?;
+    let mut spec_a = domain_spec(
+        "demo-a",
+        &values["MOVIDESK_A_TOKEN"],
+        &hook(&values["PONTE_SECRET_A"]),
+        t.rate_per_minute,
+        vec![
+            person("agente-a", "Carla (agente A)", "carla@dominio-a.com.br", 1),
+            person("cli-ana", "Ana Souza", "ana@cliente.com.br", 2),
+        ],
+    );
+    spec_a["first_ticket_number"] = json!(base);
+    t.sandbox.movidesk_domain(&spec_a).await?;
+    let mut spec_b = domain_spec(
+        "demo-b",
+        &values["MOVIDESK_B_TOKEN"],
+        &hook(&values["PONTE_SECRET_B"]),
+        t.rate_per_minute,
+        vec![
+            person(
+                "gerador-b",
+                "Integração domínio A",
+                "integracao@dominio-b.com.br",
+                1,
+            ),
+            person("b-ana", "Ana Souza", "ana@cliente.com.br", 2),
+        ],
+    );
+    spec_b["first_ticket_number"] = json!(base + 5_000_000);
+    t.sandbox.movidesk_domain(&spec_b).await?;
     println!(
         "   domain A and domain B ready (rate limit {} req/min each)",
         t.rate_per_minute

@@ -62,27 +62,24 @@ pub fn init(
             .boxed(),
     };
 
-    let provider = match otlp_endpoint {
-        Some(_) => {
-            // Endpoint and protocol come from OTEL_EXPORTER_OTLP_* variables.
-            let exporter = opentelemetry_otlp::SpanExporter::builder()
-                .with_http()
-                .build()
-                .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
-            Some(
-                SdkTracerProvider::builder()
-                    .with_batch_exporter(exporter)
-                    .with_resource(Resource::builder().with_service_name(service).build())
-                    .build(),
-            )
-        }
-        None => None,
-    };
-    let otel_layer = provider.as_ref().map(|p| {
-        tracing_opentelemetry::layer()
-            .with_tracer(p.tracer(service))
-            .with_filter(EnvFilter::new("info"))
-    });
+    // Spans always get W3C trace ids (they travel in message headers and
+    // appear in link history and dead letters); they leave the process only
+    // when an OTLP endpoint is configured.
+    let mut builder = SdkTracerProvider::builder()
+        .with_resource(Resource::builder().with_service_name(service).build());
+    if otlp_endpoint.is_some() {
+        // Endpoint and protocol come from OTEL_EXPORTER_OTLP_* variables.
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .build()
+            .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
+        builder = builder.with_batch_exporter(exporter);
+    }
+    let provider = builder.build();
+    let otel_layer = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer(service))
+        .with_filter(EnvFilter::new("info"));
+    let provider = Some(provider);
 
     tracing_subscriber::registry()
         .with(filter)
