@@ -156,6 +156,12 @@ struct UpArgs {
     /// Keep the fleet running after the demo (demo only).
     #[arg(long)]
     keep_running: bool,
+    /// The sandbox to use (demo only; inside compose: http://sandbox:8090).
+    #[arg(long, default_value = "http://127.0.0.1:8090")]
+    sandbox_url: String,
+    /// The ingress the sandbox's webhooks go to (demo only; inside compose: http://ingress:8080).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    ingress_url: String,
 }
 
 #[tokio::main]
@@ -483,7 +489,7 @@ async fn run_demo(args: UpArgs, admin: &AdminClient, token: &str) -> anyhow::Res
     ));
     let running = admin.get("/integrations").await.is_ok() && sandbox.ok().await;
     let fleet = if running {
-        println!("using the fleet already running at {}", args.namespace);
+        println!("using the running fleet (sandbox {})", args.sandbox_url);
         None
     } else {
         Some(start_fleet(&args, token).await?)
@@ -491,7 +497,7 @@ async fn run_demo(args: UpArgs, admin: &AdminClient, token: &str) -> anyhow::Res
     let targets = demo::DemoTargets {
         admin: admin.clone(),
         sandbox,
-        ingress_url: format!("http://127.0.0.1:{}", Service::Ingress.default_port()),
+        ingress_url: args.ingress_url.clone(),
         rate_per_minute: args.movidesk_rate,
     };
     let result = demo::run(&targets).await;
