@@ -242,3 +242,42 @@ async fn a_worker_killed_after_the_call_and_before_the_ack_creates_no_second_tic
     );
     t.teardown().await;
 }
+
+#[tokio::test]
+async fn sigterm_lets_the_worker_finish_the_command_in_hand() {
+    let mut t = TestFleet::start(Options::default()).await;
+    let pair = t.movidesk_pair("drain").await;
+    // Every call to domain B takes a second: the create command is in hand
+    // for a few seconds.
+    t.sandbox
+        .fault(&pair.b, &json!({"latency_ms": 1000}))
+        .await
+        .expect("latency");
+    let a_id = t.open_ticket(&pair, "Drain me").await;
+    t.eventually(
+        "the worker busy with domain B",
+        Duration::from_secs(20),
+        || async {
+            let reqs = t.sandbox.requests(&pair.b).await.ok()?;
+            (!reqs.is_empty()).then_some(())
+        },
+    )
+    .await;
+    let pid = t.fleet.pid(Svc::WorkerMovidesk).expect("worker running");
+    t.fleet
+        .stop(Svc::WorkerMovidesk, Duration::from_secs(40))
+        .await;
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "the worker exited"
+    );
+    // No restart: what the worker had in hand was finished before it left.
+    assert_eq!(t.counterparts(&pair, &pair.b, &a_id).await.len(), 1);
+    let links = t
+        .admin
+        .get("/links?integration=drain")
+        .await
+        .expect("links");
+    assert_eq!(links["links"].as_array().map(Vec::len), Some(1), "{links}");
+    t.teardown().await;
+}
