@@ -157,6 +157,20 @@ impl TestFleet {
     /// Two sandbox Movidesk domains and an automatic integration between
     /// them, applied through the admin API.
     pub async fn movidesk_pair(&self, integration: &str) -> Pair {
+        self.movidesk_pair_with(integration, json!({}), json!({}))
+            .await
+    }
+
+    /// Like [`TestFleet::movidesk_pair`], with extra integration fields
+    /// (mode, conditions, correlation...) merged into the body.
+    /// `domain_b` is merged into domain B's sandbox registration (its own
+    /// status names, categories...).
+    pub async fn movidesk_pair_with(
+        &self,
+        integration: &str,
+        extra: Value,
+        domain_b: Value,
+    ) -> Pair {
         let pair = Pair {
             integration: integration.to_string(),
             a: format!("{}-{integration}-a", self.ns),
@@ -183,10 +197,12 @@ impl TestFleet {
             0,
             vec![
                 person("agent-a", "Agent A", "agent@a.test", 1),
+                person("ponte-a", "Ponte (integration)", "ponte@a.test", 1),
                 person("ana", "Ana Souza", "ana@client.test", 2),
             ],
         );
         spec_a["lockout_after_failures"] = json!(0);
+        spec_a["api_person_id"] = json!("ponte-a");
         let mut spec_b = domain_spec(
             &pair.b,
             &pair.token_b(),
@@ -194,10 +210,17 @@ impl TestFleet {
             0,
             vec![
                 person("gen-b", "Generator B", "gen@b.test", 1),
+                person("agent-b", "Bia (agent B)", "bia@b.test", 1),
                 person("ana-b", "Ana Souza", "ana@client.test", 2),
             ],
         );
         spec_b["lockout_after_failures"] = json!(0);
+        spec_b["api_person_id"] = json!("gen-b");
+        if let (Some(b), Some(e)) = (spec_b.as_object_mut(), domain_b.as_object()) {
+            for (k, v) in e {
+                b.insert(k.clone(), v.clone());
+            }
+        }
         self.sandbox
             .movidesk_domain(&spec_a)
             .await
@@ -209,10 +232,16 @@ impl TestFleet {
         let api = self.sandbox.movidesk_api();
         let body = json!({
             "id": integration, "name": format!("{integration} test"), "enabled": true, "mode": "automatic",
-            "client_key": "email", "generator_agent": "gen-b",
+            "client_key": "email", "generator_agent": "gen-b", "source_agent": "ponte-a", "reconcile_every_secs": 0,
             "source": {"provider": "movidesk", "base_url": api, "credentials": {"token": pair.token_a()}, "inbound_secret": pair.secret_a},
             "target": {"provider": "movidesk", "base_url": api, "credentials": {"token": pair.token_b()}, "inbound_secret": pair.secret_b},
         });
+        let mut body = body;
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                b.insert(k.clone(), v.clone());
+            }
+        }
         self.admin
             .put(&format!("/integrations/{integration}"), &body)
             .await

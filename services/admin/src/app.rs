@@ -11,7 +11,7 @@ use ponte_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::{auth, deadletters, integrations, links};
+use crate::{auth, deadletters, export, integrations, links, manual};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -78,8 +78,10 @@ impl Admin {
             .route("/integrations/{id}/enable", post(integrations::enable))
             .route("/integrations/{id}/disable", post(integrations::disable))
             .route("/integrations/{id}/clone", post(integrations::clone))
-            .route("/links", get(links::list))
-            .route("/links/{id}", get(links::get))
+            .route("/integrations/export", get(export::export))
+            .route("/integrations/{id}/eligible", get(manual::eligible))
+            .route("/links", get(links::list).post(manual::create))
+            .route("/links/{id}", get(links::get).delete(manual::remove))
             .route("/links/{id}/history", get(links::history))
             .route("/dead-letters", get(deadletters::list))
             .route("/dead-letters/{queue}/{id}", get(deadletters::show))

@@ -5,7 +5,9 @@ mod app;
 mod auth;
 mod body;
 mod deadletters;
+mod export;
 mod integrations;
 mod links;
+mod manual;
 
 pub use app::{Admin, Settings};

@@ -34,6 +34,7 @@ pub fn sandbox_values(sandbox: &SandboxClient) -> BTreeMap<&'static str, String>
         ("PONTE_SECRET_A", "demo-inbound-secret-domain-a".to_string()),
         ("PONTE_SECRET_B", "demo-inbound-secret-domain-b".to_string()),
         ("MOVIDESK_B_GENERATOR", "gerador-b".to_string()),
+        ("MOVIDESK_A_AGENT", "ponte-a".to_string()),
     ])
 }
 
@@ -80,9 +81,11 @@ pub async fn run(t: &DemoTargets) -> anyhow::Result<()> {
         vec![
             person("agente-a", "Carla (agente A)", "carla@dominio-a.com.br", 1),
             person("cli-ana", "Ana Souza", "ana@cliente.com.br", 2),
+            person("ponte-a", "Ponte (integração)", "ponte@dominio-a.com.br", 1),
         ],
     );
     spec_a["first_ticket_number"] = json!(base);
+    spec_a["api_person_id"] = json!("ponte-a");
     t.sandbox.movidesk_domain(&spec_a).await?;
     let mut spec_b = domain_spec(
         "demo-b",
@@ -100,6 +103,7 @@ pub async fn run(t: &DemoTargets) -> anyhow::Result<()> {
         ],
     );
     spec_b["first_ticket_number"] = json!(base + 5_000_000);
+    spec_b["api_person_id"] = json!("gerador-b");
     t.sandbox.movidesk_domain(&spec_b).await?;
     println!(
         "   domain A and domain B ready (rate limit {} req/min each)",

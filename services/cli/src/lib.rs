@@ -6,6 +6,8 @@
 pub mod api;
 pub mod apply;
 pub mod demo;
+pub mod export;
 pub mod fleet;
+pub mod manual;
 pub mod output;
 pub mod sandbox;

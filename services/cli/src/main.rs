@@ -10,7 +10,7 @@ use ponte_cli::api::AdminClient;
 use ponte_cli::fleet::{Fleet, FleetOptions, Service};
 use ponte_cli::output::{cell, table};
 use ponte_cli::sandbox::SandboxClient;
-use ponte_cli::{apply, demo};
+use ponte_cli::{apply, demo, manual};
 use serde_json::{Value, json};
 
 const LOCAL_ADMIN_TOKEN: &str = "ponte-local-admin-token";
@@ -65,6 +65,15 @@ enum Cmd {
 #[derive(Subcommand)]
 enum IntegrationCmd {
     List,
+    /// Export every integration (no secrets) to an XLSX or CSV file.
+    Export {
+        /// xlsx or csv.
+        #[arg(long, default_value = "xlsx", value_parser = ["xlsx", "csv"])]
+        format: String,
+        /// The file to write.
+        #[arg(short = 'o', long = "output")]
+        out: PathBuf,
+    },
     Get {
         id: String,
     },
@@ -96,6 +105,33 @@ enum LinkCmd {
         ticket: Option<String>,
     },
     History {
+        id: String,
+    },
+    /// Tickets meeting a manual integration's conditions, waiting for an agent.
+    Eligible {
+        #[arg(long)]
+        integration: String,
+    },
+    /// Create the counterpart of a source ticket (manual mode).
+    Create {
+        #[arg(long)]
+        integration: String,
+        /// The source ticket's number.
+        #[arg(long)]
+        ticket: String,
+    },
+    /// Link a source ticket with an existing ticket on the target (manual mode).
+    Associate {
+        #[arg(long)]
+        integration: String,
+        #[arg(long)]
+        ticket: String,
+        /// The target ticket's number.
+        #[arg(long)]
+        with: String,
+    },
+    /// Remove a link (the tickets stay as they are).
+    Remove {
         id: String,
     },
 }
@@ -181,7 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let admin = AdminClient::new(&cli.admin_url, &token);
     match cli.command {
         Cmd::Apply { file } => apply_file(&admin, &file).await,
-        Cmd::Integrations(c) => integrations(&admin, c, cli.json).await,
+        Cmd::Integrations(c) => integrations(&admin, (&cli.admin_url, &token), c, cli.json).await,
         Cmd::Links(c) => links(&admin, c, cli.json).await,
         Cmd::Dlq(c) => dlq(&admin, c, cli.json).await,
         Cmd::Up(args) => up(args, &token).await,
@@ -216,8 +252,10 @@ fn show(v: &Value, json_out: bool, headers: &[&str], rows: Vec<Vec<String>>) {
     }
 }
 
+/// `access` is the admin URL and token, for the file download.
 async fn integrations(
     admin: &AdminClient,
+    access: (&str, &str),
     c: IntegrationCmd,
     json_out: bool,
 ) -> anyhow::Result<()> {
@@ -249,6 +287,11 @@ async fn integrations(
                 &["id", "name", "enabled", "mode", "providers"],
                 rows,
             );
+            return Ok(());
+        }
+        IntegrationCmd::Export { format, out } => {
+            let bytes = ponte_cli::export::export(access.0, access.1, &format, &out).await?;
+            println!("exported integrations to {} ({bytes} bytes)", out.display());
             return Ok(());
         }
         IntegrationCmd::Get { id } => admin.get(&format!("/integrations/{id}")).await?,
@@ -333,6 +376,71 @@ async fn links(admin: &AdminClient, c: LinkCmd, json_out: bool) -> anyhow::Resul
                 })
                 .collect();
             show(&v, json_out, &["at", "what", "detail", "trace"], rows);
+        }
+        LinkCmd::Eligible { integration } => {
+            let v = admin
+                .get(&format!("/integrations/{integration}/eligible"))
+                .await?;
+            let rows = v["eligible"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|e| {
+                    vec![
+                        cell(&e["ticket_id"]),
+                        cell(&e["subject"]),
+                        cell(&e["status"]),
+                        cell(&e["client"]),
+                        cell(&e["since"]),
+                    ]
+                })
+                .collect();
+            show(
+                &v,
+                json_out,
+                &["ticket", "subject", "status", "client", "eligible since"],
+                rows,
+            );
+        }
+        LinkCmd::Create {
+            integration,
+            ticket,
+        } => {
+            let link = manual::link(
+                admin,
+                manual::create_request(&integration, &ticket),
+                Duration::from_secs(60),
+            )
+            .await?;
+            println!(
+                "linked: #{} ↔ #{} ({})",
+                cell(&link["source_ticket"]),
+                cell(&link["target_ticket"]),
+                cell(&link["id"])
+            );
+        }
+        LinkCmd::Associate {
+            integration,
+            ticket,
+            with,
+        } => {
+            let link = manual::link(
+                admin,
+                manual::associate_request(&integration, &ticket, &with),
+                Duration::from_secs(60),
+            )
+            .await?;
+            println!(
+                "associated: #{} ↔ #{} ({})",
+                cell(&link["source_ticket"]),
+                cell(&link["target_ticket"]),
+                cell(&link["id"])
+            );
+        }
+        LinkCmd::Remove { id } => {
+            admin.delete(&format!("/links/{id}")).await?;
+            println!("removed link {id}");
         }
     }
     Ok(())

@@ -147,6 +147,63 @@ impl SandboxClient {
         .await
     }
 
+    /// An agent adds an action in the web UI (fires triggers).
+    pub async fn movidesk_ui_action(
+        &self,
+        domain: &str,
+        ticket: &str,
+        action: &Value,
+    ) -> Result<Value, SandboxError> {
+        self.expect_ok(
+            reqwest::Method::POST,
+            &format!("/_sandbox/movidesk/{domain}/tickets/{ticket}/actions"),
+            Some(action),
+        )
+        .await
+    }
+
+    /// Agent `by` changes the status in the web UI (fires triggers).
+    pub async fn movidesk_ui_status(
+        &self,
+        domain: &str,
+        ticket: &str,
+        status: &str,
+        by: &str,
+    ) -> Result<Value, SandboxError> {
+        self.expect_ok(
+            reqwest::Method::POST,
+            &format!("/_sandbox/movidesk/{domain}/tickets/{ticket}/status"),
+            Some(&json!({"status": status, "changedBy": {"id": by}})),
+        )
+        .await
+    }
+
+    /// An agent edits fields in the web UI (fires triggers).
+    pub async fn movidesk_ui_edit(
+        &self,
+        domain: &str,
+        ticket: &str,
+        patch: &Value,
+    ) -> Result<Value, SandboxError> {
+        self.expect_ok(
+            reqwest::Method::PATCH,
+            &format!("/_sandbox/movidesk/{domain}/tickets/{ticket}"),
+            Some(patch),
+        )
+        .await
+    }
+
+    /// The next `count` webhooks of the domain are lost.
+    pub async fn drop_webhooks(&self, domain: &str, count: u32) -> Result<(), SandboxError> {
+        self.expect_ok(
+            reqwest::Method::POST,
+            &format!("/_sandbox/movidesk/{domain}/webhooks/drop"),
+            Some(&json!({"count": count})),
+        )
+        .await
+        .map(|_| ())
+    }
+
     pub async fn movidesk_tickets(&self, domain: &str) -> Result<Vec<Value>, SandboxError> {
         let v = self
             .expect_ok(

@@ -4,13 +4,13 @@ use std::time::Duration;
 use chrono::Utc;
 use ponte_bus::{Bus, Disposition, Handler, Incoming, Route};
 use ponte_core::envelope::WebhookBody;
-use ponte_core::ids::command_id;
+use ponte_core::ids::{command_id, status_echo};
 use ponte_core::{CanonicalEvent, Change, Command, Envelope, MessageKind, Operation, TicketRef};
-use ponte_store::Store;
+use ponte_store::{Eligible, Store};
 use ponte_telemetry::{metrics, propagation};
 use tracing::Instrument;
 
-use crate::rules::{Decision, plan};
+use crate::rules::{Decision, Facts, plan};
 use crate::webhooks::{Meaning, read};
 
 /// Events handled are remembered this long, so a repeat is dropped.
@@ -92,7 +92,26 @@ impl EventHandler {
             .link_of(&integration.id, event.ticket.side, &event.ticket.ticket_id)
             .await
             .map_err(infra)?;
-        match plan(&integration, &env.id, &event, link.as_ref()) {
+        // A status Ponte set itself comes back in the provider's webhook;
+        // its mark is taken here, once.
+        let status_echo = match (&event.change, &link) {
+            (Change::StatusChanged { to, .. }, Some(_)) => self
+                .store
+                .take_echo(&status_echo(
+                    &integration.id,
+                    event.ticket.side.as_str(),
+                    &event.ticket.ticket_id,
+                    to,
+                ))
+                .await
+                .map_err(infra)?,
+            _ => false,
+        };
+        let facts = Facts {
+            link: link.as_ref(),
+            status_echo,
+        };
+        match plan(&integration, &env.id, &event, facts) {
             Decision::Ignore(reason) => {
                 tracing::info!(reason, "nothing to do for this event");
                 metrics::inc(
@@ -100,6 +119,36 @@ impl EventHandler {
                     "Events that needed nothing done",
                     &[("reason", reason)],
                 );
+                if reason == "conditions_not_met" || reason == "finished_ticket" {
+                    self.store
+                        .remove_eligible(&integration.id, &event.ticket.ticket_id)
+                        .await
+                        .map_err(infra)?;
+                }
+                if matches!(reason, "own_status" | "own_action") {
+                    metrics::inc(
+                        "ponte_echoes_dropped_total",
+                        "Ponte's own writes recognised in webhooks",
+                        &[("kind", reason)],
+                    );
+                }
+            }
+            Decision::Eligible(ticket) => {
+                tracing::info!(ticket = %ticket.id, "eligible for manual integration");
+                let entry = Eligible {
+                    ticket_id: ticket.id.clone(),
+                    subject: ticket.subject.clone(),
+                    status: ticket.status.clone(),
+                    client: ticket
+                        .client
+                        .as_ref()
+                        .and_then(|c| c.name.clone().or(c.email.clone())),
+                    since: Utc::now(),
+                };
+                self.store
+                    .put_eligible(&integration.id, &entry)
+                    .await
+                    .map_err(infra)?;
             }
             Decision::Commands(commands) => {
                 for command in commands {
@@ -141,13 +190,16 @@ impl EventHandler {
     }
 
     async fn send(&self, cause: &Envelope, command: &Command) -> Result<(), Failure> {
-        let subject = match &command.op {
-            Operation::SyncTicket { ticket_id } => format!(
-                "{}:{}:{ticket_id}",
-                command.integration,
-                command.side.as_str()
-            ),
-            Operation::CreateTicket { link_id, .. } => link_id.clone(),
+        let subject = match (&command.op, command.link_id()) {
+            (_, Some(link)) => link.to_string(),
+            (Operation::SyncTicket { ticket_id }, None) => {
+                format!(
+                    "{}:{}:{ticket_id}",
+                    command.integration,
+                    command.side.as_str()
+                )
+            }
+            (other, None) => other.name().to_string(),
         };
         let shard_key = command
             .link_id()

@@ -8,4 +8,4 @@ mod rules;
 mod webhooks;
 
 pub use app::{Router, Settings};
-pub use rules::{Decision, plan};
+pub use rules::{Decision, Facts, plan};

@@ -2,62 +2,162 @@
 //! and the link state. Kept free of I/O so every rule is unit-tested.
 
 use ponte_core::{
-    CanonicalEvent, Change, Command, Integration, Link, LinkOrigin, Mode, Operation, Side,
+    CanonicalEvent, Change, Command, Integration, Link, LinkOrigin, Mode, Operation, Side, Ticket,
 };
 
 /// What the router does with one event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     Commands(Vec<Command>),
-    /// Nothing to do, and why (for logs and metrics).
+    /// Manual mode: the ticket meets the conditions; list it for agents.
+    Eligible(Box<Ticket>),
+    /// Nothing to do, and why (for logs and metrics). A source ticket that
+    /// stopped meeting the conditions leaves the eligible list.
     Ignore(&'static str),
+}
+
+/// What the router knows besides the event.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts<'a> {
+    pub link: Option<&'a Link>,
+    /// The status change is one Ponte made itself (its echo mark was found).
+    pub status_echo: bool,
 }
 
 pub fn plan(
     integration: &Integration,
     event_id: &str,
     event: &CanonicalEvent,
-    link: Option<&Link>,
+    facts: Facts<'_>,
 ) -> Decision {
     if !integration.enabled {
         return Decision::Ignore("integration_disabled");
     }
-    match &event.change {
-        Change::Hint => Decision::Commands(vec![Command {
-            integration: integration.id.clone(),
-            side: event.ticket.side,
-            provider: event.ticket.provider,
-            cause: event_id.to_string(),
-            op: Operation::SyncTicket {
+    let side = event.ticket.side;
+    let Some(ticket) = event.change.ticket() else {
+        // A hint: re-read the ticket on the side it came from.
+        return Decision::Commands(vec![Command::new(
+            integration,
+            side,
+            event_id,
+            Operation::SyncTicket {
                 ticket_id: event.ticket.ticket_id.clone(),
             },
-        }]),
-        Change::TicketCreated { ticket } => {
-            if event.ticket.side != Side::Source {
-                return Decision::Ignore("created_on_target");
+        )]);
+    };
+    match facts.link {
+        None => unlinked(integration, event_id, event, ticket),
+        Some(link) => linked(integration, event_id, event, link, facts),
+    }
+}
+
+/// A ticket without a counterpart: does it (now) meet the conditions?
+fn unlinked(
+    integration: &Integration,
+    event_id: &str,
+    event: &CanonicalEvent,
+    ticket: &Ticket,
+) -> Decision {
+    if event.ticket.side != Side::Source {
+        return Decision::Ignore("unlinked_target_ticket");
+    }
+    if !integration.conditions.matches(ticket) {
+        return Decision::Ignore("conditions_not_met");
+    }
+    let is_new = matches!(event.change, Change::TicketCreated { .. });
+    if !is_new && ticket.base_status.is_finished() {
+        return Decision::Ignore("finished_ticket");
+    }
+    match integration.mode {
+        Mode::Manual => Decision::Eligible(Box::new(ticket.clone())),
+        Mode::Automatic => Decision::Commands(vec![Command::new(
+            integration,
+            Side::Target,
+            event_id,
+            Operation::CreateTicket {
+                link_id: Link::id_for(&integration.id, &event.ticket.ticket_id),
+                source: event.ticket.clone(),
+                ticket: Box::new(ticket.clone()),
+                how: LinkOrigin::Automatic,
+            },
+        )]),
+    }
+}
+
+fn linked(
+    integration: &Integration,
+    event_id: &str,
+    event: &CanonicalEvent,
+    link: &Link,
+    facts: Facts<'_>,
+) -> Decision {
+    let side = event.ticket.side;
+    let other = side.other();
+    let counterpart = match other {
+        Side::Source => link.source_ticket.clone(),
+        Side::Target => link.target_ticket.clone(),
+    };
+    let own_agent = integration.agent(side);
+    match &event.change {
+        Change::ActionAdded { action, ticket } => {
+            if action.author.id.is_some() && action.author.id.as_deref() == own_agent {
+                return Decision::Ignore("own_action");
             }
-            if link.is_some() {
-                return Decision::Ignore("already_linked");
-            }
-            if integration.mode != Mode::Automatic {
-                return Decision::Ignore("manual_mode");
-            }
-            Decision::Commands(vec![Command {
-                integration: integration.id.clone(),
-                side: Side::Target,
-                provider: integration.target.provider,
-                cause: event_id.to_string(),
-                op: Operation::CreateTicket {
-                    link_id: Link::id_for(&integration.id, &event.ticket.ticket_id),
-                    source: event.ticket.clone(),
-                    ticket: ticket.clone(),
-                    how: LinkOrigin::Automatic,
+            // Custom-field edits on the integrated side travel back with
+            // its next action.
+            let fields = match side {
+                Side::Target => ticket.custom_fields.clone(),
+                Side::Source => vec![],
+            };
+            Decision::Commands(vec![Command::new(
+                integration,
+                other,
+                event_id,
+                Operation::AddAction {
+                    link_id: link.id.clone(),
+                    ticket_id: counterpart,
+                    origin: event.ticket.clone(),
+                    action: Box::new(action.clone()),
+                    fields,
                 },
-            }])
+            )])
         }
-        Change::ActionAdded { .. }
-        | Change::StatusChanged { .. }
-        | Change::CustomFieldsChanged { .. } => Decision::Ignore("not_mirrored_yet"),
+        Change::StatusChanged {
+            to,
+            changed_at,
+            changed_by,
+            reopened,
+            ticket,
+            ..
+        } => {
+            let by_ponte = changed_by.is_some() && changed_by.as_deref() == own_agent;
+            if facts.status_echo || by_ponte {
+                return Decision::Ignore("own_status");
+            }
+            if side == Side::Source && !integration.send_all_status_changes && !reopened {
+                return Decision::Ignore("only_reopen_crosses");
+            }
+            let changed_at = changed_at
+                .or(ticket.updated_at)
+                .unwrap_or_else(chrono::Utc::now);
+            Decision::Commands(vec![Command::new(
+                integration,
+                other,
+                event_id,
+                Operation::ChangeStatus {
+                    link_id: link.id.clone(),
+                    ticket_id: counterpart,
+                    origin: event.ticket.clone(),
+                    status: to.clone(),
+                    changed_at,
+                },
+            )])
+        }
+        Change::TicketCreated { .. } => Decision::Ignore("already_linked"),
+        Change::CustomFieldsChanged { .. } | Change::TicketUpdated { .. } => {
+            Decision::Ignore("fields_cross_only_at_opening")
+        }
+        Change::Hint => Decision::Ignore("hint"),
     }
 }
 
@@ -65,7 +165,10 @@ pub fn plan(
 mod tests {
     use super::*;
     use chrono::Utc;
-    use ponte_core::{Endpoint, Provider, Secret, Ticket, TicketRef};
+    use ponte_core::conditions::{Condition, Conditions, Op};
+    use ponte_core::{
+        Action, BaseStatus, Endpoint, Person, Provider, Secret, TicketRef, Visibility,
+    };
 
     fn integration(mode: Mode) -> Integration {
         let ep = |s: &str| Endpoint {
@@ -82,102 +185,298 @@ mod tests {
             send_all_status_changes: true,
             client_key: Default::default(),
             create_missing_client: true,
-            generator_agent: Some("g".into()),
+            generator_agent: Some("gen-b".into()),
+            source_agent: Some("ponte-a".into()),
+            conditions: Conditions::default(),
+            correlation: Default::default(),
+            reconcile_every_secs: 0,
             source: ep("a"),
             target: ep("b"),
             updated_at: None,
         }
     }
 
-    fn created(side: Side) -> CanonicalEvent {
-        CanonicalEvent {
-            ticket: TicketRef {
-                integration: "mm".into(),
-                side,
-                provider: Provider::Movidesk,
-                ticket_id: "7".into(),
-            },
-            change: Change::TicketCreated {
-                ticket: Box::new(Ticket {
-                    id: "7".into(),
-                    ..Ticket::default()
-                }),
+    fn at(side: Side) -> TicketRef {
+        TicketRef {
+            integration: "mm".into(),
+            side,
+            provider: Provider::Movidesk,
+            ticket_id: if side == Side::Source {
+                "7".into()
+            } else {
+                "9".into()
             },
         }
     }
 
-    #[test]
-    fn a_new_source_ticket_is_created_on_the_target_in_automatic_mode() {
-        let Decision::Commands(cmds) = plan(
-            &integration(Mode::Automatic),
-            "e1",
-            &created(Side::Source),
-            None,
-        ) else {
-            panic!("expected a command");
-        };
-        assert_eq!(cmds.len(), 1);
-        assert_eq!(cmds[0].side, Side::Target);
-        assert_eq!(cmds[0].link_id(), Some("mm:7"));
+    fn ticket() -> Box<Ticket> {
+        Box::new(Ticket {
+            id: "7".into(),
+            category: Some("Hardware".into()),
+            ..Ticket::default()
+        })
     }
 
-    #[test]
-    fn no_counterpart_when_linked_manual_disabled_or_from_the_target() {
-        let link = Link {
+    fn event(side: Side, change: Change) -> CanonicalEvent {
+        CanonicalEvent {
+            ticket: at(side),
+            change,
+        }
+    }
+
+    fn link() -> Link {
+        Link {
             id: "mm:7".into(),
             integration: "mm".into(),
             source_ticket: "7".into(),
             target_ticket: "9".into(),
             origin: LinkOrigin::Automatic,
             created_at: Utc::now(),
+        }
+    }
+
+    fn action(author: &str) -> Action {
+        Action {
+            id: "2".into(),
+            visibility: Visibility::Public,
+            text: "hi".into(),
+            html: None,
+            author: Person {
+                id: Some(author.into()),
+                ..Person::default()
+            },
+            created_at: None,
+            attachments: vec![],
+        }
+    }
+
+    fn status(reopened: bool, by: Option<&str>) -> Change {
+        Change::StatusChanged {
+            from: Some("Resolvido".into()),
+            to: "Novo".into(),
+            changed_at: Some(Utc::now()),
+            changed_by: by.map(str::to_string),
+            reopened,
+            ticket: ticket(),
+        }
+    }
+
+    fn commands(d: Decision) -> Vec<Command> {
+        match d {
+            Decision::Commands(c) => c,
+            other => panic!("expected commands, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_new_source_ticket_is_created_on_the_target_in_automatic_mode() {
+        let cmds = commands(plan(
+            &integration(Mode::Automatic),
+            "e1",
+            &event(Side::Source, Change::TicketCreated { ticket: ticket() }),
+            Facts::default(),
+        ));
+        assert_eq!(cmds[0].side, Side::Target);
+        assert_eq!(cmds[0].link_id(), Some("mm:7"));
+    }
+
+    #[test]
+    fn manual_mode_lists_eligible_tickets() {
+        let d = plan(
+            &integration(Mode::Manual),
+            "e",
+            &event(Side::Source, Change::TicketCreated { ticket: ticket() }),
+            Facts::default(),
+        );
+        assert!(matches!(d, Decision::Eligible(_)));
+    }
+
+    #[test]
+    fn conditions_decide_and_open_tickets_can_start_meeting_them() {
+        let mut i = integration(Mode::Automatic);
+        i.conditions.rules = vec![Condition {
+            field: "category".into(),
+            op: Op::Eq,
+            value: Some("Rede".into()),
+            values: vec![],
+        }];
+        let created = event(Side::Source, Change::TicketCreated { ticket: ticket() });
+        assert_eq!(
+            plan(&i, "e", &created, Facts::default()),
+            Decision::Ignore("conditions_not_met")
+        );
+        let mut now_rede = ticket();
+        now_rede.category = Some("Rede".into());
+        let updated = event(
+            Side::Source,
+            Change::TicketUpdated {
+                ticket: now_rede.clone(),
+            },
+        );
+        assert_eq!(
+            commands(plan(&i, "e2", &updated, Facts::default()))[0]
+                .op
+                .name(),
+            "create_ticket"
+        );
+        now_rede.base_status = BaseStatus::Closed;
+        let closed = event(Side::Source, Change::TicketUpdated { ticket: now_rede });
+        assert_eq!(
+            plan(&i, "e3", &closed, Facts::default()),
+            Decision::Ignore("finished_ticket")
+        );
+    }
+
+    #[test]
+    fn actions_cross_both_ways_but_never_ponte_s_own() {
+        let i = integration(Mode::Automatic);
+        let l = link();
+        let facts = Facts {
+            link: Some(&l),
+            status_echo: false,
+        };
+        let from_a = commands(plan(
+            &i,
+            "e",
+            &event(
+                Side::Source,
+                Change::ActionAdded {
+                    action: action("ana"),
+                    ticket: ticket(),
+                },
+            ),
+            facts,
+        ));
+        assert_eq!(
+            (from_a[0].side, from_a[0].op.name()),
+            (Side::Target, "add_action")
+        );
+        let from_b = commands(plan(
+            &i,
+            "e",
+            &event(
+                Side::Target,
+                Change::ActionAdded {
+                    action: action("bob"),
+                    ticket: ticket(),
+                },
+            ),
+            facts,
+        ));
+        assert_eq!(from_b[0].side, Side::Source);
+        let Operation::AddAction { ticket_id, .. } = &from_b[0].op else {
+            panic!()
+        };
+        assert_eq!(ticket_id, "7");
+        assert_eq!(
+            plan(
+                &i,
+                "e",
+                &event(
+                    Side::Target,
+                    Change::ActionAdded {
+                        action: action("gen-b"),
+                        ticket: ticket()
+                    }
+                ),
+                facts
+            ),
+            Decision::Ignore("own_action")
+        );
+        assert_eq!(
+            plan(
+                &i,
+                "e",
+                &event(
+                    Side::Source,
+                    Change::ActionAdded {
+                        action: action("ponte-a"),
+                        ticket: ticket()
+                    }
+                ),
+                facts
+            ),
+            Decision::Ignore("own_action")
+        );
+    }
+
+    #[test]
+    fn status_flag_reopen_only_and_echoes() {
+        let mut i = integration(Mode::Automatic);
+        let l = link();
+        let facts = Facts {
+            link: Some(&l),
+            status_echo: false,
         };
         assert_eq!(
-            plan(
-                &integration(Mode::Automatic),
+            commands(plan(
+                &i,
                 "e",
-                &created(Side::Source),
-                Some(&link)
-            ),
-            Decision::Ignore("already_linked")
+                &event(Side::Source, status(false, None)),
+                facts
+            ))[0]
+                .op
+                .name(),
+            "change_status"
+        );
+        i.send_all_status_changes = false;
+        assert_eq!(
+            plan(&i, "e", &event(Side::Source, status(false, None)), facts),
+            Decision::Ignore("only_reopen_crosses")
+        );
+        assert_eq!(
+            commands(plan(
+                &i,
+                "e",
+                &event(Side::Source, status(true, None)),
+                facts
+            ))
+            .len(),
+            1
+        );
+        assert_eq!(
+            commands(plan(
+                &i,
+                "e",
+                &event(Side::Target, status(false, None)),
+                facts
+            ))
+            .len(),
+            1,
+            "the integrated side always comes back"
+        );
+        let echo = Facts {
+            link: Some(&l),
+            status_echo: true,
+        };
+        assert_eq!(
+            plan(&i, "e", &event(Side::Target, status(false, None)), echo),
+            Decision::Ignore("own_status")
         );
         assert_eq!(
             plan(
-                &integration(Mode::Manual),
+                &i,
                 "e",
-                &created(Side::Source),
-                None
+                &event(Side::Target, status(false, Some("gen-b"))),
+                facts
             ),
-            Decision::Ignore("manual_mode")
-        );
-        assert_eq!(
-            plan(
-                &integration(Mode::Automatic),
-                "e",
-                &created(Side::Target),
-                None
-            ),
-            Decision::Ignore("created_on_target")
-        );
-        let mut off = integration(Mode::Automatic);
-        off.enabled = false;
-        assert_eq!(
-            plan(&off, "e", &created(Side::Source), None),
-            Decision::Ignore("integration_disabled")
+            Decision::Ignore("own_status")
         );
     }
 
     #[test]
     fn a_hint_asks_the_same_side_to_re_read_the_ticket() {
-        let mut e = created(Side::Target);
-        e.change = Change::Hint;
-        let Decision::Commands(cmds) = plan(&integration(Mode::Automatic), "e", &e, None) else {
-            panic!("expected a sync");
-        };
+        let cmds = commands(plan(
+            &integration(Mode::Automatic),
+            "e",
+            &event(Side::Target, Change::Hint),
+            Facts::default(),
+        ));
         assert_eq!(cmds[0].side, Side::Target);
         assert_eq!(
             cmds[0].op,
             Operation::SyncTicket {
-                ticket_id: "7".into()
+                ticket_id: "9".into()
             }
         );
     }

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Provider, Side, Ticket, TicketRef};
+use chrono::{DateTime, Utc};
+
+use crate::{Action, CustomField, Provider, Side, Ticket, TicketRef};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Command {
@@ -29,6 +31,34 @@ pub enum Operation {
         ticket: Box<Ticket>,
         how: crate::LinkOrigin,
     },
+    /// Add `action`, which happened on the other side, to this side's
+    /// linked ticket as an internal action.
+    AddAction {
+        link_id: String,
+        ticket_id: String,
+        origin: TicketRef,
+        action: Box<Action>,
+        /// The other side's custom fields, brought back with the action
+        /// (only from the target to the source).
+        #[serde(default)]
+        fields: Vec<CustomField>,
+    },
+    /// Set this side's linked ticket to the status the other side changed
+    /// to (mapped by the correlation when executed).
+    ChangeStatus {
+        link_id: String,
+        ticket_id: String,
+        origin: TicketRef,
+        status: String,
+        changed_at: DateTime<Utc>,
+    },
+    /// Link `source` with an existing ticket on this side (manual mode's
+    /// "associate").
+    LinkTickets {
+        link_id: String,
+        source: TicketRef,
+        ticket_id: String,
+    },
 }
 
 impl Operation {
@@ -36,16 +66,39 @@ impl Operation {
         match self {
             Operation::SyncTicket { .. } => "sync_ticket",
             Operation::CreateTicket { .. } => "create_ticket",
+            Operation::AddAction { .. } => "add_action",
+            Operation::ChangeStatus { .. } => "change_status",
+            Operation::LinkTickets { .. } => "link_tickets",
         }
     }
 }
 
 impl Command {
+    /// A command for `side` of `integration`, executed by that side's
+    /// provider worker.
+    pub fn new(
+        integration: &crate::Integration,
+        side: Side,
+        cause: &str,
+        op: Operation,
+    ) -> Command {
+        Command {
+            integration: integration.id.clone(),
+            side,
+            provider: integration.endpoint(side).provider,
+            cause: cause.to_string(),
+            op,
+        }
+    }
+
     /// The link this command is about, when it is about one.
     pub fn link_id(&self) -> Option<&str> {
         match &self.op {
             Operation::SyncTicket { .. } => None,
-            Operation::CreateTicket { link_id, .. } => Some(link_id),
+            Operation::CreateTicket { link_id, .. }
+            | Operation::AddAction { link_id, .. }
+            | Operation::ChangeStatus { link_id, .. }
+            | Operation::LinkTickets { link_id, .. } => Some(link_id),
         }
     }
 }

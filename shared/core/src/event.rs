@@ -50,10 +50,22 @@ pub enum Change {
         from: Option<String>,
         to: String,
         changed_at: Option<DateTime<Utc>>,
+        /// Who changed it, when the provider says.
+        #[serde(default)]
+        changed_by: Option<String>,
+        /// From a finished base status (resolved, closed, canceled) back to
+        /// an open one.
+        #[serde(default)]
+        reopened: bool,
         ticket: Box<Ticket>,
     },
     CustomFieldsChanged {
         fields: Vec<CustomField>,
+        ticket: Box<Ticket>,
+    },
+    /// Other fields changed (category, urgency, tags, owner, service...):
+    /// an unlinked ticket may now meet the integration's conditions.
+    TicketUpdated {
         ticket: Box<Ticket>,
     },
 }
@@ -66,6 +78,19 @@ impl Change {
             Change::ActionAdded { .. } => "action_added",
             Change::StatusChanged { .. } => "status_changed",
             Change::CustomFieldsChanged { .. } => "custom_fields_changed",
+            Change::TicketUpdated { .. } => "ticket_updated",
+        }
+    }
+
+    /// The ticket as the change left it, when the change carries it.
+    pub fn ticket(&self) -> Option<&Ticket> {
+        match self {
+            Change::Hint => None,
+            Change::TicketCreated { ticket }
+            | Change::ActionAdded { ticket, .. }
+            | Change::StatusChanged { ticket, .. }
+            | Change::CustomFieldsChanged { ticket, .. }
+            | Change::TicketUpdated { ticket } => Some(ticket),
         }
     }
 }

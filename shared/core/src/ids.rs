@@ -28,6 +28,18 @@ pub fn command_id(event_id: &str, target: &str, op: &str) -> String {
     derive(&["command", event_id, target, op])
 }
 
+/// Fingerprint of a status Ponte set on a ticket, so the provider's webhook
+/// about it is recognised as Ponte's own change.
+pub fn status_echo(integration: &str, side: &str, ticket: &str, status: &str) -> String {
+    derive(&[
+        "echo-status",
+        integration,
+        side,
+        ticket,
+        &status.to_lowercase(),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::conditions::Conditions;
+use crate::correlation::Correlation;
 use crate::{Provider, Secret, ValidationError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -87,9 +89,22 @@ pub struct Integration {
     /// Create the client on the other side when the key finds nobody.
     #[serde(default = "yes")]
     pub create_missing_client: bool,
-    /// Person id on the target used as the creator of counterparts.
+    /// Person id on the target used as the creator of counterparts and the
+    /// author of actions Ponte writes there.
     #[serde(default)]
     pub generator_agent: Option<String>,
+    /// Person id on the source used as the author of actions Ponte writes
+    /// there. Actions by either agent are never mirrored back.
+    #[serde(default)]
+    pub source_agent: Option<String>,
+    #[serde(default)]
+    pub conditions: Conditions,
+    #[serde(default)]
+    pub correlation: Correlation,
+    /// Seconds between reconciliation passes that find changes a lost
+    /// webhook would have carried (0 = off).
+    #[serde(default = "default_reconcile")]
+    pub reconcile_every_secs: u64,
     pub source: Endpoint,
     pub target: Endpoint,
     #[serde(default)]
@@ -98,6 +113,10 @@ pub struct Integration {
 
 fn yes() -> bool {
     true
+}
+
+fn default_reconcile() -> u64 {
+    300
 }
 
 /// Credentials each provider needs before a worker can call it.
@@ -195,6 +214,15 @@ impl Integration {
         }
     }
 
+    /// The person Ponte writes as on `side`; its actions are never
+    /// mirrored back.
+    pub fn agent(&self, side: Side) -> Option<&str> {
+        match side {
+            Side::Source => self.source_agent.as_deref(),
+            Side::Target => self.generator_agent.as_deref(),
+        }
+    }
+
     pub fn validate(&self) -> Result<(), ValidationError> {
         validate_id(&self.id)?;
         self.source.validate().map_err(|e| e.within("source"))?;
@@ -220,6 +248,20 @@ impl Integration {
                 "is required for a Movidesk target: Movidesk needs a creator for every ticket",
             ));
         }
+        if self.source.provider == Provider::Movidesk
+            && self.source_agent.as_deref().unwrap_or_default().is_empty()
+        {
+            return Err(ValidationError::new(
+                "source_agent",
+                "is required for a Movidesk source: actions Ponte writes there need an author",
+            ));
+        }
+        self.conditions
+            .validate()
+            .map_err(|e| e.within("conditions"))?;
+        self.correlation
+            .validate()
+            .map_err(|e| e.within("correlation"))?;
         Ok(())
     }
 
@@ -275,6 +317,10 @@ mod tests {
             client_key: ClientKey::Email,
             create_missing_client: true,
             generator_agent: Some("agent-1".into()),
+            source_agent: Some("agent-a".into()),
+            conditions: Default::default(),
+            correlation: Default::default(),
+            reconcile_every_secs: 300,
             source: endpoint("source-secret-0123456789"),
             target: endpoint("target-secret-0123456789"),
             updated_at: None,

@@ -2,6 +2,8 @@
 //! integrations and deterministic ids. No I/O lives here.
 
 pub mod command;
+pub mod conditions;
+pub mod correlation;
 pub mod envelope;
 pub mod error;
 pub mod event;

@@ -90,6 +90,9 @@ pub struct Ticket {
     pub urgency: Option<String>,
     pub owner: Option<Person>,
     pub owner_team: Option<String>,
+    /// Service path, first level first.
+    #[serde(default)]
+    pub services: Vec<String>,
     pub client: Option<Person>,
     pub created_by: Option<Person>,
     #[serde(default)]

@@ -4,7 +4,9 @@
 //! the namespace.
 
 mod dedupe;
+mod eligible;
 mod error;
+mod guards;
 mod history;
 mod integrations;
 mod intents;
@@ -16,6 +18,7 @@ use std::time::Duration;
 
 use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
 
+pub use eligible::Eligible;
 pub use error::StoreError;
 pub use history::{HistoryEntry, HistoryKind};
 pub use intents::Intent;

@@ -93,3 +93,45 @@ async fn unreachable_redis_is_reported_as_such() {
     let err = s.ping().await.unwrap_err();
     assert!(err.to_string().contains("unreachable"), "{err}");
 }
+
+#[tokio::test]
+async fn a_late_change_does_not_move_the_applied_time_back() {
+    let s = store();
+    let newer = Utc::now();
+    let older = newer - chrono::Duration::seconds(30);
+    s.set_applied_at("l", "target", "status", newer)
+        .await
+        .expect("set");
+    s.set_applied_at("l", "target", "status", older)
+        .await
+        .expect("set");
+    assert_eq!(
+        s.applied_at("l", "target", "status")
+            .await
+            .expect("get")
+            .map(|d| d.timestamp_millis()),
+        Some(newer.timestamp_millis())
+    );
+    s.wipe().await.expect("wipe");
+}
+
+#[tokio::test]
+async fn echo_marks_are_taken_once_and_locks_exclude() {
+    let s = store();
+    s.mark_echo("fp", Duration::from_secs(60))
+        .await
+        .expect("mark");
+    assert!(s.take_echo("fp").await.expect("take"));
+    assert!(!s.take_echo("fp").await.expect("take"));
+    assert!(
+        s.try_lock("job", Duration::from_secs(5))
+            .await
+            .expect("lock")
+    );
+    assert!(
+        !s.try_lock("job", Duration::from_secs(5))
+            .await
+            .expect("lock")
+    );
+    s.wipe().await.expect("wipe");
+}

@@ -32,10 +32,9 @@ const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 /// finished (or the deadline passes) before the process stops.
 pub async fn run_worker<E: Executor>(
     app: WorkerApp,
-    executor: E,
+    executor: Arc<E>,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let executor = Arc::new(executor);
     let provider = executor.provider();
     let handler = Arc::new(CommandHandler {
         bus: app.bus.clone(),

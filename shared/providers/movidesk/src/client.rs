@@ -47,6 +47,9 @@ pub struct Client<'a> {
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Movidesk's largest page of tickets.
+pub const PAGE: usize = 100;
+
 impl<'a> Client<'a> {
     pub fn new(
         http: &'a reqwest::Client,
@@ -80,6 +83,26 @@ impl<'a> Client<'a> {
             .get("/tickets", &[("$select", "id".into()), ("$filter", filter)])
             .await?;
         Ok(found.into_iter().map(|t| t.id).collect())
+    }
+
+    /// Tickets changed since `since`, oldest change first, one page.
+    pub async fn changed_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+        skip: usize,
+    ) -> Result<Vec<crate::model::Changed>, ExecError> {
+        let filter = format!("lastUpdate ge {}", since.format("%Y-%m-%dT%H:%M:%S.00z"));
+        self.get(
+            "/tickets",
+            &[
+                ("$select", "id,lastUpdate".into()),
+                ("$filter", filter),
+                ("$orderby", "lastUpdate asc".into()),
+                ("$top", PAGE.to_string()),
+                ("$skip", skip.to_string()),
+            ],
+        )
+        .await
     }
 
     /// Creates a ticket and returns its number.

@@ -8,6 +8,7 @@ mod de;
 pub mod execute;
 pub mod model;
 pub mod normalize;
+pub mod reconcile;
 pub mod webhook;
 
 pub use client::{Client, RateLimit};

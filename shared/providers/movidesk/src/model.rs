@@ -45,7 +45,7 @@ pub struct Action {
     pub attachments: Vec<Attachment>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CustomFieldItem {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,6 +72,14 @@ pub struct CustomFieldValue {
     pub items: Vec<CustomFieldItem>,
 }
 
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusHistory {
+    pub status: Option<String>,
+    pub changed_by: Option<PersonRef>,
+    pub changed_date: Option<String>,
+}
+
 /// `GET /tickets?id=` — the fields Ponte uses; everything else is ignored.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -92,6 +100,13 @@ pub struct Ticket {
     pub owner: Option<PersonRef>,
     pub owner_team: Option<String>,
     pub created_by: Option<PersonRef>,
+    #[serde(default, deserialize_with = "de::list")]
+    pub service_full: Vec<String>,
+    pub service_first_level: Option<String>,
+    pub service_second_level: Option<String>,
+    pub service_third_level: Option<String>,
+    #[serde(default, deserialize_with = "de::list")]
+    pub status_histories: Vec<StatusHistory>,
     #[serde(default, deserialize_with = "de::list")]
     pub clients: Vec<PersonRef>,
     #[serde(default, deserialize_with = "de::list")]
@@ -127,6 +142,15 @@ pub struct Person {
     pub emails: Vec<Email>,
     #[serde(default, deserialize_with = "de::list")]
     pub contacts: Vec<Contact>,
+}
+
+/// Id and last change, as the reconciliation poll selects them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Changed {
+    #[serde(deserialize_with = "de::id")]
+    pub id: String,
+    pub last_update: Option<String>,
 }
 
 /// Only the id, as list queries with `$select=id` return it.
@@ -165,6 +189,32 @@ pub struct NewTicket {
     pub category: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub urgency: Option<String>,
+    /// Owner and team go together (Movidesk answers 500 otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Ref>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_team: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub custom_field_values: Vec<NewCustomFieldValue>,
+}
+
+/// A custom field value as written: ids as numbers where they are numeric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewCustomFieldValue {
+    pub custom_field_id: serde_json::Value,
+    pub custom_field_rule_id: Option<i64>,
+    pub line: i64,
+    pub value: Option<String>,
+    pub items: Vec<CustomFieldItem>,
+}
+
+impl NewCustomFieldValue {
+    pub fn id_value(id: &str) -> serde_json::Value {
+        id.parse::<i64>()
+            .map(serde_json::Value::from)
+            .unwrap_or_else(|_| serde_json::Value::from(id))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -65,6 +65,19 @@ pub fn ticket(t: &model::Ticket) -> Ticket {
         urgency: t.urgency.clone(),
         owner: t.owner.as_ref().map(person),
         owner_team: t.owner_team.clone(),
+        services: if t.service_full.is_empty() {
+            [
+                &t.service_first_level,
+                &t.service_second_level,
+                &t.service_third_level,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+        } else {
+            t.service_full.clone()
+        },
         client: t.clients.first().map(person),
         created_by: t.created_by.as_ref().map(person),
         tags: t.tags.clone(),
@@ -111,7 +124,34 @@ pub fn ticket(t: &model::Ticket) -> Ticket {
 /// What changed between the last snapshot and the current reading, as
 /// events with ids that only depend on the change, so a repeated reading
 /// yields the same ids and the router drops the repeats.
-pub fn diff(previous: Option<&Ticket>, current: &Ticket, at: &TicketRef) -> Vec<Emitted> {
+/// Who made the ticket's latest status change, per its status history.
+pub fn status_changed_by(t: &model::Ticket) -> Option<String> {
+    t.status_histories
+        .iter()
+        .max_by_key(|h| h.changed_date.as_deref().and_then(parse_date))
+        .and_then(|h| h.changed_by.as_ref())
+        .and_then(|p| p.id.clone())
+}
+
+/// Fields whose change may make an unlinked ticket meet the conditions.
+fn routing_fields_changed(a: &Ticket, b: &Ticket) -> bool {
+    a.category != b.category
+        || a.urgency != b.urgency
+        || a.owner_team != b.owner_team
+        || a.owner.as_ref().and_then(|o| o.id.as_ref())
+            != b.owner.as_ref().and_then(|o| o.id.as_ref())
+        || a.tags != b.tags
+        || a.services != b.services
+        || a.visibility != b.visibility
+        || a.origin != b.origin
+}
+
+pub fn diff(
+    previous: Option<&Ticket>,
+    current: &Ticket,
+    at: &TicketRef,
+    status_by: Option<String>,
+) -> Vec<Emitted> {
     let key = at.key();
     let when = current.updated_at.unwrap_or_else(Utc::now);
     let emit = |id: String, occurred_at: DateTime<Utc>, change: Change| Emitted {
@@ -154,6 +194,8 @@ pub fn diff(previous: Option<&Ticket>, current: &Ticket, at: &TicketRef) -> Vec<
                 from: Some(prev.status.clone()),
                 to: current.status.clone(),
                 changed_at: Some(when),
+                changed_by: status_by,
+                reopened: prev.base_status.is_finished() && !current.base_status.is_finished(),
                 ticket: Box::new(current.clone()),
             },
         ));
@@ -165,6 +207,15 @@ pub fn diff(previous: Option<&Ticket>, current: &Ticket, at: &TicketRef) -> Vec<
             when,
             Change::CustomFieldsChanged {
                 fields: current.custom_fields.clone(),
+                ticket: Box::new(current.clone()),
+            },
+        ));
+    }
+    if routing_fields_changed(prev, current) {
+        out.push(emit(
+            derive(&["movidesk", &key, "updated", &when.to_rfc3339()]),
+            when,
+            Change::TicketUpdated {
                 ticket: Box::new(current.clone()),
             },
         ));
@@ -205,7 +256,7 @@ mod tests {
             actions: vec![action("1")],
             ..Ticket::default()
         };
-        let events = diff(None, &t, &at());
+        let events = diff(None, &t, &at(), None);
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].event.change.name(), "ticket_created");
     }
@@ -223,11 +274,39 @@ mod tests {
             actions: vec![action("1"), action("2")],
             ..before.clone()
         };
-        let events = diff(Some(&before), &after, &at());
+        let events = diff(Some(&before), &after, &at(), None);
         let names: Vec<_> = events.iter().map(|e| e.event.change.name()).collect();
         assert_eq!(names, ["action_added", "status_changed"]);
-        let again = diff(Some(&before), &after, &at());
+        let again = diff(Some(&before), &after, &at(), None);
         assert_eq!(events[0].id, again[0].id);
-        assert!(diff(Some(&after), &after, &at()).is_empty());
+        assert!(diff(Some(&after), &after, &at(), None).is_empty());
+    }
+
+    #[test]
+    fn reopen_and_routing_changes_are_told() {
+        let before = Ticket {
+            id: "5".into(),
+            status: "Resolvido".into(),
+            base_status: BaseStatus::Resolved,
+            ..Ticket::default()
+        };
+        let after = Ticket {
+            status: "Novo".into(),
+            base_status: BaseStatus::New,
+            category: Some("Rede".into()),
+            ..before.clone()
+        };
+        let events = diff(Some(&before), &after, &at(), Some("ana".into()));
+        let Change::StatusChanged {
+            reopened,
+            changed_by,
+            ..
+        } = &events[0].event.change
+        else {
+            panic!("status first")
+        };
+        assert!(*reopened);
+        assert_eq!(changed_by.as_deref(), Some("ana"));
+        assert_eq!(events[1].event.change.name(), "ticket_updated");
     }
 }

@@ -1,0 +1,206 @@
+//! Manual mode: the tickets that meet an integration's conditions wait
+//! here; an agent creates their counterpart, associates an existing
+//! ticket by its number, or removes a link.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State as AxumState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use ponte_bus::Route;
+use ponte_core::ids::derive;
+use ponte_core::{
+    Command, Envelope, Integration, Link, LinkOrigin, MessageKind, Operation, Side, Ticket,
+    TicketRef,
+};
+use ponte_http::ApiError;
+use ponte_store::{HistoryEntry, HistoryKind};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::State;
+use crate::body::{json, store_error};
+
+type Shared = AxumState<Arc<State>>;
+
+async fn integration(state: &State, id: &str) -> Result<Integration, ApiError> {
+    state
+        .store
+        .integration(id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::not_found(format!("no integration `{id}`")))
+}
+
+pub(crate) async fn eligible(
+    AxumState(state): Shared,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    integration(&state, &id).await?;
+    let list = state.store.eligible(&id).await.map_err(store_error)?;
+    Ok(Json(json!({"integration": id, "eligible": list})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum LinkAction {
+    /// Create the counterpart on the target.
+    Create,
+    /// Link with an existing target ticket.
+    Associate,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LinkRequest {
+    integration: String,
+    source_ticket: String,
+    action: LinkAction,
+    target_ticket: Option<String>,
+}
+
+/// Queues the command; the target's worker carries it out (it checks the
+/// tickets at the provider). Answers 202 with the link id to watch.
+pub(crate) async fn create(AxumState(state): Shared, body: Bytes) -> Result<Response, ApiError> {
+    let req: LinkRequest = json(&body)?;
+    let integration = integration(&state, &req.integration).await?;
+    if !integration.enabled {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "integration_disabled",
+            format!("integration `{}` is disabled", integration.id),
+        ));
+    }
+    let source_ticket = req.source_ticket.trim().to_string();
+    if source_ticket.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "`source_ticket` must be a ticket number",
+        ));
+    }
+    if let Some(existing) = state
+        .store
+        .link_of(&integration.id, Side::Source, &source_ticket)
+        .await
+        .map_err(store_error)?
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_linked",
+            format!(
+                "ticket #{source_ticket} is already linked to #{} (link `{}`)",
+                existing.target_ticket, existing.id
+            ),
+        ));
+    }
+    let source = TicketRef {
+        integration: integration.id.clone(),
+        side: Side::Source,
+        provider: integration.source.provider,
+        ticket_id: source_ticket.clone(),
+    };
+    let link_id = Link::id_for(&integration.id, &source_ticket);
+    let op = match req.action {
+        LinkAction::Create => {
+            let ticket: Ticket = state
+                .store
+                .snapshot(&source.key())
+                .await
+                .map_err(store_error)?
+                .and_then(|v| serde_json::from_value(v).ok())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::CONFLICT,
+                        "unknown_ticket",
+                        format!("Ponte has not read ticket #{source_ticket} yet; it does when the ticket's first webhook arrives"),
+                    )
+                })?;
+            Operation::CreateTicket {
+                link_id: link_id.clone(),
+                source,
+                ticket: Box::new(ticket),
+                how: LinkOrigin::Manual,
+            }
+        }
+        LinkAction::Associate => {
+            let target = req
+                .target_ticket
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid_body",
+                        "`target_ticket` is required to associate",
+                    )
+                })?;
+            Operation::LinkTickets {
+                link_id: link_id.clone(),
+                source,
+                ticket_id: target,
+            }
+        }
+    };
+    let cause = derive(&["manual", &link_id, &Utc::now().to_rfc3339()]);
+    let command = Command::new(&integration, Side::Target, &cause, op);
+    let envelope = Envelope {
+        id: derive(&["command", &cause]),
+        kind: MessageKind::Command,
+        integration: integration.id.clone(),
+        provider: command.provider,
+        shard_key: link_id.clone(),
+        occurred_at: Utc::now(),
+        received_at: Utc::now(),
+        attempt: 0,
+        body: serde_json::to_value(&command).unwrap_or_default(),
+    };
+    state
+        .bus
+        .publish(
+            &Route::Work {
+                provider: command.provider,
+                shard_key: link_id.clone(),
+            },
+            &envelope,
+            &ponte_telemetry::propagation::inject_current(),
+        )
+        .await
+        .map_err(|e| {
+            ApiError::unavailable(
+                "broker_unavailable",
+                format!("the command could not be queued: {e}"),
+            )
+        })?;
+    tracing::info!(link = %link_id, op = command.op.name(), "manual link command queued");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"link": link_id, "command_id": envelope.id, "queue": command.provider, "status": "queued"})),
+    )
+        .into_response())
+}
+
+pub(crate) async fn remove(
+    AxumState(state): Shared,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let link = state
+        .store
+        .remove_link(&id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::not_found(format!("no link `{id}`")))?;
+    let entry = HistoryEntry {
+        at: Utc::now(),
+        kind: HistoryKind::Removed,
+        detail: format!(
+            "link between #{} and #{} removed by an agent",
+            link.source_ticket, link.target_ticket
+        ),
+        trace_id: ponte_telemetry::propagation::current_trace_id(),
+        cause: derive(&["remove", &id, &Utc::now().to_rfc3339()]),
+    };
+    state.store.record(&id, &entry).await.map_err(store_error)?;
+    tracing::info!(link = %id, "link removed");
+    Ok(Json(json!({"removed": link})).into_response())
+}

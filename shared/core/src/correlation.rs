@@ -1,0 +1,346 @@
+//! Field correlation between the two sides of an integration. Tables map
+//! the source's values to the target's; the way back uses `*_back` tables,
+//! or the inverse of the forward table when those are empty. An empty table
+//! means "same value on both sides". A value a non-empty table does not
+//! know uses the configured default, or is an error naming the value.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CustomField, Side, ValidationError};
+
+/// The owner to set on the target for a source agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentTarget {
+    pub id: String,
+    /// The owner's team (Movidesk needs owner and team together).
+    #[serde(default)]
+    pub team: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldCorrelation {
+    /// Custom field id on the source.
+    pub source: String,
+    /// Custom field id on the target.
+    pub target: String,
+    /// Display rule id of the field on each side (Movidesk needs it).
+    #[serde(default)]
+    pub source_rule: Option<i64>,
+    #[serde(default)]
+    pub target_rule: Option<i64>,
+    /// Option values source → target; empty = same values.
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Defaults {
+    pub status: Option<String>,
+    pub status_back: Option<String>,
+    pub category: Option<String>,
+    pub urgency: Option<String>,
+    pub agent: Option<AgentTarget>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Correlation {
+    #[serde(default)]
+    pub status: BTreeMap<String, String>,
+    #[serde(default)]
+    pub status_back: BTreeMap<String, String>,
+    #[serde(default)]
+    pub category: BTreeMap<String, String>,
+    #[serde(default)]
+    pub urgency: BTreeMap<String, String>,
+    /// Source agent (person id) → the responsible on the target.
+    #[serde(default)]
+    pub agent: BTreeMap<String, AgentTarget>,
+    #[serde(default)]
+    pub custom_fields: Vec<FieldCorrelation>,
+    #[serde(default)]
+    pub defaults: Defaults,
+}
+
+/// A value the correlation does not know, and no default.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{field} `{value}` has no correlation{direction}; add it to correlation.{table} or set correlation.defaults.{table}"
+)]
+pub struct Unmapped {
+    pub field: &'static str,
+    pub value: String,
+    table: &'static str,
+    direction: &'static str,
+}
+
+fn map_value(
+    table: &BTreeMap<String, String>,
+    default: Option<&String>,
+    value: &str,
+    field: &'static str,
+    table_name: &'static str,
+    direction: &'static str,
+) -> Result<String, Unmapped> {
+    if table.is_empty() {
+        return Ok(value.to_string());
+    }
+    if let Some(v) = table.get(value) {
+        return Ok(v.clone());
+    }
+    // Names are matched exactly first, then ignoring case.
+    if let Some((_, v)) = table.iter().find(|(k, _)| k.eq_ignore_ascii_case(value)) {
+        return Ok(v.clone());
+    }
+    default.cloned().ok_or_else(|| Unmapped {
+        field,
+        value: value.to_string(),
+        table: table_name,
+        direction,
+    })
+}
+
+fn inverse(table: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (k, v) in table {
+        out.entry(v.clone()).or_insert_with(|| k.clone());
+    }
+    out
+}
+
+impl Correlation {
+    /// A status of the side `from` as the other side names it.
+    pub fn status(&self, from: Side, value: &str) -> Result<String, Unmapped> {
+        match from {
+            Side::Source => map_value(
+                &self.status,
+                self.defaults.status.as_ref(),
+                value,
+                "status",
+                "status",
+                "",
+            ),
+            Side::Target => {
+                let back = if self.status_back.is_empty() {
+                    inverse(&self.status)
+                } else {
+                    self.status_back.clone()
+                };
+                map_value(
+                    &back,
+                    self.defaults.status_back.as_ref(),
+                    value,
+                    "status",
+                    "status_back",
+                    " back to the source",
+                )
+            }
+        }
+    }
+
+    pub fn category(&self, value: &str) -> Result<String, Unmapped> {
+        map_value(
+            &self.category,
+            self.defaults.category.as_ref(),
+            value,
+            "category",
+            "category",
+            "",
+        )
+    }
+
+    pub fn urgency(&self, value: &str) -> Result<String, Unmapped> {
+        map_value(
+            &self.urgency,
+            self.defaults.urgency.as_ref(),
+            value,
+            "urgency",
+            "urgency",
+            "",
+        )
+    }
+
+    /// The target's responsible for a source agent; `None` when no agent
+    /// correlation is configured at all.
+    pub fn agent(&self, source_agent: Option<&str>) -> Result<Option<AgentTarget>, Unmapped> {
+        let Some(id) = source_agent else {
+            // No owner: nothing to map; the default responsible if any.
+            return Ok(self.defaults.agent.clone());
+        };
+        if self.agent.is_empty() {
+            return Ok(self.defaults.agent.clone());
+        }
+        if let Some(a) = self.agent.get(id) {
+            return Ok(Some(a.clone()));
+        }
+        match &self.defaults.agent {
+            Some(d) => Ok(Some(d.clone())),
+            None => Err(Unmapped {
+                field: "agent",
+                value: id.to_string(),
+                table: "agent",
+                direction: "",
+            }),
+        }
+    }
+
+    /// Custom fields of the side `from` as the other side's fields; fields
+    /// without a correlation do not cross.
+    pub fn custom_fields(
+        &self,
+        from: Side,
+        fields: &[CustomField],
+    ) -> Result<Vec<MappedField>, Unmapped> {
+        let mut out = Vec::new();
+        for fc in &self.custom_fields {
+            let (from_id, to_id, rule, values) = match from {
+                Side::Source => (&fc.source, &fc.target, fc.target_rule, fc.values.clone()),
+                Side::Target => (&fc.target, &fc.source, fc.source_rule, inverse(&fc.values)),
+            };
+            let Some(f) = fields.iter().find(|f| &f.id == from_id) else {
+                continue;
+            };
+            let map = |v: &String| {
+                map_value(
+                    &values,
+                    None,
+                    v,
+                    "custom field value",
+                    "custom_fields.values",
+                    "",
+                )
+            };
+            out.push(MappedField {
+                field: CustomField {
+                    id: to_id.clone(),
+                    value: f.value.as_ref().map(map).transpose()?,
+                    items: f.items.iter().map(map).collect::<Result<_, _>>()?,
+                },
+                rule,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        for (i, fc) in self.custom_fields.iter().enumerate() {
+            if fc.source.trim().is_empty() || fc.target.trim().is_empty() {
+                return Err(ValidationError::new(
+                    format!("custom_fields[{i}]"),
+                    "needs both `source` and `target` field ids",
+                ));
+            }
+        }
+        for (k, a) in &self.agent {
+            if a.id.trim().is_empty() {
+                return Err(ValidationError::new(
+                    format!("agent.{k}.id"),
+                    "must not be empty",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A custom field as the receiving side names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappedField {
+    pub field: CustomField,
+    /// The receiving side's display rule id, when configured.
+    pub rule: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corr() -> Correlation {
+        Correlation {
+            status: [
+                ("Novo".to_string(), "Aberto".to_string()),
+                ("Resolvido".to_string(), "Fechado".to_string()),
+            ]
+            .into(),
+            custom_fields: vec![FieldCorrelation {
+                source: "1".into(),
+                target: "9".into(),
+                source_rule: Some(11),
+                target_rule: Some(99),
+                values: [("Sim".to_string(), "Yes".to_string())].into(),
+            }],
+            ..Correlation::default()
+        }
+    }
+
+    #[test]
+    fn status_both_ways_and_unmapped_values_are_named() {
+        let c = corr();
+        assert_eq!(c.status(Side::Source, "Novo").as_deref(), Ok("Aberto"));
+        assert_eq!(
+            c.status(Side::Target, "Fechado").as_deref(),
+            Ok("Resolvido")
+        );
+        let e = c.status(Side::Source, "Parado").unwrap_err();
+        assert!(e.to_string().contains("`Parado`"), "{e}");
+        let mut with_default = c.clone();
+        with_default.defaults.status = Some("Aberto".into());
+        assert_eq!(
+            with_default.status(Side::Source, "Parado").as_deref(),
+            Ok("Aberto")
+        );
+    }
+
+    #[test]
+    fn empty_tables_keep_values() {
+        let c = Correlation::default();
+        assert_eq!(c.category("Rede").as_deref(), Ok("Rede"));
+        assert_eq!(c.agent(Some("x")), Ok(None));
+    }
+
+    #[test]
+    fn custom_fields_map_ids_rules_and_values_both_ways() {
+        let c = corr();
+        let out = c
+            .custom_fields(
+                Side::Source,
+                &[CustomField {
+                    id: "1".into(),
+                    value: None,
+                    items: vec!["Sim".into()],
+                }],
+            )
+            .unwrap();
+        assert_eq!(out[0].field.id, "9");
+        assert_eq!(out[0].rule, Some(99));
+        assert_eq!(out[0].field.items, vec!["Yes".to_string()]);
+        let back = c
+            .custom_fields(
+                Side::Target,
+                &[CustomField {
+                    id: "9".into(),
+                    value: Some("Yes".into()),
+                    items: vec![],
+                }],
+            )
+            .unwrap();
+        assert_eq!(
+            (
+                back[0].field.id.as_str(),
+                back[0].field.value.as_deref(),
+                back[0].rule
+            ),
+            ("1", Some("Sim"), Some(11))
+        );
+        let bad = c.custom_fields(
+            Side::Source,
+            &[CustomField {
+                id: "1".into(),
+                value: Some("Talvez".into()),
+                items: vec![],
+            }],
+        );
+        assert!(bad.unwrap_err().to_string().contains("Talvez"));
+    }
+}

@@ -1,0 +1,283 @@
+//! Mirroring an action from the other side as an internal action.
+
+use ponte_core::{Action, CustomField, Side, TicketRef, Visibility};
+use ponte_store::HistoryKind;
+use ponte_worker::{Ctx, ExecError, Outcome};
+use serde_json::json;
+
+use super::create::custom_values;
+use super::{MovideskExecutor, history, html_escape, reference, side_name, unmapped};
+use crate::model::{self, NewCustomFieldValue};
+
+impl MovideskExecutor {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn add_action(
+        &self,
+        ctx: &Ctx<'_>,
+        side: Side,
+        link_id: &str,
+        ticket_id: &str,
+        origin: &TicketRef,
+        action: &Action,
+        fields: &[CustomField],
+    ) -> Result<Outcome, ExecError> {
+        let integration = ctx.integration;
+        let agent = integration.agent(side).ok_or_else(|| {
+            ExecError::permanent(format!(
+                "no agent configured to write actions on the {} side (set {})",
+                side.as_str(),
+                if side == Side::Source {
+                    "source_agent"
+                } else {
+                    "generator_agent"
+                }
+            ))
+        })?;
+        let client = self.client(ctx, side)?;
+        let reference = reference(ctx.command_id);
+        // Only what the correlation maps crosses back, and only from the
+        // integrated side.
+        let mapped = if side == Side::Source && !fields.is_empty() {
+            integration
+                .correlation
+                .custom_fields(Side::Target, fields)
+                .map_err(unmapped)?
+        } else {
+            vec![]
+        };
+        let current = if ctx.resumed || !mapped.is_empty() {
+            client.ticket(ticket_id).await?
+        } else {
+            None
+        };
+        if ctx.resumed
+            && let Some(t) = &current
+            && t.actions.iter().any(|a| carries(a, &reference))
+        {
+            tracing::warn!("the action an earlier try wrote is there; not writing it again");
+            return Ok(done(ctx, link_id, origin, action, ticket_id));
+        }
+
+        let mut patch = json!({
+            "actions": [{
+                "type": 1,
+                "description": describe(action, origin, &reference),
+                "createdBy": {"id": agent},
+            }]
+        });
+        if let Some(t) = &current
+            && !mapped.is_empty()
+        {
+            let merged = merge_fields(&t.custom_field_values, custom_values(mapped));
+            if merged.changed {
+                patch["customFieldValues"] =
+                    serde_json::to_value(merged.values).unwrap_or_default();
+            }
+        }
+        client.patch_ticket(ticket_id, &patch).await?;
+        Ok(done(ctx, link_id, origin, action, ticket_id))
+    }
+}
+
+fn done(
+    ctx: &Ctx<'_>,
+    link_id: &str,
+    origin: &TicketRef,
+    action: &Action,
+    ticket_id: &str,
+) -> Outcome {
+    let detail = format!(
+        "action {} by {} on the {} side #{} → internal action on #{ticket_id}",
+        action.id,
+        action
+            .author
+            .name
+            .as_deref()
+            .or(action.author.id.as_deref())
+            .unwrap_or("?"),
+        side_name(origin.side),
+        origin.ticket_id,
+    );
+    Outcome {
+        result: json!({"ticket": ticket_id, "mirrored_action": action.id}),
+        history: vec![(
+            link_id.to_string(),
+            history(ctx, HistoryKind::ActionMirrored, detail),
+        )],
+        ..Outcome::default()
+    }
+}
+
+fn carries(a: &model::Action, reference: &str) -> bool {
+    a.description
+        .as_deref()
+        .is_some_and(|d| d.contains(reference))
+        || a.html_description
+            .as_deref()
+            .is_some_and(|d| d.contains(reference))
+}
+
+/// The action as it reads on the receiving side: who wrote it, where, and
+/// whether the customer saw it, then its text and attachments.
+fn describe(action: &Action, origin: &TicketRef, reference: &str) -> String {
+    let author = action
+        .author
+        .name
+        .as_deref()
+        .or(action.author.email.as_deref())
+        .or(action.author.id.as_deref())
+        .unwrap_or("?");
+    let kind = match action.visibility {
+        Visibility::Public => "public",
+        Visibility::Internal => "internal",
+    };
+    let body = action
+        .html
+        .clone()
+        .unwrap_or_else(|| format!("<p>{}</p>", html_escape(&action.text).replace('\n', "<br>")));
+    let mut out = format!(
+        "<p><b>{}</b> ({kind} action on the integrated ticket #{}):</p>{body}",
+        html_escape(author),
+        origin.ticket_id
+    );
+    if !action.attachments.is_empty() {
+        out.push_str("<p>Attachments:</p><ul>");
+        for f in &action.attachments {
+            match &f.url {
+                Some(url) => out.push_str(&format!(
+                    "<li><a href=\"{}\">{}</a></li>",
+                    html_escape(url),
+                    html_escape(&f.name)
+                )),
+                None => out.push_str(&format!("<li>{}</li>", html_escape(&f.name))),
+            }
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str(&format!("<p><small>via Ponte · {reference}</small></p>"));
+    out
+}
+
+struct Merged {
+    values: Vec<NewCustomFieldValue>,
+    changed: bool,
+}
+
+/// The ticket's whole custom-field list with the mapped fields replaced or
+/// added: Movidesk deletes the fields a PATCH leaves out.
+fn merge_fields(current: &[model::CustomFieldValue], incoming: Vec<NewCustomFieldValue>) -> Merged {
+    let mut values: Vec<NewCustomFieldValue> = current
+        .iter()
+        .map(|c| NewCustomFieldValue {
+            custom_field_id: NewCustomFieldValue::id_value(&c.custom_field_id),
+            custom_field_rule_id: c.custom_field_rule_id,
+            line: c.line.unwrap_or(1),
+            value: c.value.clone(),
+            items: c.items.clone(),
+        })
+        .collect();
+    let mut changed = false;
+    for mut new in incoming {
+        match values
+            .iter_mut()
+            .find(|v| v.custom_field_id == new.custom_field_id)
+        {
+            Some(existing) => {
+                let same = existing.value == new.value
+                    && existing
+                        .items
+                        .iter()
+                        .map(|i| &i.custom_field_item)
+                        .eq(new.items.iter().map(|i| &i.custom_field_item));
+                if !same {
+                    new.custom_field_rule_id =
+                        new.custom_field_rule_id.or(existing.custom_field_rule_id);
+                    *existing = new;
+                    changed = true;
+                }
+            }
+            None => {
+                values.push(new);
+                changed = true;
+            }
+        }
+    }
+    Merged { values, changed }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ponte_core::{Attachment, Person, Provider};
+
+    #[test]
+    fn the_mirrored_action_names_its_author_and_keeps_attachments() {
+        let action = Action {
+            id: "3".into(),
+            visibility: Visibility::Public,
+            text: "See <log>".into(),
+            html: None,
+            author: Person {
+                name: Some("Bia".into()),
+                ..Person::default()
+            },
+            created_at: None,
+            attachments: vec![Attachment {
+                name: "log.txt".into(),
+                url: Some("https://files/x".into()),
+            }],
+        };
+        let origin = TicketRef {
+            integration: "mm".into(),
+            side: Side::Target,
+            provider: Provider::Movidesk,
+            ticket_id: "9".into(),
+        };
+        let html = describe(&action, &origin, "ponte ref abc");
+        assert!(html.contains("<b>Bia</b>") && html.contains("#9") && html.contains("public"));
+        assert!(html.contains("See &lt;log&gt;"));
+        assert!(html.contains("<a href=\"https://files/x\">log.txt</a>"));
+        assert!(html.contains("ponte ref abc"));
+    }
+
+    #[test]
+    fn merging_keeps_other_fields_and_notices_no_change() {
+        let current = vec![
+            model::CustomFieldValue {
+                custom_field_id: "1".into(),
+                custom_field_rule_id: Some(5),
+                line: Some(1),
+                value: Some("a".into()),
+                items: vec![],
+            },
+            model::CustomFieldValue {
+                custom_field_id: "2".into(),
+                custom_field_rule_id: Some(6),
+                line: Some(1),
+                value: Some("b".into()),
+                items: vec![],
+            },
+        ];
+        let same = NewCustomFieldValue {
+            custom_field_id: json!(2),
+            custom_field_rule_id: None,
+            line: 1,
+            value: Some("b".into()),
+            items: vec![],
+        };
+        assert!(!merge_fields(&current, vec![same.clone()]).changed);
+        let new = NewCustomFieldValue {
+            value: Some("c".into()),
+            ..same
+        };
+        let merged = merge_fields(&current, vec![new]);
+        assert!(merged.changed);
+        assert_eq!(merged.values.len(), 2);
+        assert_eq!(merged.values[1].value.as_deref(), Some("c"));
+        assert_eq!(
+            merged.values[1].custom_field_rule_id,
+            Some(6),
+            "the rule id is kept"
+        );
+    }
+}

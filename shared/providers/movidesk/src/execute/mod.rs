@@ -1,0 +1,131 @@
+//! Canonical commands → Movidesk API calls, one file per command.
+
+mod action;
+mod create;
+mod link;
+mod person;
+mod status;
+mod sync;
+
+use chrono::Utc;
+use ponte_core::correlation::Unmapped;
+use ponte_core::{Command, Operation, Provider, Side};
+use ponte_store::{HistoryEntry, HistoryKind};
+use ponte_worker::{Ctx, ExecError, Executor, Outcome};
+
+use crate::client::{Client, RateLimit};
+
+pub struct MovideskExecutor {
+    http: reqwest::Client,
+    rate: RateLimit,
+}
+
+impl MovideskExecutor {
+    pub fn new(rate: RateLimit) -> Result<Self, reqwest::Error> {
+        Ok(MovideskExecutor {
+            http: reqwest::Client::builder()
+                .user_agent("ponte-worker-movidesk")
+                .build()?,
+            rate,
+        })
+    }
+
+    pub fn client<'a>(&'a self, ctx: &'a Ctx<'_>, side: Side) -> Result<Client<'a>, ExecError> {
+        let endpoint = ctx.integration.endpoint(side);
+        if endpoint.provider != Provider::Movidesk {
+            return Err(ExecError::permanent(format!(
+                "the {} side of integration `{}` is {}, not Movidesk",
+                side.as_str(),
+                ctx.integration.id,
+                endpoint.provider
+            )));
+        }
+        Client::new(&self.http, endpoint, ctx.store, self.rate)
+    }
+}
+
+impl Executor for MovideskExecutor {
+    fn provider(&self) -> Provider {
+        Provider::Movidesk
+    }
+
+    async fn execute(&self, ctx: &Ctx<'_>, command: &Command) -> Result<Outcome, ExecError> {
+        let side = command.side;
+        match &command.op {
+            Operation::SyncTicket { ticket_id } => self.sync(ctx, side, ticket_id).await,
+            Operation::CreateTicket {
+                link_id,
+                source,
+                ticket,
+                how,
+            } => self.create(ctx, side, link_id, source, ticket, *how).await,
+            Operation::AddAction {
+                link_id,
+                ticket_id,
+                origin,
+                action,
+                fields,
+            } => {
+                self.add_action(ctx, side, link_id, ticket_id, origin, action, fields)
+                    .await
+            }
+            Operation::ChangeStatus {
+                link_id,
+                ticket_id,
+                origin,
+                status,
+                changed_at,
+            } => {
+                self.change_status(ctx, side, link_id, ticket_id, origin, status, *changed_at)
+                    .await
+            }
+            Operation::LinkTickets {
+                link_id,
+                source,
+                ticket_id,
+            } => self.link(ctx, side, link_id, source, ticket_id).await,
+        }
+    }
+}
+
+/// Tag written on every ticket Ponte links; it names the other ticket, so
+/// a counterpart can be found again after a crash, a person sees the link
+/// in Movidesk itself, and links can be rebuilt from the providers alone.
+pub fn link_tag(integration: &str, ticket: &str) -> String {
+    format!("ponte-{integration}-{ticket}")
+}
+
+/// A value the correlation does not know is a permanent failure naming it:
+/// the operator fixes the integration and replays.
+pub(crate) fn unmapped(e: Unmapped) -> ExecError {
+    ExecError::permanent(e.to_string())
+}
+
+pub(crate) fn history(ctx: &Ctx<'_>, kind: HistoryKind, detail: String) -> HistoryEntry {
+    HistoryEntry {
+        at: Utc::now(),
+        kind,
+        detail,
+        trace_id: ponte_telemetry::propagation::current_trace_id(),
+        cause: ctx.command_id.to_string(),
+    }
+}
+
+/// The short reference Ponte leaves in what it writes, to recognise it
+/// after a crash.
+pub(crate) fn reference(command_id: &str) -> String {
+    format!("ponte ref {}", &command_id[..command_id.len().min(12)])
+}
+
+pub(crate) fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+pub(crate) fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Source => "source",
+        Side::Target => "target",
+    }
+}

@@ -1,0 +1,53 @@
+use ponte_core::{Provider, Side, Ticket, TicketRef};
+use ponte_worker::{Ctx, Deferred, ExecError, Outcome};
+use serde_json::json;
+
+use super::MovideskExecutor;
+use crate::normalize;
+
+impl MovideskExecutor {
+    /// Re-reads a ticket and reports what changed since the last reading.
+    pub(super) async fn sync(
+        &self,
+        ctx: &Ctx<'_>,
+        side: Side,
+        ticket_id: &str,
+    ) -> Result<Outcome, ExecError> {
+        let client = self.client(ctx, side)?;
+        let Some(api) = client.ticket(ticket_id).await? else {
+            return Err(ExecError::Permanent {
+                reason: format!(
+                    "ticket {ticket_id} does not exist on the {} side (deleted?)",
+                    side.as_str()
+                ),
+                status: Some("404".into()),
+            });
+        };
+        let current = normalize::ticket(&api);
+        let at = TicketRef {
+            integration: ctx.integration.id.clone(),
+            side,
+            provider: Provider::Movidesk,
+            ticket_id: current.id.clone(),
+        };
+        let previous: Option<Ticket> = match ctx.store.snapshot(&at.key()).await? {
+            Some(v) => serde_json::from_value(v).ok(),
+            None => None,
+        };
+        let events = normalize::diff(
+            previous.as_ref(),
+            &current,
+            &at,
+            normalize::status_changed_by(&api),
+        );
+        Ok(Outcome {
+            result: json!({"ticket": current.id, "events": events.len()}),
+            events,
+            deferred: vec![Deferred::Snapshot {
+                ticket_key: at.key(),
+                value: serde_json::to_value(&current).unwrap_or_default(),
+            }],
+            history: vec![],
+        })
+    }
+}
