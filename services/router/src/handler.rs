@@ -5,7 +5,10 @@ use chrono::Utc;
 use ponte_bus::{Bus, Disposition, Handler, Incoming, Route};
 use ponte_core::envelope::WebhookBody;
 use ponte_core::ids::{command_id, status_echo};
-use ponte_core::{CanonicalEvent, Change, Command, Envelope, MessageKind, Operation, TicketRef};
+use ponte_core::link::marker_target;
+use ponte_core::{
+    CanonicalEvent, Change, Command, Envelope, Link, MessageKind, Operation, Side, TicketRef,
+};
 use ponte_store::{Eligible, Store};
 use ponte_telemetry::{metrics, propagation};
 use tracing::Instrument;
@@ -107,8 +110,30 @@ impl EventHandler {
                 .map_err(infra)?,
             _ => false,
         };
+        // No link yet: the pair may still be in the making (Ponte's marker
+        // on a target ticket names it), or an agent removed it.
+        let pair = match (&link, event.ticket.side) {
+            (Some(_), _) => None,
+            (None, Side::Source) => Some(Link::id_for(&integration.id, &event.ticket.ticket_id)),
+            (None, Side::Target) => event.change.ticket().and_then(|t| {
+                t.tags
+                    .iter()
+                    .find_map(|tag| marker_target(&integration.id, tag))
+                    .map(|source| Link::id_for(&integration.id, source))
+            }),
+        };
+        let removed = match &pair {
+            Some(id) => self.store.link_removed(id).await.map_err(infra)?,
+            None => false,
+        };
+        let pending = match (&pair, event.ticket.side) {
+            (Some(id), Side::Target) => Some(id.as_str()),
+            _ => None,
+        };
         let facts = Facts {
             link: link.as_ref(),
+            pending,
+            removed,
             status_echo,
         };
         match plan(&integration, &env.id, &event, facts) {

@@ -20,6 +20,11 @@ pub enum Decision {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Facts<'a> {
     pub link: Option<&'a Link>,
+    /// No link yet, but Ponte's marker on the ticket names the pair whose
+    /// create is in flight (the id of that link).
+    pub pending: Option<&'a str>,
+    /// The pair's link was removed by an agent: nothing crosses any more.
+    pub removed: bool,
     /// The status change is one Ponte made itself (its echo mark was found).
     pub status_echo: bool,
 }
@@ -45,22 +50,27 @@ pub fn plan(
             },
         )]);
     };
-    match facts.link {
-        None => unlinked(integration, event_id, event, ticket),
-        Some(link) => linked(integration, event_id, event, link, facts),
+    if let Some(link) = facts.link {
+        return mirror(integration, event_id, event, &link.id, facts);
+    }
+    if facts.removed {
+        return Decision::Ignore("link_removed");
+    }
+    match (side, facts.pending) {
+        (Side::Target, Some(pending)) => mirror(integration, event_id, event, pending, facts),
+        (Side::Target, None) => Decision::Ignore("unlinked_target_ticket"),
+        (Side::Source, _) => unlinked(integration, event_id, event, ticket, facts),
     }
 }
 
-/// A ticket without a counterpart: does it (now) meet the conditions?
+/// A source ticket without a counterpart: does it (now) meet the conditions?
 fn unlinked(
     integration: &Integration,
     event_id: &str,
     event: &CanonicalEvent,
     ticket: &Ticket,
+    facts: Facts<'_>,
 ) -> Decision {
-    if event.ticket.side != Side::Source {
-        return Decision::Ignore("unlinked_target_ticket");
-    }
     if !integration.conditions.matches(ticket) {
         return Decision::Ignore("conditions_not_met");
     }
@@ -70,33 +80,43 @@ fn unlinked(
     }
     match integration.mode {
         Mode::Manual => Decision::Eligible(Box::new(ticket.clone())),
-        Mode::Automatic => Decision::Commands(vec![Command::new(
-            integration,
-            Side::Target,
-            event_id,
-            Operation::CreateTicket {
-                link_id: Link::id_for(&integration.id, &event.ticket.ticket_id),
-                source: event.ticket.clone(),
-                ticket: Box::new(ticket.clone()),
-                how: LinkOrigin::Automatic,
-            },
-        )]),
+        Mode::Automatic => {
+            let link_id = Link::id_for(&integration.id, &event.ticket.ticket_id);
+            let mut commands = vec![Command::new(
+                integration,
+                Side::Target,
+                event_id,
+                Operation::CreateTicket {
+                    link_id: link_id.clone(),
+                    source: event.ticket.clone(),
+                    ticket: Box::new(ticket.clone()),
+                    how: LinkOrigin::Automatic,
+                },
+            )];
+            // A change that arrives while the counterpart is being created
+            // still crosses: its command runs after the create, on the
+            // pair's shard. (A create that finds the link is a no-op.)
+            if !is_new
+                && let Decision::Commands(more) =
+                    mirror(integration, event_id, event, &link_id, facts)
+            {
+                commands.extend(more);
+            }
+            Decision::Commands(commands)
+        }
     }
 }
 
-fn linked(
+/// What crosses from one ticket of a pair to the other.
+fn mirror(
     integration: &Integration,
     event_id: &str,
     event: &CanonicalEvent,
-    link: &Link,
+    link_id: &str,
     facts: Facts<'_>,
 ) -> Decision {
     let side = event.ticket.side;
     let other = side.other();
-    let counterpart = match other {
-        Side::Source => link.source_ticket.clone(),
-        Side::Target => link.target_ticket.clone(),
-    };
     let own_agent = integration.agent(side);
     match &event.change {
         Change::ActionAdded { action, ticket } => {
@@ -114,8 +134,7 @@ fn linked(
                 other,
                 event_id,
                 Operation::AddAction {
-                    link_id: link.id.clone(),
-                    ticket_id: counterpart,
+                    link_id: link_id.to_string(),
                     origin: event.ticket.clone(),
                     action: Box::new(action.clone()),
                     fields,
@@ -145,8 +164,7 @@ fn linked(
                 other,
                 event_id,
                 Operation::ChangeStatus {
-                    link_id: link.id.clone(),
-                    ticket_id: counterpart,
+                    link_id: link_id.to_string(),
                     origin: event.ticket.clone(),
                     status: to.clone(),
                     changed_at,
@@ -333,7 +351,7 @@ mod tests {
         let l = link();
         let facts = Facts {
             link: Some(&l),
-            status_echo: false,
+            ..Facts::default()
         };
         let from_a = commands(plan(
             &i,
@@ -364,10 +382,10 @@ mod tests {
             facts,
         ));
         assert_eq!(from_b[0].side, Side::Source);
-        let Operation::AddAction { ticket_id, .. } = &from_b[0].op else {
+        let Operation::AddAction { link_id, .. } = &from_b[0].op else {
             panic!()
         };
-        assert_eq!(ticket_id, "7");
+        assert_eq!(link_id, "mm:7");
         assert_eq!(
             plan(
                 &i,
@@ -406,7 +424,7 @@ mod tests {
         let l = link();
         let facts = Facts {
             link: Some(&l),
-            status_echo: false,
+            ..Facts::default()
         };
         assert_eq!(
             commands(plan(
@@ -448,6 +466,7 @@ mod tests {
         let echo = Facts {
             link: Some(&l),
             status_echo: true,
+            ..Facts::default()
         };
         assert_eq!(
             plan(&i, "e", &event(Side::Target, status(false, None)), echo),
@@ -461,6 +480,80 @@ mod tests {
                 facts
             ),
             Decision::Ignore("own_status")
+        );
+    }
+
+    #[test]
+    fn changes_during_the_create_still_cross_and_removed_links_stay_silent() {
+        let i = integration(Mode::Automatic);
+        let from_a = commands(plan(
+            &i,
+            "e",
+            &event(
+                Side::Source,
+                Change::ActionAdded {
+                    action: action("ana"),
+                    ticket: ticket(),
+                },
+            ),
+            Facts::default(),
+        ));
+        let ops: Vec<_> = from_a.iter().map(|c| c.op.name()).collect();
+        assert_eq!(
+            ops,
+            ["create_ticket", "add_action"],
+            "the action follows the create on the pair's shard"
+        );
+        let pending = Facts {
+            pending: Some("mm:7"),
+            ..Facts::default()
+        };
+        let from_b = commands(plan(
+            &i,
+            "e",
+            &event(
+                Side::Target,
+                Change::ActionAdded {
+                    action: action("bob"),
+                    ticket: ticket(),
+                },
+            ),
+            pending,
+        ));
+        assert_eq!(from_b[0].link_id(), Some("mm:7"));
+        let removed = Facts {
+            removed: true,
+            ..Facts::default()
+        };
+        assert_eq!(
+            plan(
+                &i,
+                "e",
+                &event(
+                    Side::Source,
+                    Change::ActionAdded {
+                        action: action("ana"),
+                        ticket: ticket()
+                    }
+                ),
+                removed
+            ),
+            Decision::Ignore("link_removed")
+        );
+        assert_eq!(
+            plan(
+                &i,
+                "e",
+                &event(
+                    Side::Target,
+                    Change::ActionAdded {
+                        action: action("bob"),
+                        ticket: ticket()
+                    }
+                ),
+                Facts::default()
+            ),
+            Decision::Ignore("unlinked_target_ticket")
         );
     }
 

@@ -33,9 +33,10 @@ pub enum Operation {
     },
     /// Add `action`, which happened on the other side, to this side's
     /// linked ticket as an internal action.
+    /// The receiving ticket is read from the link when the command runs:
+    /// commands of a pair share its shard, so they run after the create.
     AddAction {
         link_id: String,
-        ticket_id: String,
         origin: TicketRef,
         action: Box<Action>,
         /// The other side's custom fields, brought back with the action
@@ -47,7 +48,6 @@ pub enum Operation {
     /// to (mapped by the correlation when executed).
     ChangeStatus {
         link_id: String,
-        ticket_id: String,
         origin: TicketRef,
         status: String,
         changed_at: DateTime<Utc>,

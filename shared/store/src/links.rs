@@ -18,6 +18,7 @@ impl Store {
         let mut c = self.conn().await?;
         let _: () = deadpool_redis::redis::pipe()
             .atomic()
+            .del(self.key(&["link-removed", &link.id]))
             .set(self.link_key(&link.id), encode(link))
             .set(
                 self.ticket_key(&link.integration, Side::Source, &link.source_ticket),
@@ -74,7 +75,15 @@ impl Store {
         Ok(out)
     }
 
-    /// Removes a link and its indexes. Returns the removed link.
+    /// Whether an agent removed this pair's link (and no link was made
+    /// again since).
+    pub async fn link_removed(&self, id: &str) -> Result<bool, StoreError> {
+        let mut c = self.conn().await?;
+        Ok(c.exists(self.key(&["link-removed", id])).await?)
+    }
+
+    /// Removes a link and its indexes, leaving a tombstone so the pair is
+    /// not linked again by itself. Returns the removed link.
     pub async fn remove_link(&self, id: &str) -> Result<Option<Link>, StoreError> {
         let Some(link) = self.link(id).await? else {
             return Ok(None);
@@ -86,6 +95,10 @@ impl Store {
             .del(self.ticket_key(&link.integration, Side::Source, &link.source_ticket))
             .del(self.ticket_key(&link.integration, Side::Target, &link.target_ticket))
             .zrem(self.key(&["links", &link.integration]), id)
+            .set(
+                self.key(&["link-removed", id]),
+                chrono::Utc::now().to_rfc3339(),
+            )
             .query_async(&mut c)
             .await?;
         Ok(Some(link))

@@ -105,10 +105,30 @@ impl<'a> Client<'a> {
         .await
     }
 
-    /// Creates a ticket and returns its number.
-    pub async fn create_ticket(&self, body: &NewTicket) -> Result<String, ExecError> {
-        let created: IdOnly = self.send(Method::POST, "/tickets", &[], Some(body)).await?;
-        Ok(created.id)
+    /// Creates a ticket; returns its number and, when Movidesk sends it
+    /// (`returnAllProperties`), the ticket as created.
+    pub async fn create_ticket(
+        &self,
+        body: &NewTicket,
+    ) -> Result<(String, Option<Ticket>), ExecError> {
+        let created: serde_json::Value = self
+            .send(
+                Method::POST,
+                "/tickets",
+                &[("returnAllProperties", "true".into())],
+                Some(body),
+            )
+            .await?;
+        let full = created
+            .get("actions")
+            .is_some()
+            .then(|| serde_json::from_value::<Ticket>(created.clone()).ok())
+            .flatten();
+        let id: IdOnly = serde_json::from_value(created).map_err(|e| ExecError::Permanent {
+            reason: format!("Movidesk POST /tickets answered without a ticket number: {e}"),
+            status: None,
+        })?;
+        Ok((id.id, full))
     }
 
     /// PATCH with a partial body. Lists sent replace the stored ones.

@@ -2,12 +2,13 @@
 
 use chrono::Utc;
 use ponte_core::correlation::MappedField;
+use ponte_core::link::marker;
 use ponte_core::{Integration, Link, LinkOrigin, Side, Ticket, TicketRef};
 use ponte_store::HistoryKind;
-use ponte_worker::{Ctx, ExecError, Outcome};
+use ponte_worker::{Ctx, Deferred, ExecError, Outcome};
 use serde_json::json;
 
-use super::{MovideskExecutor, history, html_escape, link_tag, unmapped};
+use super::{MovideskExecutor, history, html_escape, unmapped};
 use crate::model::{CustomFieldItem, NewAction, NewCustomFieldValue, NewTicket, Ref};
 use crate::normalize;
 
@@ -36,23 +37,23 @@ impl MovideskExecutor {
             });
         }
         let target = self.client(ctx, side)?;
-        let marker = link_tag(&integration.id, &source.ticket_id);
+        let tag = marker(&integration.id, &source.ticket_id);
 
         // An earlier try may have created the ticket and died before
         // recording it: look for it before creating another.
         let existing = if ctx.resumed {
-            target.tickets_tagged(&marker).await?.into_iter().next()
+            target.tickets_tagged(&tag).await?.into_iter().next()
         } else {
             None
         };
-        let created = match existing {
+        let (created, as_created) = match existing {
             Some(id) => {
                 tracing::warn!(ticket = %id, "found the counterpart an earlier try created; not creating another");
-                id
+                (id, None)
             }
             None => {
                 let client_id = self.resolve_client(ctx, side, ticket).await?;
-                let body = new_ticket(integration, ticket, source, client_id, marker.clone(), how)?;
+                let body = new_ticket(integration, ticket, source, client_id, tag.clone(), how)?;
                 target.create_ticket(&body).await?
             }
         };
@@ -73,7 +74,7 @@ impl MovideskExecutor {
             ctx,
             source.side,
             &source.ticket_id,
-            &link_tag(&integration.id, &created),
+            &marker(&integration.id, &created),
         )
         .await?;
 
@@ -92,9 +93,27 @@ impl MovideskExecutor {
                 LinkOrigin::Associated => "associated",
             }
         );
+        // The counterpart as created is its baseline: changes on it from
+        // now on are news, even those made before its first webhook is read.
+        let deferred = as_created
+            .map(|t| {
+                let at = TicketRef {
+                    integration: integration.id.clone(),
+                    side,
+                    provider: ponte_core::Provider::Movidesk,
+                    ticket_id: created.clone(),
+                };
+                Deferred::Snapshot {
+                    ticket_key: at.key(),
+                    value: serde_json::to_value(normalize::ticket(&t)).unwrap_or_default(),
+                }
+            })
+            .into_iter()
+            .collect();
         Ok(Outcome {
             result: json!({"target_ticket": created, "link": link.id}),
             history: vec![(link.id.clone(), history(ctx, kind, detail))],
+            deferred,
             ..Outcome::default()
         })
     }

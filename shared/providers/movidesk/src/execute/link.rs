@@ -1,12 +1,13 @@
 //! Manual mode's "associate": link a source ticket with an existing one.
 
 use chrono::Utc;
+use ponte_core::link::marker;
 use ponte_core::{Link, LinkOrigin, Side, TicketRef};
 use ponte_store::HistoryKind;
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
-use super::{MovideskExecutor, history, link_tag};
+use super::{MovideskExecutor, history};
 
 impl MovideskExecutor {
     pub(super) async fn link(
@@ -67,14 +68,14 @@ impl MovideskExecutor {
             ctx,
             side,
             ticket_id,
-            &link_tag(&integration.id, &source.ticket_id),
+            &marker(&integration.id, &source.ticket_id),
         )
         .await?;
         self.tag(
             ctx,
             source.side,
             &source.ticket_id,
-            &link_tag(&integration.id, ticket_id),
+            &marker(&integration.id, ticket_id),
         )
         .await?;
         let detail = format!(

@@ -61,22 +61,22 @@ impl Executor for MovideskExecutor {
             } => self.create(ctx, side, link_id, source, ticket, *how).await,
             Operation::AddAction {
                 link_id,
-                ticket_id,
                 origin,
                 action,
                 fields,
             } => {
-                self.add_action(ctx, side, link_id, ticket_id, origin, action, fields)
+                let ticket_id = counterpart(ctx, link_id, side).await?;
+                self.add_action(ctx, side, link_id, &ticket_id, origin, action, fields)
                     .await
             }
             Operation::ChangeStatus {
                 link_id,
-                ticket_id,
                 origin,
                 status,
                 changed_at,
             } => {
-                self.change_status(ctx, side, link_id, ticket_id, origin, status, *changed_at)
+                let ticket_id = counterpart(ctx, link_id, side).await?;
+                self.change_status(ctx, side, link_id, &ticket_id, origin, status, *changed_at)
                     .await
             }
             Operation::LinkTickets {
@@ -88,11 +88,22 @@ impl Executor for MovideskExecutor {
     }
 }
 
-/// Tag written on every ticket Ponte links; it names the other ticket, so
-/// a counterpart can be found again after a crash, a person sees the link
-/// in Movidesk itself, and links can be rebuilt from the providers alone.
-pub fn link_tag(integration: &str, ticket: &str) -> String {
-    format!("ponte-{integration}-{ticket}")
+/// The pair's ticket on `side`, read from the link when the command runs.
+/// Commands of a pair share its shard and run after its create; a link
+/// that is not there yet (a create on another provider's queue) is worth
+/// another try.
+async fn counterpart(ctx: &Ctx<'_>, link_id: &str, side: Side) -> Result<String, ExecError> {
+    match ctx.store.link(link_id).await? {
+        Some(link) => Ok(link.ticket_on(side).to_string()),
+        None if ctx.store.link_removed(link_id).await? => Err(ExecError::permanent(format!(
+            "link {link_id} was removed; nothing crosses any more"
+        ))),
+        None => Err(ExecError::Transient {
+            reason: format!("link {link_id} does not exist yet (its create may still be running)"),
+            status: None,
+            retry_after: None,
+        }),
+    }
 }
 
 /// A value the correlation does not know is a permanent failure naming it:
