@@ -129,6 +129,7 @@ mod tests {
 id = "mm"
 name = "Movi-Movi"
 generator_agent = "gen"
+source_agent = "ponte-a"
 [integration.source]
 provider = "movidesk"
 base_url = "http://127.0.0.1:8090/movidesk/public/v1"
