@@ -274,6 +274,21 @@ impl TestFleet {
             .collect()
     }
 
+    /// Waits for the counterpart of source ticket `a` in domain B; its id.
+    pub async fn counterpart_id(&self, pair: &Pair, a: &str) -> String {
+        self.eventually(
+            "the counterpart in domain B",
+            Duration::from_secs(30),
+            || async {
+                self.counterparts(pair, &pair.b, a)
+                    .await
+                    .first()
+                    .map(|x| id_of(&x["id"]))
+            },
+        )
+        .await
+    }
+
     /// Waits until `check` returns Some, or panics naming `what`.
     pub async fn eventually<T, F, Fut>(&self, what: &str, timeout: Duration, mut check: F) -> T
     where
@@ -328,6 +343,24 @@ impl Pair {
     pub fn token_b(&self) -> String {
         format!("token-{}", self.b)
     }
+}
+
+/// The text of every action of a sandbox ticket, plain and HTML, for
+/// "contains" checks.
+pub fn action_texts(ticket: &Value) -> Vec<String> {
+    ticket["actions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}",
+                a["description"].as_str().unwrap_or(""),
+                a["htmlDescription"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
 }
 
 /// A ticket id as text, whether the JSON holds a string or a number.

@@ -3,24 +3,8 @@
 
 use std::time::Duration;
 
-use ponte_e2e::{Options, TestFleet, id_of};
-use serde_json::{Value, json};
-
-fn action_texts(ticket: &Value) -> Vec<String> {
-    ticket["actions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|a| {
-            format!(
-                "{} {}",
-                a["description"].as_str().unwrap_or(""),
-                a["htmlDescription"].as_str().unwrap_or("")
-            )
-        })
-        .collect()
-}
+use ponte_e2e::{Options, TestFleet, action_texts, id_of};
+use serde_json::json;
 
 #[tokio::test]
 async fn manual_mode_lists_creates_associates_and_removes_through_the_cli() {
@@ -177,14 +161,7 @@ async fn fifty_alternating_actions_arrive_once_each_without_a_loop() {
     let t = TestFleet::start(Options::default()).await;
     let pair = t.movidesk_pair("fifty").await;
     let a = t.open_ticket(&pair, "Long conversation").await;
-    let b = t
-        .eventually("the counterpart", Duration::from_secs(30), || async {
-            t.counterparts(&pair, &pair.b, &a)
-                .await
-                .first()
-                .map(|x| id_of(&x["id"]))
-        })
-        .await;
+    let b = t.counterpart_id(&pair, &a).await;
     for i in 0..50 {
         let (domain, ticket, agent) = if i % 2 == 0 {
             (&pair.a, &a, "agent-a")
@@ -244,14 +221,7 @@ async fn a_lost_webhook_is_recovered_by_reconciliation() {
         .movidesk_pair_with("recover", json!({"reconcile_every_secs": 1}), json!({}))
         .await;
     let a = t.open_ticket(&pair, "Lost webhook").await;
-    let b = t
-        .eventually("the counterpart", Duration::from_secs(30), || async {
-            t.counterparts(&pair, &pair.b, &a)
-                .await
-                .first()
-                .map(|x| id_of(&x["id"]))
-        })
-        .await;
+    let b = t.counterpart_id(&pair, &a).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     t.sandbox.drop_webhooks(&pair.a, 1).await.expect("drop");
     t.sandbox

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use ponte_e2e::{Options, Pair, TestFleet, id_of};
+use ponte_e2e::{Options, TestFleet, action_texts, id_of};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -32,23 +32,6 @@ fn domain_b() -> Value {
     ]})
 }
 
-/// Text of every action, HTML and plain, for "contains" checks.
-fn texts(ticket: &Value) -> Vec<String> {
-    ticket["actions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|a| {
-            format!(
-                "{} {}",
-                a["description"].as_str().unwrap_or(""),
-                a["htmlDescription"].as_str().unwrap_or("")
-            )
-        })
-        .collect()
-}
-
 async fn ticket(t: &TestFleet, domain: &str, id: &str) -> Value {
     t.sandbox
         .movidesk_ticket(domain, id)
@@ -62,14 +45,6 @@ where
     Fut: Future<Output = Option<Value>>,
 {
     t.eventually(what, WAIT, check).await
-}
-
-async fn counterpart(t: &TestFleet, pair: &Pair, a_id: &str) -> String {
-    let found = until(t, "the counterpart in B", || async {
-        t.counterparts(pair, &pair.b, a_id).await.into_iter().next()
-    })
-    .await;
-    id_of(&found["id"])
 }
 
 fn cf(ticket: &Value, id: i64) -> Option<String> {
@@ -117,7 +92,7 @@ async fn seed_000_walkthrough() {
         .await
         .expect("ticket");
     let a = id_of(&opened["id"]);
-    let b = counterpart(&t, &pair, &a).await;
+    let b = t.counterpart_id(&pair, &a).await;
     let tb = ticket(&t, &pair.b, &b).await;
     assert_eq!(tb["category"], "Infraestrutura");
     assert_eq!(tb["urgency"], "Urgente");
@@ -140,7 +115,7 @@ async fn seed_000_walkthrough() {
         .expect("action");
     let tb = until(&t, "A's action in B", || async {
         let tb = ticket(&t, &pair.b, &b).await;
-        texts(&tb)
+        action_texts(&tb)
             .iter()
             .any(|x| x.contains("Troquei o cabo de força"))
             .then_some(tb)
@@ -153,7 +128,9 @@ async fn seed_000_walkthrough() {
         .unwrap_or_default();
     assert_eq!(mirrored["type"], 1, "internal on the receiving side");
     assert!(
-        texts(&tb).last().is_some_and(|x| x.contains("Agent A")),
+        action_texts(&tb)
+            .last()
+            .is_some_and(|x| x.contains("Agent A")),
         "the author is visible: {mirrored}"
     );
 
@@ -165,7 +142,10 @@ async fn seed_000_walkthrough() {
     until(&t, "B's comment in A", || async {
         let ta = ticket(&t, &pair.a, &a).await;
         let last = ta["actions"].as_array()?.last()?.clone();
-        (texts(&ta).iter().any(|x| x.contains("Firmware atualizado")) && last["type"] == 1)
+        (action_texts(&ta)
+            .iter()
+            .any(|x| x.contains("Firmware atualizado"))
+            && last["type"] == 1)
             .then_some(ta)
     })
     .await;
@@ -199,7 +179,9 @@ async fn seed_000_walkthrough() {
     until(&t, "the custom field in A with B's next action", || async {
         let ta = ticket(&t, &pair.a, &a).await;
         (cf(&ta, 100).as_deref() == Some("Não")
-            && texts(&ta).iter().any(|x| x.contains("retorno amanhã")))
+            && action_texts(&ta)
+                .iter()
+                .any(|x| x.contains("retorno amanhã")))
         .then_some(ta)
     })
     .await;
@@ -260,7 +242,7 @@ async fn seed_000_walkthrough() {
         )
         .await
         .expect("edit");
-    counterpart(&t, &pair, &alone).await;
+    t.counterpart_id(&pair, &alone).await;
 
     // Nothing doubled, nothing looped: the exact actions on each side.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -270,13 +252,13 @@ async fn seed_000_walkthrough() {
         ta["actions"].as_array().map(Vec::len),
         Some(4),
         "A: first, own, B's comment, B's action: {:#?}",
-        texts(&ta)
+        action_texts(&ta)
     );
     assert_eq!(
         tb["actions"].as_array().map(Vec::len),
         Some(4),
         "B: first, A's action, own comment, own action: {:#?}",
-        texts(&tb)
+        action_texts(&tb)
     );
     let history = t
         .admin

@@ -21,7 +21,7 @@ fn invalid(e: ponte_core::ValidationError) -> ApiError {
     ApiError::bad_request("invalid_integration", e.to_string())
 }
 
-async fn load(state: &State, id: &str) -> Result<Integration, ApiError> {
+pub(crate) async fn load(state: &State, id: &str) -> Result<Integration, ApiError> {
     state
         .store
         .integration(id)

@@ -13,8 +13,7 @@ use chrono::Utc;
 use ponte_bus::Route;
 use ponte_core::ids::derive;
 use ponte_core::{
-    Command, Envelope, Integration, Link, LinkOrigin, MessageKind, Operation, Side, Ticket,
-    TicketRef,
+    Command, Envelope, Link, LinkOrigin, MessageKind, Operation, Side, Ticket, TicketRef,
 };
 use ponte_http::ApiError;
 use ponte_store::{HistoryEntry, HistoryKind};
@@ -23,23 +22,15 @@ use serde_json::json;
 
 use crate::app::State;
 use crate::body::{json, store_error};
+use crate::integrations::load;
 
 type Shared = AxumState<Arc<State>>;
-
-async fn integration(state: &State, id: &str) -> Result<Integration, ApiError> {
-    state
-        .store
-        .integration(id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| ApiError::not_found(format!("no integration `{id}`")))
-}
 
 pub(crate) async fn eligible(
     AxumState(state): Shared,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    integration(&state, &id).await?;
+    load(&state, &id).await?;
     let list = state.store.eligible(&id).await.map_err(store_error)?;
     Ok(Json(json!({"integration": id, "eligible": list})).into_response())
 }
@@ -65,7 +56,7 @@ pub(crate) struct LinkRequest {
 /// tickets at the provider). Answers 202 with the link id to watch.
 pub(crate) async fn create(AxumState(state): Shared, body: Bytes) -> Result<Response, ApiError> {
     let req: LinkRequest = json(&body)?;
-    let integration = integration(&state, &req.integration).await?;
+    let integration = load(&state, &req.integration).await?;
     if !integration.enabled {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
