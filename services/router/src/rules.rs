@@ -1,6 +1,7 @@
 //! The integration rules, as a pure function of the event, the integration
 //! and the link state. Kept free of I/O so every rule is unit-tested.
 
+use ponte_core::ids::has_reference;
 use ponte_core::{
     CanonicalEvent, Change, Command, Integration, Link, LinkOrigin, Mode, Operation, Side, Ticket,
 };
@@ -39,6 +40,24 @@ pub fn plan(
         return Decision::Ignore("integration_disabled");
     }
     let side = event.ticket.side;
+    if let Some(decision) = calls(integration, event_id, event) {
+        return decision;
+    }
+    if let Change::CounterpartCreated { link_id, ticket } = &event.change {
+        // A channel source is told who attends; desks need nothing.
+        if side == Side::Target && integration.source.provider.is_channel() {
+            return Decision::Commands(vec![Command::new(
+                integration,
+                Side::Source,
+                event_id,
+                Operation::AssignAgent {
+                    link_id: link_id.clone(),
+                    desk_owner: ticket.owner.as_ref().and_then(|o| o.id.clone()),
+                },
+            )]);
+        }
+        return Decision::Ignore("counterpart_created");
+    }
     let Some(ticket) = event.change.ticket() else {
         // A hint: re-read the ticket on the side it came from.
         return Decision::Commands(vec![Command::new(
@@ -61,6 +80,26 @@ pub fn plan(
         (Side::Target, None) => Decision::Ignore("unlinked_target_ticket"),
         (Side::Source, _) => unlinked(integration, event_id, event, ticket, facts),
     }
+}
+
+/// A telephony source's calls become desk commands; they have no link.
+fn calls(integration: &Integration, event_id: &str, event: &CanonicalEvent) -> Option<Decision> {
+    let op = match &event.change {
+        Change::CallRinging { call } => Operation::PopCallerCard { call: call.clone() },
+        Change::CallRecorded { call } => Operation::LogCall { call: call.clone() },
+        Change::CallLost { call } => Operation::OpenMissedCallTicket { call: call.clone() },
+        Change::CallFinished { .. } => return Some(Decision::Ignore("call_finished")),
+        _ => return None,
+    };
+    if event.ticket.side != Side::Source {
+        return Some(Decision::Ignore("call_on_target"));
+    }
+    Some(Decision::Commands(vec![Command::new(
+        integration,
+        Side::Target,
+        event_id,
+        op,
+    )]))
 }
 
 /// A source ticket without a counterpart: does it (now) meet the conditions?
@@ -120,7 +159,10 @@ fn mirror(
     let own_agent = integration.agent(side);
     match &event.change {
         Change::ActionAdded { action, ticket } => {
-            if action.author.id.is_some() && action.author.id.as_deref() == own_agent {
+            let by_ponte =
+                has_reference(&action.text) || action.html.as_deref().is_some_and(has_reference);
+            if by_ponte || (action.author.id.is_some() && action.author.id.as_deref() == own_agent)
+            {
                 return Decision::Ignore("own_action");
             }
             // Custom-field edits on the integrated side travel back with
@@ -138,6 +180,7 @@ fn mirror(
                     origin: event.ticket.clone(),
                     action: Box::new(action.clone()),
                     fields,
+                    from_customer: integration.endpoint(side).provider.is_channel(),
                 },
             )])
         }
@@ -167,6 +210,7 @@ fn mirror(
                     link_id: link_id.to_string(),
                     origin: event.ticket.clone(),
                     status: to.clone(),
+                    base_status: ticket.base_status.clone(),
                     changed_at,
                 },
             )])
@@ -175,7 +219,12 @@ fn mirror(
         Change::CustomFieldsChanged { .. } | Change::TicketUpdated { .. } => {
             Decision::Ignore("fields_cross_only_at_opening")
         }
-        Change::Hint => Decision::Ignore("hint"),
+        Change::Hint
+        | Change::CounterpartCreated { .. }
+        | Change::CallRinging { .. }
+        | Change::CallRecorded { .. }
+        | Change::CallLost { .. }
+        | Change::CallFinished { .. } => Decision::Ignore("not_a_ticket_change"),
     }
 }
 
@@ -194,6 +243,8 @@ mod tests {
             base_url: "http://x".into(),
             credentials: [("token".to_string(), Secret::new("t"))].into(),
             inbound_secret: Secret::new(s),
+            inbound_header: None,
+            rate_per_second: 0,
         };
         Integration {
             id: "mm".into(),
@@ -207,6 +258,7 @@ mod tests {
             source_agent: Some("ponte-a".into()),
             conditions: Conditions::default(),
             correlation: Default::default(),
+            telephony: Default::default(),
             reconcile_every_secs: 0,
             source: ep("a"),
             target: ep("b"),

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use chrono::{DateTime, Utc};
 
-use crate::{Action, CustomField, Provider, Side, Ticket, TicketRef};
+use crate::{Action, BaseStatus, Call, CustomField, Provider, Side, Ticket, TicketRef};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Command {
@@ -43,6 +43,11 @@ pub enum Operation {
         /// (only from the target to the source).
         #[serde(default)]
         fields: Vec<CustomField>,
+        /// The action is the customer's own message from a channel: write
+        /// it as a public action from the ticket's client, not as an
+        /// internal one.
+        #[serde(default)]
+        from_customer: bool,
     },
     /// Set this side's linked ticket to the status the other side changed
     /// to (mapped by the correlation when executed).
@@ -50,8 +55,26 @@ pub enum Operation {
         link_id: String,
         origin: TicketRef,
         status: String,
+        /// The base status the other side's ticket reached (a channel only
+        /// closes, whatever the desk calls its statuses).
+        #[serde(default)]
+        base_status: BaseStatus,
         changed_at: DateTime<Utc>,
     },
+    /// Tell a channel who attends its ticket: the desk counterpart's owner,
+    /// mapped through the correlation, or the default agent.
+    AssignAgent {
+        link_id: String,
+        /// The desk owner's person id, if the counterpart has one.
+        desk_owner: Option<String>,
+    },
+    /// A call waits: open the caller's card for the employees whose
+    /// internal number rings (finding or creating the caller first).
+    PopCallerCard { call: Box<Call> },
+    /// Record the call in the desk's call list (with its recording).
+    LogCall { call: Box<Call> },
+    /// Open a ticket for a call nobody answered, with the call linked.
+    OpenMissedCallTicket { call: Box<Call> },
     /// Link `source` with an existing ticket on this side (manual mode's
     /// "associate").
     LinkTickets {
@@ -69,6 +92,10 @@ impl Operation {
             Operation::AddAction { .. } => "add_action",
             Operation::ChangeStatus { .. } => "change_status",
             Operation::LinkTickets { .. } => "link_tickets",
+            Operation::AssignAgent { .. } => "assign_agent",
+            Operation::PopCallerCard { .. } => "pop_caller_card",
+            Operation::LogCall { .. } => "log_call",
+            Operation::OpenMissedCallTicket { .. } => "open_missed_call_ticket",
         }
     }
 }
@@ -94,7 +121,11 @@ impl Command {
     /// The link this command is about, when it is about one.
     pub fn link_id(&self) -> Option<&str> {
         match &self.op {
-            Operation::SyncTicket { .. } => None,
+            Operation::SyncTicket { .. }
+            | Operation::PopCallerCard { .. }
+            | Operation::LogCall { .. }
+            | Operation::OpenMissedCallTicket { .. } => None,
+            Operation::AssignAgent { link_id, .. } => Some(link_id),
             Operation::CreateTicket { link_id, .. }
             | Operation::AddAction { link_id, .. }
             | Operation::ChangeStatus { link_id, .. }

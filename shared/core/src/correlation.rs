@@ -42,6 +42,7 @@ pub struct Defaults {
     pub category: Option<String>,
     pub urgency: Option<String>,
     pub agent: Option<AgentTarget>,
+    pub agent_back: Option<AgentTarget>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -57,6 +58,10 @@ pub struct Correlation {
     /// Source agent (person id) → the responsible on the target.
     #[serde(default)]
     pub agent: BTreeMap<String, AgentTarget>,
+    /// Target owner (person id) → the source's agent, for a channel source
+    /// told who attends (e.g. desk agent → Blip agent identity).
+    #[serde(default)]
+    pub agent_back: BTreeMap<String, AgentTarget>,
     #[serde(default)]
     pub custom_fields: Vec<FieldCorrelation>,
     #[serde(default)]
@@ -183,6 +188,15 @@ impl Correlation {
                 direction: "",
             }),
         }
+    }
+
+    /// The source's agent for a target owner: the mapped one, else the
+    /// default; `None` when neither is configured.
+    pub fn agent_back(&self, target_owner: Option<&str>) -> Option<AgentTarget> {
+        target_owner
+            .and_then(|o| self.agent_back.get(o))
+            .cloned()
+            .or_else(|| self.defaults.agent_back.clone())
     }
 
     /// Custom fields of the side `from` as the other side's fields; fields

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Action, CustomField, Provider, Side, Ticket};
+use crate::{Action, Call, CustomField, Provider, Side, Ticket};
 
 /// A ticket at one side of one integration.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -68,6 +68,28 @@ pub enum Change {
     TicketUpdated {
         ticket: Box<Ticket>,
     },
+    /// Ponte created this ticket as the counterpart of `link_id`'s source
+    /// (so a channel can be told who attends).
+    CounterpartCreated {
+        link_id: String,
+        ticket: Box<Ticket>,
+    },
+    /// A call waits for an employee to answer.
+    CallRinging {
+        call: Box<Call>,
+    },
+    /// A call was talked and recorded.
+    CallRecorded {
+        call: Box<Call>,
+    },
+    /// Nobody answered the call.
+    CallLost {
+        call: Box<Call>,
+    },
+    /// The call session ended (answered or not).
+    CallFinished {
+        call: Box<Call>,
+    },
 }
 
 impl Change {
@@ -79,18 +101,28 @@ impl Change {
             Change::StatusChanged { .. } => "status_changed",
             Change::CustomFieldsChanged { .. } => "custom_fields_changed",
             Change::TicketUpdated { .. } => "ticket_updated",
+            Change::CounterpartCreated { .. } => "counterpart_created",
+            Change::CallRinging { .. } => "call_ringing",
+            Change::CallRecorded { .. } => "call_recorded",
+            Change::CallLost { .. } => "call_lost",
+            Change::CallFinished { .. } => "call_finished",
         }
     }
 
     /// The ticket as the change left it, when the change carries it.
     pub fn ticket(&self) -> Option<&Ticket> {
         match self {
-            Change::Hint => None,
+            Change::Hint
+            | Change::CallRinging { .. }
+            | Change::CallRecorded { .. }
+            | Change::CallLost { .. }
+            | Change::CallFinished { .. } => None,
             Change::TicketCreated { ticket }
             | Change::ActionAdded { ticket, .. }
             | Change::StatusChanged { ticket, .. }
             | Change::CustomFieldsChanged { ticket, .. }
-            | Change::TicketUpdated { ticket } => Some(ticket),
+            | Change::TicketUpdated { ticket }
+            | Change::CounterpartCreated { ticket, .. } => Some(ticket),
         }
     }
 }

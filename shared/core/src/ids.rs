@@ -28,6 +28,23 @@ pub fn command_id(event_id: &str, target: &str, op: &str) -> String {
     derive(&["command", event_id, target, op])
 }
 
+/// The short reference Ponte leaves in what it writes (an action, a
+/// message), to find it again after a crash and to know it as its own when
+/// a provider reports it back.
+pub fn reference(command_id: &str) -> String {
+    format!(
+        "{REFERENCE_PREFIX}{}",
+        &command_id[..command_id.len().min(12)]
+    )
+}
+
+pub const REFERENCE_PREFIX: &str = "ponte ref ";
+
+/// Whether a text carries a reference Ponte left.
+pub fn has_reference(text: &str) -> bool {
+    text.contains(REFERENCE_PREFIX)
+}
+
 /// Fingerprint of a status Ponte set on a ticket, so the provider's webhook
 /// about it is recognised as Ponte's own change.
 pub fn status_echo(integration: &str, side: &str, ticket: &str, status: &str) -> String {

@@ -70,6 +70,102 @@ pub struct Endpoint {
     /// The secret this side's webhooks present to the ingress. Write-only.
     #[serde(default)]
     pub inbound_secret: Secret,
+    /// A header that carries the secret as the provider sends it (Blip's
+    /// custom channel sends its key in a header its docs do not name);
+    /// `Authorization: Bearer`, `X-Ponte-Token` and `?token=` always work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbound_header: Option<String>,
+    /// Requests per second allowed to this account (0 = the worker's
+    /// default for the provider).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rate_per_second: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// How calls from a telephony source are handled on the desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Telephony {
+    /// Create a contact for a caller the desk does not know.
+    #[serde(default = "yes")]
+    pub create_unknown_callers: bool,
+    /// Company new contacts belong to (desk company id).
+    #[serde(default)]
+    pub company_id: Option<String>,
+    /// Trailing digits the desk compares to match a caller (1-10).
+    #[serde(default = "ten")]
+    pub search_numbers_count: u8,
+    /// The desk account's UTC offset, e.g. `+03:00`: call times are given
+    /// to the desk in its own time zone.
+    #[serde(default = "moscow")]
+    pub utc_offset: String,
+    /// Title and description of the ticket opened for a missed call;
+    /// `{caller}`, `{caller_name}`, `{time}`, `{missed_by}`, `{wait}` are
+    /// replaced.
+    #[serde(default = "missed_title")]
+    pub missed_call_title: String,
+    #[serde(default = "missed_description")]
+    pub missed_call_description: String,
+    /// Desk employee id the missed-call ticket is assigned to.
+    #[serde(default)]
+    pub missed_call_assignee: Option<String>,
+}
+
+fn ten() -> u8 {
+    10
+}
+
+fn moscow() -> String {
+    "+03:00".into()
+}
+
+fn missed_title() -> String {
+    "Пропущенный звонок от {caller}".into()
+}
+
+fn missed_description() -> String {
+    "Звонок от {caller} ({caller_name}) в {time} остался без ответа. Не ответили: {missed_by}. Ожидание: {wait} с.".into()
+}
+
+impl Default for Telephony {
+    fn default() -> Self {
+        Telephony {
+            create_unknown_callers: true,
+            company_id: None,
+            search_numbers_count: ten(),
+            utc_offset: moscow(),
+            missed_call_title: missed_title(),
+            missed_call_description: missed_description(),
+            missed_call_assignee: None,
+        }
+    }
+}
+
+impl Telephony {
+    /// The offset as minutes east of UTC, or a message naming the value.
+    pub fn offset_minutes(&self) -> Result<i32, ValidationError> {
+        let bad = || {
+            ValidationError::new(
+                "utc_offset",
+                format!("`{}` is not an offset like +03:00", self.utc_offset),
+            )
+        };
+        let s = self.utc_offset.trim();
+        let (sign, rest) = match s.chars().next() {
+            Some('+') => (1, &s[1..]),
+            Some('-') => (-1, &s[1..]),
+            _ => return Err(bad()),
+        };
+        let (h, m) = rest.split_once(':').ok_or_else(bad)?;
+        let h: i32 = h.parse().map_err(|_| bad())?;
+        let m: i32 = m.parse().map_err(|_| bad())?;
+        if !(0..=14).contains(&h) || !(0..60).contains(&m) {
+            return Err(bad());
+        }
+        Ok(sign * (h * 60 + m))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +197,8 @@ pub struct Integration {
     pub conditions: Conditions,
     #[serde(default)]
     pub correlation: Correlation,
+    #[serde(default)]
+    pub telephony: Telephony,
     /// Seconds between reconciliation passes that find changes a lost
     /// webhook would have carried (0 = off).
     #[serde(default = "default_reconcile")]
@@ -248,6 +346,24 @@ impl Integration {
                 "is required for a Movidesk target: Movidesk needs a creator for every ticket",
             ));
         }
+        if self.target.provider.is_channel() || self.target.provider.is_telephony() {
+            return Err(ValidationError::new(
+                "target.provider",
+                format!(
+                    "{} can only be a source: it is where conversations or calls start",
+                    self.target.provider
+                ),
+            ));
+        }
+        self.telephony
+            .offset_minutes()
+            .map_err(|e| e.within("telephony"))?;
+        if !(1..=10).contains(&self.telephony.search_numbers_count) {
+            return Err(ValidationError::new(
+                "telephony.search_numbers_count",
+                "must be between 1 and 10",
+            ));
+        }
         if self.source.provider == Provider::Movidesk
             && self.source_agent.as_deref().unwrap_or_default().is_empty()
         {
@@ -304,6 +420,8 @@ mod tests {
             base_url: "http://127.0.0.1:8090/movidesk/public/v1".into(),
             credentials: [("token".to_string(), Secret::new("tok"))].into(),
             inbound_secret: Secret::new(secret),
+            inbound_header: None,
+            rate_per_second: 0,
         }
     }
 
@@ -320,6 +438,7 @@ mod tests {
             source_agent: Some("agent-a".into()),
             conditions: Default::default(),
             correlation: Default::default(),
+            telephony: Default::default(),
             reconcile_every_secs: 300,
             source: endpoint("source-secret-0123456789"),
             target: endpoint("target-secret-0123456789"),

@@ -1,6 +1,7 @@
 //! Ponte's vocabulary: providers, envelopes, canonical events and commands,
 //! integrations and deterministic ids. No I/O lives here.
 
+pub mod call;
 pub mod command;
 pub mod conditions;
 pub mod correlation;
@@ -14,6 +15,7 @@ pub mod provider;
 pub mod secret;
 pub mod ticket;
 
+pub use call::Call;
 pub use command::{Command, Operation};
 pub use envelope::{Envelope, MessageKind};
 pub use error::ValidationError;

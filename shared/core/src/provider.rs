@@ -25,6 +25,17 @@ impl Provider {
         Provider::Blip,
     ];
 
+    /// A conversation channel: the customer talks through it and a desk
+    /// serves them (Take Blip's custom attendance channel).
+    pub fn is_channel(self) -> bool {
+        matches!(self, Provider::Blip)
+    }
+
+    /// A telephony source: it reports calls, not tickets.
+    pub fn is_telephony(self) -> bool {
+        matches!(self, Provider::Uis)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Movidesk => "movidesk",

@@ -240,6 +240,16 @@ pub struct NewPerson {
     pub cpf_cnpj: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_reference_additional: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<NewContact>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewContact {
+    pub contact_type: String,
+    pub contact: String,
+    pub is_default: bool,
 }
 
 #[cfg(test)]

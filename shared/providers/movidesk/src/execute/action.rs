@@ -6,21 +6,26 @@ use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
 use super::create::custom_values;
-use super::{MovideskExecutor, history, html_escape, reference, side_name, unmapped};
+use ponte_core::ids::reference;
+
+use super::{MovideskExecutor, history, html_escape, side_name, unmapped};
 use crate::model::{self, NewCustomFieldValue};
 
 impl MovideskExecutor {
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn add_action(
         &self,
         ctx: &Ctx<'_>,
         side: Side,
-        link_id: &str,
-        ticket_id: &str,
-        origin: &TicketRef,
-        action: &Action,
-        fields: &[CustomField],
+        write: Write<'_>,
     ) -> Result<Outcome, ExecError> {
+        let Write {
+            link_id,
+            ticket_id,
+            origin,
+            action,
+            fields,
+            from_customer,
+        } = write;
         let integration = ctx.integration;
         let agent = integration.agent(side).ok_or_else(|| {
             ExecError::permanent(format!(
@@ -45,7 +50,7 @@ impl MovideskExecutor {
         } else {
             vec![]
         };
-        let current = if ctx.resumed || !mapped.is_empty() {
+        let current = if ctx.resumed || !mapped.is_empty() || from_customer {
             client.ticket(ticket_id).await?
         } else {
             None
@@ -58,11 +63,27 @@ impl MovideskExecutor {
             return Ok(done(ctx, link_id, origin, action, ticket_id));
         }
 
+        // A channel customer's message is theirs: public, from the ticket's
+        // client. Anything else arrives as an internal action by Ponte's agent.
+        let (kind, author, description) = if from_customer {
+            let client = current
+                .as_ref()
+                .and_then(|t| t.clients.first())
+                .and_then(|c| c.id.clone())
+                .ok_or_else(|| {
+                    ExecError::permanent(format!(
+                        "ticket #{ticket_id} has no client to write the customer's message as"
+                    ))
+                })?;
+            (2, client, customer_message(action, &reference))
+        } else {
+            (1, agent.to_string(), describe(action, origin, &reference))
+        };
         let mut patch = json!({
             "actions": [{
-                "type": 1,
-                "description": describe(action, origin, &reference),
-                "createdBy": {"id": agent},
+                "type": kind,
+                "description": description,
+                "createdBy": {"id": author},
             }]
         });
         if let Some(t) = &current
@@ -77,6 +98,33 @@ impl MovideskExecutor {
         client.patch_ticket(ticket_id, &patch).await?;
         Ok(done(ctx, link_id, origin, action, ticket_id))
     }
+}
+
+/// What `add_action` writes, where.
+pub(super) struct Write<'a> {
+    pub link_id: &'a str,
+    pub ticket_id: &'a str,
+    pub origin: &'a TicketRef,
+    pub action: &'a Action,
+    pub fields: &'a [CustomField],
+    pub from_customer: bool,
+}
+
+/// A customer's message as the desk shows it: the text and any media,
+/// with Ponte's reference.
+fn customer_message(action: &Action, reference: &str) -> String {
+    let mut out = format!("<p>{}</p>", html_escape(&action.text).replace('\n', "<br>"));
+    for f in &action.attachments {
+        if let Some(url) = &f.url {
+            out.push_str(&format!(
+                "<p><a href=\"{}\">{}</a></p>",
+                html_escape(url),
+                html_escape(&f.name)
+            ));
+        }
+    }
+    out.push_str(&format!("<p><small>{reference}</small></p>"));
+    out
 }
 
 fn done(

@@ -3,9 +3,9 @@
 use chrono::Utc;
 use ponte_core::correlation::MappedField;
 use ponte_core::link::marker;
-use ponte_core::{Integration, Link, LinkOrigin, Side, Ticket, TicketRef};
+use ponte_core::{CanonicalEvent, Change, Integration, Link, LinkOrigin, Side, Ticket, TicketRef};
 use ponte_store::HistoryKind;
-use ponte_worker::{Ctx, Deferred, ExecError, Outcome};
+use ponte_worker::{Ctx, Deferred, Emitted, ExecError, Outcome};
 use serde_json::json;
 
 use super::{MovideskExecutor, history, html_escape, unmapped};
@@ -95,6 +95,10 @@ impl MovideskExecutor {
         );
         // The counterpart as created is its baseline: changes on it from
         // now on are news, even those made before its first webhook is read.
+        let as_created_owner = as_created
+            .as_ref()
+            .and_then(|t| t.owner.as_ref())
+            .and_then(|o| o.id.clone());
         let deferred = as_created
             .map(|t| {
                 let at = TicketRef {
@@ -110,11 +114,38 @@ impl MovideskExecutor {
             })
             .into_iter()
             .collect();
+        // Tell the router the counterpart exists (a channel source is then
+        // told who attends).
+        let counterpart = Ticket {
+            id: created.clone(),
+            owner: as_created_owner.map(|id| ponte_core::Person {
+                id: Some(id),
+                ..ponte_core::Person::default()
+            }),
+            ..Ticket::default()
+        };
+        let at = TicketRef {
+            integration: integration.id.clone(),
+            side,
+            provider: ponte_core::Provider::Movidesk,
+            ticket_id: created.clone(),
+        };
+        let event = Emitted {
+            id: ponte_core::ids::derive(&["counterpart", &link.id, &created]),
+            occurred_at: Utc::now(),
+            event: CanonicalEvent {
+                ticket: at,
+                change: Change::CounterpartCreated {
+                    link_id: link.id.clone(),
+                    ticket: Box::new(counterpart),
+                },
+            },
+        };
         Ok(Outcome {
             result: json!({"target_ticket": created, "link": link.id}),
             history: vec![(link.id.clone(), history(ctx, kind, detail))],
             deferred,
-            ..Outcome::default()
+            events: vec![event],
         })
     }
 

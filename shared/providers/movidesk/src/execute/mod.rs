@@ -64,16 +64,25 @@ impl Executor for MovideskExecutor {
                 origin,
                 action,
                 fields,
+                from_customer,
             } => {
                 let ticket_id = counterpart(ctx, link_id, side).await?;
-                self.add_action(ctx, side, link_id, &ticket_id, origin, action, fields)
-                    .await
+                let write = action::Write {
+                    link_id,
+                    ticket_id: &ticket_id,
+                    origin,
+                    action,
+                    fields,
+                    from_customer: *from_customer,
+                };
+                self.add_action(ctx, side, write).await
             }
             Operation::ChangeStatus {
                 link_id,
                 origin,
                 status,
                 changed_at,
+                ..
             } => {
                 let ticket_id = counterpart(ctx, link_id, side).await?;
                 self.change_status(ctx, side, link_id, &ticket_id, origin, status, *changed_at)
@@ -84,6 +93,13 @@ impl Executor for MovideskExecutor {
                 source,
                 ticket_id,
             } => self.link(ctx, side, link_id, source, ticket_id).await,
+            Operation::AssignAgent { .. }
+            | Operation::PopCallerCard { .. }
+            | Operation::LogCall { .. }
+            | Operation::OpenMissedCallTicket { .. } => Err(ExecError::permanent(format!(
+                "Movidesk cannot carry out `{}`: it is a desk without a telephony screen or a channel to assign",
+                command.op.name()
+            ))),
         }
     }
 }
@@ -120,12 +136,6 @@ pub(crate) fn history(ctx: &Ctx<'_>, kind: HistoryKind, detail: String) -> Histo
         trace_id: ponte_telemetry::propagation::current_trace_id(),
         cause: ctx.command_id.to_string(),
     }
-}
-
-/// The short reference Ponte leaves in what it writes, to recognise it
-/// after a crash.
-pub(crate) fn reference(command_id: &str) -> String {
-    format!("ponte ref {}", &command_id[..command_id.len().min(12)])
 }
 
 pub(crate) fn html_escape(s: &str) -> String {

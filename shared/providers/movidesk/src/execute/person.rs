@@ -6,7 +6,7 @@ use ponte_worker::{Ctx, ExecError};
 
 use super::MovideskExecutor;
 use crate::client::escape;
-use crate::model::{NewEmail, NewPerson};
+use crate::model::{NewContact, NewEmail, NewPerson};
 
 impl MovideskExecutor {
     /// The client's id on `side`, found by the integration's key, created
@@ -27,10 +27,14 @@ impl MovideskExecutor {
         })?;
         // Person refs inside a ticket carry no CPF/CNPJ or secondary code:
         // read the person from its own side when the key needs them.
-        if matches!(
-            integration.client_key,
-            ClientKey::Document | ClientKey::CodeReference | ClientKey::Phone
-        ) && let Some(id) = who.id.clone()
+        let other_is_movidesk =
+            integration.endpoint(side.other()).provider == ponte_core::Provider::Movidesk;
+        if other_is_movidesk
+            && matches!(
+                integration.client_key,
+                ClientKey::Document | ClientKey::CodeReference | ClientKey::Phone
+            )
+            && let Some(id) = who.id.clone()
             && let Some(full) = self.client(ctx, side.other())?.person(&id).await?
         {
             who.document = full.cpf_cnpj.clone();
@@ -87,6 +91,15 @@ impl MovideskExecutor {
                 .collect(),
             cpf_cnpj: who.document.clone(),
             code_reference_additional: who.code_reference.clone(),
+            contacts: who
+                .phone
+                .iter()
+                .map(|p| NewContact {
+                    contact_type: "Telefone celular".into(),
+                    contact: p.clone(),
+                    is_default: true,
+                })
+                .collect(),
         };
         target.create_person(&body).await
     }
