@@ -328,6 +328,118 @@ impl TestFleet {
     }
 }
 
+/// A Blip contract served by a Movidesk desk through one integration.
+pub struct BlipDesk {
+    pub integration: String,
+    pub contract: String,
+    pub key: String,
+    pub desk: String,
+    /// The Blip agent the desk owner maps to.
+    pub agent: String,
+}
+
+impl TestFleet {
+    /// A sandbox Blip contract whose custom channel calls the ingress, a
+    /// Movidesk desk domain, and an automatic integration between them:
+    /// clients found by phone, the default responsible `agent-b` mapped
+    /// back to a Blip agent, a customer's close → `Resolvido`.
+    pub async fn blip_desk(&self, integration: &str) -> BlipDesk {
+        let contract = format!("{}-{integration}", self.ns);
+        let desk = format!("{}-{integration}-desk", self.ns);
+        let key = format!("blip-key-{contract}");
+        let secret = format!("blip-channel-key-{contract}");
+        let agent = "bia%40desk.test@blip.ai".to_string();
+        let r = self
+            .http
+            .post(format!(
+                "{}/_sandbox/blip/contracts",
+                self.url(Service::Sandbox)
+            ))
+            .json(&json!({
+                "name": contract, "key": key,
+                "webhook_url": format!("{}/hooks/blip/{integration}", self.url(Service::Ingress)),
+                "webhook_auth_header": "Authorization", "webhook_auth_key": secret,
+                "agents": [agent, "lia%40desk.test@blip.ai"],
+                "messages_per_second": 0, "commands_per_second": 0
+            }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            r.status().is_success(),
+            "contract: {}",
+            r.text().await.unwrap_or_default()
+        );
+        let person = |id: &str, name: &str, profile: i64| json!({"id": id, "businessName": name, "personType": 1, "profileType": profile});
+        let mut spec = domain_spec(
+            &desk,
+            &format!("token-{desk}"),
+            &format!(
+                "{}/hooks/movidesk/{integration}?token=desk-secret-{desk}",
+                self.url(Service::Ingress)
+            ),
+            0,
+            vec![
+                person("gen-b", "Ponte", 1),
+                person("agent-b", "Bia (agent)", 1),
+            ],
+        );
+        spec["lockout_after_failures"] = json!(0);
+        spec["api_person_id"] = json!("gen-b");
+        self.sandbox
+            .movidesk_domain(&spec)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let body = json!({
+            "id": integration, "name": format!("{integration} test"), "mode": "automatic",
+            "client_key": "phone", "generator_agent": "gen-b", "reconcile_every_secs": 0,
+            "correlation": {
+                "status": {"ClosedClient": "Resolvido"},
+                "defaults": {"agent": {"id": "agent-b", "team": "Suporte"}},
+                "agent_back": {"agent-b": {"id": agent}}
+            },
+            "source": {"provider": "blip", "base_url": format!("{}/blip", self.url(Service::Sandbox)), "credentials": {"key": key}, "inbound_secret": secret, "inbound_header": "Authorization"},
+            "target": {"provider": "movidesk", "base_url": self.sandbox.movidesk_api(), "credentials": {"token": format!("token-{desk}")}, "inbound_secret": format!("desk-secret-{desk}")},
+        });
+        self.admin
+            .put(&format!("/integrations/{integration}"), &body)
+            .await
+            .unwrap_or_else(|e| panic!("apply failed: {e}"));
+        BlipDesk {
+            integration: integration.to_string(),
+            contract,
+            key,
+            desk,
+            agent,
+        }
+    }
+
+    /// A sandbox Blip call under `/_sandbox/blip/{contract}`.
+    pub async fn blip(
+        &self,
+        method: reqwest::Method,
+        contract: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let mut req = self.http.request(
+            method,
+            format!(
+                "{}/_sandbox/blip/{contract}{path}",
+                self.url(Service::Sandbox)
+            ),
+        );
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap_or_else(|e| panic!("{e}"));
+        let status = r.status();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "blip {path}: {status} {v}");
+        v
+    }
+}
+
 pub struct Pair {
     pub integration: String,
     pub a: String,

@@ -16,15 +16,18 @@ pub enum Service {
     Ingress,
     Router,
     WorkerMovidesk,
+    WorkerBlip,
+    WorkerOkdesk,
     Admin,
 }
 
 impl Service {
-    pub const ALL: [Service; 5] = [
+    pub const ALL: [Service; 6] = [
         Service::Sandbox,
         Service::Admin,
         Service::Router,
         Service::WorkerMovidesk,
+        Service::WorkerBlip,
         Service::Ingress,
     ];
 
@@ -34,6 +37,8 @@ impl Service {
             Service::Ingress => "ponte-ingress",
             Service::Router => "ponte-router",
             Service::WorkerMovidesk => "ponte-worker-movidesk",
+            Service::WorkerBlip => "ponte-worker-blip",
+            Service::WorkerOkdesk => "ponte-worker-okdesk",
             Service::Admin => "ponte-admin",
         }
     }
@@ -43,7 +48,7 @@ impl Service {
             Service::Sandbox => "PONTE_SANDBOX_ADDR",
             Service::Ingress => "PONTE_INGRESS_ADDR",
             Service::Router => "PONTE_ROUTER_ADDR",
-            Service::WorkerMovidesk => "PONTE_WORKER_ADDR",
+            Service::WorkerMovidesk | Service::WorkerBlip | Service::WorkerOkdesk => "PONTE_WORKER_ADDR",
             Service::Admin => "PONTE_ADMIN_ADDR",
         }
     }
@@ -55,6 +60,8 @@ impl Service {
             Service::Ingress => 8080,
             Service::Router => 9101,
             Service::WorkerMovidesk => 9102,
+            Service::WorkerBlip => 9103,
+            Service::WorkerOkdesk => 9104,
             Service::Admin => 8081,
         }
     }
@@ -279,6 +286,8 @@ impl Fleet {
             Service::Ingress,
             Service::Router,
             Service::WorkerMovidesk,
+            Service::WorkerBlip,
+            Service::WorkerOkdesk,
             Service::Admin,
             Service::Sandbox,
         ] {

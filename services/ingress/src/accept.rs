@@ -1,5 +1,6 @@
-//! Per-provider webhook checks: what makes a body acceptable, and which
-//! ticket it is about (for ordering).
+//! Per-provider webhook checks: what makes a body acceptable, which ticket
+//! (or call, or conversation) it is about, and the delivery's own id when
+//! the provider gives one.
 
 use ponte_core::Provider;
 use serde_json::Value;
@@ -8,6 +9,9 @@ use serde_json::Value;
 pub(crate) struct Accepted {
     /// The provider's ticket (or call, or conversation) the body is about.
     pub subject_id: String,
+    /// The delivery's identity when the provider gives one; else the body
+    /// itself identifies it.
+    pub dedupe_key: Option<String>,
 }
 
 pub(crate) enum Refused {
@@ -22,6 +26,7 @@ pub(crate) fn accept(provider: Provider, body: &Value) -> Result<Accepted, Refus
         Provider::Movidesk => ponte_movidesk::webhook::accept(body)
             .map(|a| Accepted {
                 subject_id: a.ticket_id,
+                dedupe_key: None,
             })
             .map_err(|e| {
                 Refused::Invalid(format!(
@@ -29,8 +34,12 @@ pub(crate) fn accept(provider: Provider, body: &Value) -> Result<Accepted, Refus
                     e.field, e.message
                 ))
             }),
-        Provider::Octadesk | Provider::Okdesk | Provider::Uis | Provider::Blip => {
-            Err(Refused::Unsupported)
-        }
+        Provider::Blip => ponte_blip::webhook::accept(body)
+            .map(|a| Accepted {
+                subject_id: a.ticket_id,
+                dedupe_key: Some(a.envelope_id),
+            })
+            .map_err(|e| Refused::Invalid(format!("Blip envelope: `{}` {}", e.field, e.message))),
+        Provider::Octadesk | Provider::Okdesk | Provider::Uis => Err(Refused::Unsupported),
     }
 }

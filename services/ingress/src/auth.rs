@@ -25,22 +25,58 @@ pub(crate) fn presented(headers: &HeaderMap, query: Option<&str>) -> Option<Stri
         .map(|(_, v)| percent_decode(v))
 }
 
-/// The side whose provider is `provider` and whose secret matches. Every
-/// candidate is compared, in constant time, whatever matched first.
+/// Why no side matched.
+pub(crate) enum Refusal {
+    /// Nothing that could be a secret was presented.
+    Missing,
+    /// Something was presented and matched no side.
+    Mismatch,
+}
+
+/// The side whose provider is `provider` and whose secret the request
+/// presents: the standard ways, or the header the side names (its value
+/// with or without a `Key`/`Bearer` scheme). Every candidate is compared,
+/// in constant time, whatever matched first.
 pub(crate) fn side_for(
     integration: &Integration,
     provider: Provider,
-    secret: &str,
-) -> Option<Side> {
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<Side, Refusal> {
+    let standard = presented(headers, query);
+    let mut any = standard.is_some();
     let mut found = None;
     for side in [Side::Source, Side::Target] {
         let endpoint = integration.endpoint(side);
-        let matches = endpoint.inbound_secret.matches(secret);
-        if endpoint.provider == provider && matches && found.is_none() {
+        if endpoint.provider != provider {
+            continue;
+        }
+        let mut values: Vec<String> = standard.iter().cloned().collect();
+        if let Some(name) = &endpoint.inbound_header
+            && let Some(raw) = headers.get(name.as_str()).and_then(|v| v.to_str().ok())
+        {
+            any = true;
+            let raw = raw.trim();
+            values.push(raw.to_string());
+            for scheme in ["Key ", "Bearer ", "key ", "bearer "] {
+                if let Some(rest) = raw.strip_prefix(scheme) {
+                    values.push(rest.trim().to_string());
+                }
+            }
+        }
+        let mut matched = false;
+        for v in &values {
+            matched |= endpoint.inbound_secret.matches(v);
+        }
+        if matched && found.is_none() {
             found = Some(side);
         }
     }
-    found
+    match (found, any) {
+        (Some(side), _) => Ok(side),
+        (None, false) => Err(Refusal::Missing),
+        (None, true) => Err(Refusal::Mismatch),
+    }
 }
 
 fn percent_decode(s: &str) -> String {

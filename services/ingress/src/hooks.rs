@@ -122,17 +122,17 @@ async fn handle(
         ))
         .with_code("unknown_integration"));
     }
-    let secret = auth::presented(headers, query).ok_or_else(|| {
+    let side = auth::side_for(&integration, provider, headers, query).map_err(|r| match r {
+        auth::Refusal::Missing => {
         ApiError::unauthorized(
             "no secret presented: send it as `Authorization: Bearer <secret>`, `X-Ponte-Token: <secret>` or `?token=<secret>`",
         )
         .with_code("missing_secret")
-    })?;
-    let side = auth::side_for(&integration, provider, &secret).ok_or_else(|| {
-        ApiError::unauthorized(format!(
+        }
+        auth::Refusal::Mismatch => ApiError::unauthorized(format!(
             "the secret does not match integration `{integration_id}`"
         ))
-        .with_code("bad_secret")
+        .with_code("bad_secret"),
     })?;
 
     let content_type = headers
@@ -189,12 +189,15 @@ async fn handle(
     // provider's retry is recognised. serde_json sorts object keys, so the
     // text is canonical.
     let canonical = serde_json::to_string(&payload).unwrap_or_default();
+    // Providers that give their deliveries ids (Blip's envelope id, a UIS
+    // call and event) are deduplicated by them; the others by the body.
+    let identity = accepted.dedupe_key.as_deref().unwrap_or(&canonical);
     let event_id = derive(&[
         "webhook",
         provider.as_str(),
         &integration.id,
         side.as_str(),
-        &canonical,
+        identity,
     ]);
     tracing::Span::current().record("event_id", event_id.as_str());
     match state.store.was_seen("event", &event_id).await {

@@ -7,7 +7,8 @@ use ponte_core::envelope::WebhookBody;
 use ponte_core::ids::{command_id, status_echo};
 use ponte_core::link::marker_target;
 use ponte_core::{
-    CanonicalEvent, Change, Command, Envelope, Link, MessageKind, Operation, Side, TicketRef,
+    CanonicalEvent, Change, Command, Envelope, Integration, Link, MessageKind, Operation, Side,
+    TicketRef,
 };
 use ponte_store::{Eligible, Store};
 use ponte_telemetry::{metrics, propagation};
@@ -74,8 +75,7 @@ impl EventHandler {
             tracing::info!("event already routed; dropping the repeat");
             return Ok(());
         }
-        let event = self.canonical(env)?;
-        tracing::Span::current().record("change", event.change.name());
+        let events = self.canonical(env)?;
         let Some(integration) = self
             .store
             .integration(&env.integration)
@@ -90,6 +90,24 @@ impl EventHandler {
             );
             return self.done(env).await;
         };
+        if events.is_empty() {
+            tracing::info!("the webhook needs nothing done");
+        }
+        for event in &events {
+            tracing::Span::current().record("change", event.change.name());
+            self.apply(env, &integration, event).await?;
+        }
+        self.done(env).await
+    }
+
+    /// Plans one event against the link state and carries out the decision.
+    async fn apply(
+        &self,
+        env: &Envelope,
+        integration: &Integration,
+        event: &CanonicalEvent,
+    ) -> Result<(), Failure> {
+        let infra = |e: ponte_store::StoreError| Failure::Infrastructure(e.to_string());
         let link = self
             .store
             .link_of(&integration.id, event.ticket.side, &event.ticket.ticket_id)
@@ -136,7 +154,7 @@ impl EventHandler {
             removed,
             status_echo,
         };
-        match plan(&integration, &env.id, &event, facts) {
+        match plan(integration, &env.id, &event, facts) {
             Decision::Ignore(reason) => {
                 tracing::info!(reason, "nothing to do for this event");
                 metrics::inc(
@@ -181,32 +199,47 @@ impl EventHandler {
                 }
             }
         }
-        self.done(env).await
+        Ok(())
     }
 
-    fn canonical(&self, env: &Envelope) -> Result<CanonicalEvent, Failure> {
+    fn canonical(&self, env: &Envelope) -> Result<Vec<CanonicalEvent>, Failure> {
         match env.kind {
             MessageKind::Webhook => {
                 let body: WebhookBody = env
                     .body_as("webhook")
                     .map_err(|e| Failure::Poison(e.to_string()))?;
-                match read(env.provider, &body.payload).map_err(Failure::Poison)? {
-                    Meaning::Hint { ticket_id } => Ok(CanonicalEvent {
-                        ticket: TicketRef {
-                            integration: env.integration.clone(),
-                            side: body.side,
-                            provider: env.provider,
-                            ticket_id,
-                        },
-                        change: Change::Hint,
-                    }),
-                    Meaning::Changes(_) => {
-                        Err(Failure::Poison("webhook changes are not routed yet".into()))
-                    }
-                }
+                // The ingress keyed the envelope by `integration:side:subject`.
+                let subject = env
+                    .shard_key
+                    .splitn(3, ':')
+                    .nth(2)
+                    .unwrap_or_default()
+                    .to_string();
+                let at = |ticket_id: String| TicketRef {
+                    integration: env.integration.clone(),
+                    side: body.side,
+                    provider: env.provider,
+                    ticket_id,
+                };
+                Ok(
+                    match read(env.provider, &body.payload).map_err(Failure::Poison)? {
+                        Meaning::Hint { ticket_id } => vec![CanonicalEvent {
+                            ticket: at(ticket_id),
+                            change: Change::Hint,
+                        }],
+                        Meaning::Changes(changes) => changes
+                            .into_iter()
+                            .map(|change| CanonicalEvent {
+                                ticket: at(subject.clone()),
+                                change,
+                            })
+                            .collect(),
+                    },
+                )
             }
             MessageKind::Event => env
                 .body_as("canonical event")
+                .map(|e| vec![e])
                 .map_err(|e| Failure::Poison(e.to_string())),
             MessageKind::Command => Err(Failure::Poison(
                 "a command arrived on the event queue".into(),

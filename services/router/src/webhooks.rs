@@ -7,8 +7,7 @@ use serde_json::Value;
 pub(crate) enum Meaning {
     /// The ticket changed in some way; re-read it to know how.
     Hint { ticket_id: String },
-    /// The body said exactly what happened.
-    #[allow(dead_code)]
+    /// The body said exactly what happened (possibly nothing to act on).
     Changes(Vec<Change>),
 }
 
@@ -18,6 +17,9 @@ pub(crate) fn read(provider: Provider, payload: &Value) -> Result<Meaning, Strin
             .map(|a| Meaning::Hint {
                 ticket_id: a.ticket_id,
             })
+            .map_err(|e| e.to_string()),
+        Provider::Blip => ponte_blip::normalize::read(payload)
+            .map(|c| Meaning::Changes(c.into_iter().collect()))
             .map_err(|e| e.to_string()),
         other => Err(format!(
             "{other} webhooks are not supported by this Ponte version"

@@ -3,6 +3,7 @@
 //! marks, link history and shared rate limits. Every key is prefixed with
 //! the namespace.
 
+mod calls;
 mod dedupe;
 mod eligible;
 mod error;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
 
+pub use calls::{CallOutcome, CallRecord};
 pub use eligible::Eligible;
 pub use error::StoreError;
 pub use history::{HistoryEntry, HistoryKind};

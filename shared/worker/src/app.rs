@@ -69,3 +69,46 @@ pub async fn run_worker<E: Executor>(
     app.bus.close().await;
     server.await.map_err(std::io::Error::other)?
 }
+
+/// Why a worker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ponte_config::ConfigError),
+    #[error(transparent)]
+    Telemetry(#[from] ponte_telemetry::TelemetryError),
+    #[error(transparent)]
+    Store(#[from] ponte_store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What every worker binary starts with: its configuration source (for
+/// provider settings), telemetry (keep it alive), and the app on
+/// `PONTE_WORKER_ADDR`.
+pub struct Started {
+    pub app: WorkerApp,
+    pub source: ponte_config::Source,
+    pub telemetry: ponte_telemetry::Telemetry,
+}
+
+pub async fn bootstrap(service: &'static str, default_addr: &str) -> Result<Started, StartError> {
+    let source = ponte_config::Source::from_env()?;
+    let common = ponte_config::Common::load(&source)?;
+    let addr = ponte_config::listen_addr(&source, "PONTE_WORKER_ADDR", default_addr)?;
+    let telemetry = ponte_http::init_telemetry(service, &common)?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Listen { addr, source })?;
+    let app = WorkerApp {
+        bus: Bus::new(ponte_bus::BusConfig::from_common(&common, service)),
+        store: Store::from_common(&common)?,
+        prefetch: common.prefetch,
+        listener,
+    };
+    Ok(Started { app, source, telemetry })
+}

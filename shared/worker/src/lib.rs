@@ -7,6 +7,8 @@
 mod app;
 mod executor;
 mod handler;
+mod pair;
 
-pub use app::{WorkerApp, run_worker};
+pub use app::{StartError, Started, WorkerApp, bootstrap, run_worker};
 pub use executor::{Ctx, Deferred, Emitted, ExecError, Executor, Outcome};
+pub use pair::pair_ticket;

@@ -70,13 +70,17 @@ impl MovideskExecutor {
         ctx.store
             .remove_eligible(&integration.id, &source.ticket_id)
             .await?;
-        self.tag(
-            ctx,
-            source.side,
-            &source.ticket_id,
-            &marker(&integration.id, &created),
-        )
-        .await?;
+        // The counterpart's number on the source ticket too, when Movidesk
+        // holds it; another provider's worker writes its own side.
+        if source.provider == ponte_core::Provider::Movidesk {
+            self.tag(
+                ctx,
+                source.side,
+                &source.ticket_id,
+                &marker(&integration.id, &created),
+            )
+            .await?;
+        }
 
         let kind = match how {
             LinkOrigin::Automatic => HistoryKind::CreatedAutomatically,

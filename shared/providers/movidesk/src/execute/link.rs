@@ -71,13 +71,15 @@ impl MovideskExecutor {
             &marker(&integration.id, &source.ticket_id),
         )
         .await?;
-        self.tag(
-            ctx,
-            source.side,
-            &source.ticket_id,
-            &marker(&integration.id, ticket_id),
-        )
-        .await?;
+        if source.provider == ponte_core::Provider::Movidesk {
+            self.tag(
+                ctx,
+                source.side,
+                &source.ticket_id,
+                &marker(&integration.id, ticket_id),
+            )
+            .await?;
+        }
         let detail = format!(
             "#{} associated with the existing ticket #{ticket_id} by an agent",
             source.ticket_id

@@ -11,7 +11,7 @@ use chrono::Utc;
 use ponte_core::correlation::Unmapped;
 use ponte_core::{Command, Operation, Provider, Side};
 use ponte_store::{HistoryEntry, HistoryKind};
-use ponte_worker::{Ctx, ExecError, Executor, Outcome};
+use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
 
 use crate::client::{Client, RateLimit};
 
@@ -66,7 +66,7 @@ impl Executor for MovideskExecutor {
                 fields,
                 from_customer,
             } => {
-                let ticket_id = counterpart(ctx, link_id, side).await?;
+                let ticket_id = pair_ticket(ctx, link_id, side).await?;
                 let write = action::Write {
                     link_id,
                     ticket_id: &ticket_id,
@@ -84,7 +84,7 @@ impl Executor for MovideskExecutor {
                 changed_at,
                 ..
             } => {
-                let ticket_id = counterpart(ctx, link_id, side).await?;
+                let ticket_id = pair_ticket(ctx, link_id, side).await?;
                 self.change_status(ctx, side, link_id, &ticket_id, origin, status, *changed_at)
                     .await
             }
@@ -101,24 +101,6 @@ impl Executor for MovideskExecutor {
                 command.op.name()
             ))),
         }
-    }
-}
-
-/// The pair's ticket on `side`, read from the link when the command runs.
-/// Commands of a pair share its shard and run after its create; a link
-/// that is not there yet (a create on another provider's queue) is worth
-/// another try.
-async fn counterpart(ctx: &Ctx<'_>, link_id: &str, side: Side) -> Result<String, ExecError> {
-    match ctx.store.link(link_id).await? {
-        Some(link) => Ok(link.ticket_on(side).to_string()),
-        None if ctx.store.link_removed(link_id).await? => Err(ExecError::permanent(format!(
-            "link {link_id} was removed; nothing crosses any more"
-        ))),
-        None => Err(ExecError::Transient {
-            reason: format!("link {link_id} does not exist yet (its create may still be running)"),
-            status: None,
-            retry_after: None,
-        }),
     }
 }
 

@@ -1,0 +1,216 @@
+//! Blip envelopes → canonical changes. Blip says exactly what happened, so
+//! no re-reading is needed.
+
+use chrono::{DateTime, Utc};
+use ponte_core::{Action, Attachment, BaseStatus, Change, Person, Ticket, Visibility};
+use serde_json::Value;
+
+use crate::model::{Envelope, MEDIA_LINK_TYPE, MediaLink, TICKET_TYPE, Ticket as BlipTicket};
+use crate::webhook::WebhookError;
+
+fn date(s: Option<&str>) -> Option<DateTime<Utc>> {
+    s.and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// The customer as far as an identity tells: a phone for numeric
+/// identities (WhatsApp and the like), an e-mail for e-mail-like ones.
+pub fn customer(identity: &str) -> Person {
+    let local = identity.split('@').next().unwrap_or(identity);
+    let decoded = local.replace("%40", "@");
+    Person {
+        id: Some(identity.to_string()),
+        name: None,
+        email: decoded.contains('@').then(|| decoded.clone()),
+        phone: (!local.is_empty() && local.chars().all(|c| c.is_ascii_digit()))
+            .then(|| local.to_string()),
+        document: None,
+        code_reference: None,
+    }
+}
+
+/// Text and attachments of a message's content.
+fn content(kind: &str, content: &Value) -> (String, Vec<Attachment>) {
+    if kind == MEDIA_LINK_TYPE
+        && let Ok(media) = serde_json::from_value::<MediaLink>(content.clone())
+    {
+        let name = media
+            .title
+            .clone()
+            .unwrap_or_else(|| media.kind.clone().unwrap_or_else(|| "file".into()));
+        return (
+            media.text.unwrap_or_default(),
+            vec![Attachment {
+                name,
+                url: Some(media.uri),
+            }],
+        );
+    }
+    match content {
+        Value::String(s) => (s.clone(), vec![]),
+        other => (format!("[{kind}] {other}"), vec![]),
+    }
+}
+
+/// What the envelope means; `None` when it needs nothing (a status Ponte
+/// itself caused, or one a desk does not follow).
+pub fn read(body: &Value) -> Result<Option<Change>, WebhookError> {
+    let env: Envelope = serde_json::from_value(body.clone()).map_err(|e| WebhookError {
+        field: "body",
+        message: e.to_string(),
+    })?;
+    let kind = env.kind.clone().unwrap_or_default();
+    if kind == TICKET_TYPE {
+        let t: BlipTicket =
+            serde_json::from_value(env.content.clone()).map_err(|e| WebhookError {
+                field: "content",
+                message: format!("not a ticket: {e}"),
+            })?;
+        return Ok(ticket_change(&t));
+    }
+    let ticket_id = env
+        .from
+        .as_deref()
+        .and_then(crate::model::ticket_of)
+        .unwrap_or_default()
+        .to_string();
+    let (text, attachments) = content(&kind, &env.content);
+    let action = Action {
+        id: env.id.clone().unwrap_or_default(),
+        visibility: Visibility::Public,
+        text,
+        html: None,
+        author: Person {
+            name: Some("customer".into()),
+            ..Person::default()
+        },
+        created_at: Some(Utc::now()),
+        attachments,
+    };
+    Ok(Some(Change::ActionAdded {
+        action,
+        ticket: Box::new(Ticket {
+            id: ticket_id,
+            status: "Open".into(),
+            base_status: BaseStatus::InAttendance,
+            ..Ticket::default()
+        }),
+    }))
+}
+
+fn ticket_change(t: &BlipTicket) -> Option<Change> {
+    let client = t.customer_identity.as_deref().map(customer);
+    match t.status.as_deref() {
+        Some("Waiting") => {
+            let who = client.clone().unwrap_or_default();
+            let label = who
+                .phone
+                .clone()
+                .or(who.email.clone())
+                .or(who.id.clone())
+                .unwrap_or_default();
+            let seq = t.sequential_id.as_ref().map(|s| match s {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+            let first = t.customer_input.as_ref().map(|input| {
+                let kind = input.kind.clone().unwrap_or_else(|| "text/plain".into());
+                let (text, attachments) = content(&kind, &input.value);
+                Action {
+                    id: "input".into(),
+                    visibility: Visibility::Public,
+                    text,
+                    html: None,
+                    author: who.clone(),
+                    created_at: date(t.storage_date.as_deref()),
+                    attachments,
+                }
+            });
+            Some(Change::TicketCreated {
+                ticket: Box::new(Ticket {
+                    id: t.id.clone(),
+                    subject: match seq {
+                        Some(n) => format!("Blip #{n} — {label}"),
+                        None => format!("Blip — {label}"),
+                    },
+                    visibility: Visibility::Public,
+                    status: "Waiting".into(),
+                    base_status: BaseStatus::New,
+                    client,
+                    actions: first.into_iter().collect(),
+                    created_at: date(t.storage_date.as_deref()),
+                    origin: Some("blip".into()),
+                    ..Ticket::default()
+                }),
+            })
+        }
+        Some("ClosedClient") => {
+            let at = date(t.close_date.as_deref())
+                .or(date(t.status_date.as_deref()))
+                .unwrap_or_else(Utc::now);
+            Some(Change::StatusChanged {
+                from: None,
+                to: "ClosedClient".into(),
+                changed_at: Some(at),
+                changed_by: t.customer_identity.clone(),
+                reopened: false,
+                ticket: Box::new(Ticket {
+                    id: t.id.clone(),
+                    status: "ClosedClient".into(),
+                    base_status: BaseStatus::Closed,
+                    client,
+                    updated_at: Some(at),
+                    ..Ticket::default()
+                }),
+            })
+        }
+        // Open and ClosedAttendant are Ponte's own doing; the rest is not
+        // followed by a desk.
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_new_ticket_brings_the_customer_and_their_first_words() {
+        let body = json!({"type": TICKET_TYPE, "id": "Ticket:t1:Waiting", "from": "t1@desk.msging.net/Webhook",
+            "content": {"id": "t1", "sequentialId": 42, "customerIdentity": "5511999990001@wa.gw.msging.net", "status": "Waiting",
+                        "customerInput": {"type": "text/plain", "value": "Olá, preciso de ajuda"}}});
+        let Some(Change::TicketCreated { ticket }) = read(&body).unwrap() else {
+            panic!("created")
+        };
+        assert_eq!(ticket.id, "t1");
+        assert_eq!(
+            ticket.client.as_ref().and_then(|c| c.phone.as_deref()),
+            Some("5511999990001")
+        );
+        assert_eq!(ticket.actions[0].text, "Olá, preciso de ajuda");
+        assert!(ticket.subject.contains("#42"));
+    }
+
+    #[test]
+    fn messages_media_and_closing() {
+        let media = json!({"type": MEDIA_LINK_TYPE, "id": "fwd:fwd:m2", "from": "t1@desk.msging.net/Webhook",
+            "content": {"type": "image/jpeg", "uri": "https://x/y.jpg", "title": "foto.jpg", "text": "veja"}});
+        let Some(Change::ActionAdded { action, ticket }) = read(&media).unwrap() else {
+            panic!("action")
+        };
+        assert_eq!((ticket.id.as_str(), action.text.as_str()), ("t1", "veja"));
+        assert_eq!(
+            action.attachments[0].url.as_deref(),
+            Some("https://x/y.jpg")
+        );
+        let closed = json!({"type": TICKET_TYPE, "id": "Ticket:t1:ClosedClient", "from": "t1@desk.msging.net/Webhook",
+            "content": {"id": "t1", "status": "ClosedClient", "customerIdentity": "5511@wa.gw.msging.net"}});
+        assert!(matches!(
+            read(&closed).unwrap(),
+            Some(Change::StatusChanged { .. })
+        ));
+        let ours = json!({"type": TICKET_TYPE, "id": "Ticket:t1:ClosedAttendant", "content": {"id": "t1", "status": "ClosedAttendant"}});
+        assert!(read(&ours).unwrap().is_none());
+    }
+}
