@@ -35,6 +35,20 @@ pub fn sandbox_values(sandbox: &SandboxClient) -> BTreeMap<&'static str, String>
         ("PONTE_SECRET_B", "demo-inbound-secret-domain-b".to_string()),
         ("MOVIDESK_B_GENERATOR", "gerador-b".to_string()),
         ("MOVIDESK_A_AGENT", "ponte-a".to_string()),
+        ("BLIP_URL", format!("{}/blip", sandbox.base())),
+        ("BLIP_KEY", "demo-blip-http-key".to_string()),
+        ("BLIP_CHANNEL_KEY", "demo-blip-channel-key-0123".to_string()),
+        ("BLIP_AGENT", "bia%40suporte.com.br@blip.ai".to_string()),
+        (
+            "BLIP_DEFAULT_AGENT",
+            "plantao%40suporte.com.br@blip.ai".to_string(),
+        ),
+        ("DESK_URL", sandbox.movidesk_api()),
+        ("DESK_TOKEN", "demo-token-desk".to_string()),
+        ("DESK_SECRET", "demo-inbound-secret-desk".to_string()),
+        ("DESK_GENERATOR", "ponte-desk".to_string()),
+        ("DESK_AGENT", "bia".to_string()),
+        ("DESK_TEAM", "Suporte".to_string()),
     ])
 }
 
@@ -252,6 +266,7 @@ pub async fn run(t: &DemoTargets) -> anyhow::Result<()> {
         "   dead letters: {}",
         dead["dead_letters"].as_array().map_or(0, Vec::len)
     );
+    crate::demo_blip::run(t, &values, base).await?;
     println!("\nDone. Try: ponte links list · ponte links history {link_id} · ponte dlq list");
     Ok(())
 }

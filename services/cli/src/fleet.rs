@@ -48,7 +48,9 @@ impl Service {
             Service::Sandbox => "PONTE_SANDBOX_ADDR",
             Service::Ingress => "PONTE_INGRESS_ADDR",
             Service::Router => "PONTE_ROUTER_ADDR",
-            Service::WorkerMovidesk | Service::WorkerBlip | Service::WorkerOkdesk => "PONTE_WORKER_ADDR",
+            Service::WorkerMovidesk | Service::WorkerBlip | Service::WorkerOkdesk => {
+                "PONTE_WORKER_ADDR"
+            }
             Service::Admin => "PONTE_ADMIN_ADDR",
         }
     }

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod apply;
 pub mod demo;
+pub mod demo_blip;
 pub mod export;
 pub mod fleet;
 pub mod manual;

@@ -60,7 +60,10 @@ impl MovideskExecutor {
             && t.actions.iter().any(|a| carries(a, &reference))
         {
             tracing::warn!("the action an earlier try wrote is there; not writing it again");
-            return Ok(done(ctx, link_id, origin, action, ticket_id));
+            return Ok(done(
+                ctx,
+                &write_of(link_id, ticket_id, origin, action, from_customer),
+            ));
         }
 
         // A channel customer's message is theirs: public, from the ticket's
@@ -96,7 +99,10 @@ impl MovideskExecutor {
             }
         }
         client.patch_ticket(ticket_id, &patch).await?;
-        Ok(done(ctx, link_id, origin, action, ticket_id))
+        Ok(done(
+            ctx,
+            &write_of(link_id, ticket_id, origin, action, from_customer),
+        ))
     }
 }
 
@@ -127,15 +133,32 @@ fn customer_message(action: &Action, reference: &str) -> String {
     out
 }
 
-fn done(
-    ctx: &Ctx<'_>,
-    link_id: &str,
-    origin: &TicketRef,
-    action: &Action,
-    ticket_id: &str,
-) -> Outcome {
+fn write_of<'a>(
+    link_id: &'a str,
+    ticket_id: &'a str,
+    origin: &'a TicketRef,
+    action: &'a Action,
+    from_customer: bool,
+) -> Write<'a> {
+    Write {
+        link_id,
+        ticket_id,
+        origin,
+        action,
+        fields: &[],
+        from_customer,
+    }
+}
+
+fn done(ctx: &Ctx<'_>, w: &Write<'_>) -> Outcome {
+    let (link_id, ticket_id, origin, action) = (w.link_id, w.ticket_id, w.origin, w.action);
+    let written_as = if w.from_customer {
+        "public action from the customer"
+    } else {
+        "internal action"
+    };
     let detail = format!(
-        "action {} by {} on the {} side #{} → internal action on #{ticket_id}",
+        "action {} by {} on the {} side #{} → {written_as} on #{ticket_id}",
         action.id,
         action
             .author
