@@ -11,7 +11,7 @@ use ponte_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::{auth, deadletters, export, integrations, links, manual};
+use crate::{auth, calls, deadletters, export, integrations, links, manual};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -80,6 +80,7 @@ impl Admin {
             .route("/integrations/{id}/clone", post(integrations::clone))
             .route("/integrations/export", get(export::export))
             .route("/integrations/{id}/eligible", get(manual::eligible))
+            .route("/calls", get(calls::list))
             .route("/links", get(links::list).post(manual::create))
             .route("/links/{id}", get(links::get).delete(manual::remove))
             .route("/links/{id}/history", get(links::history))

@@ -4,6 +4,7 @@
 mod app;
 mod auth;
 mod body;
+mod calls;
 mod deadletters;
 mod export;
 mod integrations;

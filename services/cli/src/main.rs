@@ -53,6 +53,9 @@ enum Cmd {
     /// Linked tickets and their history.
     #[command(subcommand)]
     Links(LinkCmd),
+    /// Call history of a telephony integration.
+    #[command(subcommand)]
+    Calls(CallCmd),
     /// Dead-letter queues: parked messages, their reasons, replay and purge.
     #[command(subcommand)]
     Dlq(DlqCmd),
@@ -93,6 +96,17 @@ enum IntegrationCmd {
         new_id: String,
         #[arg(long)]
         name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CallCmd {
+    /// Calls, newest first: caller, time, outcome, recording, ticket.
+    List {
+        #[arg(long)]
+        integration: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
     },
 }
 
@@ -219,6 +233,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Apply { file } => apply_file(&admin, &file).await,
         Cmd::Integrations(c) => integrations(&admin, (&cli.admin_url, &token), c, cli.json).await,
         Cmd::Links(c) => links(&admin, c, cli.json).await,
+        Cmd::Calls(CallCmd::List { integration, limit }) => {
+            let v = admin
+                .get(&format!("/calls?integration={integration}&limit={limit}"))
+                .await?;
+            let rows = v["calls"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|c| {
+                    vec![
+                        cell(&c["call_id"]),
+                        cell(&c["caller"]),
+                        cell(&c["started_at"]),
+                        cell(&c["outcome"]),
+                        cell(&c["recording_url"]),
+                        cell(&c["issue_id"]),
+                        cell(&c["contact_id"]),
+                    ]
+                })
+                .collect();
+            show(
+                &v,
+                cli.json,
+                &[
+                    "call",
+                    "caller",
+                    "time",
+                    "outcome",
+                    "recording",
+                    "ticket",
+                    "contact",
+                ],
+                rows,
+            );
+            Ok(())
+        }
         Cmd::Dlq(c) => dlq(&admin, c, cli.json).await,
         Cmd::Up(args) => up(args, &token).await,
         Cmd::Demo(args) => run_demo(args, &admin, &token).await,
