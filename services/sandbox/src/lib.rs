@@ -4,8 +4,12 @@
 //! shapes, rate limits, error codes, webhooks back to the caller — so that a misunderstanding in a
 //! client shows up against it. It shares no types with Ponte's provider crates.
 //!
-//! Providers: Movidesk (`/movidesk/public/v1`). A control API under `/_sandbox/` registers tenants,
-//! acts as an agent in the provider's web UI, injects faults and exposes state for assertions.
+//! Providers: Movidesk (`/movidesk/public/v1`), Take Blip (`/blip`). A control API under
+//! `/_sandbox/` registers tenants, acts as an agent or a customer in the provider's UI, injects faults
+//! and exposes state for assertions.
+//!
+//! Also Okdesk (`/okdesk/api/v1`, `api_token` in the query) and UIS, a cloud PBX that posts call
+//! notifications from user templates to configured URLs (recordings served at `/uis/media`).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), ponte_sandbox::SandboxError> {
@@ -15,14 +19,18 @@
 //! # }
 //! ```
 
+pub mod blip;
 mod common;
 mod error;
 pub mod movidesk;
+pub mod okdesk;
 mod seed;
 mod server;
 mod state;
+pub mod uis;
 
+pub use blip::config::ContractSpec;
 pub use error::SandboxError;
 pub use movidesk::config::{BaseStatus, DomainSpec, StatusSpec};
-pub use seed::{MovideskSeed, SeedConfig};
+pub use seed::{BlipSeed, MovideskSeed, OkdeskSeed, SeedConfig, UisSeed};
 pub use server::{RunningSandbox, Sandbox};

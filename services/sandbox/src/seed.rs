@@ -6,13 +6,22 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::SandboxError;
+use crate::blip::config::ContractSpec;
 use crate::movidesk::config::DomainSpec;
+use crate::okdesk::config::AccountSpec as OkdeskAccountSpec;
+use crate::uis::config::AccountSpec as UisAccountSpec;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedConfig {
     #[serde(default)]
     pub movidesk: MovideskSeed,
+    #[serde(default)]
+    pub blip: BlipSeed,
+    #[serde(default)]
+    pub okdesk: OkdeskSeed,
+    #[serde(default)]
+    pub uis: UisSeed,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -20,6 +29,30 @@ pub struct SeedConfig {
 pub struct MovideskSeed {
     #[serde(default)]
     pub domains: Vec<DomainSpec>,
+}
+
+/// `{"blip": {"contracts": [ …same objects as POST /_sandbox/blip/contracts… ]}}`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlipSeed {
+    #[serde(default)]
+    pub contracts: Vec<ContractSpec>,
+}
+
+/// `{"okdesk": {"accounts": [ …same objects as POST /_sandbox/okdesk/accounts… ]}}`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OkdeskSeed {
+    #[serde(default)]
+    pub accounts: Vec<OkdeskAccountSpec>,
+}
+
+/// `{"uis": {"accounts": [ …same objects as POST /_sandbox/uis/accounts… ]}}`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UisSeed {
+    #[serde(default)]
+    pub accounts: Vec<UisAccountSpec>,
 }
 
 impl SeedConfig {

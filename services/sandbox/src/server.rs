@@ -16,10 +16,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::SandboxError;
+use crate::blip;
 use crate::common::error::ControlError;
 use crate::movidesk;
 use crate::seed::SeedConfig;
 use crate::state::AppState;
+use crate::{okdesk, uis};
 
 /// How long a shutdown waits for in-flight requests before cutting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -48,6 +50,30 @@ impl Sandbox {
                         "movidesk.domains[{i}] (name '{name}'): {}",
                         e.message
                     ))
+                })?;
+            }
+            for (i, spec) in seed.blip.contracts.into_iter().enumerate() {
+                let name = spec.name.clone();
+                state.blip.register(spec).map_err(|e| {
+                    SandboxError::Seed(format!(
+                        "blip.contracts[{i}] (name '{name}'): {}",
+                        e.message
+                    ))
+                })?;
+            }
+            for (i, spec) in seed.okdesk.accounts.into_iter().enumerate() {
+                let name = spec.name.clone();
+                state.okdesk.register(spec).map_err(|e| {
+                    SandboxError::Seed(format!(
+                        "okdesk.accounts[{i}] (name '{name}'): {}",
+                        e.message
+                    ))
+                })?;
+            }
+            for (i, spec) in seed.uis.accounts.into_iter().enumerate() {
+                let name = spec.name.clone();
+                state.uis.register(spec).map_err(|e| {
+                    SandboxError::Seed(format!("uis.accounts[{i}] (name '{name}'): {}", e.message))
                 })?;
             }
         }
@@ -105,6 +131,18 @@ impl RunningSandbox {
     /// `https://api.movidesk.com/public/v1`.
     pub fn movidesk_api_url(&self) -> String {
         format!("{}{}", self.base_url(), movidesk::API_PREFIX)
+    }
+
+    /// `http://IP:PORT/blip`, what a Blip client uses instead of `https://{contract}.http.msging.net`
+    /// (the `Authorization: Key` picks the contract).
+    pub fn blip_api_url(&self) -> String {
+        format!("{}{}", self.base_url(), blip::API_PREFIX)
+    }
+
+    /// `http://IP:PORT/okdesk/api/v1`, what an Okdesk client uses instead of
+    /// `https://{account}.okdesk.ru/api/v1` (the `api_token` picks the account).
+    pub fn okdesk_api_url(&self) -> String {
+        format!("{}{}", self.base_url(), okdesk::API_PREFIX)
     }
 
     /// Stops accepting requests, lets in-flight ones finish (up to a short grace period), and waits.
@@ -183,6 +221,9 @@ async fn not_found() -> impl IntoResponse {
 pub fn router(state: Arc<AppState>) -> Router {
     let control = Router::new()
         .nest("/movidesk", movidesk::control::router())
+        .nest("/blip", blip::control::router())
+        .nest("/okdesk", okdesk::control::router())
+        .nest("/uis", uis::control::router())
         .merge(crate::common::control::router())
         .fallback(control_not_found);
     Router::new()
@@ -192,6 +233,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             movidesk::API_PREFIX,
             movidesk::public_router(Arc::clone(&state)),
         )
+        .nest(blip::API_PREFIX, blip::public_router(Arc::clone(&state)))
+        .nest(
+            okdesk::API_PREFIX,
+            okdesk::public_router(Arc::clone(&state)),
+        )
+        .nest(uis::media::MEDIA_PREFIX, uis::media::router())
         .nest("/_sandbox", control)
         .fallback(not_found)
         .with_state(state)

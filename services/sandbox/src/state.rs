@@ -4,17 +4,23 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::blip::contract::BlipState;
 use crate::common::error::ControlError;
 use crate::common::faults::FaultRegistry;
 use crate::common::requests::RequestLog;
 use crate::movidesk::domain::MovideskState;
+use crate::okdesk::account::OkdeskState;
+use crate::uis::account::UisState;
 
 /// Providers the sandbox simulates (used to validate control paths).
-pub const PROVIDERS: &[&str] = &["movidesk"];
+pub const PROVIDERS: &[&str] = &["movidesk", "blip", "okdesk"];
 
 #[derive(Debug)]
 pub struct AppState {
     pub movidesk: MovideskState,
+    pub blip: BlipState,
+    pub okdesk: OkdeskState,
+    pub uis: UisState,
     pub requests: RequestLog,
     pub faults: FaultRegistry,
     shutdown: watch::Receiver<bool>,
@@ -23,7 +29,10 @@ pub struct AppState {
 impl AppState {
     pub fn new(http: reqwest::Client, shutdown: watch::Receiver<bool>) -> Self {
         Self {
-            movidesk: MovideskState::new(http),
+            movidesk: MovideskState::new(http.clone()),
+            blip: BlipState::new(http.clone()),
+            okdesk: OkdeskState::new(http.clone()),
+            uis: UisState::new(http),
             requests: RequestLog::default(),
             faults: FaultRegistry::default(),
             shutdown,
@@ -47,6 +56,10 @@ impl AppState {
         match provider {
             "movidesk" if self.movidesk.exists(tenant) => Ok(()),
             "movidesk" => Err(crate::movidesk::domain::unknown_domain(tenant)),
+            "blip" if self.blip.exists(tenant) => Ok(()),
+            "blip" => Err(crate::blip::contract::unknown_contract(tenant)),
+            "okdesk" if self.okdesk.exists(tenant) => Ok(()),
+            "okdesk" => Err(crate::okdesk::account::unknown_account(tenant)),
             other => Err(ControlError::not_found(format!(
                 "unknown provider '{other}' (known: {})",
                 PROVIDERS.join(", ")
@@ -57,6 +70,9 @@ impl AppState {
     /// Forgets everything: tenants, requests, faults.
     pub fn reset(&self) {
         self.movidesk.reset();
+        self.blip.reset();
+        self.okdesk.reset();
+        self.uis.reset();
         self.requests.clear();
         self.faults.clear_all();
     }

@@ -221,6 +221,9 @@ fn default_reconcile() -> u64 {
 pub fn required_credentials(provider: Provider) -> &'static [&'static str] {
     match provider {
         Provider::Movidesk => &["token"],
+        // `api_token` (legacy POST /login/apiToken), `user` + `password` +
+        // `subdomain` (legacy POST /login) or `api_key` (the newer API):
+        // which is present chooses the flow; the worker checks.
         Provider::Octadesk => &[],
         Provider::Okdesk => &["api_token"],
         Provider::Uis => &[],

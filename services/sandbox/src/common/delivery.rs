@@ -57,6 +57,8 @@ pub struct DeliveryRecord {
 struct Queued {
     delivery_id: u64,
     job: WebhookJob,
+    /// Extra request headers (e.g. a channel's authentication key); never recorded or logged.
+    headers: Vec<(String, String)>,
 }
 
 /// The webhook outbox of one tenant.
@@ -109,6 +111,12 @@ impl Outbox {
 
     /// Queues a webhook, or drops it (recording that) when drops are pending.
     pub fn enqueue(&mut self, job: WebhookJob) {
+        self.enqueue_with_headers(job, Vec::new());
+    }
+
+    /// Like `enqueue`, sending these extra headers with every attempt (their values are secrets: they
+    /// appear in no record and no log).
+    pub fn enqueue_with_headers(&mut self, job: WebhookJob, headers: Vec<(String, String)>) {
         let delivery_id = self.next_id;
         self.next_id += 1;
         if self.pending_drops > 0 {
@@ -129,7 +137,15 @@ impl Outbox {
             );
             return;
         }
-        if self.tx.send(Queued { delivery_id, job }).is_err() {
+        if self
+            .tx
+            .send(Queued {
+                delivery_id,
+                job,
+                headers,
+            })
+            .is_err()
+        {
             tracing::warn!(delivery_id, "webhook outbox closed; webhook not sent");
         }
     }
@@ -166,7 +182,12 @@ async fn deliver_loop(
     records: Arc<Mutex<Vec<DeliveryRecord>>>,
     closed: Arc<AtomicBool>,
 ) {
-    while let Some(Queued { delivery_id, job }) = rx.recv().await {
+    while let Some(Queued {
+        delivery_id,
+        job,
+        headers,
+    }) = rx.recv().await
+    {
         tokio::time::sleep_until(job.due).await;
         let redacted = redact_url(&job.url);
         let body = job.body.to_string();
@@ -175,9 +196,13 @@ async fn deliver_loop(
             if closed.load(Ordering::SeqCst) {
                 return;
             }
-            let result = client
+            let mut request = client
                 .post(&job.url)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header(reqwest::header::CONTENT_TYPE, "application/json");
+            for (name, value) in &headers {
+                request = request.header(name.as_str(), value.as_str());
+            }
+            let result = request
                 .timeout(ATTEMPT_TIMEOUT)
                 .body(body.clone())
                 .send()

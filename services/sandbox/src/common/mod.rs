@@ -9,6 +9,7 @@ pub mod limits;
 pub mod redact;
 pub mod requests;
 pub mod time;
+pub mod zones;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
