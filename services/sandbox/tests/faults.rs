@@ -234,7 +234,12 @@ async fn fault_requests_are_validated() {
         ),
         ("/_sandbox/faults/movidesk/nope", json!({}), 404, "nope"),
         ("/_sandbox/faults/zendesk/a", json!({}), 404, "zendesk"),
-        ("/_sandbox/faults/okdesk/a", json!({}), 404, "no account named 'a'"),
+        (
+            "/_sandbox/faults/okdesk/a",
+            json!({}),
+            404,
+            "no account named 'a'",
+        ),
     ] {
         let (got, v) = ctx.control_send(Method::PUT, path, &body).await;
         assert_eq!(got, status, "{path} {body}: {v}");

@@ -10,7 +10,11 @@ use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Started { app, source, telemetry: _telemetry } = bootstrap("ponte-worker-blip", "127.0.0.1:9103").await?;
+    let Started {
+        app,
+        source,
+        telemetry: _telemetry,
+    } = bootstrap("ponte-worker-blip", "127.0.0.1:9103").await?;
     let throughput = Throughput {
         messages_per_second: source.parse("PONTE_BLIP_MESSAGES_PER_SECOND", 3)?,
         commands_per_second: source.parse("PONTE_BLIP_COMMANDS_PER_SECOND", 48)?,

@@ -12,7 +12,11 @@ use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Started { app, source, telemetry: _telemetry } = bootstrap("ponte-worker-movidesk", "127.0.0.1:9102").await?;
+    let Started {
+        app,
+        source,
+        telemetry: _telemetry,
+    } = bootstrap("ponte-worker-movidesk", "127.0.0.1:9102").await?;
     let rate = RateLimit {
         per_minute: source.parse("PONTE_MOVIDESK_RATE_PER_MINUTE", 10)?,
         max_wait: Duration::from_secs(source.parse("PONTE_MOVIDESK_MAX_WAIT_SECS", 15)?),

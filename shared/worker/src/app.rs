@@ -110,5 +110,9 @@ pub async fn bootstrap(service: &'static str, default_addr: &str) -> Result<Star
         prefetch: common.prefetch,
         listener,
     };
-    Ok(Started { app, source, telemetry })
+    Ok(Started {
+        app,
+        source,
+        telemetry,
+    })
 }
