@@ -279,6 +279,24 @@ async fn repeated_deliveries_count_once_and_a_command_failure_is_parked_with_its
             .count(),
         1
     );
+    // The customer closes the conversation: the desk ticket follows the
+    // configured status.
+    t.blip(
+        Method::POST,
+        &b.contract,
+        &format!("/tickets/{blip_id}/close"),
+        None,
+    )
+    .await;
+    t.eventually(
+        "the desk ticket resolved after the customer closed",
+        WAIT,
+        || async {
+            let d = t.sandbox.movidesk_ticket(&b.desk, &desk_id).await.ok()?;
+            (d["status"] == "Resolvido").then_some(())
+        },
+    )
+    .await;
     // A wrong channel key is refused.
     let r = t
         .http
