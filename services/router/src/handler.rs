@@ -154,7 +154,7 @@ impl EventHandler {
             removed,
             status_echo,
         };
-        match plan(integration, &env.id, &event, facts) {
+        match plan(integration, &env.id, event, facts) {
             Decision::Ignore(reason) => {
                 tracing::info!(reason, "nothing to do for this event");
                 metrics::inc(

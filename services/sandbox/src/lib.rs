@@ -11,6 +11,9 @@
 //! Also Okdesk (`/okdesk/api/v1`, `api_token` in the query) and UIS, a cloud PBX that posts call
 //! notifications from user templates to configured URLs (recordings served at `/uis/media`).
 //!
+//! And Octadesk: the legacy API (`/octadesk`, login flows issuing JWT access tokens) and the v1 API
+//! (`/octadesk/v1`, `X-API-KEY`).
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), ponte_sandbox::SandboxError> {
 //! let sandbox = ponte_sandbox::Sandbox::start("127.0.0.1:0".parse().unwrap(), None).await?;
@@ -23,6 +26,7 @@ pub mod blip;
 mod common;
 mod error;
 pub mod movidesk;
+pub mod octadesk;
 pub mod okdesk;
 mod seed;
 mod server;
@@ -32,5 +36,5 @@ pub mod uis;
 pub use blip::config::ContractSpec;
 pub use error::SandboxError;
 pub use movidesk::config::{BaseStatus, DomainSpec, StatusSpec};
-pub use seed::{BlipSeed, MovideskSeed, OkdeskSeed, SeedConfig, UisSeed};
+pub use seed::{BlipSeed, MovideskSeed, OctadeskSeed, OkdeskSeed, SeedConfig, UisSeed};
 pub use server::{RunningSandbox, Sandbox};

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::SandboxError;
 use crate::blip::config::ContractSpec;
 use crate::movidesk::config::DomainSpec;
+use crate::octadesk::config::TenantSpec as OctadeskTenantSpec;
 use crate::okdesk::config::AccountSpec as OkdeskAccountSpec;
 use crate::uis::config::AccountSpec as UisAccountSpec;
 
@@ -22,6 +23,8 @@ pub struct SeedConfig {
     pub okdesk: OkdeskSeed,
     #[serde(default)]
     pub uis: UisSeed,
+    #[serde(default)]
+    pub octadesk: OctadeskSeed,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -53,6 +56,14 @@ pub struct OkdeskSeed {
 pub struct UisSeed {
     #[serde(default)]
     pub accounts: Vec<UisAccountSpec>,
+}
+
+/// `{"octadesk": {"tenants": [ …same objects as POST /_sandbox/octadesk/tenants… ]}}`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OctadeskSeed {
+    #[serde(default)]
+    pub tenants: Vec<OctadeskTenantSpec>,
 }
 
 impl SeedConfig {

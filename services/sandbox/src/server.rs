@@ -21,7 +21,7 @@ use crate::common::error::ControlError;
 use crate::movidesk;
 use crate::seed::SeedConfig;
 use crate::state::AppState;
-use crate::{okdesk, uis};
+use crate::{octadesk, okdesk, uis};
 
 /// How long a shutdown waits for in-flight requests before cutting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -66,6 +66,15 @@ impl Sandbox {
                 state.okdesk.register(spec).map_err(|e| {
                     SandboxError::Seed(format!(
                         "okdesk.accounts[{i}] (name '{name}'): {}",
+                        e.message
+                    ))
+                })?;
+            }
+            for (i, spec) in seed.octadesk.tenants.into_iter().enumerate() {
+                let name = spec.name.clone();
+                state.octadesk.register(spec).map_err(|e| {
+                    SandboxError::Seed(format!(
+                        "octadesk.tenants[{i}] (name '{name}'): {}",
                         e.message
                     ))
                 })?;
@@ -143,6 +152,18 @@ impl RunningSandbox {
     /// `https://{account}.okdesk.ru/api/v1` (the `api_token` picks the account).
     pub fn okdesk_api_url(&self) -> String {
         format!("{}{}", self.base_url(), okdesk::API_PREFIX)
+    }
+
+    /// `http://IP:PORT/octadesk`, what a client of Octadesk's legacy API uses instead of
+    /// `https://api.octadesk.services` (login flows, then `Authorization: Bearer`).
+    pub fn octadesk_api_url(&self) -> String {
+        format!("{}{}", self.base_url(), octadesk::API_PREFIX)
+    }
+
+    /// `http://IP:PORT/octadesk/v1`, what a client of Octadesk's v1 API uses instead of
+    /// `https://{account}.api00N.octadesk.services` (the `X-API-KEY` picks the tenant).
+    pub fn octadesk_v1_api_url(&self) -> String {
+        format!("{}{}", self.base_url(), octadesk::V1_PREFIX)
     }
 
     /// Stops accepting requests, lets in-flight ones finish (up to a short grace period), and waits.
@@ -224,6 +245,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .nest("/blip", blip::control::router())
         .nest("/okdesk", okdesk::control::router())
         .nest("/uis", uis::control::router())
+        .nest("/octadesk", octadesk::control::router())
         .merge(crate::common::control::router())
         .fallback(control_not_found);
     Router::new()
@@ -239,6 +261,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             okdesk::public_router(Arc::clone(&state)),
         )
         .nest(uis::media::MEDIA_PREFIX, uis::media::router())
+        .nest(
+            octadesk::API_PREFIX,
+            octadesk::public_router(Arc::clone(&state)),
+        )
         .nest("/_sandbox", control)
         .fallback(not_found)
         .with_state(state)

@@ -9,11 +9,12 @@ use crate::common::error::ControlError;
 use crate::common::faults::FaultRegistry;
 use crate::common::requests::RequestLog;
 use crate::movidesk::domain::MovideskState;
+use crate::octadesk::tenant::OctadeskState;
 use crate::okdesk::account::OkdeskState;
 use crate::uis::account::UisState;
 
 /// Providers the sandbox simulates (used to validate control paths).
-pub const PROVIDERS: &[&str] = &["movidesk", "blip", "okdesk"];
+pub const PROVIDERS: &[&str] = &["movidesk", "blip", "okdesk", "octadesk"];
 
 #[derive(Debug)]
 pub struct AppState {
@@ -21,6 +22,7 @@ pub struct AppState {
     pub blip: BlipState,
     pub okdesk: OkdeskState,
     pub uis: UisState,
+    pub octadesk: OctadeskState,
     pub requests: RequestLog,
     pub faults: FaultRegistry,
     shutdown: watch::Receiver<bool>,
@@ -32,6 +34,7 @@ impl AppState {
             movidesk: MovideskState::new(http.clone()),
             blip: BlipState::new(http.clone()),
             okdesk: OkdeskState::new(http.clone()),
+            octadesk: OctadeskState::new(http.clone()),
             uis: UisState::new(http),
             requests: RequestLog::default(),
             faults: FaultRegistry::default(),
@@ -60,6 +63,8 @@ impl AppState {
             "blip" => Err(crate::blip::contract::unknown_contract(tenant)),
             "okdesk" if self.okdesk.exists(tenant) => Ok(()),
             "okdesk" => Err(crate::okdesk::account::unknown_account(tenant)),
+            "octadesk" if self.octadesk.exists(tenant) => Ok(()),
+            "octadesk" => Err(crate::octadesk::tenant::unknown_tenant(tenant)),
             other => Err(ControlError::not_found(format!(
                 "unknown provider '{other}' (known: {})",
                 PROVIDERS.join(", ")
@@ -73,6 +78,7 @@ impl AppState {
         self.blip.reset();
         self.okdesk.reset();
         self.uis.reset();
+        self.octadesk.reset();
         self.requests.clear();
         self.faults.clear_all();
     }
