@@ -18,16 +18,19 @@ pub enum Service {
     WorkerMovidesk,
     WorkerBlip,
     WorkerOkdesk,
+    WorkerOctadesk,
     Admin,
 }
 
 impl Service {
-    pub const ALL: [Service; 6] = [
+    pub const ALL: [Service; 8] = [
         Service::Sandbox,
         Service::Admin,
         Service::Router,
         Service::WorkerMovidesk,
         Service::WorkerBlip,
+        Service::WorkerOkdesk,
+        Service::WorkerOctadesk,
         Service::Ingress,
     ];
 
@@ -39,6 +42,7 @@ impl Service {
             Service::WorkerMovidesk => "ponte-worker-movidesk",
             Service::WorkerBlip => "ponte-worker-blip",
             Service::WorkerOkdesk => "ponte-worker-okdesk",
+            Service::WorkerOctadesk => "ponte-worker-octadesk",
             Service::Admin => "ponte-admin",
         }
     }
@@ -48,9 +52,10 @@ impl Service {
             Service::Sandbox => "PONTE_SANDBOX_ADDR",
             Service::Ingress => "PONTE_INGRESS_ADDR",
             Service::Router => "PONTE_ROUTER_ADDR",
-            Service::WorkerMovidesk | Service::WorkerBlip | Service::WorkerOkdesk => {
-                "PONTE_WORKER_ADDR"
-            }
+            Service::WorkerMovidesk
+            | Service::WorkerBlip
+            | Service::WorkerOkdesk
+            | Service::WorkerOctadesk => "PONTE_WORKER_ADDR",
             Service::Admin => "PONTE_ADMIN_ADDR",
         }
     }
@@ -64,6 +69,7 @@ impl Service {
             Service::WorkerMovidesk => 9102,
             Service::WorkerBlip => 9103,
             Service::WorkerOkdesk => 9104,
+            Service::WorkerOctadesk => 9105,
             Service::Admin => 8081,
         }
     }
@@ -290,6 +296,7 @@ impl Fleet {
             Service::WorkerMovidesk,
             Service::WorkerBlip,
             Service::WorkerOkdesk,
+            Service::WorkerOctadesk,
             Service::Admin,
             Service::Sandbox,
         ] {

@@ -17,8 +17,6 @@ pub(crate) struct Accepted {
 pub(crate) enum Refused {
     /// The body is wrong; the message names the field.
     Invalid(String),
-    /// Ponte cannot read this provider's webhooks yet.
-    Unsupported,
 }
 
 pub(crate) fn accept(provider: Provider, body: &Value) -> Result<Accepted, Refused> {
@@ -40,6 +38,27 @@ pub(crate) fn accept(provider: Provider, body: &Value) -> Result<Accepted, Refus
                 dedupe_key: Some(a.envelope_id),
             })
             .map_err(|e| Refused::Invalid(format!("Blip envelope: `{}` {}", e.field, e.message))),
-        Provider::Octadesk | Provider::Okdesk | Provider::Uis => Err(Refused::Unsupported),
+        Provider::Uis => ponte_uis::webhook::accept(body)
+            .map(|a| Accepted {
+                dedupe_key: Some(format!("{}:{}", a.call_id, a.event)),
+                subject_id: a.call_id,
+            })
+            .map_err(|e| {
+                Refused::Invalid(format!("UIS notification: `{}` {}", e.field, e.message))
+            }),
+        Provider::Okdesk => ponte_okdesk::webhook::accept(body)
+            .map(|a| Accepted {
+                subject_id: a.issue_id,
+                dedupe_key: None,
+            })
+            .map_err(|e| Refused::Invalid(format!("Okdesk webhook: `{}` {}", e.field, e.message))),
+        Provider::Octadesk => ponte_octadesk::webhook::accept(body)
+            .map(|a| Accepted {
+                subject_id: a.ticket_id,
+                dedupe_key: a.dedupe_key,
+            })
+            .map_err(|e| {
+                Refused::Invalid(format!("Octadesk webhook: `{}` {}", e.field, e.message))
+            }),
     }
 }

@@ -179,10 +179,6 @@ async fn handle(
     })?;
     let accepted = accept(provider, &payload).map_err(|r| match r {
         Refused::Invalid(msg) => ApiError::bad_request("invalid_body", msg),
-        Refused::Unsupported => ApiError::not_found(format!(
-            "{provider} webhooks are not supported by this Ponte version"
-        ))
-        .with_code("unsupported_provider"),
     })?;
 
     // The same body from the same side always gets the same id: a

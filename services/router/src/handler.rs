@@ -257,6 +257,13 @@ impl EventHandler {
                     command.side.as_str()
                 )
             }
+            // Events of one call run in order, on the call's shard.
+            (
+                Operation::PopCallerCard { call }
+                | Operation::LogCall { call }
+                | Operation::OpenMissedCallTicket { call },
+                None,
+            ) => format!("{}:call:{}", command.integration, call.id),
             (other, None) => other.name().to_string(),
         };
         let shard_key = command

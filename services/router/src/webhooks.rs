@@ -21,8 +21,14 @@ pub(crate) fn read(provider: Provider, payload: &Value) -> Result<Meaning, Strin
         Provider::Blip => ponte_blip::normalize::read(payload)
             .map(|c| Meaning::Changes(c.into_iter().collect()))
             .map_err(|e| e.to_string()),
-        other => Err(format!(
-            "{other} webhooks are not supported by this Ponte version"
-        )),
+        Provider::Uis => ponte_uis::normalize::read(payload)
+            .map(|c| Meaning::Changes(vec![c]))
+            .map_err(|e| e.to_string()),
+        Provider::Okdesk => ponte_okdesk::normalize::read(payload)
+            .map(|c| Meaning::Changes(vec![c]))
+            .map_err(|e| e.to_string()),
+        Provider::Octadesk => ponte_octadesk::normalize::read(payload)
+            .map(|c| Meaning::Changes(c.into_iter().collect()))
+            .map_err(|e| e.to_string()),
     }
 }

@@ -1,0 +1,126 @@
+//! Octadesk's answers turned into transient or permanent failures. Error
+//! bodies are JSON with `message` or `error` (sometimes text); rate limits
+//! are undocumented, so 429 is retried after `Retry-After`; 409 and 5xx
+//! come and go under load (seen on list endpoints) and are retried too.
+
+use std::time::Duration;
+
+use ponte_worker::ExecError;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+pub(crate) fn classify(
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+    body: &str,
+    retry_after: Option<Duration>,
+) -> ExecError {
+    let said = summarize(body);
+    let reason = format!("Octadesk {method} {path} answered {status}: {said}");
+    let status_text = Some(format!("{} {said}", status.as_u16()).trim().to_string());
+    if status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::CONFLICT
+        || status.is_server_error()
+    {
+        ExecError::Transient {
+            reason,
+            status: status_text,
+            retry_after,
+        }
+    } else if status == StatusCode::NOT_FOUND {
+        ExecError::Permanent {
+            reason,
+            status: Some("404".into()),
+        }
+    } else {
+        ExecError::Permanent {
+            reason,
+            status: status_text,
+        }
+    }
+}
+
+/// The provider's message in one short line: `message`, `error`,
+/// `errorMessage` or `errors` of a JSON object, a JSON string, or the text.
+pub(crate) fn summarize(body: &str) -> String {
+    let text = match serde_json::from_str::<Value>(body) {
+        Ok(Value::String(s)) => s,
+        Ok(Value::Object(o)) => ["message", "error", "errorMessage", "errors", "title"]
+            .iter()
+            .find_map(|k| match o.get(*k) {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Null) | None => None,
+                Some(other) => Some(other.to_string()),
+            })
+            .unwrap_or_else(|| body.to_string()),
+        _ => body.to_string(),
+    };
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.is_empty() {
+        return "(no message)".into();
+    }
+    one_line.chars().take(300).collect()
+}
+
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let raw = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    let secs: f64 = raw.trim().parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+}
+
+/// A request that never got an answer: worth another try. The URL (which
+/// may carry a query) is left out of the message.
+pub(crate) fn unreachable(method: &Method, path: &str, e: reqwest::Error) -> ExecError {
+    let e = e.without_url();
+    let what = if e.is_timeout() {
+        "timed out"
+    } else {
+        "could not be reached"
+    };
+    ExecError::Transient {
+        reason: format!("Octadesk {method} {path} {what}: {e}"),
+        status: None,
+        retry_after: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification() {
+        let m = Method::PUT;
+        assert!(matches!(
+            classify(&m, "/tickets/1", StatusCode::BAD_GATEWAY, "", None),
+            ExecError::Transient { .. }
+        ));
+        assert!(matches!(
+            classify(&m, "/tickets", StatusCode::CONFLICT, "", None),
+            ExecError::Transient { .. }
+        ));
+        let e = classify(
+            &m,
+            "/tickets",
+            StatusCode::BAD_REQUEST,
+            r#"{"message":"The customFields must have a valid key"}"#,
+            None,
+        );
+        assert!(matches!(e, ExecError::Permanent { .. }));
+        assert!(e.to_string().contains("valid key"), "{e}");
+        assert_eq!(
+            classify(&m, "/tickets/9", StatusCode::NOT_FOUND, "", None).status(),
+            Some("404")
+        );
+    }
+
+    #[test]
+    fn messages_in_one_line() {
+        assert_eq!(summarize(r#"{"error":"nope"}"#), "nope");
+        assert_eq!(summarize("\"plain\""), "plain");
+        assert_eq!(summarize("a\n  b"), "a b");
+        assert_eq!(summarize(""), "(no message)");
+    }
+}

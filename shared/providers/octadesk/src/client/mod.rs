@@ -1,0 +1,278 @@
+//! An Octadesk client over either API. Legacy calls carry
+//! `Authorization: Bearer <access token>` from the shared [`TokenCache`]:
+//! a 401 makes it forget the token, log in again and repeat the call once;
+//! a second 401 fails with a reason that says so. API-key calls carry
+//! `X-API-KEY` and `octa-agent-email`; a 401 there means the key was
+//! refused. No token, key or password ever reaches an error or a log line.
+
+pub(crate) mod errors;
+mod people;
+mod tickets;
+
+use std::time::{Duration, Instant};
+
+use ponte_core::Endpoint;
+use ponte_store::Store;
+use ponte_telemetry::metrics;
+use ponte_worker::ExecError;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tracing::Instrument;
+
+use crate::auth::{Api, Flow, TokenCache, login};
+use errors::{classify, retry_after, summarize, unreachable};
+
+pub use people::NewPerson;
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct Client<'a> {
+    http: &'a reqwest::Client,
+    base: &'a str,
+    flow: Flow,
+    account: String,
+    tokens: &'a TokenCache,
+    store: &'a Store,
+    rate_per_second: u32,
+}
+
+/// One request, before authentication is added.
+pub(crate) struct Request<'b> {
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<&'b Value>,
+    /// The agent a v1 write is attributed to (`octa-agent-email`), when
+    /// not the endpoint's own.
+    pub agent: Option<&'b str>,
+}
+
+impl<'b> Request<'b> {
+    pub fn get(path: impl Into<String>) -> Self {
+        Request {
+            method: Method::GET,
+            path: path.into(),
+            query: vec![],
+            body: None,
+            agent: None,
+        }
+    }
+
+    pub fn with_body(method: Method, path: impl Into<String>, body: &'b Value) -> Self {
+        Request {
+            method,
+            path: path.into(),
+            query: vec![],
+            body: Some(body),
+            agent: None,
+        }
+    }
+
+    pub fn query(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
+        self.query.push((k.into(), v.into()));
+        self
+    }
+
+    pub fn by_agent(mut self, agent: Option<&'b str>) -> Self {
+        self.agent = agent.filter(|a| !a.trim().is_empty());
+        self
+    }
+}
+
+impl<'a> Client<'a> {
+    pub fn new(
+        http: &'a reqwest::Client,
+        endpoint: &'a Endpoint,
+        tokens: &'a TokenCache,
+        store: &'a Store,
+    ) -> Result<Self, ExecError> {
+        let flow = Flow::from_endpoint(endpoint)?;
+        let base = endpoint.base_url.trim_end_matches('/');
+        Ok(Client {
+            http,
+            base,
+            account: flow.account_key(base),
+            flow,
+            tokens,
+            store,
+            rate_per_second: endpoint.rate_per_second,
+        })
+    }
+
+    pub fn api(&self) -> Api {
+        self.flow.api()
+    }
+
+    /// The e-mail of the user the endpoint acts as, when its credentials
+    /// name one.
+    pub fn own_agent(&self) -> Option<&str> {
+        match &self.flow {
+            Flow::ApiKey { agent_email, .. } => agent_email.as_deref(),
+            Flow::ApiToken { username, .. } => username.as_deref(),
+            Flow::Password { user, .. } => Some(user.as_str()),
+        }
+        .filter(|e| e.contains('@'))
+    }
+
+    /// The account's access token (a login when none is cached).
+    pub async fn access_token(&self) -> Result<String, ExecError> {
+        self.tokens
+            .token(&self.account, || login(self.http, self.base, &self.flow))
+            .await
+    }
+
+    /// Sends a request; `Ok(None)` for a 404.
+    pub(crate) async fn send_opt(&self, req: Request<'_>) -> Result<Option<Value>, ExecError> {
+        match self.send(req).await {
+            Ok(v) => Ok(Some(v)),
+            Err(ExecError::Permanent {
+                status: Some(s), ..
+            }) if s == "404" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends a request and reads the JSON answer (`null` when empty).
+    pub(crate) async fn send(&self, req: Request<'_>) -> Result<Value, ExecError> {
+        self.budget().await?;
+        let mut renewed = false;
+        loop {
+            let token = match self.flow {
+                Flow::ApiKey { .. } => None,
+                _ => Some(self.access_token().await?),
+            };
+            let (status, retry, text) = self.attempt(&req, token.as_deref()).await?;
+            if status == StatusCode::UNAUTHORIZED {
+                let said = summarize(&text);
+                match (&self.flow, token) {
+                    (Flow::ApiKey { .. }, _) | (_, None) => {
+                        return Err(ExecError::Permanent {
+                            reason: format!(
+                                "{}: {} {} answered 401: {said}",
+                                self.flow.refused(),
+                                req.method,
+                                req.path
+                            ),
+                            status: Some(format!("401 {said}")),
+                        });
+                    }
+                    (_, Some(stale)) if !renewed => {
+                        tracing::info!(path = %req.path, "Octadesk refused the access token (expired?); logging in again once");
+                        metrics::inc(
+                            "ponte_octadesk_token_renewals_total",
+                            "Access tokens renewed after a 401",
+                            &[],
+                        );
+                        self.tokens.forget(&self.account, &stale).await;
+                        renewed = true;
+                        continue;
+                    }
+                    (_, Some(_)) => {
+                        return Err(ExecError::Permanent {
+                            reason: format!(
+                                "Octadesk answered 401 to {} {} even with a fresh access token (the user may have lost access): {said}",
+                                req.method, req.path
+                            ),
+                            status: Some(format!("401 {said}")),
+                        });
+                    }
+                }
+            }
+            if status.is_success() {
+                let body = if text.trim().is_empty() {
+                    "null"
+                } else {
+                    text.as_str()
+                };
+                return serde_json::from_str(body).map_err(|e| ExecError::Permanent {
+                    reason: format!(
+                        "Octadesk {} {} answered {status} with a body Ponte cannot read: {e}",
+                        req.method, req.path
+                    ),
+                    status: Some(status.as_u16().to_string()),
+                });
+            }
+            return Err(classify(&req.method, &req.path, status, &text, retry));
+        }
+    }
+
+    async fn attempt(
+        &self,
+        req: &Request<'_>,
+        token: Option<&str>,
+    ) -> Result<(StatusCode, Option<Duration>, String), ExecError> {
+        let span = tracing::info_span!("octadesk.http", http.method = %req.method, path = %req.path, status = tracing::field::Empty);
+        let started = Instant::now();
+        let mut r = self
+            .http
+            .request(req.method.clone(), format!("{}{}", self.base, req.path))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(REQUEST_TIMEOUT);
+        if !req.query.is_empty() {
+            r = r.query(&req.query);
+        }
+        match (&self.flow, token) {
+            (Flow::ApiKey { key, agent_email }, _) => {
+                r = r.header("X-API-KEY", key);
+                if let Some(agent) = req.agent.or(agent_email.as_deref()) {
+                    r = r.header("octa-agent-email", agent);
+                }
+            }
+            (_, Some(t)) => r = r.bearer_auth(t),
+            (_, None) => {}
+        }
+        if let Some(b) = req.body {
+            r = r.json(b);
+        }
+        let sent = r.send().instrument(span.clone()).await;
+        let elapsed = started.elapsed();
+        let response = match sent {
+            Ok(resp) => resp,
+            Err(e) => {
+                metrics::observe(
+                    "ponte_provider_seconds",
+                    "Provider API call latency",
+                    &[("provider", "octadesk"), ("outcome", "error")],
+                    elapsed,
+                );
+                return Err(unreachable(&req.method, &req.path, e));
+            }
+        };
+        let status = response.status();
+        span.record("status", status.as_u16());
+        metrics::observe(
+            "ponte_provider_seconds",
+            "Provider API call latency",
+            &[("provider", "octadesk"), ("outcome", status.as_str())],
+            elapsed,
+        );
+        let retry = retry_after(response.headers());
+        Ok((status, retry, response.text().await.unwrap_or_default()))
+    }
+
+    /// Octadesk documents no rate limit; an endpoint's `rate_per_second`
+    /// throttles the account across replicas when set.
+    async fn budget(&self) -> Result<(), ExecError> {
+        if self.rate_per_second == 0 {
+            return Ok(());
+        }
+        for _ in 0..50 {
+            match self
+                .store
+                .take_rate(&self.account, self.rate_per_second, Duration::from_secs(1))
+                .await?
+            {
+                None => return Ok(()),
+                Some(wait) => tokio::time::sleep(wait).await,
+            }
+        }
+        Err(ExecError::Transient {
+            reason: format!(
+                "the Octadesk budget of {}/s stayed full",
+                self.rate_per_second
+            ),
+            status: None,
+            retry_after: Some(Duration::from_secs(1)),
+        })
+    }
+}

@@ -1,0 +1,134 @@
+//! Finding (or creating) a ticket's requester, and the organization it
+//! belongs to. Octadesk finds persons by e-mail or phone; the integration's
+//! `client_key` says which. Found again by the same key every time, so a
+//! retried command finds the person an earlier try created.
+
+use ponte_core::Person;
+use ponte_core::integration::ClientKey;
+use ponte_worker::{Ctx, ExecError};
+
+use crate::client::{Client, NewPerson};
+use crate::model::PersonRef;
+
+/// The requester, and whether Ponte created it just now.
+pub(crate) struct Found {
+    pub person: PersonRef,
+    pub created: bool,
+}
+
+/// Which key finds the person, and its value.
+pub(crate) enum Key {
+    Email(String),
+    Phone(String),
+}
+
+impl Key {
+    pub fn of(key: ClientKey, who: &Person) -> Result<Key, ExecError> {
+        let present = |v: &Option<String>| v.clone().filter(|x| !x.trim().is_empty());
+        match key {
+            ClientKey::Email => present(&who.email).map(Key::Email).ok_or_else(|| {
+                ExecError::permanent(
+                    "the client has no e-mail, the key this integration uses to find requesters",
+                )
+            }),
+            ClientKey::Phone => present(&who.phone).map(Key::Phone).ok_or_else(|| {
+                ExecError::permanent(
+                    "the client has no phone, the key this integration uses to find requesters",
+                )
+            }),
+            other => Err(ExecError::permanent(format!(
+                "Octadesk finds requesters by e-mail or phone only; client_key `{other:?}` cannot be used (set it to `email` or `phone`)"
+            ))),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Key::Email(e) => format!("e-mail `{e}`"),
+            Key::Phone(p) => format!("phone `{p}`"),
+        }
+    }
+}
+
+/// Looks the person up by `key`; creates it (from `who`, in
+/// `organization`) when nobody has it and `create` allows.
+pub(crate) async fn find_or_create(
+    client: &Client<'_>,
+    key: &Key,
+    who: &Person,
+    create: bool,
+    organization: Option<String>,
+) -> Result<Option<Found>, ExecError> {
+    let found = match key {
+        Key::Email(e) => client.person_by_email(e).await?,
+        Key::Phone(p) => client.person_by_phone(p).await?,
+    };
+    if let Some(person) = found {
+        return Ok(Some(Found {
+            person,
+            created: false,
+        }));
+    }
+    if !create {
+        return Ok(None);
+    }
+    let name = who
+        .name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| who.email.clone())
+        .or_else(|| who.phone.clone())
+        .unwrap_or_else(|| "Cliente".into());
+    let person = client
+        .create_person(&NewPerson {
+            name,
+            email: who.email.clone().filter(|e| !e.trim().is_empty()),
+            phone: who.phone.clone().filter(|p| !p.trim().is_empty()),
+            organization,
+        })
+        .await?;
+    tracing::info!(key = %match key { Key::Email(_) => "email", Key::Phone(_) => "phone" }, "requester created in Octadesk");
+    Ok(Some(Found {
+        person,
+        created: true,
+    }))
+}
+
+/// The ticket's requester on the Octadesk side, per the integration's key.
+pub(crate) async fn for_ticket(
+    ctx: &Ctx<'_>,
+    client: &Client<'_>,
+    who: &Person,
+) -> Result<Found, ExecError> {
+    let integration = ctx.integration;
+    let key = Key::of(integration.client_key, who)?;
+    find_or_create(client, &key, who, integration.create_missing_client, None)
+        .await?
+        .ok_or_else(|| {
+            ExecError::permanent(format!(
+                "no Octadesk person with {}, and create_missing_client is off",
+                key.describe()
+            ))
+        })
+}
+
+/// The organization `reference` names — an organization id, else a name —
+/// found, or created by that name.
+pub(crate) async fn organization(
+    client: &Client<'_>,
+    reference: &str,
+) -> Result<Option<String>, ExecError> {
+    let reference = reference.trim();
+    if reference.is_empty() {
+        return Ok(None);
+    }
+    if let Some(o) = client.organization(reference).await? {
+        return Ok(o.id);
+    }
+    if let Some(o) = client.organization_named(reference).await? {
+        return Ok(o.id);
+    }
+    let created = client.create_organization(reference).await?;
+    tracing::info!("organization created in Octadesk");
+    Ok(created.id)
+}

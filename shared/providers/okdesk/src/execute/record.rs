@@ -1,0 +1,132 @@
+//! The call history (`/api/v1/calls`): each command adds what it did to
+//! the call's record — the contact, whose screens showed the card, the
+//! recording, the missed-call issue. A later event never takes an outcome
+//! back (a card popped after the call was lost leaves it lost).
+
+use chrono::{DateTime, Utc};
+use ponte_core::Call;
+use ponte_store::{CallOutcome, CallRecord};
+use ponte_worker::{Ctx, ExecError};
+
+/// What one command learnt about a call.
+#[derive(Debug, Default)]
+pub(crate) struct Update {
+    pub outcome: Option<CallOutcome>,
+    pub contact: Option<String>,
+    pub popped_for: Vec<String>,
+    pub issue_id: Option<String>,
+}
+
+fn rank(o: CallOutcome) -> u8 {
+    match o {
+        CallOutcome::Ringing => 0,
+        CallOutcome::Answered => 1,
+        CallOutcome::Recorded | CallOutcome::Lost => 2,
+    }
+}
+
+pub(crate) fn merge(
+    existing: Option<CallRecord>,
+    call: &Call,
+    update: Update,
+    now: DateTime<Utc>,
+) -> CallRecord {
+    let mut r = existing.unwrap_or_else(|| CallRecord {
+        call_id: call.id.clone(),
+        caller: call.caller.clone(),
+        caller_name: None,
+        contact_id: None,
+        started_at: None,
+        outcome: update.outcome.unwrap_or(CallOutcome::Ringing),
+        recording_url: None,
+        issue_id: None,
+        popped_for: vec![],
+        updated_at: now,
+    });
+    if r.caller.is_empty() {
+        r.caller = call.caller.clone();
+    }
+    r.caller_name = r.caller_name.or_else(|| call.caller_name.clone());
+    r.started_at = match (r.started_at, call.started_at) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    if let Some(o) = update.outcome
+        && rank(o) >= rank(r.outcome)
+    {
+        r.outcome = o;
+    }
+    r.contact_id = update.contact.or(r.contact_id);
+    r.recording_url = call.recording_url.clone().or(r.recording_url);
+    r.issue_id = update.issue_id.or(r.issue_id);
+    for ext in update.popped_for {
+        if !r.popped_for.contains(&ext) {
+            r.popped_for.push(ext);
+        }
+    }
+    r.updated_at = now;
+    r
+}
+
+/// Merges `update` into the call's record and stores it.
+pub(crate) async fn save(
+    ctx: &Ctx<'_>,
+    call: &Call,
+    update: Update,
+) -> Result<CallRecord, ExecError> {
+    let existing = ctx.store.call(&ctx.integration.id, &call.id).await?;
+    let record = merge(existing, call, update, Utc::now());
+    ctx.store.put_call(&ctx.integration.id, &record).await?;
+    Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_grow_and_never_go_back() {
+        let call = Call {
+            id: "9".into(),
+            caller: "79991234567".into(),
+            ..Call::default()
+        };
+        let now = Utc::now();
+        let r = merge(
+            None,
+            &call,
+            Update {
+                outcome: Some(CallOutcome::Ringing),
+                contact: Some("12".into()),
+                popped_for: vec!["101".into()],
+                ..Update::default()
+            },
+            now,
+        );
+        let lost = merge(
+            Some(r),
+            &call,
+            Update {
+                outcome: Some(CallOutcome::Lost),
+                issue_id: Some("7".into()),
+                ..Update::default()
+            },
+            now,
+        );
+        assert_eq!(lost.outcome, CallOutcome::Lost);
+        assert_eq!(lost.contact_id.as_deref(), Some("12"));
+        assert_eq!(lost.issue_id.as_deref(), Some("7"));
+        let late_pop = merge(
+            Some(lost),
+            &call,
+            Update {
+                outcome: Some(CallOutcome::Ringing),
+                popped_for: vec!["101".into(), "102".into()],
+                ..Update::default()
+            },
+            now,
+        );
+        assert_eq!(late_pop.outcome, CallOutcome::Lost);
+        assert_eq!(late_pop.popped_for, ["101", "102"]);
+    }
+}
