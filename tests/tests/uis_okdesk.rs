@@ -28,61 +28,21 @@ struct Telephony {
 
 /// Whether the fleet launcher knows the Okdesk worker yet (it gives ports
 /// to the services of `Svc::ALL` only).
-fn fleet_runs_okdesk() -> bool {
-    Svc::ALL.contains(&Svc::WorkerOkdesk)
-}
-
 fn options() -> Options {
-    let mut services = vec![Svc::Sandbox, Svc::Admin, Svc::Router];
-    if fleet_runs_okdesk() {
-        services.push(Svc::WorkerOkdesk);
-    }
-    services.push(Svc::Ingress);
     Options {
-        services,
+        services: vec![
+            Svc::Sandbox,
+            Svc::Admin,
+            Svc::Router,
+            Svc::WorkerOkdesk,
+            Svc::Ingress,
+        ],
         env: vec![("PONTE_OKDESK_RATE_PER_SECOND".into(), "0".into())],
     }
 }
 
-/// The fleet, with `ponte-worker-okdesk` started here when the launcher
-/// does not start it yet (the child is killed when dropped).
-async fn start() -> (TestFleet, Option<tokio::process::Child>) {
-    let t = TestFleet::start(options()).await;
-    if fleet_runs_okdesk() {
-        return (t, None);
-    }
-    let bin_dir = ponte_cli::fleet::FleetOptions::default_bin_dir();
-    let port = ponte_cli::fleet::free_port();
-    let log_dir = bin_dir.join("e2e-logs").join(&t.ns);
-    let log = std::fs::File::create(log_dir.join("ponte-worker-okdesk.log"))
-        .unwrap_or_else(|e| panic!("log: {e}"));
-    let err = log.try_clone().unwrap_or_else(|e| panic!("log: {e}"));
-    let child = tokio::process::Command::new(bin_dir.join("ponte-worker-okdesk"))
-        .envs([
-            ("PONTE_NAMESPACE", t.ns.clone()),
-            ("PONTE_AMQP_URL", ponte_e2e::amqp_url()),
-            ("PONTE_REDIS_URL", ponte_e2e::redis_url()),
-            ("PONTE_EVENT_SHARDS", "2".into()),
-            ("PONTE_WORK_SHARDS", "2".into()),
-            ("PONTE_RETRY_TIERS", ponte_e2e::RETRY_TIERS.into()),
-            ("PONTE_MAX_ATTEMPTS", "6".into()),
-            ("PONTE_OKDESK_RATE_PER_SECOND", "0".into()),
-            ("PONTE_WORKER_ADDR", format!("127.0.0.1:{port}")),
-            ("RUST_LOG", "info".into()),
-        ])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::from(log))
-        .stderr(std::process::Stdio::from(err))
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start ponte-worker-okdesk (cargo build --bins): {e}"));
-    let ready = format!("http://127.0.0.1:{port}/readyz");
-    t.eventually("ponte-worker-okdesk ready", WAIT, || async {
-        let r = t.http.get(&ready).send().await.ok()?;
-        r.status().is_success().then_some(())
-    })
-    .await;
-    (t, Some(child))
+async fn start() -> TestFleet {
+    TestFleet::start(options()).await
 }
 
 /// Calls the sandbox's control API; panics on a non-2xx answer.
@@ -323,7 +283,7 @@ fn minute(rfc3339: &Value) -> String {
 
 #[tokio::test]
 async fn a_known_caller_is_popped_for_the_right_employee_and_the_recorded_call_listed() {
-    let (t, _worker) = start().await;
+    let t = start().await;
     let s = telephony(&t, "uis-known").await;
     let call = place_call(
         &t,
@@ -391,7 +351,7 @@ async fn a_known_caller_is_popped_for_the_right_employee_and_the_recorded_call_l
 
 #[tokio::test]
 async fn a_new_caller_gets_a_contact_card_then_the_pop() {
-    let (t, _worker) = start().await;
+    let t = start().await;
     let s = telephony(&t, "uis-new").await;
     let phone = "79990000042";
     let call = place_call(
@@ -430,7 +390,7 @@ async fn a_new_caller_gets_a_contact_card_then_the_pop() {
 
 #[tokio::test]
 async fn a_lost_call_opens_one_issue_with_the_call_linked() {
-    let (t, _worker) = start().await;
+    let t = start().await;
     let s = telephony(&t, "uis-lost").await;
     let call = place_call(
         &t,
@@ -500,7 +460,7 @@ async fn a_lost_call_opens_one_issue_with_the_call_linked() {
 
 #[tokio::test]
 async fn okdesk_failures_are_retried_or_parked_with_okdesk_s_reason() {
-    let (t, _worker) = start().await;
+    let t = start().await;
     // An assignee Okdesk does not know: missed-call issues fail validation.
     let s = telephony_with(
         &t,
