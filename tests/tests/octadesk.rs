@@ -476,11 +476,13 @@ async fn a_revoked_api_token_ends_in_the_dead_letter_queue_saying_so() {
     );
     assert_eq!(parked["attempts"], 1, "a refused login is not retried");
     let link = format!("{}:{blip_id}", b.integration);
+    // The history line follows the dead letter by a moment.
     let history = t
-        .admin
-        .get(&format!("/links/{link}/history"))
-        .await
-        .unwrap_or_else(|e| panic!("history: {e}"));
+        .eventually("the link's history saying why", WAIT, || async {
+            let h = t.admin.get(&format!("/links/{link}/history")).await.ok()?;
+            h.to_string().contains("refused the API token").then_some(h)
+        })
+        .await;
     assert!(
         history.to_string().contains("refused the API token"),
         "the link's history says why: {history}"

@@ -5,10 +5,12 @@
 //! [`Executor`].
 
 mod app;
+mod diff;
 mod executor;
 mod handler;
 mod pair;
 
 pub use app::{StartError, Started, WorkerApp, bootstrap, run_worker};
+pub use diff::diff;
 pub use executor::{Ctx, Deferred, Emitted, ExecError, Executor, Outcome};
 pub use pair::pair_ticket;

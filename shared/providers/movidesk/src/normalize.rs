@@ -3,13 +3,7 @@
 //! so every event Ponte acts on comes from a full re-read compared with the
 //! last snapshot.
 
-use chrono::{DateTime, Utc};
-use ponte_core::ids::derive;
-use ponte_core::{
-    Action, Attachment, BaseStatus, CanonicalEvent, Change, CustomField, Person, Ticket, TicketRef,
-    Visibility,
-};
-use ponte_worker::Emitted;
+use ponte_core::{Action, Attachment, BaseStatus, CustomField, Person, Ticket, Visibility};
 
 use crate::de::parse_date;
 use crate::model;
@@ -121,9 +115,6 @@ pub fn ticket(t: &model::Ticket) -> Ticket {
     }
 }
 
-/// What changed between the last snapshot and the current reading, as
-/// events with ids that only depend on the change, so a repeated reading
-/// yields the same ids and the router drops the repeats.
 /// Who made the ticket's latest status change, per its status history.
 pub fn status_changed_by(t: &model::Ticket) -> Option<String> {
     t.status_histories
@@ -133,100 +124,12 @@ pub fn status_changed_by(t: &model::Ticket) -> Option<String> {
         .and_then(|p| p.id.clone())
 }
 
-/// Fields whose change may make an unlinked ticket meet the conditions.
-fn routing_fields_changed(a: &Ticket, b: &Ticket) -> bool {
-    a.category != b.category
-        || a.urgency != b.urgency
-        || a.owner_team != b.owner_team
-        || a.owner.as_ref().and_then(|o| o.id.as_ref())
-            != b.owner.as_ref().and_then(|o| o.id.as_ref())
-        || a.tags != b.tags
-        || a.services != b.services
-        || a.visibility != b.visibility
-        || a.origin != b.origin
-}
-
-pub fn diff(
-    previous: Option<&Ticket>,
-    current: &Ticket,
-    at: &TicketRef,
-    status_by: Option<String>,
-) -> Vec<Emitted> {
-    let key = at.key();
-    let when = current.updated_at.unwrap_or_else(Utc::now);
-    let emit = |id: String, occurred_at: DateTime<Utc>, change: Change| Emitted {
-        id,
-        occurred_at,
-        event: CanonicalEvent {
-            ticket: at.clone(),
-            change,
-        },
-    };
-    let Some(prev) = previous else {
-        return vec![emit(
-            derive(&["movidesk", &key, "created"]),
-            current.created_at.unwrap_or(when),
-            Change::TicketCreated {
-                ticket: Box::new(current.clone()),
-            },
-        )];
-    };
-    let mut out = Vec::new();
-    for action in &current.actions {
-        if prev.actions.iter().any(|a| a.id == action.id) {
-            continue;
-        }
-        out.push(emit(
-            derive(&["movidesk", &key, "action", &action.id]),
-            action.created_at.unwrap_or(when),
-            Change::ActionAdded {
-                action: action.clone(),
-                ticket: Box::new(current.clone()),
-            },
-        ));
-    }
-    if prev.status != current.status {
-        let stamp = when.to_rfc3339();
-        out.push(emit(
-            derive(&["movidesk", &key, "status", &current.status, &stamp]),
-            when,
-            Change::StatusChanged {
-                from: Some(prev.status.clone()),
-                to: current.status.clone(),
-                changed_at: Some(when),
-                changed_by: status_by,
-                reopened: prev.base_status.is_finished() && !current.base_status.is_finished(),
-                ticket: Box::new(current.clone()),
-            },
-        ));
-    }
-    if prev.custom_fields != current.custom_fields {
-        let fields = serde_json::to_string(&current.custom_fields).unwrap_or_default();
-        out.push(emit(
-            derive(&["movidesk", &key, "fields", &fields]),
-            when,
-            Change::CustomFieldsChanged {
-                fields: current.custom_fields.clone(),
-                ticket: Box::new(current.clone()),
-            },
-        ));
-    }
-    if routing_fields_changed(prev, current) {
-        out.push(emit(
-            derive(&["movidesk", &key, "updated", &when.to_rfc3339()]),
-            when,
-            Change::TicketUpdated {
-                ticket: Box::new(current.clone()),
-            },
-        ));
-    }
-    out
-}
+pub use ponte_worker::diff;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ponte_core::{Provider, Side};
+    use ponte_core::{Change, Provider, Side, TicketRef};
 
     fn at() -> TicketRef {
         TicketRef {
