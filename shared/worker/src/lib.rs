@@ -8,6 +8,7 @@ mod app;
 mod diff;
 mod executor;
 mod handler;
+pub mod http;
 mod pair;
 
 pub use app::{StartError, Started, WorkerApp, bootstrap, run_worker};

@@ -9,6 +9,7 @@ use ponte_core::Endpoint;
 use ponte_store::Store;
 use ponte_telemetry::metrics;
 use ponte_worker::ExecError;
+use ponte_worker::http::{retry_after, unreachable};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -214,17 +215,7 @@ impl<'a> Client<'a> {
                     &[("provider", "movidesk"), ("outcome", "error")],
                     elapsed,
                 );
-                let e = e.without_url();
-                let what = if e.is_timeout() {
-                    "timed out"
-                } else {
-                    "could not be reached"
-                };
-                return Err(ExecError::Transient {
-                    reason: format!("Movidesk {method} {path} {what}: {e}"),
-                    status: None,
-                    retry_after: None,
-                });
+                return Err(unreachable("Movidesk", &method, path, e));
             }
         };
         let status = response.status();
@@ -338,15 +329,6 @@ fn summarize(body: &str) -> String {
     };
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     one_line.chars().take(300).collect()
-}
-
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let raw = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    if let Ok(secs) = raw.trim().parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = httpdate::parse_http_date(raw).ok()?;
-    when.duration_since(std::time::SystemTime::now()).ok()
 }
 
 /// OData string literal escaping.

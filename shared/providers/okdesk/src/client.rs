@@ -12,6 +12,7 @@ use ponte_core::Endpoint;
 use ponte_store::Store;
 use ponte_telemetry::metrics;
 use ponte_worker::ExecError;
+use ponte_worker::http::unreachable;
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -354,17 +355,7 @@ impl<'a> Client<'a> {
                     &[("provider", "okdesk"), ("outcome", "error")],
                     elapsed,
                 );
-                let e = e.without_url();
-                let what = if e.is_timeout() {
-                    "timed out"
-                } else {
-                    "could not be reached"
-                };
-                return Err(ExecError::Transient {
-                    reason: format!("Okdesk {method} {path} {what}: {e}"),
-                    status: None,
-                    retry_after: None,
-                });
+                return Err(unreachable("Okdesk", &method, path, e));
             }
         };
         let status = response.status();

@@ -146,16 +146,7 @@ pub fn is_duplicate_call(status: StatusCode, body: &str) -> bool {
 }
 
 /// `Retry-After` in seconds or as an HTTP date.
-pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let raw = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    if let Ok(secs) = raw.trim().parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(raw.trim()).ok()?;
-    (when.with_timezone(&chrono::Utc) - chrono::Utc::now())
-        .to_std()
-        .ok()
-}
+pub use ponte_worker::http::retry_after;
 
 #[cfg(test)]
 mod tests {

@@ -64,26 +64,11 @@ pub(crate) fn summarize(body: &str) -> String {
     one_line.chars().take(300).collect()
 }
 
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let raw = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    let secs: f64 = raw.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
-}
+pub(crate) use ponte_worker::http::retry_after;
 
-/// A request that never got an answer: worth another try. The URL (which
-/// may carry a query) is left out of the message.
+/// A request that never got an answer: worth another try.
 pub(crate) fn unreachable(method: &Method, path: &str, e: reqwest::Error) -> ExecError {
-    let e = e.without_url();
-    let what = if e.is_timeout() {
-        "timed out"
-    } else {
-        "could not be reached"
-    };
-    ExecError::Transient {
-        reason: format!("Octadesk {method} {path} {what}: {e}"),
-        status: None,
-        retry_after: None,
-    }
+    ponte_worker::http::unreachable("Octadesk", method, path, e)
 }
 
 #[cfg(test)]
