@@ -19,11 +19,12 @@ pub enum Service {
     WorkerBlip,
     WorkerOkdesk,
     WorkerOctadesk,
+    WorkerWarehouse,
     Admin,
 }
 
 impl Service {
-    pub const ALL: [Service; 8] = [
+    pub const ALL: [Service; 9] = [
         Service::Sandbox,
         Service::Admin,
         Service::Router,
@@ -31,6 +32,7 @@ impl Service {
         Service::WorkerBlip,
         Service::WorkerOkdesk,
         Service::WorkerOctadesk,
+        Service::WorkerWarehouse,
         Service::Ingress,
     ];
 
@@ -43,6 +45,7 @@ impl Service {
             Service::WorkerBlip => "ponte-worker-blip",
             Service::WorkerOkdesk => "ponte-worker-okdesk",
             Service::WorkerOctadesk => "ponte-worker-octadesk",
+            Service::WorkerWarehouse => "ponte-worker-warehouse",
             Service::Admin => "ponte-admin",
         }
     }
@@ -55,7 +58,8 @@ impl Service {
             Service::WorkerMovidesk
             | Service::WorkerBlip
             | Service::WorkerOkdesk
-            | Service::WorkerOctadesk => "PONTE_WORKER_ADDR",
+            | Service::WorkerOctadesk
+            | Service::WorkerWarehouse => "PONTE_WORKER_ADDR",
             Service::Admin => "PONTE_ADMIN_ADDR",
         }
     }
@@ -70,6 +74,7 @@ impl Service {
             Service::WorkerBlip => 9103,
             Service::WorkerOkdesk => 9104,
             Service::WorkerOctadesk => 9105,
+            Service::WorkerWarehouse => 9106,
             Service::Admin => 8081,
         }
     }
@@ -297,6 +302,7 @@ impl Fleet {
             Service::WorkerBlip,
             Service::WorkerOkdesk,
             Service::WorkerOctadesk,
+            Service::WorkerWarehouse,
             Service::Admin,
             Service::Sandbox,
         ] {

@@ -12,3 +12,4 @@ pub mod fleet;
 pub mod manual;
 pub mod output;
 pub mod sandbox;
+pub mod warehouse;

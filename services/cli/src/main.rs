@@ -63,6 +63,9 @@ enum Cmd {
     Up(UpArgs),
     /// Run a scripted scenario through the fleet (started for it unless one is running).
     Demo(UpArgs),
+    /// The Movidesk warehouse: backfill and status.
+    #[command(subcommand)]
+    Warehouse(ponte_cli::warehouse::WarehouseCmd),
 }
 
 #[derive(Subcommand)]
@@ -273,6 +276,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Dlq(c) => dlq(&admin, c, cli.json).await,
         Cmd::Up(args) => up(args, &token).await,
         Cmd::Demo(args) => run_demo(args, &admin, &token).await,
+        Cmd::Warehouse(c) => ponte_cli::warehouse::run(c, cli.json).await,
     }
 }
 

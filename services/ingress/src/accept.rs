@@ -60,5 +60,9 @@ pub(crate) fn accept(provider: Provider, body: &Value) -> Result<Accepted, Refus
             .map_err(|e| {
                 Refused::Invalid(format!("Octadesk webhook: `{}` {}", e.field, e.message))
             }),
+        Provider::Warehouse => Err(Refused::Invalid(
+            "a warehouse sends no webhooks; point Movidesk's trigger at /hooks/movidesk/<integration>"
+                .to_string(),
+        )),
     }
 }

@@ -40,6 +40,9 @@ pub fn plan(
         return Decision::Ignore("integration_disabled");
     }
     let side = event.ticket.side;
+    if integration.target.provider.is_warehouse() {
+        return warehouse(integration, event_id, event);
+    }
     if let Some(decision) = calls(integration, event_id, event) {
         return decision;
     }
@@ -79,6 +82,23 @@ pub fn plan(
         (Side::Target, Some(pending)) => mirror(integration, event_id, event, pending, facts),
         (Side::Target, None) => Decision::Ignore("unlinked_target_ticket"),
         (Side::Source, _) => unlinked(integration, event_id, event, ticket, facts),
+    }
+}
+
+/// A warehouse target copies the source ticket: every hint (webhook or
+/// reconciliation) becomes one read-and-store on the warehouse's queue,
+/// ordered per ticket. There are no links and nothing crosses back.
+fn warehouse(integration: &Integration, event_id: &str, event: &CanonicalEvent) -> Decision {
+    match (&event.change, event.ticket.side) {
+        (Change::Hint, Side::Source) => Decision::Commands(vec![Command::new(
+            integration,
+            Side::Target,
+            event_id,
+            Operation::SyncTicket {
+                ticket_id: event.ticket.ticket_id.clone(),
+            },
+        )]),
+        _ => Decision::Ignore("warehouse_stores_on_hint"),
     }
 }
 
@@ -623,6 +643,46 @@ mod tests {
             Operation::SyncTicket {
                 ticket_id: "9".into()
             }
+        );
+    }
+
+    #[test]
+    fn a_warehouse_target_stores_every_source_hint_and_nothing_else() {
+        let mut i = integration(Mode::Automatic);
+        i.target.provider = Provider::Warehouse;
+        i.target.base_url = "postgres://dw@127.0.0.1/dw".into();
+        let d = plan(
+            &i,
+            "e1",
+            &event(Side::Source, Change::Hint),
+            Facts::default(),
+        );
+        let Decision::Commands(commands) = d else {
+            panic!("expected a command, got {d:?}");
+        };
+        assert_eq!(commands.len(), 1);
+        assert_eq!(commands[0].provider, Provider::Warehouse);
+        assert_eq!(commands[0].side, Side::Target);
+        assert_eq!(
+            commands[0].op,
+            Operation::SyncTicket {
+                ticket_id: "7".into()
+            }
+        );
+        let created = event(Side::Source, Change::TicketCreated { ticket: ticket() });
+        assert_eq!(
+            plan(&i, "e2", &created, Facts::default()),
+            Decision::Ignore("warehouse_stores_on_hint")
+        );
+        i.enabled = false;
+        assert_eq!(
+            plan(
+                &i,
+                "e3",
+                &event(Side::Source, Change::Hint),
+                Facts::default()
+            ),
+            Decision::Ignore("integration_disabled")
         );
     }
 }

@@ -30,5 +30,6 @@ pub(crate) fn read(provider: Provider, payload: &Value) -> Result<Meaning, Strin
         Provider::Octadesk => ponte_octadesk::normalize::read(payload)
             .map(|c| Meaning::Changes(c.into_iter().collect()))
             .map_err(|e| e.to_string()),
+        Provider::Warehouse => Err("a warehouse sends no webhooks".to_string()),
     }
 }

@@ -228,6 +228,9 @@ pub fn required_credentials(provider: Provider) -> &'static [&'static str] {
         Provider::Okdesk => &["api_token"],
         Provider::Uis => &[],
         Provider::Blip => &["key"],
+        // The database URL is `base_url`; a password, if any, is
+        // `credentials.password`.
+        Provider::Warehouse => &[],
     }
 }
 
@@ -239,6 +242,9 @@ impl Endpoint {
     }
 
     pub fn validate(&self) -> Result<(), ValidationError> {
+        if self.provider.is_warehouse() {
+            return crate::warehouse::validate_database_url(&self.base_url);
+        }
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
             return Err(ValidationError::new(
                 "base_url",
@@ -367,7 +373,23 @@ impl Integration {
                 "must be between 1 and 10",
             ));
         }
+        if self.target.provider.is_warehouse() && self.source.provider != Provider::Movidesk {
+            return Err(ValidationError::new(
+                "target.provider",
+                format!(
+                    "a warehouse copies Movidesk tickets; its source must be movidesk, not {}",
+                    self.source.provider
+                ),
+            ));
+        }
+        if self.source.provider.is_warehouse() {
+            return Err(ValidationError::new(
+                "source.provider",
+                "warehouse can only be a target: it stores what a Movidesk source holds",
+            ));
+        }
         if self.source.provider == Provider::Movidesk
+            && !self.target.provider.is_warehouse()
             && self.source_agent.as_deref().unwrap_or_default().is_empty()
         {
             return Err(ValidationError::new(
@@ -479,5 +501,31 @@ mod tests {
         let mut update = i.redacted();
         update.source.keep_secrets_from(&i.source);
         assert_eq!(update.source, i.source);
+    }
+
+    #[test]
+    fn a_warehouse_target_needs_a_database_url_and_a_movidesk_source() {
+        let mut i = integration();
+        i.source_agent = None;
+        i.generator_agent = None;
+        i.target = Endpoint {
+            provider: Provider::Warehouse,
+            base_url: "postgres://dw@127.0.0.1:5432/dw?schema=acme".into(),
+            credentials: Default::default(),
+            inbound_secret: Secret::default(),
+            inbound_header: None,
+            rate_per_second: 0,
+        };
+        assert_eq!(i.validate(), Ok(()), "no agents, no inbound secret needed");
+        let mut bad = i.clone();
+        bad.target.base_url = "postgres://dw:pw@127.0.0.1/dw".into();
+        assert_eq!(bad.validate().unwrap_err().field, "target.base_url");
+        let mut bad = i.clone();
+        bad.source.provider = Provider::Okdesk;
+        bad.source.credentials = [("api_token".to_string(), Secret::new("t"))].into();
+        assert_eq!(bad.validate().unwrap_err().field, "target.provider");
+        let mut bad = i.clone();
+        std::mem::swap(&mut bad.source, &mut bad.target);
+        assert!(bad.validate().is_err());
     }
 }

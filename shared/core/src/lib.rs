@@ -14,6 +14,7 @@ pub mod link;
 pub mod provider;
 pub mod secret;
 pub mod ticket;
+pub mod warehouse;
 
 pub use call::Call;
 pub use command::{Command, Operation};

@@ -14,15 +14,19 @@ pub enum Provider {
     Okdesk,
     Uis,
     Blip,
+    /// Not a desk: a PostgreSQL database Movidesk tickets are copied into
+    /// (a target only).
+    Warehouse,
 }
 
 impl Provider {
-    pub const ALL: [Provider; 5] = [
+    pub const ALL: [Provider; 6] = [
         Provider::Movidesk,
         Provider::Octadesk,
         Provider::Okdesk,
         Provider::Uis,
         Provider::Blip,
+        Provider::Warehouse,
     ];
 
     /// A conversation channel: the customer talks through it and a desk
@@ -36,6 +40,12 @@ impl Provider {
         matches!(self, Provider::Uis)
     }
 
+    /// A data warehouse: it stores what the source holds, it has no
+    /// tickets of its own and sends no webhooks.
+    pub fn is_warehouse(self) -> bool {
+        matches!(self, Provider::Warehouse)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Movidesk => "movidesk",
@@ -43,6 +53,7 @@ impl Provider {
             Provider::Okdesk => "okdesk",
             Provider::Uis => "uis",
             Provider::Blip => "blip",
+            Provider::Warehouse => "warehouse",
         }
     }
 }
@@ -63,7 +74,7 @@ impl FromStr for Provider {
             .ok_or_else(|| {
                 ValidationError::new(
                     "provider",
-                    format!("unknown provider `{s}`; expected one of movidesk, octadesk, okdesk, uis, blip"),
+                    format!("unknown provider `{s}`; expected one of movidesk, octadesk, okdesk, uis, blip, warehouse"),
                 )
             })
     }

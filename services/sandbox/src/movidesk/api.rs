@@ -29,6 +29,8 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .route("/tickets/past", get(get_tickets_past))
         .route("/tickets/htmldescription", get(get_html_description))
+        .route("/survey/questions", get(get_survey_questions))
+        .route("/survey/responses", get(get_survey_responses))
         .route(
             "/persons",
             get(get_persons)
@@ -339,5 +341,31 @@ async fn delete_person(
     on_domain(&state, &domain, |d| {
         d.delete_person(&id).map_err(write_error)?;
         Ok(StatusCode::OK.into_response())
+    })
+}
+
+async fn get_survey_questions(
+    State(state): State<Arc<AppState>>,
+    Extension(DomainName(domain)): Extension<DomainName>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = Params::new(raw);
+    on_domain(&state, &domain, |d| {
+        d.list_survey_questions(&params.0)
+            .map(|v| Json(v).into_response())
+            .map_err(ApiError::bad_request)
+    })
+}
+
+async fn get_survey_responses(
+    State(state): State<Arc<AppState>>,
+    Extension(DomainName(domain)): Extension<DomainName>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = Params::new(raw);
+    on_domain(&state, &domain, |d| {
+        d.list_survey_responses(&params.0)
+            .map(|v| Json(v).into_response())
+            .map_err(ApiError::bad_request)
     })
 }

@@ -37,6 +37,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/{domain}/tickets/{id}/actions", post(add_action))
         .route("/{domain}/tickets/{id}/status", post(change_status))
         .route("/{domain}/persons", get(list_persons).post(add_persons))
+        .route("/{domain}/survey/questions", post(add_survey_questions))
+        .route("/{domain}/survey/responses", post(add_survey_responses))
         .route(
             "/{domain}/webhooks",
             get(list_webhooks).delete(clear_webhooks),
@@ -190,8 +192,22 @@ async fn patch_ticket(
         .map_err(ControlError::validation)?
         .flatten()
         .flatten();
+    // Test hook: `readOnly` sets fields Movidesk computes itself (SLA, metrics, channel data) or
+    // adds later; they are rendered as given.
+    let read_only = match body.get("readOnly") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(o)) => Some(o.clone()),
+        Some(_) => return Err(ControlError::validation("readOnly must be an object")),
+    };
     state.movidesk.control(&domain, |d| {
         let by = changed_by(d, &body)?;
+        if let Some(fields) = read_only {
+            let t = d.tickets.get_mut(&id).ok_or_else(|| {
+                ControlError::not_found(format!("no ticket {id} in Movidesk domain '{domain}'"))
+            })?;
+            t.read_only.extend(fields);
+            t.last_update = time::now();
+        }
         if let Some(change) = d
             .patch_ticket(id, &body, Channel::AgentUi, by, time::now())
             .map_err(control_error)?
@@ -352,5 +368,61 @@ async fn drop_webhooks(
     state.movidesk.control(&domain, |d| {
         let pending = d.outbox.drop_next(req.count);
         Ok(Json(json!({ "pending_drops": pending })))
+    })
+}
+
+/// One item or a list; all or nothing.
+fn survey_items(body: &[u8]) -> Result<Vec<Value>, ControlError> {
+    match parse_body::<Value>(body)? {
+        Value::Array(items) => Ok(items),
+        obj @ Value::Object(_) => Ok(vec![obj]),
+        _ => Err(ControlError::bad_request(
+            "the request body must be an object or a list of objects",
+        )),
+    }
+}
+
+async fn add_survey_questions(
+    State(state): State<Arc<AppState>>,
+    Path(domain): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Vec<Value>>), ControlError> {
+    let items = survey_items(&body)?;
+    state.movidesk.control(&domain, |d| {
+        let before = d.surveys.clone();
+        let mut added = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match d.surveys.add_question(item) {
+                Ok(q) => added.push(q),
+                Err(m) => {
+                    d.surveys = before;
+                    return Err(ControlError::validation(format!("questions[{i}]: {m}")));
+                }
+            }
+        }
+        Ok((StatusCode::CREATED, Json(added)))
+    })
+}
+
+async fn add_survey_responses(
+    State(state): State<Arc<AppState>>,
+    Path(domain): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Vec<Value>>), ControlError> {
+    let items = survey_items(&body)?;
+    state.movidesk.control(&domain, |d| {
+        let now = time::now();
+        let before = d.surveys.clone();
+        let mut added = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match d.surveys.add_response(item, &now) {
+                Ok(r) => added.push(r),
+                Err(m) => {
+                    d.surveys = before;
+                    return Err(ControlError::validation(format!("responses[{i}]: {m}")));
+                }
+            }
+        }
+        Ok((StatusCode::CREATED, Json(added)))
     })
 }

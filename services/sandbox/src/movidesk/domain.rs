@@ -55,6 +55,8 @@ pub struct Domain {
     pub tickets: BTreeMap<u64, Ticket>,
     /// Parent/child links as (parent, child).
     pub relations: BTreeSet<(u64, u64)>,
+    /// Satisfaction-survey questions and responses.
+    pub surveys: super::surveys::Surveys,
 }
 
 impl Domain {
@@ -269,6 +271,7 @@ impl MovideskState {
             persons: BTreeMap::new(),
             tickets: BTreeMap::new(),
             relations: BTreeSet::new(),
+            surveys: Default::default(),
         };
         let now = time::now();
         for (i, person) in spec.persons.iter().enumerate() {

@@ -2,7 +2,7 @@
 //! webhooks back to the caller, and the control API (`/_sandbox/movidesk/...`).
 //!
 //! Rooms: `config` (domain settings), `domain` (tenant state), `model` (ticket model and its JSON),
-//! `persons`, `tickets` (write rules), `input` (liberal body readers), `odata` + `query` (list options),
+//! `persons`, `tickets` (write rules), `surveys`, `input` (liberal body readers), `odata` + `query` (list options),
 //! `gate` (auth, limits, faults, request log), `api` (public handlers), `webhooks` (trigger bodies),
 //! `control` (control handlers).
 
@@ -16,6 +16,7 @@ pub mod model;
 pub mod odata;
 pub mod persons;
 pub mod query;
+pub mod surveys;
 pub mod tickets;
 pub mod webhooks;
 

@@ -227,6 +227,10 @@ pub struct Ticket {
     pub status_histories: Vec<StatusHistory>,
     pub owner_histories: Vec<OwnerHistory>,
     pub custom_field_values: Vec<CustomFieldValue>,
+    /// Read-only fields Movidesk computes (SLA, time metrics, channel metadata…), set through the
+    /// control API; rendered over the defaults. A key the model does not know is rendered too, like
+    /// a field Movidesk adds later.
+    pub read_only: Map<String, Value>,
 }
 
 /// A parent or child ticket as listed in `parentTickets`/`childrenTickets`.
@@ -396,6 +400,9 @@ impl Ticket {
         );
         put("assets", json!([]));
         put("webhookEvents", Value::Null);
+        for (k, v) in &self.read_only {
+            o.insert(k.clone(), v.clone());
+        }
         Value::Object(o)
     }
 }

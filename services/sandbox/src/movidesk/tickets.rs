@@ -545,6 +545,7 @@ impl Domain {
             actions,
             status_histories: Vec::new(),
             custom_field_values,
+            read_only: Map::new(),
         };
         apply_status(&mut t, &status, justification, Some(created_by), now);
         if let Some(d) = opt_date(b, "resolvedIn").map_err(invalid)?.flatten() {

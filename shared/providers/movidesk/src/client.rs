@@ -77,6 +77,24 @@ impl<'a> Client<'a> {
         self.get_opt("/tickets", &[("id", id.to_string())]).await
     }
 
+    /// The ticket exactly as Movidesk returns it, every field kept (the
+    /// warehouse stores fields Ponte's model leaves out).
+    pub async fn ticket_json(&self, id: &str) -> Result<Option<serde_json::Value>, ExecError> {
+        let found: Option<serde_json::Value> =
+            self.get_opt("/tickets", &[("id", id.to_string())]).await?;
+        Ok(found.filter(|v| !v.is_null()))
+    }
+
+    /// One GET of any read endpoint (lists for the warehouse's backfill),
+    /// within the account's budget.
+    pub async fn get_json(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<serde_json::Value, ExecError> {
+        self.get(path, query).await
+    }
+
     /// Ticket ids carrying `tag` (Ponte's marker of the tickets it creates).
     pub async fn tickets_tagged(&self, tag: &str) -> Result<Vec<String>, ExecError> {
         let filter = format!("tags/any(t: t eq '{}')", escape(tag));
