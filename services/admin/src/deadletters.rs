@@ -15,7 +15,7 @@ use crate::body::json;
 fn bus_error(e: BusError) -> ApiError {
     match e {
         BusError::UnknownQueue(q) => ApiError::not_found(format!(
-            "unknown dead-letter queue `{q}`; queues are named after providers (movidesk, octadesk, okdesk, uis, blip) and `router`"
+            "unknown dead-letter queue `{q}`; queues are named after providers (movidesk, octadesk, okdesk, uis, blip, warehouse) and `router`"
         )),
         other => {
             tracing::error!(error = %other, "broker failure");

@@ -172,7 +172,7 @@ struct Choice {
 #[derive(Subcommand)]
 enum DlqCmd {
     List {
-        /// movidesk, octadesk, okdesk, uis, blip or router; all when left out.
+        /// movidesk, octadesk, okdesk, uis, blip, warehouse or router; all when left out.
         #[arg(long)]
         queue: Option<String>,
         #[arg(long)]
