@@ -282,6 +282,21 @@ async fn a_ticket_opened_and_changed_lands_and_is_updated_in_place() {
     );
     let status = run_ok(&f, &["status", "dw-live"]).await;
     assert!(status.contains("movidesk_tickets__actions"), "{status}");
+    // Figures for docs/benchmarks.md (printed, never asserted): reads per change and the delay.
+    let webhooks = f
+        .sandbox
+        .movidesk_webhooks(&domain)
+        .await
+        .unwrap_or_default()
+        .len();
+    let reads = requests
+        .iter()
+        .filter(|r| {
+            r["method"] == json!("GET")
+                && r["path"].as_str().is_some_and(|p| p.ends_with("/tickets"))
+        })
+        .count();
+    eprintln!("bench: live: {webhooks} trigger webhooks, {reads} ticket reads; {status}");
     db.drop().await;
     f.teardown().await;
 }
@@ -451,9 +466,27 @@ async fn a_backfill_copies_everything_row_for_row() {
     let db = Db::new(&f.ns).await;
     let domain = setup(&f, &db, "dw-backfill", 600).await;
     fill(&f, &domain, 1000, 150, 130).await;
+    let _ = f
+        .http
+        .delete(format!("{}/_sandbox/requests", f.url(Svc::Sandbox)))
+        .send()
+        .await;
+    let started = std::time::Instant::now();
     let out = run_ok(&f, &["backfill", "dw-backfill", "--rate", "600"]).await;
+    let took = started.elapsed();
     assert!(out.contains("backfill of `dw-backfill` done"), "{out}");
     compare(&f, &db, &domain).await;
+    // Figures for docs/benchmarks.md (printed, never asserted).
+    let rows = db
+        .int("SELECT (SELECT count(*) FROM {schema}.movidesk_tickets) + (SELECT count(*) FROM {schema}.movidesk_tickets__actions) + (SELECT count(*) FROM {schema}.movidesk_tickets__clients) + (SELECT count(*) FROM {schema}.movidesk_tickets__owners) + (SELECT count(*) FROM {schema}.movidesk_tickets__custom_fields) + (SELECT count(*) FROM {schema}.movidesk_customfieldvalues__items) + (SELECT count(*) FROM {schema}.movidesk_persons) + (SELECT count(*) FROM {schema}.movidesk_persons__emails) + (SELECT count(*) FROM {schema}.movidesk_survey_responses)")
+        .await;
+    let calls = f.sandbox.requests(&domain).await.unwrap_or_default().len();
+    eprintln!(
+        "bench: backfill of 1000 tickets + 154 persons + 130 responses: {rows} rows in {:.1} s ({:.0} rows/s), {calls} API calls ({:.3} per ticket)",
+        took.as_secs_f64(),
+        rows as f64 / took.as_secs_f64(),
+        calls as f64 / 1000.0
+    );
     let people = f
         .http
         .get(format!(
@@ -607,6 +640,195 @@ async fn a_killed_backfill_resumes_without_duplicates_or_gaps() {
         0,
         "a finished backfill leaves no cursor"
     );
+    db.drop().await;
+    f.teardown().await;
+}
+
+/// Persons and surveys have no webhook: the warehouse worker refreshes them on a schedule, and a
+/// person added later arrives on a later pass.
+#[tokio::test]
+async fn persons_and_surveys_are_refreshed_on_a_schedule() {
+    let f = TestFleet::start(Options {
+        services: vec![Svc::Sandbox, Svc::Admin, Svc::WorkerWarehouse],
+        env: vec![("PONTE_WAREHOUSE_REFRESH_SECS".into(), "1".into())],
+    })
+    .await;
+    let db = Db::new(&f.ns).await;
+    let domain = setup(&f, &db, "dw-refresh", 0).await;
+    fill(&f, &domain, 2, 3, 5).await;
+    f.eventually(
+        "persons and surveys in the warehouse",
+        Duration::from_secs(30),
+        || async {
+            (db.int("SELECT count(*) FROM {schema}.movidesk_persons")
+                .await
+                == 7
+                && db
+                    .int("SELECT count(*) FROM {schema}.movidesk_survey_responses")
+                    .await
+                    == 5
+                && db
+                    .int("SELECT count(*) FROM {schema}.movidesk_survey_questions__languages")
+                    .await
+                    == 3)
+                .then_some(())
+        },
+    )
+    .await;
+    f.sandbox
+        .movidesk_persons(&domain, &[person("late-1", "Chegou Depois", 2)])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    f.eventually(
+        "the new person on a later pass",
+        Duration::from_secs(30),
+        || async {
+            (db.int(
+                "SELECT count(*) FROM {schema}.movidesk_persons__emails WHERE person_id = 'late-1'",
+            )
+            .await
+                == 1)
+                .then_some(())
+        },
+    )
+    .await;
+    assert_eq!(
+        db.text("SELECT business_name FROM {schema}.movidesk_persons WHERE id = 'late-1'")
+            .await
+            .as_deref(),
+        Some("Chegou Depois")
+    );
+    db.drop().await;
+    f.teardown().await;
+}
+
+/// Bad data never stops the stream: unusable values land as null with the field named, a field
+/// Movidesk adds later is kept in `raw`, a client whose person was deleted is stored as given, and
+/// a reading without a ticket id is parked in the warehouse's dead-letter queue with the field
+/// named, while the next ticket still lands.
+#[tokio::test]
+async fn bad_data_is_stored_as_null_or_parked_and_the_stream_goes_on() {
+    let f = TestFleet::start(Options {
+        services: vec![
+            Svc::Sandbox,
+            Svc::Admin,
+            Svc::Router,
+            Svc::WorkerWarehouse,
+            Svc::Ingress,
+        ],
+        env: vec![],
+    })
+    .await;
+    let db = Db::new(&f.ns).await;
+    let domain = setup(&f, &db, "dw-bad", 0).await;
+    let open = |subject: &str| {
+        let body = ticket_body(subject, 2);
+        let f = &f;
+        let domain = domain.clone();
+        async move {
+            let t = f
+                .sandbox
+                .movidesk_ui_ticket(&domain, &body)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            ponte_e2e::id_of(&t["id"])
+        }
+    };
+    let id = open("Dados ruins").await;
+    let q = |sql: &str| sql.replace("{id}", &id);
+    // The client's person is deleted in Movidesk; the ticket keeps referring to it.
+    let r = f
+        .http
+        .delete(format!(
+            "{}/persons?token=token-{domain}&id=c-2",
+            f.sandbox.movidesk_api()
+        ))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        r.status().is_success(),
+        "person not deleted: {}",
+        r.status()
+    );
+    f.sandbox
+        .movidesk_ui_edit(
+            &domain,
+            &id,
+            &json!({
+                "subject": "Dados ruins (2)",
+                "readOnly": {"slaSolutionDate": "31/02/2026", "chatTalkTime": "n/a",
+                             "aNewMovideskField": {"since": "2027"}}
+            }),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    f.eventually(
+        "the edited ticket in the warehouse",
+        Duration::from_secs(30),
+        || async {
+            (db.text(&q(
+                "SELECT subject FROM {schema}.movidesk_tickets WHERE id = '{id}'",
+            ))
+            .await
+            .as_deref()
+                == Some("Dados ruins (2)"))
+            .then_some(())
+        },
+    )
+    .await;
+    assert_eq!(
+        db.int(&q("SELECT count(*) FROM {schema}.movidesk_tickets WHERE id = '{id}' AND sla_solution_date IS NULL AND chat_talk_time IS NULL")).await,
+        1
+    );
+    assert_eq!(
+        db.text(&q("SELECT raw->'aNewMovideskField'->>'since' FROM {schema}.movidesk_tickets WHERE id = '{id}'")).await.as_deref(),
+        Some("2027")
+    );
+    assert_eq!(
+        db.text(&q("SELECT string_agg(field, ',' ORDER BY field) FROM {schema}.ponte_field_issues WHERE object_id = '{id}'")).await.as_deref(),
+        Some("chatTalkTime,slaSolutionDate")
+    );
+    assert_eq!(
+        db.int(&q("SELECT count(*) FROM {schema}.movidesk_tickets__clients WHERE ticket_id = '{id}' AND id = 'c-2'")).await,
+        1,
+        "a client whose person no longer exists is stored as Movidesk gives it"
+    );
+
+    // A reading without an id cannot be stored: parked, naming the field.
+    let broken = open("Sem id").await;
+    f.sandbox
+        .movidesk_ui_edit(
+            &domain,
+            &broken,
+            &json!({"subject": "Sem id (2)", "readOnly": {"id": null}}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let parked = f
+        .eventually(
+            "the unreadable ticket parked",
+            Duration::from_secs(30),
+            || async {
+                let v = f.admin.get("/dead-letters?queue=warehouse").await.ok()?;
+                v["dead_letters"].as_array()?.first().cloned()
+            },
+        )
+        .await;
+    let reason = parked["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("`id` is missing"), "{reason}");
+    assert_eq!(parked["attempts"], 1, "a permanent failure is not retried");
+    // The stream goes on.
+    let after = open("Depois do problema").await;
+    f.eventually("the next ticket", Duration::from_secs(30), || async {
+        (db.int(&format!(
+            "SELECT count(*) FROM {{schema}}.movidesk_tickets WHERE id = '{after}'"
+        ))
+        .await
+            == 1)
+            .then_some(())
+    })
+    .await;
     db.drop().await;
     f.teardown().await;
 }

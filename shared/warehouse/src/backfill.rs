@@ -12,7 +12,7 @@ use ponte_worker::ExecError;
 use serde_json::Value;
 
 use crate::db::{DbError, Warehouse, Written};
-use crate::map::{self, Mapped, Refused};
+use crate::map::{self, Reader};
 use crate::source::{self, PAGE, Survey, Window};
 
 /// What a backfill copies.
@@ -122,11 +122,7 @@ pub enum BackfillError {
 }
 
 /// Writes the objects of one page; a refused object is logged and counted, never fatal.
-async fn write_all(
-    wh: &Warehouse,
-    items: &[Value],
-    read: fn(&Value) -> Result<Mapped, Refused>,
-) -> Result<Counts, DbError> {
+async fn write_all(wh: &Warehouse, items: &[Value], read: Reader) -> Result<Counts, DbError> {
     let mut c = Counts::default();
     for item in items {
         match read(item) {
@@ -266,7 +262,7 @@ async fn survey(
     since: Option<&DateTime<Utc>>,
     on: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Counts, BackfillError> {
-    let (stage, read): (&str, fn(&Value) -> Result<Mapped, Refused>) = match survey {
+    let (stage, read): (&str, Reader) = match survey {
         Survey::Questions => ("survey_questions", map::survey_question),
         Survey::Responses => ("survey_responses", map::survey_response),
     };

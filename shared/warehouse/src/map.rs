@@ -10,6 +10,9 @@ use serde_json::{Map, Value};
 use crate::cell::{Cell, Issue, read};
 use crate::schema::{self, Kind, Table};
 
+/// Reads one kind of object (`ticket`, `person`…).
+pub type Reader = fn(&Value) -> Result<Mapped, Refused>;
+
 /// Why an object cannot be stored at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{object} cannot be stored: `{field}` {problem}")]

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::backfill::{BackfillError, Counts};
 use crate::db::{Warehouse, Written};
 use crate::execute::WarehouseExecutor;
-use crate::map::{self, Mapped, Refused};
+use crate::map::{self, Reader};
 use crate::source::{self, PAGE, Survey};
 
 /// How far before the last pass each pass looks again (Movidesk's searches lag by minutes).
@@ -28,7 +28,7 @@ const CURSOR: &str = "refresh:since";
 async fn store_all(
     wh: &Warehouse,
     items: &[Value],
-    read: fn(&Value) -> Result<Mapped, Refused>,
+    read: Reader,
     c: &mut Counts,
 ) -> Result<(), BackfillError> {
     for item in items {
@@ -68,10 +68,7 @@ pub async fn pass(client: &Client<'_>, wh: &Warehouse) -> Result<Counts, Backfil
         }
     }
     for (survey, read) in [
-        (
-            Survey::Questions,
-            map::survey_question as fn(&Value) -> Result<Mapped, Refused>,
-        ),
+        (Survey::Questions, map::survey_question as Reader),
         (Survey::Responses, map::survey_response),
     ] {
         let mut after: Option<String> = None;

@@ -176,7 +176,9 @@ fn matches_text(v: &Value, key: &str, wanted: Option<&str>) -> bool {
     wanted.is_none_or(|w| {
         v.get(key).is_some_and(|x| match x {
             Value::String(s) => s == w,
-            other => other.to_string() == w,
+            Value::Number(n) => w.trim().parse::<f64>().ok() == n.as_f64(),
+            Value::Bool(b) => w.trim().parse::<bool>().ok() == Some(*b),
+            _ => false,
         })
     })
 }
