@@ -176,7 +176,8 @@ pub fn id_number(v: &Value) -> Option<u64> {
     }
 }
 
-/// One page of persons, in id order, skipping `skip`; only those changed since `since` if given.
+/// One page of persons, in id order, skipping `skip`; only those created or changed since `since`
+/// if given.
 pub async fn persons_page(
     client: &Client<'_>,
     skip: usize,
@@ -188,7 +189,12 @@ pub async fn persons_page(
         ("$skip", skip.to_string()),
     ];
     if let Some(s) = since {
-        query.push(("$filter", format!("changedDate ge {}", odata_date(s))));
+        // A person never changed since its creation may have no `changedDate`.
+        let d = odata_date(s);
+        query.push((
+            "$filter",
+            format!("changedDate ge {d} or createdDate ge {d}"),
+        ));
     }
     let v = patiently(|| client.get_json("/persons", &query)).await?;
     array(v, "/persons")
