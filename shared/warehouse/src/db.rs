@@ -75,10 +75,18 @@ impl Warehouse {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        // The schema name was validated (a-z, 0-9, `_`), so it is safe unquoted.
-        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {}", address.schema))
+        // The schema name was validated (a-z, 0-9, `_`), so it is safe unquoted. Two processes
+        // opening a new warehouse at once (the worker and a backfill) may race on it: the loser's
+        // duplicate error means the schema is there.
+        let created = sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {}", address.schema))
             .execute(&pool)
-            .await?;
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(d))
+                if d.code().is_some_and(|c| c == "23505" || c == "42P06") => {}
+            Err(e) => return Err(e.into()),
+        }
         migrator().run(&pool).await?;
         Ok(Warehouse {
             pool,
