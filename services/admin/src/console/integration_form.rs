@@ -696,11 +696,16 @@ fn blank() -> Integration {
 }
 
 /// What the form shows again after a refusal: never a secret's value.
-fn without_secrets(i: &Integration) -> Integration {
+/// `stored`: the secrets are kept from the stored integration (an edit), so
+/// the form says so; on a refused creation nothing is stored.
+fn without_secrets(i: &Integration, stored: bool) -> Integration {
     let mut shown = i.redacted();
-    for e in [&mut shown.source, &mut shown.target] {
-        for v in e.credentials.values_mut() {
-            *v = v.redacted();
+    if !stored {
+        for e in [&mut shown.source, &mut shown.target] {
+            e.inbound_secret = Secret::default();
+            for v in e.credentials.values_mut() {
+                *v = Secret::default();
+            }
         }
     }
     shown
@@ -737,7 +742,13 @@ pub(crate) async fn create(
         errors.insert(field_of(&e.field), e.message);
     }
     if !errors.is_empty() {
-        return render(&ctx, &console, &without_secrets(&draft), false, errors);
+        return render(
+            &ctx,
+            &console,
+            &without_secrets(&draft, false),
+            false,
+            errors,
+        );
     }
     match api::save_new(&console.api, draft.clone()).await {
         Ok(saved) => {
@@ -749,7 +760,13 @@ pub(crate) async fn create(
         }
         Err(e) if e.status == StatusCode::CONFLICT => {
             errors.insert("id".into(), e.message);
-            render(&ctx, &console, &without_secrets(&draft), false, errors)
+            render(
+                &ctx,
+                &console,
+                &without_secrets(&draft, false),
+                false,
+                errors,
+            )
         }
         Err(e) => error_page(&ctx, Nav::Integrations, e),
     }
@@ -775,7 +792,7 @@ pub(crate) async fn update(
         errors.insert(field_of(&e.field), e.message);
     }
     if !errors.is_empty() {
-        return render(&ctx, &console, &without_secrets(&draft), true, errors);
+        return render(&ctx, &console, &without_secrets(&draft, true), true, errors);
     }
     match api::save_replace(&console.api, &id, draft).await {
         Ok((saved, _)) => {
@@ -923,7 +940,7 @@ mod tests {
         i.source.keep_secrets_from(&stored);
         assert_eq!(i.source.credentials["token"].expose(), "real-token");
         assert_eq!(i.source.inbound_secret.expose(), "real-inbound-secret");
-        let shown = serde_json::to_string(&without_secrets(&i)).unwrap_or_default();
+        let shown = serde_json::to_string(&without_secrets(&i, true)).unwrap_or_default();
         assert!(!shown.contains("real-"), "{shown}");
     }
 }

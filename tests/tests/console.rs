@@ -1,0 +1,542 @@
+//! The ops console in a real browser: Debian's headless Chromium driven
+//! through chromedriver against the real fleet and the provider sandbox.
+//! Every page it visits is saved as a screenshot under docs/console/.
+//!
+//! Needs the `chromium` and `chromium-driver` packages (`scripts/infra`
+//! installs them); without them the test fails saying so.
+//! Run: `cargo build --bins && cargo test -p ponte-e2e --test console`.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use calamine::{Reader, Xlsx, open_workbook_from_rs};
+use ponte_e2e::{ADMIN_TOKEN, Options, Pair, Svc, TestFleet};
+use serde_json::{Value, json};
+use thirtyfour::prelude::*;
+use tokio::process::{Child, Command};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const INTEGRATION: &str = "console";
+
+/// chromedriver plus one headless Chromium session.
+struct Browser {
+    driver: WebDriver,
+    _chromedriver: Child,
+    base: String,
+    shots: PathBuf,
+    downloads: PathBuf,
+}
+
+fn binary(env: &str, default: &str) -> PathBuf {
+    let path = PathBuf::from(std::env::var(env).unwrap_or_else(|_| default.to_string()));
+    assert!(
+        path.exists(),
+        "{} not found: install Debian's `chromium` and `chromium-driver` packages (scripts/infra does), \
+         or point {env} at the binary. The console test never skips.",
+        path.display()
+    );
+    path
+}
+
+impl Browser {
+    async fn start(base: &str, ns: &str) -> Browser {
+        let chromium = binary("PONTE_CHROMIUM", CHROMIUM);
+        let chromedriver = binary("PONTE_CHROMEDRIVER", CHROMEDRIVER);
+        let port = ponte_cli::fleet::free_port();
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start chromedriver: {e}"));
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let downloads = root.join("target").join("console-downloads").join(ns);
+        std::fs::create_dir_all(&downloads).unwrap_or_else(|e| panic!("{e}"));
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(&chromium.display().to_string())
+            .unwrap_or_else(|e| panic!("{e}"));
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,1000",
+            "--lang=en-US",
+        ] {
+            caps.add_arg(arg).unwrap_or_else(|e| panic!("{e}"));
+        }
+        caps.add_experimental_option(
+            "prefs",
+            json!({
+                "download.default_directory": downloads.display().to_string(),
+                "download.prompt_for_download": false,
+                "intl.accept_languages": "en-US,en",
+            }),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let url = format!("http://127.0.0.1:{port}");
+        let start = Instant::now();
+        let driver = loop {
+            match WebDriver::new(url.clone(), caps.clone()).await {
+                Ok(d) => break d,
+                Err(e) if start.elapsed() > Duration::from_secs(20) => {
+                    panic!("chromedriver did not start a Chromium session: {e}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        // Headless Chromium saves downloads only where it is told to.
+        driver
+            .cdp()
+            .send_raw(
+                "Browser.setDownloadBehavior",
+                json!({"behavior": "allow", "downloadPath": downloads.display().to_string()}),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("cannot allow downloads: {e}"));
+        Browser {
+            driver,
+            _chromedriver: child,
+            base: base.to_string(),
+            shots: root.join("docs").join("console"),
+            downloads,
+        }
+    }
+
+    async fn open(&self, path: &str) {
+        self.driver
+            .goto(format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("goto {path}: {e}"));
+    }
+
+    async fn text(&self) -> String {
+        self.driver
+            .find(By::Tag("body"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_default()
+    }
+
+    async fn path(&self) -> String {
+        self.driver
+            .current_url()
+            .await
+            .map(|u| u.path().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Waits until the page shows `what`.
+    async fn wait_for(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.text().await;
+            if text.contains(what) {
+                return text;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "the page never showed {what:?}; it shows:\n{text}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn el(&self, by: By) -> WebElement {
+        self.driver
+            .find(by.clone())
+            .await
+            .unwrap_or_else(|e| panic!("no element {by:?}: {e}"))
+    }
+
+    async fn fill(&self, id: &str, value: &str) {
+        let e = self.el(By::Id(id)).await;
+        e.clear().await.unwrap_or_else(|e| panic!("{e}"));
+        e.send_keys(value).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    async fn click(&self, by: By) {
+        self.el(by)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Saves the page as docs/console/`name`.png after checking that every
+    /// control can be reached by Tab and has a name for screen readers.
+    async fn shot(&self, name: &str) {
+        self.accessible(name).await;
+        let path = self.shots.join(format!("{name}.png"));
+        self.driver
+            .screenshot(&path)
+            .await
+            .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+    }
+
+    async fn accessible(&self, page: &str) {
+        let script = r#"
+            const out = [];
+            for (const el of document.querySelectorAll('a[href],button,input:not([type=hidden]),select,textarea,summary')) {
+                if (el.closest('[hidden]') || el.disabled) continue;
+                let name = el.getAttribute('aria-label') || '';
+                if (!name && el.labels && el.labels.length) name = el.labels[0].textContent;
+                if (!name) name = el.textContent;
+                if (!name.trim()) out.push('unnamed: ' + el.outerHTML.slice(0, 160));
+                if (el.tabIndex < 0) out.push('not reachable by Tab: ' + el.outerHTML.slice(0, 160));
+            }
+            return out;
+        "#;
+        let problems: Vec<String> = self
+            .driver
+            .execute(script, vec![])
+            .await
+            .and_then(|r| r.convert())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(problems.is_empty(), "{page}: {problems:#?}");
+    }
+}
+
+/// What a browser would send to sign in.
+async fn sign_in(b: &Browser, token: &str) {
+    b.open("/signin").await;
+    b.fill("token", token).await;
+    b.click(By::Css("form[action='/signin'] button[type=submit]"))
+        .await;
+}
+
+async fn fill_integration(b: &Browser, t: &TestFleet, pair: &Pair, source_url: &str) {
+    let api = t.sandbox.movidesk_api();
+    for (id, value) in [
+        ("name", "Console Movidesk pair"),
+        ("generator-agent", "gen-b"),
+        ("source-agent", "ponte-a"),
+        ("reconcile-every-secs", "0"),
+        ("source-base-url", source_url),
+        ("source-cred-name-0", "token"),
+        ("source-cred-value-0", &pair.token_a()),
+        ("source-inbound-secret", &pair.secret_a),
+        ("target-base-url", &api),
+        ("target-cred-name-0", "token"),
+        ("target-cred-value-0", &pair.token_b()),
+        ("target-inbound-secret", &pair.secret_b),
+    ] {
+        b.fill(id, value).await;
+    }
+}
+
+#[tokio::test]
+async fn the_console_runs_the_integration_center_in_a_browser() {
+    let t = TestFleet::start(Options::default()).await;
+    let admin = t.url(Svc::Admin);
+    let b = Browser::start(&admin, &t.ns).await;
+
+    // Signed out, every page leads to the sign-in.
+    b.open("/").await;
+    assert_eq!(b.path().await, "/signin");
+    b.shot("signin").await;
+
+    // A wrong token is refused and said so next to the field.
+    sign_in(&b, "not-the-admin-token-at-all").await;
+    let text = b.wait_for("does not match").await;
+    assert!(text.contains("Admin token"), "{text}");
+    assert_eq!(b.path().await, "/signin");
+
+    sign_in(&b, ADMIN_TOKEN).await;
+    b.wait_for("No integration yet").await;
+    let cookie = b
+        .driver
+        .get_named_cookie("ponte_session")
+        .await
+        .unwrap_or_else(|e| panic!("no session cookie: {e}"));
+    assert_eq!(
+        cookie.http_only,
+        Some(true),
+        "the session cookie is HttpOnly"
+    );
+    assert_eq!(cookie.same_site, Some(SameSite::Strict));
+
+    // Create a Movidesk <-> Movidesk integration through the form; first
+    // with a wrong base URL, refused next to the field.
+    let pair = t.movidesk_domains(INTEGRATION, json!({})).await;
+    b.click(By::LinkText("New integration")).await;
+    b.wait_for("New integration").await;
+    b.fill("id", INTEGRATION).await;
+    fill_integration(&b, &t, &pair, "ftp://sandbox.invalid/api").await;
+    b.click(By::Css(
+        "form[action='/integrations/new'] button[type=submit]",
+    ))
+    .await;
+    b.wait_for("was not saved").await;
+    let error = b
+        .el(By::Id("source-base-url-error"))
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(error.contains("http:// or https://"), "{error}");
+    let page = b.driver.source().await.unwrap_or_default();
+    assert!(
+        !page.contains(&pair.token_a()) && !page.contains(&pair.secret_a),
+        "a refused form does not send secrets back"
+    );
+    b.shot("integration-form-error").await;
+    assert!(
+        t.admin
+            .get(&format!("/integrations/{INTEGRATION}"))
+            .await
+            .is_err(),
+        "nothing was stored"
+    );
+
+    fill_integration(&b, &t, &pair, &t.sandbox.movidesk_api()).await;
+    b.click(By::Css(
+        "form[action='/integrations/new'] button[type=submit]",
+    ))
+    .await;
+    let list = b.wait_for("Integration console saved").await;
+    assert!(
+        list.contains("movidesk ↔ movidesk") && list.contains("enabled"),
+        "{list}"
+    );
+
+    // A ticket opened in the sandbox: its link and history in the console.
+    let a1 = t.open_ticket(&pair, "Printer on fire").await;
+    let b1 = t.counterpart_id(&pair, &a1).await;
+    b.open(&format!("/links?ticket={a1}")).await;
+    b.wait_for(&format!("#{b1}")).await;
+    b.shot("links").await;
+    b.click(By::Css(&format!("a[href='/links/{INTEGRATION}%3A{a1}']")))
+        .await;
+    b.wait_for("Counterpart created").await;
+    let start = Instant::now();
+    let link_page = loop {
+        let text = b.text().await;
+        if !text.contains("not read by Ponte yet") || start.elapsed() > Duration::from_secs(20) {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        b.driver.refresh().await.unwrap_or_else(|e| panic!("{e}"));
+    };
+    assert!(link_page.contains(&format!("#{b1}")), "{link_page}");
+    assert!(
+        !link_page.contains("not read by Ponte yet"),
+        "the counterpart's status is shown: {link_page}"
+    );
+    b.shot("link").await;
+    b.open("/").await;
+    let list = b.text().await;
+    assert!(
+        !list.contains("never"),
+        "the last webhook time is shown: {list}"
+    );
+    b.shot("integrations").await;
+
+    // Break the target: the command is parked; repair, replay, and the
+    // counterpart appears.
+    t.sandbox
+        .fault(
+            &pair.b,
+            &json!({"error_rate": 1.0, "error_status": 400, "methods": ["POST"]}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let a2 = t.open_ticket(&pair, "Parked until repaired").await;
+    let start = Instant::now();
+    loop {
+        b.open(&format!("/dead-letters?integration={INTEGRATION}"))
+            .await;
+        if b.text().await.contains("400") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no parked message shown"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let parked = b.text().await;
+    assert!(parked.contains("Replay all 1 shown"), "{parked}");
+    b.shot("dead-letters").await;
+    t.sandbox
+        .clear_fault(&pair.b)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    b.click(By::Css("button[value^='replay-one:']")).await;
+    b.wait_for("Replayed 1 message(s).").await;
+    t.counterpart_id(&pair, &a2).await;
+    b.wait_for("No parked message").await;
+
+    // Export: the XLSX arrives, with the integration and without secrets.
+    b.open("/").await;
+    b.click(By::LinkText("Export XLSX")).await;
+    let start = Instant::now();
+    let file = loop {
+        let found = std::fs::read_dir(&b.downloads).ok().and_then(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|x| x == "xlsx"))
+        });
+        if let Some(f) = found {
+            break f;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "no XLSX downloaded"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let bytes = std::fs::read(&file).unwrap_or_default();
+    let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes.clone()))
+        .unwrap_or_else(|e| panic!("not an XLSX file: {e}"));
+    let sheet = book
+        .worksheet_range("Integrations")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cells: Vec<String> = sheet
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect();
+    assert!(cells.iter().any(|c| c == INTEGRATION), "{cells:?}");
+    let raw = String::from_utf8_lossy(&bytes);
+    for secret in [
+        pair.token_a(),
+        pair.secret_a.clone(),
+        pair.token_b(),
+        pair.secret_b.clone(),
+    ] {
+        assert!(
+            !cells.iter().any(|c| c.contains(&secret)) && !raw.contains(&secret),
+            "secret in export"
+        );
+    }
+
+    // The other pages.
+    b.open(&format!("/integrations/{INTEGRATION}")).await;
+    let edit = b.driver.source().await.unwrap_or_default();
+    assert!(
+        edit.contains(&format!("/hooks/movidesk/{INTEGRATION}")),
+        "webhook URL shown"
+    );
+    for secret in [
+        pair.token_a(),
+        pair.secret_a.clone(),
+        pair.token_b(),
+        pair.secret_b.clone(),
+    ] {
+        assert!(!edit.contains(&secret), "a secret reached the edit page");
+    }
+    b.shot("integration-form").await;
+    b.open("/manual").await;
+    b.shot("manual").await;
+    b.open("/calls").await;
+    b.shot("calls").await;
+    b.open("/fleet").await;
+    let fleet = b.wait_for("ingress").await;
+    assert!(
+        fleet.contains("router") && fleet.contains("worker-movidesk"),
+        "{fleet}"
+    );
+    assert!(!fleet.contains("down"), "every service is up: {fleet}");
+    b.shot("fleet").await;
+
+    // Clone, then delete the clone with a typed confirmation.
+    b.open("/").await;
+    b.fill_clone().await;
+    b.wait_for("Copy console-copy created").await;
+    b.open("/integrations/console-copy/delete").await;
+    b.shot("delete").await;
+    b.fill("confirm", "console-copy").await;
+    b.click(By::Id("delete-button")).await;
+    b.wait_for("Integration console-copy deleted").await;
+
+    // Disable: its webhooks are refused.
+    b.click(By::Css(&format!(
+        "form[action='/integrations/{INTEGRATION}/disable'] button"
+    )))
+    .await;
+    b.wait_for("disabled: its webhooks are refused").await;
+    let hook = t
+        .http
+        .post(format!(
+            "{}/hooks/movidesk/{INTEGRATION}?token={}",
+            t.url(Svc::Ingress),
+            pair.secret_a
+        ))
+        .json(&json!({"Id": a1}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        hook.status(),
+        404,
+        "a disabled integration's webhook is refused"
+    );
+    let body: Value = hook.json().await.unwrap_or_default();
+    assert_eq!(body["error"]["code"], "unknown_integration");
+
+    // A state-changing request without the CSRF token is refused, even
+    // with the session cookie.
+    let session = format!("ponte_session={}", cookie.value);
+    for form in ["", "csrf=forged"] {
+        let r = t
+            .http
+            .post(format!("{admin}/integrations/{INTEGRATION}/enable"))
+            .header("Cookie", &session)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status(), 403, "form {form:?}");
+    }
+    let stored: Value = t
+        .admin
+        .get(&format!("/integrations/{INTEGRATION}"))
+        .await
+        .unwrap_or_default();
+    assert_eq!(stored["enabled"], false, "the forged form changed nothing");
+
+    // Labels in Portuguese, switched from the page.
+    b.click(By::Css("a[hreflang='pt-BR']")).await;
+    b.wait_for("Integrações").await;
+    b.shot("integrations-pt-br").await;
+
+    // Sign out: the session is over.
+    b.click(By::Css("form[action='/signout'] button")).await;
+    b.wait_for("Token de administração").await;
+    b.open("/").await;
+    assert_eq!(b.path().await, "/signin");
+
+    let _ = b.driver.clone().quit().await;
+    let _ = std::fs::remove_dir_all(&b.downloads);
+    t.teardown().await;
+}
+
+impl Browser {
+    async fn fill_clone(&self) {
+        let form = self
+            .el(By::Css(&format!(
+                "form[action='/integrations/{INTEGRATION}/clone']"
+            )))
+            .await;
+        let input = form
+            .find(By::Name("new_id"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        input
+            .send_keys("console-copy")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        form.find(By::Tag("button"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
