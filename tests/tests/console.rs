@@ -19,6 +19,8 @@ use tokio::process::{Child, Command};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const INTEGRATION: &str = "console";
+/// Where the console sends trace ids (nothing needs to answer there).
+const TRACING_UI: &str = "http://127.0.0.1:16686";
 
 /// chromedriver plus one headless Chromium session.
 struct Browser {
@@ -232,7 +234,14 @@ async fn fill_integration(b: &Browser, t: &TestFleet, pair: &Pair, source_url: &
 
 #[tokio::test]
 async fn the_console_runs_the_integration_center_in_a_browser() {
-    let t = TestFleet::start(Options::default()).await;
+    let t = TestFleet::start(Options {
+        env: vec![(
+            "PONTE_CONSOLE_TRACE_URL".into(),
+            format!("{TRACING_UI}/trace/{{trace_id}}"),
+        )],
+        ..Options::default()
+    })
+    .await;
     let admin = t.url(Svc::Admin);
     let b = Browser::start(&admin, &t.ns).await;
 
@@ -328,6 +337,19 @@ async fn the_console_runs_the_integration_center_in_a_browser() {
         !link_page.contains("not read by Ponte yet"),
         "the counterpart's status is shown: {link_page}"
     );
+    let trace = b
+        .el(By::Css(&format!(
+            "ol.timeline a[href^='{TRACING_UI}/trace/']"
+        )))
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert_eq!(
+        trace.len(),
+        32,
+        "the history's trace id links to the tracing UI: {trace}"
+    );
     b.shot("link").await;
     b.open("/").await;
     let list = b.text().await;
@@ -375,23 +397,45 @@ async fn the_console_runs_the_integration_center_in_a_browser() {
     // Export: the XLSX arrives, with the integration and without secrets.
     b.open("/").await;
     b.click(By::LinkText("Export XLSX")).await;
+    // The browser starts the download under the export's file name...
     let start = Instant::now();
-    let file = loop {
-        let found = std::fs::read_dir(&b.downloads).ok().and_then(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .find(|p| p.extension().is_some_and(|x| x == "xlsx"))
+    loop {
+        let started = std::fs::read_dir(&b.downloads).ok().is_some_and(|d| {
+            d.flatten().any(|e| {
+                let name = e.file_name().to_string_lossy().to_string();
+                name.starts_with("ponte-integrations-") && name.contains(".xlsx")
+            })
         });
-        if let Some(f) = found {
-            break f;
+        if started {
+            break;
         }
         assert!(
             start.elapsed() < Duration::from_secs(15),
-            "no XLSX downloaded"
+            "no XLSX download started"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    let bytes = std::fs::read(&file).unwrap_or_default();
+    }
+    // ...and the same link, fetched by the page with its session, is the
+    // file (headless Chromium may hold a download back from the disk).
+    let fetched: Vec<String> = b
+        .driver
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               const href = document.querySelector("a[href='/export?format=xlsx']").getAttribute('href');
+               fetch(href).then(async r => {
+                   const bytes = new Uint8Array(await r.arrayBuffer());
+                   let bin = '';
+                   for (const x of bytes) bin += String.fromCharCode(x);
+                   done([String(r.status), r.headers.get('content-type') || '', btoa(bin)]);
+               }).catch(e => done(['0', String(e), '']));"#,
+            vec![],
+        )
+        .await
+        .and_then(|r| r.convert())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(fetched[0], "200", "{fetched:?}");
+    assert!(fetched[1].contains("spreadsheetml"), "{fetched:?}");
+    let bytes = base64_decode(&fetched[2]);
     let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes.clone()))
         .unwrap_or_else(|e| panic!("not an XLSX file: {e}"));
     let sheet = book
@@ -539,4 +583,28 @@ impl Browser {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     }
+}
+
+/// Standard base64 (what `btoa` gives) to bytes.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            _ => 63,
+        }
+    };
+    let clean: Vec<u8> = text.bytes().filter(|c| *c != b'=').collect();
+    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
+    for chunk in clean.chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            n |= value(*c) << (18 - 6 * i);
+        }
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    out
 }
