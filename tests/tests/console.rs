@@ -320,7 +320,7 @@ async fn the_console_runs_the_integration_center_in_a_browser() {
     b.open(&format!("/links?ticket={a1}")).await;
     b.wait_for(&format!("#{b1}")).await;
     b.shot("links").await;
-    b.click(By::Css(&format!("a[href='/links/{INTEGRATION}%3A{a1}']")))
+    b.click(By::Css(format!("a[href='/links/{INTEGRATION}%3A{a1}']")))
         .await;
     b.wait_for("Counterpart created").await;
     let start = Instant::now();
@@ -338,7 +338,7 @@ async fn the_console_runs_the_integration_center_in_a_browser() {
         "the counterpart's status is shown: {link_page}"
     );
     let trace = b
-        .el(By::Css(&format!(
+        .el(By::Css(format!(
             "ol.timeline a[href^='{TRACING_UI}/trace/']"
         )))
         .await
@@ -499,7 +499,7 @@ async fn the_console_runs_the_integration_center_in_a_browser() {
     b.wait_for("Integration console-copy deleted").await;
 
     // Disable: its webhooks are refused.
-    b.click(By::Css(&format!(
+    b.click(By::Css(format!(
         "form[action='/integrations/{INTEGRATION}/disable'] button"
     )))
     .await;
@@ -564,7 +564,7 @@ async fn the_console_runs_the_integration_center_in_a_browser() {
 impl Browser {
     async fn fill_clone(&self) {
         let form = self
-            .el(By::Css(&format!(
+            .el(By::Css(format!(
                 "form[action='/integrations/{INTEGRATION}/clone']"
             )))
             .await;

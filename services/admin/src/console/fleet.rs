@@ -29,10 +29,13 @@ const SERIES: [(&str, &str); 3] = [
     ("ponte_provider_seconds_count", "fleet.provider_calls"),
 ];
 
+/// `(service, series)` → when it was read and its total.
+type Readings = HashMap<(String, &'static str), (Instant, f64)>;
+
 /// The previous reading of each counter, to turn totals into rates.
 #[derive(Default)]
 pub(crate) struct Rates {
-    last: Mutex<HashMap<(String, &'static str), (Instant, f64)>>,
+    last: Mutex<Readings>,
 }
 
 impl Rates {

@@ -541,7 +541,7 @@ fn correlation_fields(x: &Fields, c: &Correlation) -> Markup {
             p.hint.muted { (l.t("form.correlation_hint")) }
             div.grid {
                 @for (name, t) in tables {
-                    (x.area(&format!("correlation.{name}"), &l.t(&format!("corr.{name}")), &lines(t), l.t("form.table_hint")))
+                    (x.area(&format!("correlation.{name}"), l.t(&format!("corr.{name}")), &lines(t), l.t("form.table_hint")))
                 }
                 (x.area("correlation.agent", l.t("corr.agent"), &agent_lines(&c.agent), l.t("form.agent_hint")))
                 (x.area("correlation.agent_back", l.t("corr.agent_back"), &agent_lines(&c.agent_back), l.t("form.agent_hint")))
@@ -552,7 +552,7 @@ fn correlation_fields(x: &Fields, c: &Correlation) -> Markup {
             legend { (l.t("form.defaults")) }
             div.grid {
                 @for (name, v) in [("status", &d.status), ("status_back", &d.status_back), ("category", &d.category), ("urgency", &d.urgency)] {
-                    (x.text(&format!("correlation.defaults.{name}"), &l.t(&format!("corr.{name}")), v.as_deref().unwrap_or_default(), None))
+                    (x.text(&format!("correlation.defaults.{name}"), l.t(&format!("corr.{name}")), v.as_deref().unwrap_or_default(), None))
                 }
                 @for (name, a) in [("agent", &d.agent), ("agent_back", &d.agent_back)] {
                     (x.text(&format!("correlation.defaults.{name}.id"), &format!("{} — {}", l.t(&format!("corr.{name}")), l.t("form.person_id")), a.as_ref().map(|a| a.id.as_str()).unwrap_or_default(), None))
