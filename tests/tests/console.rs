@@ -115,14 +115,12 @@ impl Browser {
             .unwrap_or_else(|e| panic!("goto {path}: {e}"));
     }
 
+    /// The page's visible text; empty while a navigation replaces it.
     async fn text(&self) -> String {
-        self.driver
-            .find(By::Tag("body"))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .text()
-            .await
-            .unwrap_or_default()
+        match self.driver.find(By::Tag("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
 
     async fn path(&self) -> String {
@@ -352,7 +350,7 @@ async fn the_console_runs_the_integration_center_in_a_browser() {
     );
     b.shot("link").await;
     b.open("/").await;
-    let list = b.text().await;
+    let list = b.wait_for("Last webhook").await;
     assert!(
         !list.contains("never"),
         "the last webhook time is shown: {list}"
@@ -476,7 +474,7 @@ async fn the_console_runs_the_integration_center_in_a_browser() {
     }
     b.shot("integration-form").await;
     b.open("/manual").await;
-    b.shot("manual").await;
+    b.wait_for("No manual-mode integration").await;
     b.open("/calls").await;
     b.shot("calls").await;
     b.open("/fleet").await;
@@ -607,4 +605,115 @@ fn base64_decode(text: &str) -> Vec<u8> {
         out.extend_from_slice(&bytes[1..chunk.len()]);
     }
     out
+}
+
+#[tokio::test]
+async fn manual_mode_previews_then_creates_and_associates_in_the_browser() {
+    let t = TestFleet::start(Options::default()).await;
+    let pair = t
+        .movidesk_pair_with("manual", json!({"mode": "manual"}), json!({}))
+        .await;
+    let first = t.open_ticket(&pair, "Needs a counterpart").await;
+    let second = t.open_ticket(&pair, "Already known in B").await;
+    let b = Browser::start(&t.url(Svc::Admin), &t.ns).await;
+    sign_in(&b, ADMIN_TOKEN).await;
+    b.wait_for("Integrations").await;
+
+    // Both tickets wait in the queue; nothing was created by itself.
+    let start = Instant::now();
+    loop {
+        b.open("/manual?integration=manual").await;
+        let text = b.text().await;
+        if text.contains(&format!("#{first}")) && text.contains(&format!("#{second}")) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the tickets never became eligible: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    b.shot("manual").await;
+    assert!(
+        t.sandbox
+            .movidesk_tickets(&pair.b)
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+
+    // Preview what will be sent, then create.
+    b.click(By::Css(format!(
+        "a[href='/manual/preview?integration=manual&ticket={first}']"
+    )))
+    .await;
+    let preview = b
+        .wait_for("Needs a counterpart: details from the customer")
+        .await;
+    assert!(
+        preview.contains("public") && preview.contains("Ana Souza"),
+        "{preview}"
+    );
+    b.shot("manual-preview").await;
+    b.click(By::Css("form[action='/manual/create'] button[type=submit]"))
+        .await;
+    b.wait_for("Queued").await;
+    let created = t.counterpart_id(&pair, &first).await;
+
+    // Associate the second with a ticket B already has.
+    let existing = t
+        .sandbox
+        .movidesk_ui_ticket(&pair.b, &json!({
+            "type": 2, "subject": "Opened in B", "createdBy": {"id": "agent-b"}, "clients": [{"id": "ana-b"}],
+            "actions": [{"type": 2, "description": "opened in B", "createdBy": {"id": "ana-b"}}]
+        }))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let existing = ponte_e2e::id_of(&existing["id"]);
+    b.open("/manual?integration=manual").await;
+    let mut chosen = None;
+    for form in b
+        .driver
+        .find_all(By::Css("form[action='/manual/associate']"))
+        .await
+        .unwrap_or_default()
+    {
+        let ticket = form
+            .find(By::Css("input[name=ticket]"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .attr("value")
+            .await
+            .unwrap_or_default();
+        if ticket.as_deref() == Some(second.as_str()) {
+            chosen = Some(form);
+        }
+    }
+    let form = chosen.unwrap_or_else(|| panic!("no associate form for #{second}"));
+    form.find(By::Css("input[name=target]"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .send_keys(existing.as_str())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    form.find(By::Tag("button"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    b.wait_for("Queued").await;
+    let link = t
+        .eventually("the associated link", Duration::from_secs(30), || async {
+            t.admin.get(&format!("/links/manual:{second}")).await.ok()
+        })
+        .await;
+    assert_eq!(ponte_e2e::id_of(&link["target_ticket"]), existing);
+    b.open(&format!("/links?integration=manual&ticket={created}"))
+        .await;
+    b.wait_for(&format!("#{first}")).await;
+
+    let _ = b.driver.clone().quit().await;
+    let _ = std::fs::remove_dir_all(&b.downloads);
+    t.teardown().await;
 }
