@@ -133,6 +133,10 @@ impl Browser {
 
     /// Waits until the page shows `what`.
     async fn wait_for(&self, what: &str) -> String {
+        self.wait_for_long(what, Duration::from_secs(15)).await
+    }
+
+    async fn wait_for_long(&self, what: &str, limit: Duration) -> String {
         let start = Instant::now();
         loop {
             let text = self.text().await;
@@ -140,7 +144,7 @@ impl Browser {
                 return text;
             }
             assert!(
-                start.elapsed() < Duration::from_secs(15),
+                start.elapsed() < limit,
                 "the page never showed {what:?}; it shows:\n{text}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -484,6 +488,9 @@ async fn the_console_runs_the_integration_center_in_a_browser() {
         "{fleet}"
     );
     assert!(!fleet.contains("down"), "every service is up: {fleet}");
+    // The panel refreshes itself (htmx) and turns counters into rates.
+    let refreshed = b.wait_for_long("/s", Duration::from_secs(20)).await;
+    assert!(refreshed.contains("Webhooks"), "{refreshed}");
     b.shot("fleet").await;
 
     // Clone, then delete the clone with a typed confirmation.

@@ -23,8 +23,9 @@ use super::layout::{Nav, html_response, page};
 use super::metrics::sum;
 
 /// Series read from every service, with the label the page shows.
-const SERIES: [(&str, &str); 3] = [
+const SERIES: [(&str, &str); 4] = [
     ("ponte_webhooks_total", "fleet.webhooks"),
+    ("ponte_commands_sent_total", "fleet.commands_sent"),
     ("ponte_commands_done_total", "fleet.commands"),
     ("ponte_provider_seconds_count", "fleet.provider_calls"),
 ];

@@ -709,6 +709,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("fleet.version", "Version", "Versão"),
     ("fleet.webhooks", "Webhooks", "Webhooks"),
     ("fleet.commands", "Commands done", "Comandos feitos"),
+    ("fleet.commands_sent", "Commands sent", "Comandos enviados"),
     (
         "fleet.provider_calls",
         "Provider calls",

@@ -105,7 +105,7 @@ fn visibility(l: Lang, v: Visibility) -> &'static str {
 }
 
 /// The correlated fields the counterpart will get, or why one cannot be.
-fn correlated(i: &Integration, t: &Ticket) -> Vec<(String, String)> {
+fn correlated(l: Lang, i: &Integration, t: &Ticket) -> Vec<(String, String)> {
     let c = &i.correlation;
     let show = |r: Result<String, ponte_core::correlation::Unmapped>| match r {
         Ok(v) => v,
@@ -116,21 +116,21 @@ fn correlated(i: &Integration, t: &Ticket) -> Vec<(String, String)> {
         show(c.status(Side::Source, &t.status)),
     )];
     if let Some(cat) = &t.category {
-        out.push(("category".into(), show(c.category(cat))));
+        out.push((l.t("corr.category").into(), show(c.category(cat))));
     }
     if let Some(u) = &t.urgency {
-        out.push(("urgency".into(), show(c.urgency(u))));
+        out.push((l.t("corr.urgency").into(), show(c.urgency(u))));
     }
     let owner = t.owner.as_ref().and_then(|o| o.id.as_deref());
     match c.agent(owner) {
         Ok(Some(a)) => out.push((
-            "owner".into(),
+            l.t("corr.agent").into(),
             a.team
                 .map(|team| format!("{} ({team})", a.id))
                 .unwrap_or(a.id),
         )),
         Ok(None) => {}
-        Err(e) => out.push(("owner".into(), format!("⚠ {e}"))),
+        Err(e) => out.push((l.t("corr.agent").into(), format!("⚠ {e}"))),
     }
     match c.custom_fields(Side::Source, &t.custom_fields) {
         Ok(fields) => {
@@ -143,7 +143,7 @@ fn correlated(i: &Integration, t: &Ticket) -> Vec<(String, String)> {
                 out.push((format!("custom_field:{}", f.field.id), value));
             }
         }
-        Err(e) => out.push(("custom_fields".into(), format!("⚠ {e}"))),
+        Err(e) => out.push((l.t("corr.custom_fields").into(), format!("⚠ {e}"))),
     }
     out
 }
@@ -202,7 +202,7 @@ pub(crate) async fn preview(
                 dt { (l.t("ticket.type")) } dd { (visibility(l, t.visibility)) }
                 dt { (l.t("manual.client")) } dd { (client) }
                 dt { (l.t("ticket.first_action")) } dd { (t.first_action().map(|a| a.text.as_str()).unwrap_or("—")) }
-                @for (field, value) in correlated(&integration, &t) {
+                @for (field, value) in correlated(l, &integration, &t) {
                     dt { (field) } dd { (value) }
                 }
             }
