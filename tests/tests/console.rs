@@ -561,9 +561,60 @@ async fn the_console_runs_the_integration_center_in_a_browser() {
     b.open("/").await;
     assert_eq!(b.path().await, "/signin");
 
+    // Sign-in attempts are limited: after five wrong tokens from one
+    // address, even the right one waits.
+    for attempt in 1..=6 {
+        let token = if attempt == 6 {
+            ADMIN_TOKEN
+        } else {
+            "wrong-token-0123456789"
+        };
+        let status = raw_sign_in(&t, &admin, token).await;
+        let expected = if attempt == 6 { 429 } else { 401 };
+        assert_eq!(status, expected, "attempt {attempt}");
+    }
+
     let _ = b.driver.clone().quit().await;
     let _ = std::fs::remove_dir_all(&b.downloads);
     t.teardown().await;
+}
+
+/// Signs in as a plain HTTP client would after loading the form: its
+/// cookie and hidden field, then the token. Returns the status.
+async fn raw_sign_in(t: &TestFleet, admin: &str, token: &str) -> u16 {
+    let form = t
+        .http
+        .get(format!("{admin}/signin"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cookie = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("ponte_signin="))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_string();
+    let html = form.text().await.unwrap_or_default();
+    let nonce = html
+        .split("name=\"signin\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(nonce.len(), 64, "the sign-in form carries its token");
+    t.http
+        .post(format!("{admin}/signin"))
+        .header("Cookie", cookie)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        // Both values are letters, digits and dashes: nothing to escape.
+        .body(format!("signin={nonce}&token={token}"))
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 impl Browser {
