@@ -171,6 +171,31 @@ impl TestFleet {
         extra: Value,
         domain_b: Value,
     ) -> Pair {
+        let pair = self.movidesk_domains(integration, domain_b).await;
+        let api = self.sandbox.movidesk_api();
+        let body = json!({
+            "id": integration, "name": format!("{integration} test"), "enabled": true, "mode": "automatic",
+            "client_key": "email", "generator_agent": "gen-b", "source_agent": "ponte-a", "reconcile_every_secs": 0,
+            "source": {"provider": "movidesk", "base_url": api, "credentials": {"token": pair.token_a()}, "inbound_secret": pair.secret_a},
+            "target": {"provider": "movidesk", "base_url": api, "credentials": {"token": pair.token_b()}, "inbound_secret": pair.secret_b},
+        });
+        let mut body = body;
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+        self.admin
+            .put(&format!("/integrations/{integration}"), &body)
+            .await
+            .unwrap_or_else(|e| panic!("apply failed: {e}"));
+        pair
+    }
+
+    /// The two sandbox Movidesk domains of [`TestFleet::movidesk_pair_with`]
+    /// (agents, a client, webhooks to integration `integration`), without
+    /// the integration itself: for tests that create it another way.
+    pub async fn movidesk_domains(&self, integration: &str, domain_b: Value) -> Pair {
         let pair = Pair {
             integration: integration.to_string(),
             a: format!("{}-{integration}-a", self.ns),
@@ -229,23 +254,6 @@ impl TestFleet {
             .movidesk_domain(&spec_b)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let api = self.sandbox.movidesk_api();
-        let body = json!({
-            "id": integration, "name": format!("{integration} test"), "enabled": true, "mode": "automatic",
-            "client_key": "email", "generator_agent": "gen-b", "source_agent": "ponte-a", "reconcile_every_secs": 0,
-            "source": {"provider": "movidesk", "base_url": api, "credentials": {"token": pair.token_a()}, "inbound_secret": pair.secret_a},
-            "target": {"provider": "movidesk", "base_url": api, "credentials": {"token": pair.token_b()}, "inbound_secret": pair.secret_b},
-        });
-        let mut body = body;
-        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-            for (k, v) in e {
-                b.insert(k.clone(), v.clone());
-            }
-        }
-        self.admin
-            .put(&format!("/integrations/{integration}"), &body)
-            .await
-            .unwrap_or_else(|e| panic!("apply failed: {e}"));
         pair
     }
 

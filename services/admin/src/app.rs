@@ -11,13 +11,15 @@ use ponte_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::{auth, calls, deadletters, export, integrations, links, manual};
+use crate::console::ConsoleSettings;
+use crate::{auth, calls, console, deadletters, export, integrations, links, manual};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub common: Common,
     pub addr: SocketAddr,
     pub token: Secret,
+    pub console: ConsoleSettings,
 }
 
 pub const MIN_TOKEN_LEN: usize = 16;
@@ -40,6 +42,7 @@ impl Settings {
             common: Common::load(source)?,
             addr: listen_addr(source, "PONTE_ADMIN_ADDR", "127.0.0.1:8081")?,
             token: Secret::new(token),
+            console: ConsoleSettings::load(source)?,
         })
     }
 }
@@ -64,6 +67,7 @@ impl Admin {
             store: store.clone(),
         });
         let token = Arc::new(settings.token);
+        let console = console::router(state.clone(), token.clone(), settings.console);
         let api = Router::new()
             .route(
                 "/integrations",
@@ -93,12 +97,14 @@ impl Admin {
                 auth::require(token, req, next)
             }))
             .with_state(state);
-        let router = Router::new()
-            .nest("/api/v1", api)
-            .merge(ponte_http::ops_router(ponte_http::bus_and_store_ready(
-                bus.clone(),
-                store,
-            )));
+        let router =
+            Router::new()
+                .nest("/api/v1", api)
+                .merge(console)
+                .merge(ponte_http::ops_router(ponte_http::bus_and_store_ready(
+                    bus.clone(),
+                    store,
+                )));
         Ok(Admin {
             listener: TcpListener::bind(settings.addr).await?,
             router,
@@ -111,7 +117,15 @@ impl Admin {
     }
 
     pub async fn run(self, shutdown: CancellationToken) -> std::io::Result<()> {
-        let result = ponte_http::serve(self.listener, self.router, shutdown).await;
+        // Served with the peer address, which the console's sign-in limit
+        // counts by.
+        let result = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await;
         self.bus.close().await;
         result
     }

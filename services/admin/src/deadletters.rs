@@ -4,7 +4,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State as AxumState};
 use axum::response::{IntoResponse, Response};
-use ponte_bus::{BusError, Selection};
+use ponte_bus::{BusError, DeadLetter, Selection};
 use ponte_http::ApiError;
 use serde::Deserialize;
 use serde_json::json;
@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::app::State;
 use crate::body::json;
 
-fn bus_error(e: BusError) -> ApiError {
+pub(crate) fn bus_error(e: BusError) -> ApiError {
     match e {
         BusError::UnknownQueue(q) => ApiError::not_found(format!(
             "unknown dead-letter queue `{q}`; queues are named after providers (movidesk, octadesk, okdesk, uis, blip, warehouse) and `router`"
@@ -39,27 +39,38 @@ pub(crate) async fn list(
     AxumState(state): AxumState<Arc<State>>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let queues = match q.queue {
-        Some(name) => vec![name],
-        None => state.bus.topology().dlq_names(),
-    };
     let selection = Selection {
         id: None,
         integration: q.integration,
         reason_contains: q.reason,
         limit: q.limit,
     };
+    let out = parked(&state, q.queue, &selection).await?;
+    Ok(Json(json!({"dead_letters": out})).into_response())
+}
+
+/// The parked messages of one queue (or of every queue) that `selection`
+/// picks, left where they are.
+pub(crate) async fn parked(
+    state: &State,
+    queue: Option<String>,
+    selection: &Selection,
+) -> Result<Vec<DeadLetter>, ApiError> {
+    let queues = match queue {
+        Some(name) => vec![name],
+        None => state.bus.topology().dlq_names(),
+    };
     let mut out = Vec::new();
     for name in queues {
         out.extend(
             state
                 .bus
-                .dead_letters(&name, &selection)
+                .dead_letters(&name, selection)
                 .await
                 .map_err(bus_error)?,
         );
     }
-    Ok(Json(json!({"dead_letters": out})).into_response())
+    Ok(out)
 }
 
 pub(crate) async fn show(

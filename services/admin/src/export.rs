@@ -200,7 +200,12 @@ pub(crate) async fn export(
     AxumState(state): AxumState<Arc<State>>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let format = ExportFormat::parse(q.format.as_deref())?;
+    download(&state, q.format.as_deref()).await
+}
+
+/// The export file as a download; the API and the console share it.
+pub(crate) async fn download(state: &State, requested: Option<&str>) -> Result<Response, ApiError> {
+    let format = ExportFormat::parse(requested)?;
     let integrations = state.store.integrations().await.map_err(store_error)?;
     let rows: Vec<[Cell; 13]> = integrations.iter().map(row).collect();
     let body = match format {

@@ -44,7 +44,17 @@ pub(crate) async fn get(
 }
 
 pub(crate) async fn create(AxumState(state): Shared, body: Bytes) -> Result<Response, ApiError> {
-    let mut integration: Integration = json(&body)?;
+    let integration: Integration = json(&body)?;
+    let stored = save_new(&state, integration).await?;
+    Ok((StatusCode::CREATED, Json(stored.redacted())).into_response())
+}
+
+/// Stores a new integration; refuses an invalid one or an id in use. The
+/// API and the console both create through here.
+pub(crate) async fn save_new(
+    state: &State,
+    mut integration: Integration,
+) -> Result<Integration, ApiError> {
     integration.validate().map_err(invalid)?;
     if state
         .store
@@ -69,7 +79,7 @@ pub(crate) async fn create(AxumState(state): Shared, body: Bytes) -> Result<Resp
         .await
         .map_err(store_error)?;
     tracing::info!(integration = %integration.id, "integration created");
-    Ok((StatusCode::CREATED, Json(integration.redacted())).into_response())
+    Ok(integration)
 }
 
 /// Creates or replaces. Secrets sent as `***` (or left out) keep their
@@ -94,10 +104,26 @@ pub(crate) async fn replace(
             }
         }
     }
-    let mut integration: Integration = serde_json::from_value(value)
+    let integration: Integration = serde_json::from_value(value)
         .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid integration: {e}")))?;
-    validate_id(&id).map_err(invalid)?;
-    let stored = state.store.integration(&id).await.map_err(store_error)?;
+    let (stored, created) = save_replace(&state, &id, integration).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(stored.redacted())).into_response())
+}
+
+/// Creates or replaces integration `id`, keeping stored secrets the update
+/// left out or sent as `***`. Returns what was stored and whether it is new.
+pub(crate) async fn save_replace(
+    state: &State,
+    id: &str,
+    mut integration: Integration,
+) -> Result<(Integration, bool), ApiError> {
+    validate_id(id).map_err(invalid)?;
+    let stored = state.store.integration(id).await.map_err(store_error)?;
     if let Some(old) = &stored {
         integration.source.keep_secrets_from(&old.source);
         integration.target.keep_secrets_from(&old.target);
@@ -109,33 +135,37 @@ pub(crate) async fn replace(
         .put_integration(&integration)
         .await
         .map_err(store_error)?;
-    let status = if stored.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
     tracing::info!(integration = %id, created = stored.is_none(), "integration stored");
-    Ok((status, Json(integration.redacted())).into_response())
+    Ok((integration, stored.is_none()))
 }
 
 pub(crate) async fn delete(
     AxumState(state): Shared,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    remove(&state, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub(crate) async fn remove(state: &State, id: &str) -> Result<(), ApiError> {
     if state
         .store
-        .delete_integration(&id)
+        .delete_integration(id)
         .await
         .map_err(store_error)?
     {
         tracing::info!(integration = %id, "integration deleted");
-        Ok(StatusCode::NO_CONTENT.into_response())
+        Ok(())
     } else {
         Err(ApiError::not_found(format!("no integration `{id}`")))
     }
 }
 
-async fn set_enabled(state: &State, id: &str, enabled: bool) -> Result<Response, ApiError> {
+pub(crate) async fn set_enabled(
+    state: &State,
+    id: &str,
+    enabled: bool,
+) -> Result<Integration, ApiError> {
     let mut integration = load(state, id).await?;
     integration.enabled = enabled;
     integration.updated_at = Some(Utc::now());
@@ -145,21 +175,21 @@ async fn set_enabled(state: &State, id: &str, enabled: bool) -> Result<Response,
         .await
         .map_err(store_error)?;
     tracing::info!(integration = %id, enabled, "integration switched");
-    Ok(Json(integration.redacted()).into_response())
+    Ok(integration)
 }
 
 pub(crate) async fn enable(
     AxumState(state): Shared,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    set_enabled(&state, &id, true).await
+    Ok(Json(set_enabled(&state, &id, true).await?.redacted()).into_response())
 }
 
 pub(crate) async fn disable(
     AxumState(state): Shared,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    set_enabled(&state, &id, false).await
+    Ok(Json(set_enabled(&state, &id, false).await?.redacted()).into_response())
 }
 
 #[derive(Deserialize)]
@@ -176,11 +206,22 @@ pub(crate) async fn clone(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let request: CloneRequest = json(&body)?;
-    validate_id(&request.id).map_err(invalid)?;
-    let original = load(&state, &id).await?;
+    let copy = copy(&state, &id, &request.id, request.name).await?;
+    Ok((StatusCode::CREATED, Json(copy.redacted())).into_response())
+}
+
+/// Copies integration `id` as `new_id`, disabled.
+pub(crate) async fn copy(
+    state: &State,
+    id: &str,
+    new_id: &str,
+    name: Option<String>,
+) -> Result<Integration, ApiError> {
+    validate_id(new_id).map_err(invalid)?;
+    let original = load(state, id).await?;
     if state
         .store
-        .integration(&request.id)
+        .integration(new_id)
         .await
         .map_err(store_error)?
         .is_some()
@@ -188,13 +229,13 @@ pub(crate) async fn clone(
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "already_exists",
-            format!("integration `{}` exists", request.id),
+            format!("integration `{new_id}` exists"),
         ));
     }
     let copy = Integration {
-        id: request.id.clone(),
-        name: request
-            .name
+        id: new_id.to_string(),
+        name: name
+            .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| format!("{} (copy)", original.name)),
         enabled: false,
         updated_at: Some(Utc::now()),
@@ -205,5 +246,6 @@ pub(crate) async fn clone(
         .put_integration(&copy)
         .await
         .map_err(store_error)?;
-    Ok((StatusCode::CREATED, Json(copy.redacted())).into_response())
+    tracing::info!(integration = %new_id, from = %id, "integration cloned");
+    Ok(copy)
 }

@@ -5,6 +5,7 @@ mod app;
 mod auth;
 mod body;
 mod calls;
+mod console;
 mod deadletters;
 mod export;
 mod integrations;
@@ -12,3 +13,4 @@ mod links;
 mod manual;
 
 pub use app::{Admin, Settings};
+pub use console::ConsoleSettings;

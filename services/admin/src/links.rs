@@ -3,6 +3,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, Query, State as AxumState};
 use axum::response::{IntoResponse, Response};
+use ponte_core::Link;
 use ponte_http::ApiError;
 use serde::Deserialize;
 use serde_json::json;
@@ -20,7 +21,18 @@ pub(crate) async fn list(
     AxumState(state): AxumState<Arc<State>>,
     Query(filter): Query<LinkFilter>,
 ) -> Result<Response, ApiError> {
-    let integrations = match &filter.integration {
+    let links = find(&state, filter.integration, filter.ticket).await?;
+    Ok(Json(json!({"links": links})).into_response())
+}
+
+/// Links of one integration (or all), optionally only those with `ticket`
+/// on either side.
+pub(crate) async fn find(
+    state: &State,
+    integration: Option<String>,
+    ticket: Option<String>,
+) -> Result<Vec<Link>, ApiError> {
+    let integrations = match &integration {
         Some(i) => vec![i.clone()],
         None => state
             .store
@@ -35,10 +47,10 @@ pub(crate) async fn list(
     for id in integrations {
         links.extend(state.store.links(&id).await.map_err(store_error)?);
     }
-    if let Some(t) = &filter.ticket {
+    if let Some(t) = &ticket {
         links.retain(|l| &l.source_ticket == t || &l.target_ticket == t);
     }
-    Ok(Json(json!({"links": links})).into_response())
+    Ok(links)
 }
 
 pub(crate) async fn get(

@@ -35,9 +35,9 @@ pub(crate) async fn eligible(
     Ok(Json(json!({"integration": id, "eligible": list})).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-enum LinkAction {
+pub(crate) enum LinkAction {
     /// Create the counterpart on the target.
     Create,
     /// Link with an existing target ticket.
@@ -46,17 +46,35 @@ enum LinkAction {
 
 #[derive(Deserialize)]
 pub(crate) struct LinkRequest {
-    integration: String,
-    source_ticket: String,
-    action: LinkAction,
-    target_ticket: Option<String>,
+    pub integration: String,
+    pub source_ticket: String,
+    pub action: LinkAction,
+    pub target_ticket: Option<String>,
+}
+
+/// What [`queue_link`] queued.
+pub(crate) struct Queued {
+    pub link_id: String,
+    pub command_id: String,
+    pub queue: ponte_core::Provider,
 }
 
 /// Queues the command; the target's worker carries it out (it checks the
 /// tickets at the provider). Answers 202 with the link id to watch.
 pub(crate) async fn create(AxumState(state): Shared, body: Bytes) -> Result<Response, ApiError> {
     let req: LinkRequest = json(&body)?;
-    let integration = load(&state, &req.integration).await?;
+    let q = queue_link(&state, req).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"link": q.link_id, "command_id": q.command_id, "queue": q.queue, "status": "queued"})),
+    )
+        .into_response())
+}
+
+/// Checks a manual link request and queues its command for the target's
+/// worker. The API and the console both link through here.
+pub(crate) async fn queue_link(state: &State, req: LinkRequest) -> Result<Queued, ApiError> {
+    let integration = load(state, &req.integration).await?;
     if !integration.enabled {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -164,20 +182,26 @@ pub(crate) async fn create(AxumState(state): Shared, body: Bytes) -> Result<Resp
             )
         })?;
     tracing::info!(link = %link_id, op = command.op.name(), "manual link command queued");
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"link": link_id, "command_id": envelope.id, "queue": command.provider, "status": "queued"})),
-    )
-        .into_response())
+    Ok(Queued {
+        link_id,
+        command_id: envelope.id,
+        queue: command.provider,
+    })
 }
 
 pub(crate) async fn remove(
     AxumState(state): Shared,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let link = unlink(&state, &id).await?;
+    Ok(Json(json!({"removed": link})).into_response())
+}
+
+/// Removes a link and records who did it in its history.
+pub(crate) async fn unlink(state: &State, id: &str) -> Result<Link, ApiError> {
     let link = state
         .store
-        .remove_link(&id)
+        .remove_link(id)
         .await
         .map_err(store_error)?
         .ok_or_else(|| ApiError::not_found(format!("no link `{id}`")))?;
@@ -189,9 +213,9 @@ pub(crate) async fn remove(
             link.source_ticket, link.target_ticket
         ),
         trace_id: ponte_telemetry::propagation::current_trace_id(),
-        cause: derive(&["remove", &id, &Utc::now().to_rfc3339()]),
+        cause: derive(&["remove", id, &Utc::now().to_rfc3339()]),
     };
-    state.store.record(&id, &entry).await.map_err(store_error)?;
+    state.store.record(id, &entry).await.map_err(store_error)?;
     tracing::info!(link = %id, "link removed");
-    Ok(Json(json!({"removed": link})).into_response())
+    Ok(link)
 }

@@ -187,6 +187,20 @@ impl Fleet {
         format!("http://127.0.0.1:{}", self.port(s))
     }
 
+    /// `name=url,...` of the started services, for the console's fleet page.
+    fn console_services(&self) -> String {
+        self.options
+            .services
+            .iter()
+            .filter(|s| **s != Service::Sandbox)
+            .map(|s| {
+                let name = s.binary().strip_prefix("ponte-").unwrap_or(s.binary());
+                format!("{name}={}", self.url(*s))
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     pub fn log_path(&self, s: Service) -> PathBuf {
         self.options.log_dir.join(format!("{}.log", s.binary()))
     }
@@ -213,6 +227,7 @@ impl Fleet {
         cmd.envs(&self.options.env)
             .env(s.addr_key(), format!("127.0.0.1:{}", self.port(s)))
             .env("PONTE_INGRESS_URL", self.url(Service::Ingress))
+            .env("PONTE_CONSOLE_SERVICES", self.console_services())
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log_err))

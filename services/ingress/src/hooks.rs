@@ -245,6 +245,17 @@ async fn handle(
     {
         tracing::warn!(error = %e, "cannot remember the event id; a repeat will be dropped by the router");
     }
+    // The console shows when each integration last heard from a provider.
+    if let Err(e) = state
+        .store
+        .set_cursor(
+            &format!("last_webhook:{}", integration.id),
+            &now.to_rfc3339(),
+        )
+        .await
+    {
+        tracing::warn!(error = %e, "cannot note the last webhook time");
+    }
     tracing::info!(ticket = %envelope.shard_key, "webhook accepted");
     Ok((event_id, false))
 }

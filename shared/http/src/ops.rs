@@ -15,7 +15,7 @@ pub type ReadyCheck = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + S
 /// `/metrics` (Prometheus text).
 pub fn ops_router(ready: ReadyCheck) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
+        .route("/healthz", get(|| async { axum::Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})) }))
         .route(
             "/readyz",
             get(move || {
