@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{CustomField, Side, ValidationError};
 
+/// How a source ticket owned by a team rather than an agent (a Blip
+/// ticket waiting in a queue) names its owner for the agent table:
+/// `team:<name>`.
+pub const TEAM_PREFIX: &str = "team:";
+
 /// The owner to set on the target for a source agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentTarget {
@@ -181,6 +186,9 @@ impl Correlation {
         }
         match &self.defaults.agent {
             Some(d) => Ok(Some(d.clone())),
+            // A team (`team:<name>`, a channel ticket nobody attends yet)
+            // only maps when the table lists it: no entry, no responsible.
+            None if id.starts_with(TEAM_PREFIX) => Ok(None),
             None => Err(Unmapped {
                 field: "agent",
                 value: id.to_string(),
