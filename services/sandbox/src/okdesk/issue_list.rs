@@ -163,7 +163,7 @@ impl Query {
             && among(&self.contact_ids, i.contact_id)
             && among(&self.assignee_ids, i.assignee_id)
             && coded(&self.status_codes, &i.status)
-            && !self.status_codes_not.iter().any(|c| *c == i.status)
+            && !self.status_codes_not.contains(&i.status)
             && coded(&self.priority_codes, &i.priority)
             && coded(&self.type_codes, &i.type_code)
             && within(Some(i.created_at), self.created)
