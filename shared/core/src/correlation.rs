@@ -245,6 +245,25 @@ impl Correlation {
         Ok(out)
     }
 
+    /// Like [`Correlation::custom_fields`], field by field: a field whose
+    /// value the table cannot map is left out and reported (`(source field
+    /// id, why)`), the others cross.
+    pub fn custom_fields_lenient(
+        &self,
+        from: Side,
+        fields: &[CustomField],
+    ) -> (Vec<MappedField>, Vec<(String, Unmapped)>) {
+        let mut mapped = Vec::new();
+        let mut dropped = Vec::new();
+        for f in fields {
+            match self.custom_fields(from, std::slice::from_ref(f)) {
+                Ok(m) => mapped.extend(m),
+                Err(e) => dropped.push((f.id.clone(), e)),
+            }
+        }
+        (mapped, dropped)
+    }
+
     pub fn validate(&self) -> Result<(), ValidationError> {
         for (i, fc) in self.custom_fields.iter().enumerate() {
             if fc.source.trim().is_empty() || fc.target.trim().is_empty() {
