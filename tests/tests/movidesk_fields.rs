@@ -111,3 +111,54 @@ async fn an_unmappable_custom_field_is_dropped_and_the_action_crosses() {
     );
     t.teardown().await;
 }
+
+#[tokio::test]
+async fn a_status_that_needs_a_justification_gets_the_correlated_one() {
+    let t = TestFleet::start(Options::default()).await;
+    let pair = t
+        .movidesk_pair_with(
+            "justify",
+            json!({"correlation": {
+                "status": {"Novo": "Aberto", "Em atendimento": "Trabalhando", "Resolvido": "Solucionado"},
+                "justification": {"Solucionado": "Resolvido pelo cliente"}
+            }}),
+            json!({"statuses": [
+                {"name": "Aberto", "base": "New"}, {"name": "Trabalhando", "base": "InAttendance"},
+                {"name": "Solucionado", "base": "Resolved", "justifications": ["Resolvido pelo cliente", "Sem retorno"]}
+            ]}),
+        )
+        .await;
+    let opened = t
+        .sandbox
+        .movidesk_ui_ticket(&pair.a, &json!({
+            "type": 2, "subject": "Impressora", "createdBy": {"id": "agent-a"}, "clients": [{"id": "ana"}],
+            "actions": [{"type": 2, "description": "Não imprime", "createdBy": {"id": "ana"}}]
+        }))
+        .await
+        .expect("ticket");
+    let a = id_of(&opened["id"]);
+    let b = t.counterpart_id(&pair, &a).await;
+    t.sandbox
+        .movidesk_ui_status(&pair.a, &a, "Resolvido", "agent-a")
+        .await
+        .expect("status");
+    let tb = t
+        .eventually("B solved, with its justification", WAIT, || async {
+            let tb = t.sandbox.movidesk_ticket(&pair.b, &b).await.ok()?;
+            (tb["status"] == "Solucionado").then_some(tb)
+        })
+        .await;
+    assert_eq!(tb["justification"], "Resolvido pelo cliente", "{tb}");
+    let parked = t
+        .admin
+        .get("/dead-letters?queue=movidesk")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        parked["dead_letters"]
+            .as_array()
+            .is_none_or(|d| d.is_empty()),
+        "nothing parked: {parked}"
+    );
+    t.teardown().await;
+}

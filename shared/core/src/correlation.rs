@@ -48,6 +48,9 @@ pub struct Defaults {
     pub urgency: Option<String>,
     pub agent: Option<AgentTarget>,
     pub agent_back: Option<AgentTarget>,
+    /// The justification sent with a status `justification` does not list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -69,6 +72,11 @@ pub struct Correlation {
     pub agent_back: BTreeMap<String, AgentTarget>,
     #[serde(default)]
     pub custom_fields: Vec<FieldCorrelation>,
+    /// Status (as the receiving side names it) → the justification sent
+    /// with it, for statuses the receiving desk requires one for
+    /// (Movidesk). A status not listed uses `defaults.justification`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub justification: BTreeMap<String, String>,
     #[serde(default)]
     pub defaults: Defaults,
 }
@@ -243,6 +251,16 @@ impl Correlation {
             });
         }
         Ok(out)
+    }
+
+    /// The justification to send with `status` (the receiving side's
+    /// name), if the correlation gives one.
+    pub fn justification(&self, status: &str) -> Option<String> {
+        self.justification
+            .get(status)
+            .or(self.defaults.justification.as_ref())
+            .filter(|j| !j.trim().is_empty())
+            .cloned()
     }
 
     /// Like [`Correlation::custom_fields`], field by field: a field whose
