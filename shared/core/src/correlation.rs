@@ -402,4 +402,62 @@ mod tests {
         );
         assert!(bad.unwrap_err().to_string().contains("Talvez"));
     }
+
+    #[test]
+    fn lenient_fields_drop_only_the_unmappable_one() {
+        let mut c = corr();
+        c.custom_fields.push(FieldCorrelation {
+            source: "2".into(),
+            target: "8".into(),
+            source_rule: None,
+            target_rule: None,
+            values: BTreeMap::new(),
+        });
+        let field = |id: &str, v: &str| CustomField {
+            id: id.into(),
+            value: Some(v.into()),
+            items: vec![],
+        };
+        let (mapped, dropped) =
+            c.custom_fields_lenient(Side::Source, &[field("1", "Talvez"), field("2", "Sala 3")]);
+        assert_eq!(mapped.len(), 1);
+        assert_eq!(mapped[0].field.id, "8");
+        assert_eq!(dropped.len(), 1);
+        assert_eq!(dropped[0].0, "1");
+        assert!(dropped[0].1.to_string().contains("Talvez"));
+    }
+
+    #[test]
+    fn teams_map_only_when_listed_and_justifications_fall_back() {
+        let mut c = corr();
+        c.agent = [(
+            "team:Financeiro".to_string(),
+            AgentTarget {
+                id: "bia".into(),
+                team: Some("Financeiro".into()),
+            },
+        )]
+        .into();
+        assert_eq!(
+            c.agent(Some("team:Financeiro"))
+                .ok()
+                .flatten()
+                .map(|a| a.id),
+            Some("bia".into())
+        );
+        assert_eq!(
+            c.agent(Some("team:Vendas")),
+            Ok(None),
+            "a hint, not an error"
+        );
+        assert!(
+            c.agent(Some("carla")).is_err(),
+            "an unlisted agent still is"
+        );
+        c.justification = [("Fechado".to_string(), "Resolvido".to_string())].into();
+        assert_eq!(c.justification("Fechado").as_deref(), Some("Resolvido"));
+        assert_eq!(c.justification("Aberto"), None);
+        c.defaults.justification = Some("Outro".into());
+        assert_eq!(c.justification("Aberto").as_deref(), Some("Outro"));
+    }
 }
