@@ -352,6 +352,12 @@ impl TestFleet {
     /// clients found by phone, the default responsible `agent-b` mapped
     /// back to a Blip agent, a customer's close → `Resolvido`.
     pub async fn blip_desk(&self, integration: &str) -> BlipDesk {
+        self.blip_desk_with(integration, json!({})).await
+    }
+
+    /// Like [`TestFleet::blip_desk`], with more correlation entries (keys
+    /// of `correlation` replace the default ones).
+    pub async fn blip_desk_with(&self, integration: &str, correlation: Value) -> BlipDesk {
         let contract = format!("{}-{integration}", self.ns);
         let desk = format!("{}-{integration}-desk", self.ns);
         let key = format!("blip-key-{contract}");
@@ -398,7 +404,7 @@ impl TestFleet {
             .movidesk_domain(&spec)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let body = json!({
+        let mut body = json!({
             "id": integration, "name": format!("{integration} test"), "mode": "automatic",
             "client_key": "phone", "generator_agent": "gen-b", "reconcile_every_secs": 0,
             "correlation": {
@@ -409,6 +415,11 @@ impl TestFleet {
             "source": {"provider": "blip", "base_url": format!("{}/blip", self.url(Service::Sandbox)), "credentials": {"key": key}, "inbound_secret": secret, "inbound_header": "Authorization"},
             "target": {"provider": "movidesk", "base_url": self.sandbox.movidesk_api(), "credentials": {"token": format!("token-{desk}")}, "inbound_secret": format!("desk-secret-{desk}")},
         });
+        if let Value::Object(extra) = correlation {
+            for (k, v) in extra {
+                body["correlation"][k] = v;
+            }
+        }
         self.admin
             .put(&format!("/integrations/{integration}"), &body)
             .await

@@ -309,3 +309,103 @@ async fn repeated_deliveries_count_once_and_a_command_failure_is_parked_with_its
     assert_eq!(r.status(), 401);
     t.teardown().await;
 }
+
+#[tokio::test]
+async fn every_lime_content_reads_as_text_and_the_team_drives_the_desk_ticket() {
+    let t = TestFleet::start(Options::default()).await;
+    // The Financeiro queue goes to agent-b in the Financeiro team, and the
+    // team is written into the desk's custom field 901.
+    let b = t
+        .blip_desk_with(
+            "blip-lime",
+            json!({
+                "agent": {"team:Financeiro": {"id": "agent-b", "team": "Financeiro"}},
+                "custom_fields": [{"source": "blip.team", "target": "901", "target_rule": 7}]
+            }),
+        )
+        .await;
+    let opened = t
+        .blip(
+            Method::POST,
+            &b.contract,
+            "/tickets",
+            Some(json!({"customer": "5511999990009@wa.gw.msging.net", "team": "Financeiro",
+                        "first_message": {"type": "application/vnd.lime.location+json",
+                                          "content": {"latitude": -23.55, "longitude": -46.63, "text": "Loja Paulista"}}})),
+        )
+        .await;
+    let blip_id = opened["id"].as_str().expect("ticket id").to_string();
+    let desk = desk_ticket_for(&t, &b, &blip_id).await;
+    let desk_id = id_of(&desk["id"]);
+    assert_eq!(desk["owner"]["id"], "agent-b", "{desk}");
+    assert_eq!(
+        desk["ownerTeam"], "Financeiro",
+        "the team's mapping: {desk}"
+    );
+    let team_field = desk["customFieldValues"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .find(|f| f["customFieldId"] == 901)
+        .unwrap_or_else(|| panic!("no team field: {desk}"));
+    assert_eq!(team_field["value"], "Financeiro");
+    assert!(
+        action_texts(&desk)[0].contains("Loja Paulista: -23.55, -46.63"),
+        "{desk}"
+    );
+    t.eventually("the Blip ticket open", WAIT, || async {
+        let bt = blip_ticket(&t, &b, &blip_id).await;
+        (bt["status"] == "Open").then_some(())
+    })
+    .await;
+
+    let messages = [
+        json!({"type": "application/vnd.lime.contact+json", "content": {"name": "Ana Souza", "phoneNumber": "+5511999990002"}}),
+        json!({"type": "application/vnd.lime.reply+json", "content": {
+            "replied": {"type": "text/plain", "value": "Sim, pode ser"},
+            "inReplyTo": {"id": "m1", "type": "text/plain", "value": "Amanhã às 10h?", "direction": "sent"}}}),
+        json!({"type": "application/vnd.lime.media-link+json", "content": {"type": "application/pdf", "uri": "https://files.example/nota.pdf", "title": "nota.pdf"}}),
+        json!({"type": "application/vnd.lime.select+json", "content": {"text": "Forma de pagamento", "options": [{"text": "Boleto"}, {"text": "Pix"}]}}),
+        json!({"type": "application/vnd.lime.web-link+json", "content": {"uri": "https://example.com/comprovante", "title": "Comprovante"}}),
+    ];
+    for m in &messages {
+        t.blip(
+            Method::POST,
+            &b.contract,
+            &format!("/tickets/{blip_id}/messages"),
+            Some(m.clone()),
+        )
+        .await;
+    }
+    let desk = t
+        .eventually("every message on the desk", WAIT, || async {
+            let d = t.sandbox.movidesk_ticket(&b.desk, &desk_id).await.ok()?;
+            (d["actions"].as_array()?.len() > messages.len()).then_some(d)
+        })
+        .await;
+    let texts = action_texts(&desk);
+    let all = texts.join("\n");
+    for readable in [
+        "👤 Contato: Ana Souza, telefone: +5511999990002",
+        "Sim, pode ser",
+        "em resposta a: \"Amanhã às 10h?\"",
+        "Forma de pagamento",
+        "2. Pix",
+        "Comprovante — https://example.com/comprovante",
+    ] {
+        assert!(all.contains(readable), "`{readable}` in {texts:?}");
+    }
+    for text in &texts {
+        assert!(
+            !text.contains("{\"") && !text.contains("\":"),
+            "raw JSON reached the desk: {text}"
+        );
+    }
+    let attachments = desk.to_string();
+    assert!(
+        attachments.contains("https://files.example/nota.pdf"),
+        "the document's link is on the desk: {desk}"
+    );
+    t.teardown().await;
+}

@@ -105,6 +105,17 @@ struct Octa {
 /// A tenant whose automations call the ingress for `integration`, and the
 /// endpoint that gets in by `flow`.
 async fn octadesk(t: &TestFleet, integration: &str, flow: Flow, organizations: Value) -> Octa {
+    octadesk_with(t, integration, flow, organizations, json!([])).await
+}
+
+/// Like [`octadesk`], with persons the tenant already has.
+async fn octadesk_with(
+    t: &TestFleet,
+    integration: &str,
+    flow: Flow,
+    organizations: Value,
+    persons: Value,
+) -> Octa {
     let tenant = format!("{}-{integration}", t.ns);
     let ponte = format!("ponte@{tenant}.test");
     let agent = format!("bia@{tenant}.test");
@@ -125,7 +136,8 @@ async fn octadesk(t: &TestFleet, integration: &str, flow: Flow, organizations: V
             "token_ttl_seconds": 3600,
             "webhook_url": format!("{}/hooks/octadesk/{integration}?token={secret}", t.url(Svc::Ingress)),
             "webhook_delay_ms": 50,
-            "organizations": organizations
+            "organizations": organizations,
+            "persons": persons
         })),
     )
     .await;
@@ -839,5 +851,229 @@ async fn octadesk_webhooks_are_accepted_and_named_when_wrong() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), 202, "a ticket hint is accepted");
+    t.teardown().await;
+}
+
+#[tokio::test]
+async fn an_octadesk_ticket_reaches_a_movidesk_desk_and_back() {
+    let (t, _worker) = start().await;
+    let id = "octa-movi";
+    let domain = format!("{}-{id}-movi", t.ns);
+    let movi_secret = format!("movi-secret-{}-0123456789", t.ns);
+    let person = |pid: &str, name: &str, profile: i64| json!({"id": pid, "businessName": name, "personType": 1, "profileType": profile});
+    let mut spec = domain_spec(
+        &domain,
+        &format!("token-{domain}"),
+        &format!(
+            "{}/hooks/movidesk/{id}?token={movi_secret}",
+            t.url(Svc::Ingress)
+        ),
+        0,
+        vec![
+            person("gen-b", "Ponte", 1),
+            person("agent-b", "Bia (agent)", 1),
+        ],
+    );
+    spec["lockout_after_failures"] = json!(0);
+    spec["api_person_id"] = json!("gen-b");
+    t.sandbox
+        .movidesk_domain(&spec)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let octa = octadesk(&t, id, Flow::ApiKey, json!([])).await;
+    t.admin
+        .put(
+            &format!("/integrations/{id}"),
+            &json!({
+                "id": id, "name": "Octadesk → Movidesk", "mode": "automatic", "client_key": "email",
+                "generator_agent": "gen-b", "source_agent": octa.ponte, "reconcile_every_secs": 0,
+                "source": octa.endpoint,
+                "target": {"provider": "movidesk", "base_url": t.sandbox.movidesk_api(), "credentials": {"token": format!("token-{domain}")}, "inbound_secret": movi_secret},
+            }),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("apply failed: {e}"));
+
+    // An agent opens a ticket in Octadesk for a customer.
+    let opened = control(
+        &t,
+        Method::POST,
+        &format!("/octadesk/{}/tickets", octa.tenant),
+        Some(json!({
+            "summary": "Nota fiscal não emitida",
+            "requester": {"email": "joana@cliente.test", "name": "Joana Lima"},
+            "comments": {"description": {"content": "O sistema trava ao emitir a nota"}},
+            "author_email": octa.agent
+        })),
+    )
+    .await;
+    let number = id_of(&opened["number"]);
+    let tag = json!(format!("ponte-{id}-{number}"));
+    let desk = t
+        .eventually("the Movidesk counterpart", WAIT, || async {
+            t.sandbox
+                .movidesk_tickets(&domain)
+                .await
+                .ok()?
+                .into_iter()
+                .find(|tk| {
+                    tk["tags"]
+                        .as_array()
+                        .is_some_and(|tags| tags.contains(&tag))
+                })
+        })
+        .await;
+    let desk_id = id_of(&desk["id"]);
+    assert_eq!(desk["subject"], "Nota fiscal não emitida", "{desk}");
+    assert!(
+        ponte_e2e::action_texts(&desk)[0].contains("trava ao emitir"),
+        "{desk}"
+    );
+
+    // The Octadesk agent comments: the desk gets it.
+    control(
+        &t,
+        Method::POST,
+        &format!("/octadesk/{}/tickets/{number}/comments", octa.tenant),
+        Some(json!({"content": "Pedi o XML da nota", "author_email": octa.agent})),
+    )
+    .await;
+    t.eventually("the comment on the desk", WAIT, || async {
+        let d = t.sandbox.movidesk_ticket(&domain, &desk_id).await.ok()?;
+        ponte_e2e::action_texts(&d)
+            .iter()
+            .any(|a| a.contains("Pedi o XML"))
+            .then_some(())
+    })
+    .await;
+
+    // The desk answers: Octadesk gets it.
+    t.sandbox
+        .movidesk_ui_action(
+            &domain,
+            &desk_id,
+            &json!({"type": 2, "description": "Reprocessamos a nota", "createdBy": {"id": "agent-b"}}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_for_comment(&t, &octa, &number, "Reprocessamos a nota").await;
+
+    // Octadesk closes it: so does the desk.
+    control(
+        &t,
+        Method::POST,
+        &format!("/octadesk/{}/tickets/{number}/status", octa.tenant),
+        Some(json!({"status": "Resolvido", "author_email": octa.agent})),
+    )
+    .await;
+    t.eventually("the desk ticket resolved", WAIT, || async {
+        let d = t.sandbox.movidesk_ticket(&domain, &desk_id).await.ok()?;
+        (d["status"] == "Resolvido").then_some(())
+    })
+    .await;
+    assert!(
+        dead_letters(&t).await.is_empty(),
+        "{:?}",
+        dead_letters(&t).await
+    );
+    t.teardown().await;
+}
+
+#[tokio::test]
+async fn a_known_requester_with_changed_data_is_updated_in_octadesk() {
+    let (t, _worker) = start().await;
+    let id = "movi-octa-people";
+    let domain = format!("{}-{id}-movi", t.ns);
+    let movi_secret = format!("movi-secret-{}-0123456789", t.ns);
+    let person = |pid: &str, name: &str, email: &str, profile: i64| {
+        json!({"id": pid, "businessName": name, "personType": 1, "profileType": profile,
+               "emails": [{"emailType": "Profissional", "email": email, "isDefault": true}]})
+    };
+    let mut spec = domain_spec(
+        &domain,
+        &format!("token-{domain}"),
+        &format!(
+            "{}/hooks/movidesk/{id}?token={movi_secret}",
+            t.url(Svc::Ingress)
+        ),
+        0,
+        vec![
+            person("agent-a", "Agent A", "agent@a.test", 1),
+            person("ponte-a", "Ponte", "ponte@a.test", 1),
+            person("ana", "Ana Souza Lima", "ana@client.test", 2),
+        ],
+    );
+    spec["lockout_after_failures"] = json!(0);
+    spec["api_person_id"] = json!("ponte-a");
+    t.sandbox
+        .movidesk_domain(&spec)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Octadesk knows Ana by her e-mail, under her old name.
+    let octa = octadesk_with(
+        &t,
+        id,
+        Flow::ApiToken,
+        json!([]),
+        json!([{"name": "Ana Souza", "email": "ana@client.test"}]),
+    )
+    .await;
+    let known = list(&t, &format!("/octadesk/{}/persons", octa.tenant)).await;
+    let ana = known
+        .iter()
+        .find(|p| p["email"] == "ana@client.test")
+        .cloned()
+        .unwrap_or_else(|| panic!("{known:?}"));
+    t.admin
+        .put(
+            &format!("/integrations/{id}"),
+            &json!({
+                "id": id, "name": "Movidesk → Octadesk", "mode": "automatic", "client_key": "email",
+                "generator_agent": octa.ponte, "source_agent": "ponte-a", "reconcile_every_secs": 0,
+                "source": {"provider": "movidesk", "base_url": t.sandbox.movidesk_api(), "credentials": {"token": format!("token-{domain}")}, "inbound_secret": movi_secret},
+                "target": octa.endpoint,
+            }),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("apply failed: {e}"));
+    let opened = t
+        .sandbox
+        .movidesk_ui_ticket(&domain, &json!({
+            "type": 2, "subject": "Troca de senha", "createdBy": {"id": "agent-a"}, "clients": [{"id": "ana"}],
+            "actions": [{"type": 2, "description": "Não consigo entrar", "createdBy": {"id": "ana"}}]
+        }))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let source = id_of(&opened["id"]);
+    let desk = desk_ticket(&t, &octa, id, &source).await;
+    assert_eq!(desk["requester"]["email"], "ana@client.test");
+    let persons: Vec<Value> = list(&t, &format!("/octadesk/{}/persons", octa.tenant))
+        .await
+        .into_iter()
+        .filter(|p| p["email"] == "ana@client.test")
+        .collect();
+    assert_eq!(persons.len(), 1, "found, not created again: {persons:?}");
+    assert_eq!(persons[0]["id"], ana["id"]);
+    assert_eq!(
+        persons[0]["name"], "Ana Souza Lima",
+        "her new name was written to Octadesk: {persons:?}"
+    );
+    let puts: Vec<Value> = list(
+        &t,
+        &format!(
+            "/requests?provider=octadesk&domain={}&method=PUT",
+            octa.tenant
+        ),
+    )
+    .await
+    .into_iter()
+    .filter(|r| r["path"].as_str().is_some_and(|p| p.contains("/persons/")))
+    .collect();
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    assert!(
+        dead_letters(&t).await.is_empty(),
+        "{:?}",
+        dead_letters(&t).await
+    );
     t.teardown().await;
 }

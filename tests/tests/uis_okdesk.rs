@@ -15,6 +15,8 @@ const WAIT: Duration = Duration::from_secs(30);
 /// The Okdesk employees: Ponte's own (no extension), and two who answer.
 const ANNA: u64 = 2;
 const BORIS: u64 = 3;
+/// Matched by name only (her UIS id is not in `employee_extensions`).
+const MARIA: u64 = 4;
 /// A known caller: contact 10 of company 5.
 const KNOWN_PHONE: &str = "79991112233";
 const KNOWN_CONTACT: u64 = 10;
@@ -82,6 +84,16 @@ async fn telephony(t: &TestFleet, id: &str) -> Telephony {
 
 /// Like [`telephony`] with the integration's own `telephony` settings.
 async fn telephony_with(t: &TestFleet, id: &str, settings: Value) -> Telephony {
+    telephony_templates(t, id, settings, templates()).await
+}
+
+/// Like [`telephony_with`], with the notification bodies UIS sends.
+async fn telephony_templates(
+    t: &TestFleet,
+    id: &str,
+    settings: Value,
+    templates: Vec<(&'static str, String)>,
+) -> Telephony {
     let s = Telephony {
         integration: id.to_string(),
         okdesk: format!("{}-{id}-okdesk", t.ns),
@@ -99,7 +111,8 @@ async fn telephony_with(t: &TestFleet, id: &str, settings: Value) -> Telephony {
             "employees": [
                 {"id": 1, "first_name": "Ponte", "last_name": "Интеграция"},
                 {"id": ANNA, "first_name": "Анна", "last_name": "Иванова", "telephony_number": "101"},
-                {"id": BORIS, "first_name": "Борис", "last_name": "Сидоров", "telephony_number": 102}
+                {"id": BORIS, "first_name": "Борис", "last_name": "Сидоров", "telephony_number": 102},
+                {"id": MARIA, "first_name": "Мария", "last_name": "Петрова", "telephony_number": "103"}
             ],
             "companies": [{"id": 5, "name": "ООО Ромашка", "phone": "+7 (495) 000-00-01"}],
             "contacts": [{"id": KNOWN_CONTACT, "first_name": "Пётр", "last_name": "Петров",
@@ -123,7 +136,7 @@ async fn telephony_with(t: &TestFleet, id: &str, settings: Value) -> Telephony {
         .await
         .unwrap_or_else(|e| panic!("apply failed: {e}"));
     let url = format!("{}/hooks/uis/{id}?token={}", t.url(Svc::Ingress), s.secret);
-    let notifications: Vec<Value> = templates()
+    let notifications: Vec<Value> = templates
         .into_iter()
         .map(|(event, body)| json!({"event": event, "url": url, "template": body}))
         .collect();
@@ -135,7 +148,9 @@ async fn telephony_with(t: &TestFleet, id: &str, settings: Value) -> Telephony {
             "name": s.uis, "app_id": 12345,
             "employees": [
                 {"id": 501, "full_name": "Иванова Анна", "extension": "101"},
-                {"id": 502, "full_name": "Сидоров Борис", "extension": "102"}
+                {"id": 502, "full_name": "Сидоров Борис", "extension": "102"},
+                {"id": 503, "full_name": "Петрова Мария", "extension": "103"},
+                {"id": 504, "full_name": "Новиков Олег", "extension": "104"}
             ],
             "notifications": notifications,
             "notification_delay_ms": 20
@@ -562,5 +577,298 @@ async fn okdesk_failures_are_retried_or_parked_with_okdesk_s_reason() {
             .is_empty(),
         "no issue for {lost}"
     );
+    t.teardown().await;
+}
+
+/// Bodies as other integrators publish them (Planfix, CRM handlers): the
+/// event is `notification_mnemonic`, the only times are the
+/// notification's own, employees are named by UIS id and full name, and
+/// there is no `extension_phone_number`.
+fn published_templates() -> Vec<(&'static str, String)> {
+    let waiting = r#"{"notification_mnemonic": {{notification_mnemonic}}, "notification_name": {{notification_name}}, "notification_time": {{notification_time}}, "virtual_phone_number": {{virtual_phone_number}}, "contact_phone_number": {{contact_phone_number}}, "contact_full_name": {{contact_full_name}}, "call_session_id": {{call_session_id}}, "employee_id": {{employee_id}}, "employee_full_name": {{employee_full_name}}, "direction": {{direction}}}"#;
+    let recorded = r#"{"notification_mnemonic": {{notification_mnemonic}}, "notification_timestamp": {{notification_timestamp}}, "call_session_id": {{call_session_id}}, "contact_phone_number": {{contact_phone_number}}, "employee_id": {{employee_id}}, "employee_full_name": {{employee_full_name}}, "file_link": {{file_link}}, "file_duration": {{file_duration}}, "wait_time_duration": {{wait_time_duration}}}"#;
+    let lost = r#"{"notification_mnemonic": {{notification_mnemonic}}, "notification_time": {{notification_time}}, "notification_timestamp": {{notification_timestamp}}, "call_session_id": {{call_session_id}}, "contact_phone_number": {{contact_phone_number}}, "wait_time_duration": {{wait_time_duration}}, "employee_ids": {{employee_ids}}}"#;
+    vec![
+        ("waiting_for_answer", waiting.to_string()),
+        ("recorded_conversation", recorded.to_string()),
+        ("lost_call", lost.to_string()),
+    ]
+}
+
+/// `start_time` of a placed call in the desk's zone (UTC+5), to the minute.
+fn desk_minute(call: &Value) -> String {
+    let start = call["start_time"].as_str().unwrap_or_default();
+    chrono::DateTime::parse_from_rfc3339(start)
+        .map(|t| {
+            t.with_timezone(&chrono::FixedOffset::east_opt(5 * 3600).expect("zone"))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|e| panic!("start_time {start}: {e}"))
+}
+
+async fn metric(t: &TestFleet, name: &str, label: &str) -> f64 {
+    let text = t
+        .http
+        .get(format!("{}/metrics", t.url(Svc::WorkerOkdesk)))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("metrics: {e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    text.lines()
+        .filter(|l| l.starts_with(name) && l.contains(label))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn published_templates_keep_call_times_and_name_who_missed_the_call() {
+    let t = start().await;
+    let s = telephony_templates(
+        &t,
+        "uis-published",
+        json!({"company_id": "5", "utc_offset": "+05:00", "missed_call_assignee": "3",
+               "employee_extensions": {"501": "101", "502": "102"}}),
+        published_templates(),
+    )
+    .await;
+
+    // A lost call: the time comes only from notification_time, who did not
+    // answer only from employee_ids.
+    let lost = place_call(
+        &t,
+        &s,
+        json!({"from": KNOWN_PHONE, "ring": ["101", "102"], "outcome": "lost", "wait_seconds": 25}),
+    )
+    .await;
+    settle(&t, &s, &lost, 3).await;
+    let issues = list(&t, &format!("/okdesk/{}/issues", s.okdesk)).await;
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    let description = issues[0]["description"].as_str().unwrap_or_default();
+    assert!(
+        description.contains(&format!("в {}", desk_minute(&lost))),
+        "the call's time in the desk's zone: {description}"
+    );
+    assert!(
+        description.contains("Не ответили: Иванова Анна, Сидоров Борис"),
+        "named from employee_ids: {description}"
+    );
+    let h = history(&t, &s, &lost).await;
+    assert_eq!(minute(&h["started_at"]), minute(&lost["start_time"]));
+    let entries = phone_calls(&t, &s, &lost).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(
+        minute(&entries[0]["started_at_utc"]),
+        minute(&lost["start_time"]),
+        "the call-list entry is stamped with the call's time, not Ponte's"
+    );
+    let pops: Vec<Value> = pops_for(&t, &s, KNOWN_PHONE).await;
+    let mut popped: Vec<u64> = pops
+        .iter()
+        .filter_map(|p| p["employees"][0]["id"].as_u64())
+        .collect();
+    popped.sort_unstable();
+    assert_eq!(popped, [ANNA, BORIS], "popped by employee id: {pops:?}");
+
+    // A recorded call: only notification_timestamp; the employee named by
+    // full name alone (her id is not mapped).
+    let recorded = place_call(
+        &t,
+        &s,
+        json!({"from": KNOWN_PHONE, "ring": ["103"], "talk_seconds": 95, "wait_seconds": 7}),
+    )
+    .await;
+    settle(&t, &s, &recorded, 2).await;
+    let entries = phone_calls(&t, &s, &recorded).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(
+        minute(&entries[0]["started_at_utc"]),
+        minute(&recorded["start_time"])
+    );
+    assert_eq!(entries[0]["duration"], 95);
+    let h = history(&t, &s, &recorded).await;
+    assert_eq!(minute(&h["started_at"]), minute(&recorded["start_time"]));
+    assert_eq!(h["popped_for"], json!(["103"]), "matched by name: {h}");
+    let pops = pops_for(&t, &s, KNOWN_PHONE).await;
+    assert!(
+        pops.iter().any(|p| p["employees"][0]["id"] == MARIA),
+        "{pops:?}"
+    );
+
+    // An employee Ponte cannot map: no pop, and the history and a metric
+    // say why.
+    let before = metric(&t, "ponte_call_pops_skipped_total", "employee_unmapped").await;
+    let unmapped = place_call(
+        &t,
+        &s,
+        json!({"from": "79990000077", "ring": ["104"], "outcome": "lost", "wait_seconds": 10}),
+    )
+    .await;
+    settle(&t, &s, &unmapped, 2).await;
+    let h = history(&t, &s, &unmapped).await;
+    assert_eq!(h["popped_for"], json!([]));
+    let notes = h["notes"].to_string();
+    assert!(
+        notes.contains("id 504") && notes.contains("employee_extensions"),
+        "the history says why no card was popped: {h}"
+    );
+    assert!(pops_for(&t, &s, "79990000077").await.is_empty());
+    let after = metric(&t, "ponte_call_pops_skipped_total", "employee_unmapped").await;
+    assert!(after > before, "metric {before} → {after}");
+    let issue = list(&t, &format!("/okdesk/{}/issues", s.okdesk))
+        .await
+        .into_iter()
+        .find(|i| {
+            i["title"]
+                .as_str()
+                .is_some_and(|x| x.contains("79990000077"))
+        })
+        .unwrap_or_else(|| panic!("no issue for the unmapped call"));
+    assert!(
+        issue["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("сотрудник UIS 504")),
+        "{issue}"
+    );
+    t.teardown().await;
+}
+
+#[tokio::test]
+async fn calls_from_one_new_number_at_once_make_one_contact() {
+    let t = start().await;
+    let s = telephony(&t, "uis-race").await;
+    // Every Okdesk request takes a while: each call's search for the
+    // number ends before any card is created.
+    control(
+        &t,
+        Method::PUT,
+        &format!("/faults/okdesk/{}", s.okdesk),
+        Some(json!({"latency_ms": 400})),
+    )
+    .await;
+    let phone = "79990000055";
+    let mut calls = Vec::new();
+    for ext in ["101", "102", "101", "102"] {
+        calls.push(
+            place_call(
+                &t,
+                &s,
+                json!({"from": phone, "ring": [ext], "outcome": "lost", "wait_seconds": 5}),
+            )
+            .await,
+        );
+    }
+    for call in &calls {
+        settle(&t, &s, call, 2).await;
+    }
+    t.eventually("every missed call has its issue", WAIT, || async {
+        let n = list(&t, &format!("/okdesk/{}/issues", s.okdesk))
+            .await
+            .len();
+        (n == calls.len()).then_some(())
+    })
+    .await;
+    let contacts: Vec<Value> = list(&t, &format!("/okdesk/{}/contacts", s.okdesk))
+        .await
+        .into_iter()
+        .filter(|c| digits(&c["phone"]) == phone)
+        .collect();
+    assert_eq!(contacts.len(), 1, "one card per number: {contacts:?}");
+    let id = &contacts[0]["id"];
+    for issue in list(&t, &format!("/okdesk/{}/issues", s.okdesk)).await {
+        assert_eq!(&issue["contact"]["id"], id, "{issue}");
+    }
+    for call in &calls {
+        let h = history(&t, &s, call).await;
+        assert_eq!(h["contact_id"], id.to_string(), "{h}");
+        for entry in phone_calls(&t, &s, call).await {
+            assert_eq!(&entry["contact"]["id"], id, "{entry}");
+        }
+    }
+    t.teardown().await;
+}
+
+#[tokio::test]
+async fn a_missed_call_whose_issue_answer_was_lost_opens_one_issue() {
+    let t = start().await;
+    let s = telephony(&t, "uis-replay").await;
+    // Only the lost-call notification: the first POST is the issue.
+    let only: Vec<Value> = templates()
+        .into_iter()
+        .filter(|(e, _)| *e == "lost_call")
+        .map(|(event, body)| {
+            json!({"event": event, "url": format!("{}/hooks/uis/{}?token={}", t.url(Svc::Ingress), s.integration, s.secret), "template": body})
+        })
+        .collect();
+    control(
+        &t,
+        Method::PATCH,
+        &format!("/uis/accounts/{}", s.uis),
+        Some(json!({"notifications": only})),
+    )
+    .await;
+    // Okdesk creates the issue but the answer is lost.
+    control(
+        &t,
+        Method::PUT,
+        &format!("/faults/okdesk/{}", s.okdesk),
+        Some(json!({"error_rate": 1.0, "error_status": 502, "count": 1, "methods": ["POST"], "after_effect": true})),
+    )
+    .await;
+    let call = place_call(
+        &t,
+        &s,
+        json!({"from": KNOWN_PHONE, "ring": ["101"], "outcome": "lost", "wait_seconds": 12}),
+    )
+    .await;
+    let call_id = call["call_session_id"].to_string();
+    t.eventually(
+        "the missed call has its issue in the history",
+        WAIT,
+        || async {
+            let h = t
+                .admin
+                .get(&format!("/calls?integration={}", s.integration))
+                .await
+                .ok()?;
+            h["calls"]
+                .as_array()?
+                .iter()
+                .any(|c| {
+                    c["call_id"].as_str() == Some(call_id.as_str()) && !c["issue_id"].is_null()
+                })
+                .then_some(())
+        },
+    )
+    .await;
+    let issues = list(&t, &format!("/okdesk/{}/issues", s.okdesk)).await;
+    assert_eq!(
+        issues.len(),
+        1,
+        "the retry found the issue the lost answer created: {issues:?}"
+    );
+    let h = history(&t, &s, &call).await;
+    assert_eq!(h["issue_id"], issues[0]["id"].to_string());
+    let lists: Vec<Value> = list(
+        &t,
+        &format!("/requests?provider=okdesk&domain={}&method=GET", s.okdesk),
+    )
+    .await
+    .into_iter()
+    .filter(|r| {
+        r["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("/issues/list"))
+    })
+    .collect();
+    assert!(
+        lists.iter().any(|r| r["status"] == 200),
+        "the worker looked the issue up: {lists:?}"
+    );
+    let entries = phone_calls(&t, &s, &call).await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["issue_id"], issues[0]["id"], "{entries:?}");
     t.teardown().await;
 }

@@ -49,6 +49,52 @@ pub fn sandbox_values(sandbox: &SandboxClient) -> BTreeMap<&'static str, String>
         ("DESK_GENERATOR", "ponte-desk".to_string()),
         ("DESK_AGENT", "bia".to_string()),
         ("DESK_TEAM", "Suporte".to_string()),
+        // The pairs the demo applies but does not drive.
+        ("OKDESK_URL", format!("{}/okdesk/api/v1", sandbox.base())),
+        ("OKDESK_TOKEN", "demo-okdesk-api-token".to_string()),
+        ("OKDESK_SECRET", "demo-inbound-secret-okdesk".to_string()),
+        ("OKDESK_CALLERS_COMPANY", "1".to_string()),
+        ("OKDESK_MISSED_CALL_ASSIGNEE", "1".to_string()),
+        ("UIS_SECRET", "demo-inbound-secret-uis-okdesk".to_string()),
+        (
+            "UIS_OCTADESK_SECRET",
+            "demo-inbound-secret-uis-octa".to_string(),
+        ),
+        ("OCTADESK_URL", format!("{}/octadesk", sandbox.base())),
+        ("OCTADESK_API_TOKEN", "demo-octadesk-api-token".to_string()),
+        (
+            "OCTADESK_AGENT_EMAIL",
+            "ponte@demo.octadesk.test".to_string(),
+        ),
+        ("OCTADESK_SUBDOMAIN", "demo".to_string()),
+        (
+            "OCTADESK_SECRET",
+            "demo-inbound-secret-octadesk".to_string(),
+        ),
+        (
+            "OCTADESK_SECRET_MOVI",
+            "demo-inbound-secret-octa-movi".to_string(),
+        ),
+        (
+            "OCTADESK_SECRET_SOURCE",
+            "demo-inbound-secret-octa-src".to_string(),
+        ),
+        (
+            "OCTADESK_SECRET_BLIP",
+            "demo-inbound-secret-octa-blip".to_string(),
+        ),
+        (
+            "PONTE_SECRET_MOVI_OCTA",
+            "demo-inbound-secret-movi-octa".to_string(),
+        ),
+        (
+            "PONTE_SECRET_OCTA_MOVI",
+            "demo-inbound-secret-octa-to-movi".to_string(),
+        ),
+        (
+            "BLIP_OCTADESK_CHANNEL_KEY",
+            "demo-blip-octadesk-channel-key".to_string(),
+        ),
     ])
 }
 
@@ -269,4 +315,39 @@ pub async fn run(t: &DemoTargets) -> anyhow::Result<()> {
     crate::demo_blip::run(t, &values, base).await?;
     println!("\nDone. Try: ponte links list · ponte links history {link_id} · ponte dlq list");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_covers_every_provider_pair_ponte_supports() {
+        let sandbox = SandboxClient::new("http://127.0.0.1:1");
+        let values = sandbox_values(&sandbox);
+        let integrations = apply::parse("deploy/integrations.example.toml", EXAMPLE, |n| {
+            values.get(n).cloned()
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let pairs: Vec<String> = integrations
+            .iter()
+            .map(|i| format!("{}→{}", i.source.provider, i.target.provider))
+            .collect();
+        for pair in [
+            "movidesk→movidesk",
+            "blip→movidesk",
+            "blip→octadesk",
+            "uis→okdesk",
+            "uis→octadesk",
+            "movidesk→octadesk",
+            "octadesk→movidesk",
+        ] {
+            assert!(pairs.iter().any(|p| p == pair), "{pair} missing: {pairs:?}");
+        }
+        let uis = integrations
+            .iter()
+            .find(|i| i.id == "uis-okdesk")
+            .unwrap_or_else(|| panic!("uis-okdesk"));
+        assert_eq!(uis.telephony.missed_call_assignee.as_deref(), Some("1"));
+    }
 }

@@ -295,3 +295,56 @@ async fn changes_fire_event_issue_webhooks_with_string_ids_unless_skipped() {
         "secrets are redacted in the records"
     );
 }
+
+#[tokio::test]
+async fn the_issue_list_filters_pages_and_names_bad_values() {
+    let ctx = Ctx::start().await;
+    ctx.okdesk_account(json!({})).await;
+    let a = ctx
+        .create_issue(json!({"title": "a", "description": "ref-1", "contact_id": 20}))
+        .await;
+    let b = ctx.create_issue(json!({"title": "b"})).await;
+    let c = ctx
+        .create_issue(json!({"title": "c", "contact_id": 20}))
+        .await;
+    let ids = |v: &Value| -> Vec<u64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_u64().unwrap())
+            .collect()
+    };
+
+    let (status, v) = ctx.ok_get_q("/issues/list", "").await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(ids(&v), [a, b, c], "an array of issues, oldest first");
+    assert_eq!(v[0]["description"], "ref-1", "the detailed model");
+    let (_, v) = ctx
+        .ok_get_q(
+            "/issues/list",
+            "contact_ids%5B%5D=20&page%5Bdirection%5D=reverse",
+        )
+        .await;
+    assert_eq!(ids(&v), [c, a], "the contact's issues, newest first");
+    let (_, v) = ctx
+        .ok_get_q(
+            "/issues/list",
+            &format!("page%5Bsize%5D=1&page%5Bfrom_id%5D={a}"),
+        )
+        .await;
+    assert_eq!(ids(&v), [b]);
+    let (_, v) = ctx.ok_get_q("/issues/count", "contact_ids[]=20").await;
+    assert_eq!(v, json!([a, c]));
+    let (status, v) = ctx
+        .ok_get_q("/issues/list", "contact_ids[]=x&page[size]=101")
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        v["errors"]["contact_ids"],
+        json!(["должно иметь тип integer"])
+    );
+    assert!(
+        v["errors"]["page"]["size"].is_array() || v["errors"]["page.size"].is_array(),
+        "{v}"
+    );
+}

@@ -28,6 +28,10 @@ pub struct Call {
     /// Names of the employees involved.
     #[serde(default)]
     pub employees: Vec<String>,
+    /// The PBX's ids of the employees involved (UIS `employee_id` /
+    /// `employee_ids`), for templates that name employees only by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub employee_ids: Vec<String>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     /// Talk time in seconds.

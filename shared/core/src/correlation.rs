@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{CustomField, Side, ValidationError};
 
+/// How a source ticket owned by a team rather than an agent (a Blip
+/// ticket waiting in a queue) names its owner for the agent table:
+/// `team:<name>`.
+pub const TEAM_PREFIX: &str = "team:";
+
 /// The owner to set on the target for a source agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentTarget {
@@ -43,6 +48,9 @@ pub struct Defaults {
     pub urgency: Option<String>,
     pub agent: Option<AgentTarget>,
     pub agent_back: Option<AgentTarget>,
+    /// The justification sent with a status `justification` does not list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -64,6 +72,11 @@ pub struct Correlation {
     pub agent_back: BTreeMap<String, AgentTarget>,
     #[serde(default)]
     pub custom_fields: Vec<FieldCorrelation>,
+    /// Status (as the receiving side names it) → the justification sent
+    /// with it, for statuses the receiving desk requires one for
+    /// (Movidesk). A status not listed uses `defaults.justification`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub justification: BTreeMap<String, String>,
     #[serde(default)]
     pub defaults: Defaults,
 }
@@ -181,6 +194,9 @@ impl Correlation {
         }
         match &self.defaults.agent {
             Some(d) => Ok(Some(d.clone())),
+            // A team (`team:<name>`, a channel ticket nobody attends yet)
+            // only maps when the table lists it: no entry, no responsible.
+            None if id.starts_with(TEAM_PREFIX) => Ok(None),
             None => Err(Unmapped {
                 field: "agent",
                 value: id.to_string(),
@@ -235,6 +251,35 @@ impl Correlation {
             });
         }
         Ok(out)
+    }
+
+    /// The justification to send with `status` (the receiving side's
+    /// name), if the correlation gives one.
+    pub fn justification(&self, status: &str) -> Option<String> {
+        self.justification
+            .get(status)
+            .or(self.defaults.justification.as_ref())
+            .filter(|j| !j.trim().is_empty())
+            .cloned()
+    }
+
+    /// Like [`Correlation::custom_fields`], field by field: a field whose
+    /// value the table cannot map is left out and reported (`(source field
+    /// id, why)`), the others cross.
+    pub fn custom_fields_lenient(
+        &self,
+        from: Side,
+        fields: &[CustomField],
+    ) -> (Vec<MappedField>, Vec<(String, Unmapped)>) {
+        let mut mapped = Vec::new();
+        let mut dropped = Vec::new();
+        for f in fields {
+            match self.custom_fields(from, std::slice::from_ref(f)) {
+                Ok(m) => mapped.extend(m),
+                Err(e) => dropped.push((f.id.clone(), e)),
+            }
+        }
+        (mapped, dropped)
     }
 
     pub fn validate(&self) -> Result<(), ValidationError> {
@@ -356,5 +401,63 @@ mod tests {
             }],
         );
         assert!(bad.unwrap_err().to_string().contains("Talvez"));
+    }
+
+    #[test]
+    fn lenient_fields_drop_only_the_unmappable_one() {
+        let mut c = corr();
+        c.custom_fields.push(FieldCorrelation {
+            source: "2".into(),
+            target: "8".into(),
+            source_rule: None,
+            target_rule: None,
+            values: BTreeMap::new(),
+        });
+        let field = |id: &str, v: &str| CustomField {
+            id: id.into(),
+            value: Some(v.into()),
+            items: vec![],
+        };
+        let (mapped, dropped) =
+            c.custom_fields_lenient(Side::Source, &[field("1", "Talvez"), field("2", "Sala 3")]);
+        assert_eq!(mapped.len(), 1);
+        assert_eq!(mapped[0].field.id, "8");
+        assert_eq!(dropped.len(), 1);
+        assert_eq!(dropped[0].0, "1");
+        assert!(dropped[0].1.to_string().contains("Talvez"));
+    }
+
+    #[test]
+    fn teams_map_only_when_listed_and_justifications_fall_back() {
+        let mut c = corr();
+        c.agent = [(
+            "team:Financeiro".to_string(),
+            AgentTarget {
+                id: "bia".into(),
+                team: Some("Financeiro".into()),
+            },
+        )]
+        .into();
+        assert_eq!(
+            c.agent(Some("team:Financeiro"))
+                .ok()
+                .flatten()
+                .map(|a| a.id),
+            Some("bia".into())
+        );
+        assert_eq!(
+            c.agent(Some("team:Vendas")),
+            Ok(None),
+            "a hint, not an error"
+        );
+        assert!(
+            c.agent(Some("carla")).is_err(),
+            "an unlisted agent still is"
+        );
+        c.justification = [("Fechado".to_string(), "Resolvido".to_string())].into();
+        assert_eq!(c.justification("Fechado").as_deref(), Some("Resolvido"));
+        assert_eq!(c.justification("Aberto"), None);
+        c.defaults.justification = Some("Outro".into());
+        assert_eq!(c.justification("Aberto").as_deref(), Some("Outro"));
     }
 }

@@ -111,6 +111,13 @@ pub struct Telephony {
     /// Desk employee id the missed-call ticket is assigned to.
     #[serde(default)]
     pub missed_call_assignee: Option<String>,
+    /// The PBX's employee ids (UIS `employee_id`) → their internal numbers,
+    /// for notification templates that name employees only by id: the
+    /// desk employee with that internal number gets the card, and is named
+    /// in "not answered by". Without an entry, the PBX's full name is
+    /// matched against the desk's employees.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub employee_extensions: BTreeMap<String, String>,
 }
 
 fn ten() -> u8 {
@@ -139,6 +146,7 @@ impl Default for Telephony {
             missed_call_title: missed_title(),
             missed_call_description: missed_description(),
             missed_call_assignee: None,
+            employee_extensions: BTreeMap::new(),
         }
     }
 }
@@ -387,6 +395,21 @@ impl Integration {
                 "source.provider",
                 "warehouse can only be a target: it stores what a Movidesk source holds",
             ));
+        }
+        for (id, ext) in &self.telephony.employee_extensions {
+            let ext = ext.trim();
+            if id.trim().is_empty()
+                || ext.is_empty()
+                || ext.len() > 16
+                || !ext.chars().all(|c| c.is_ascii_alphanumeric())
+            {
+                return Err(ValidationError::new(
+                    "telephony.employee_extensions",
+                    format!(
+                        "`{id}` → `{ext}`: each PBX employee id must map to an internal number (letters and digits, at most 16)"
+                    ),
+                ));
+            }
         }
         if self.source.provider == Provider::Movidesk
             && !self.target.provider.is_warehouse()

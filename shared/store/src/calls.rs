@@ -32,6 +32,10 @@ pub struct CallRecord {
     /// Extensions whose screens showed the caller's card.
     #[serde(default)]
     pub popped_for: Vec<String>,
+    /// Why something the call asked for did not happen (a card that could
+    /// not be popped, an employee nobody maps), in the operator's words.
+    #[serde(default)]
+    pub notes: Vec<String>,
     pub updated_at: DateTime<Utc>,
 }
 

@@ -83,4 +83,11 @@ impl Store {
             .await?;
         Ok(got.is_some())
     }
+
+    /// Gives a lock taken with [`Store::try_lock`] back before its time.
+    pub async fn release_lock(&self, name: &str) -> Result<(), StoreError> {
+        let mut c = self.conn().await?;
+        let _: i64 = c.del(self.key(&["lock", name])).await?;
+        Ok(())
+    }
 }

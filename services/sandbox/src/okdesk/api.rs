@@ -16,6 +16,7 @@ use super::account::Account;
 use super::errors::{FieldErrors, OkError};
 use super::gate::{AccountName, query_pairs};
 use super::input::{digits, object, parse_json, wrapped};
+use super::issue_list::Query as IssueQuery;
 use super::issues::issue_not_found;
 use super::people::{company_from_input, contact_from_input};
 use super::webhooks::Event;
@@ -42,6 +43,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/issues/priorities/", get(list_priorities))
         .route("/dictionaries/issues/types", get(list_types))
         .route("/dictionaries/issues/types/", get(list_types))
+        .route("/issues/list", get(list_issues))
+        .route("/issues/list/", get(list_issues))
+        .route("/issues/count", get(count_issues))
+        .route("/issues/count/", get(count_issues))
         .route("/issues/{id}", get(get_issue))
         .route("/issues/{id}/", get(get_issue))
         .route(
@@ -285,6 +290,37 @@ async fn create_issue(
         let author = a.issues.get(&id).and_then(|i| i.author);
         a.fire(id, &Event::NewTicket, author);
         Ok(Json(json!({ "id": id })).into_response())
+    })
+}
+
+/// `GET /issues/list`: a JSON array of issues (§1.2).
+async fn list_issues(
+    State(state): State<Arc<AppState>>,
+    Extension(AccountName(name)): Extension<AccountName>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let pairs = query_pairs(raw.as_deref().unwrap_or(""));
+    on_account(&state, &name, |a| {
+        let query = IssueQuery::parse(&pairs, a)?;
+        let list = query
+            .select(a, true)
+            .into_iter()
+            .map(|id| a.issue_json(id))
+            .collect::<Result<Vec<Value>, OkError>>()?;
+        Ok(Json(list).into_response())
+    })
+}
+
+/// `GET /issues/count`: the ids of every matching issue.
+async fn count_issues(
+    State(state): State<Arc<AppState>>,
+    Extension(AccountName(name)): Extension<AccountName>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let pairs = query_pairs(raw.as_deref().unwrap_or(""));
+    on_account(&state, &name, |a| {
+        let query = IssueQuery::parse(&pairs, a)?;
+        Ok(Json(query.select(a, false)).into_response())
     })
 }
 

@@ -4,7 +4,7 @@
 //!
 //! Rooms: `config` (account settings), `account` (tenant state and registry), `errors` (error bodies),
 //! `input` (liberal readers, phones, dates), `people` (employees, contacts, companies), `issues`
-//! (issues and comments), `telephony` (screen-pops and phone calls), `webhooks` (outgoing bodies),
+//! (issues and comments), `issue_list` (`/issues/list` and `/issues/count` filters), `telephony` (screen-pops and phone calls), `webhooks` (outgoing bodies),
 //! `gate` (auth, limits, faults, request log), `api` (public handlers), `control` (control handlers).
 
 pub mod account;
@@ -14,6 +14,7 @@ pub mod control;
 pub mod errors;
 pub mod gate;
 pub mod input;
+pub mod issue_list;
 pub mod issues;
 pub mod people;
 pub mod telephony;

@@ -5,6 +5,7 @@
 //! `../shared/providers/okdesk-uis-blip.md`, Part 3.
 
 pub mod client;
+pub mod content;
 pub mod execute;
 pub mod model;
 pub mod normalize;

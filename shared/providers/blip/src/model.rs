@@ -54,6 +54,17 @@ pub struct Ticket {
     pub closed: Option<bool>,
     #[serde(default)]
     pub customer_input: Option<CustomerInput>,
+    /// The attendance team (queue) Blip routed the ticket to.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// The bot that routed the ticket (router sub-bots differ from the
+    /// owner).
+    #[serde(default)]
+    pub routing_owner_identity: Option<String>,
+    #[serde(default)]
+    pub priority: Option<Value>,
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 impl Ticket {

@@ -2,10 +2,11 @@
 //! no re-reading is needed.
 
 use chrono::{DateTime, Utc};
-use ponte_core::{Action, Attachment, BaseStatus, Change, Person, Ticket, Visibility};
+use ponte_core::correlation::TEAM_PREFIX;
+use ponte_core::{Action, Attachment, BaseStatus, Change, CustomField, Person, Ticket, Visibility};
 use serde_json::Value;
 
-use crate::model::{Envelope, MEDIA_LINK_TYPE, MediaLink, TICKET_TYPE, Ticket as BlipTicket};
+use crate::model::{Envelope, TICKET_TYPE, Ticket as BlipTicket};
 use crate::webhook::WebhookError;
 
 fn date(s: Option<&str>) -> Option<DateTime<Utc>> {
@@ -31,25 +32,7 @@ pub fn customer(identity: &str) -> Person {
 
 /// Text and attachments of a message's content.
 fn content(kind: &str, content: &Value) -> (String, Vec<Attachment>) {
-    if kind == MEDIA_LINK_TYPE
-        && let Ok(media) = serde_json::from_value::<MediaLink>(content.clone())
-    {
-        let name = media
-            .title
-            .clone()
-            .unwrap_or_else(|| media.kind.clone().unwrap_or_else(|| "file".into()));
-        return (
-            media.text.unwrap_or_default(),
-            vec![Attachment {
-                name,
-                url: Some(media.uri),
-            }],
-        );
-    }
-    match content {
-        Value::String(s) => (s.clone(), vec![]),
-        other => (format!("[{kind}] {other}"), vec![]),
-    }
+    crate::content::render(kind, content)
 }
 
 /// What the envelope means; `None` when it needs nothing (a status Ponte
@@ -98,6 +81,63 @@ pub fn read(body: &Value) -> Result<Option<Change>, WebhookError> {
     }))
 }
 
+/// Custom-field ids under which a Blip ticket's routing reaches the desk
+/// (map them to the desk's fields in `correlation.custom_fields`).
+pub const TEAM_FIELD: &str = "blip.team";
+pub const ROUTING_FIELD: &str = "blip.routing_owner";
+pub const PRIORITY_FIELD: &str = "blip.priority";
+
+fn team(t: &BlipTicket) -> Option<String> {
+    t.team
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Who the ticket belongs to, for the agent correlation: its agent when
+/// Blip assigned one, else its team as `team:<name>`.
+fn owner(t: &BlipTicket) -> Option<Person> {
+    let agent = t
+        .agent_identity
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let (id, name) = match (agent, team(t)) {
+        (Some(a), _) => (a.to_string(), None),
+        (None, Some(team)) => (format!("{TEAM_PREFIX}{team}"), Some(team)),
+        (None, None) => return None,
+    };
+    Some(Person {
+        id: Some(id),
+        name,
+        ..Person::default()
+    })
+}
+
+/// The team, routing bot and priority as custom fields.
+fn routing_fields(t: &BlipTicket) -> Vec<CustomField> {
+    let priority = t.priority.as_ref().and_then(|p| match p {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        _ => None,
+    });
+    [
+        (TEAM_FIELD, team(t)),
+        (ROUTING_FIELD, t.routing_owner_identity.clone()),
+        (PRIORITY_FIELD, priority),
+    ]
+    .into_iter()
+    .filter_map(|(id, value)| {
+        value.map(|v| CustomField {
+            id: id.to_string(),
+            value: Some(v),
+            items: vec![],
+        })
+    })
+    .collect()
+}
+
 fn ticket_change(t: &BlipTicket) -> Option<Change> {
     let client = t.customer_identity.as_deref().map(customer);
     match t.status.as_deref() {
@@ -128,6 +168,10 @@ fn ticket_change(t: &BlipTicket) -> Option<Change> {
             });
             Some(Change::TicketCreated {
                 ticket: Box::new(Ticket {
+                    owner: owner(t),
+                    owner_team: team(t),
+                    custom_fields: routing_fields(t),
+                    tags: t.tags.clone(),
                     id: t.id.clone(),
                     subject: match seq {
                         Some(n) => format!("Blip #{n} — {label}"),
@@ -173,6 +217,7 @@ fn ticket_change(t: &BlipTicket) -> Option<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MEDIA_LINK_TYPE;
     use serde_json::json;
 
     #[test]
@@ -190,6 +235,37 @@ mod tests {
         );
         assert_eq!(ticket.actions[0].text, "Olá, preciso de ajuda");
         assert!(ticket.subject.contains("#42"));
+        assert!(ticket.owner.is_none() && ticket.custom_fields.is_empty());
+    }
+
+    #[test]
+    fn the_team_and_routing_reach_the_desk_and_own_an_unassigned_ticket() {
+        let body = json!({"type": TICKET_TYPE, "id": "Ticket:t2:Waiting", "from": "t2@desk.msging.net/Webhook",
+            "content": {"id": "t2", "customerIdentity": "5511@wa.gw.msging.net", "status": "Waiting",
+                        "team": "Financeiro", "routingOwnerIdentity": "router@msging.net", "priority": 2,
+                        "customerInput": {"type": "application/vnd.lime.location+json", "value": {"latitude": -23.5, "longitude": -46.6}}}});
+        let Some(Change::TicketCreated { ticket }) = read(&body).unwrap() else {
+            panic!("created")
+        };
+        assert_eq!(
+            ticket.owner.as_ref().and_then(|o| o.id.as_deref()),
+            Some("team:Financeiro")
+        );
+        assert_eq!(ticket.owner_team.as_deref(), Some("Financeiro"));
+        let fields: Vec<(&str, &str)> = ticket
+            .custom_fields
+            .iter()
+            .map(|f| (f.id.as_str(), f.value.as_deref().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                (TEAM_FIELD, "Financeiro"),
+                (ROUTING_FIELD, "router@msging.net"),
+                (PRIORITY_FIELD, "2")
+            ]
+        );
+        assert!(ticket.actions[0].text.contains("-23.5, -46.6"));
     }
 
     #[test]

@@ -69,9 +69,16 @@ pub struct Notification {
     pub employee_name: Option<String>,
     /// Employees rung who did not answer.
     pub noanswered_names: Vec<String>,
+    /// UIS ids of the employees the notification names: `employee_id`
+    /// (the one rung, or who talked) first, then `employee_ids`.
     pub employee_ids: Vec<String>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// When UIS sent the notification (`notification_time`, else
+    /// `notification_timestamp`): the only time many published templates
+    /// carry. "Waiting" is sent as the phone starts ringing, the other
+    /// events when the call is over.
+    pub notified_at: Option<DateTime<Utc>>,
     /// Length of the recording (`file_duration`), seconds.
     pub file_secs: Option<u64>,
     pub talk_secs: Option<u64>,
@@ -96,6 +103,7 @@ const EXTENSION: &[&str] = &[
 ];
 const STARTED: &[&str] = &["started_at", "start_time", "phone_call.started_at"];
 const FINISHED: &[&str] = &["finished_at", "finish_time", "phone_call.finished_at"];
+const NOTIFIED: &[&str] = &["notification_time", "notification_timestamp"];
 const FILE_SECS: &[&str] = &["phone_call.duration", "file_duration", "duration"];
 const FILE_URL: &[&str] = &["file_url", "file_link", "record_file_links"];
 
@@ -154,6 +162,30 @@ fn extension(f: Field<'_>) -> Result<String, WebhookError> {
     }
 }
 
+/// `employee_id` first, then the rest of `employee_ids`, each once.
+fn employee_ids(body: &Map<String, Value>) -> Result<Vec<String>, WebhookError> {
+    let mut ids: Vec<String> = opt(body, &["employee_id"], fields::text)?
+        .into_iter()
+        .collect();
+    for id in opt(body, &["employee_ids"], fields::list)?.unwrap_or_default() {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Both notification times are read (so a bad one is named); the textual
+/// one wins, as it is what the template author chose to show.
+fn notified_at(body: &Map<String, Value>) -> Result<Option<DateTime<Utc>>, WebhookError> {
+    let mut found = None;
+    for name in NOTIFIED {
+        let t = opt(body, std::slice::from_ref(name), time::field)?;
+        found = found.or(t);
+    }
+    Ok(found)
+}
+
 impl Notification {
     /// Reads a notification body; every field Ponte uses is checked, and
     /// the first one that cannot be read is named in the error.
@@ -203,9 +235,10 @@ impl Notification {
             employee_name: opt_text(body, &["employee_full_name", "employee_name"])?,
             noanswered_names: opt(body, &["noanswered_employee_full_names"], fields::list)?
                 .unwrap_or_default(),
-            employee_ids: opt(body, &["employee_ids"], fields::list)?.unwrap_or_default(),
+            employee_ids: employee_ids(body)?,
             started_at: opt(body, STARTED, time::field)?,
             finished_at: opt(body, FINISHED, time::field)?,
+            notified_at: notified_at(body)?,
             file_secs: opt(body, FILE_SECS, fields::count)?,
             talk_secs: opt(
                 body,
@@ -227,11 +260,13 @@ impl Notification {
     }
 
     /// The event part of the notification's id: UIS sends "waiting for
-    /// answer" once per employee rung, so it carries the extension.
+    /// answer" once per employee rung, so it carries the extension — or,
+    /// for templates without one, the UIS id of the employee rung.
     pub fn event_key(&self) -> String {
-        match (self.event, &self.extension) {
-            (Event::Waiting, Some(ext)) => format!("wait:{ext}"),
-            (event, _) => event.as_str().to_string(),
+        match (self.event, &self.extension, self.employee_ids.first()) {
+            (Event::Waiting, Some(ext), _) => format!("wait:{ext}"),
+            (Event::Waiting, None, Some(id)) => format!("wait:employee-{id}"),
+            (event, _, _) => event.as_str().to_string(),
         }
     }
 }
@@ -274,6 +309,37 @@ mod tests {
         assert_eq!(n.direction, Direction::Out);
         assert_eq!(n.wait_secs, Some(12));
         assert!(n.file_url.is_none());
+    }
+
+    #[test]
+    fn notification_times_and_employee_ids_are_read() {
+        let n = Notification::read(&json!({
+            "notification_mnemonic": "lost_call", "call_session_id": 42,
+            "notification_time": "2026-05-04 10:16:00.000000",
+            "notification_timestamp": 1777878960,
+            "employee_ids": [501, 502], "employee_id": null
+        }))
+        .expect("reads");
+        assert_eq!(
+            n.notified_at.map(|t| t.to_rfc3339()),
+            Some("2026-05-04T07:16:00+00:00".into())
+        );
+        assert_eq!(n.employee_ids, ["501", "502"]);
+        let only_unix = Notification::read(&json!({
+            "action": "wait", "call_id": 1, "phone": "79991234567",
+            "notification_timestamp": 1777878960, "employee_id": 502, "employee_ids": "[501, 502]"
+        }))
+        .expect("reads");
+        assert_eq!(
+            only_unix.notified_at.map(|t| t.to_rfc3339()),
+            Some("2026-05-04T07:16:00+00:00".into())
+        );
+        assert_eq!(only_unix.employee_ids, ["502", "501"]);
+        let bad = Notification::read(&json!({
+            "action": "lost", "call_id": 1, "notification_timestamp": "soon"
+        }))
+        .unwrap_err();
+        assert_eq!(bad.field, "notification_timestamp");
     }
 
     #[test]

@@ -67,11 +67,18 @@ pub fn call(n: &Notification) -> Call {
         (Some(w), None) if n.event == Event::Lost => Some(w),
         _ => None,
     });
-    let finished_at = n.finished_at.or_else(|| {
-        let start = n.started_at?;
-        let secs = i64::try_from(length?).ok()?;
-        Some(start + Duration::try_seconds(secs)?)
-    });
+    // Many published templates carry only the notification's own time:
+    // "waiting" is sent as the phone starts ringing, the other events once
+    // the call is over.
+    let (started, finished) = match n.event {
+        Event::Waiting => (n.started_at.or(n.notified_at), n.finished_at),
+        _ => (n.started_at, n.finished_at.or(n.notified_at)),
+    };
+    let span = length
+        .and_then(|l| i64::try_from(l).ok())
+        .and_then(Duration::try_seconds);
+    let finished_at = finished.or_else(|| Some(started? + span?));
+    let started_at = started.or_else(|| Some(finished? - span?)).or(finished);
     Call {
         id: n.call_id.clone(),
         direction: n.direction,
@@ -80,7 +87,8 @@ pub fn call(n: &Notification) -> Call {
         caller_name,
         extensions: n.extension.iter().cloned().collect(),
         employees: employees_unique,
-        started_at: n.started_at,
+        employee_ids: n.employee_ids.clone(),
+        started_at,
         finished_at,
         talk_secs,
         wait_secs: n.wait_secs,
@@ -149,6 +157,46 @@ mod tests {
         assert_eq!(call.wait_secs, Some(20));
         assert_eq!(call.talk_secs, Some(0));
         assert!(call.finished_at.is_some());
+    }
+
+    #[test]
+    fn the_notification_time_dates_a_call_whose_template_has_no_other() {
+        let lost = read(&json!({
+            "notification_mnemonic": "lost_call", "call_session_id": 9,
+            "contact_phone_number": "79991234567", "wait_time_duration": 20,
+            "notification_time": "2026-05-04 10:16:00.000000", "employee_ids": [501, 502]
+        }))
+        .expect("reads");
+        let Change::CallLost { call } = lost else {
+            panic!("not lost: {lost:?}")
+        };
+        assert_eq!(
+            call.finished_at.map(|t| t.to_rfc3339()),
+            Some("2026-05-04T07:16:00+00:00".into()),
+            "a lost call is notified when it ends"
+        );
+        assert_eq!(
+            call.started_at.map(|t| t.to_rfc3339()),
+            Some("2026-05-04T07:15:40+00:00".into()),
+            "it started the wait before"
+        );
+        assert_eq!(call.employee_ids, ["501", "502"]);
+        let waiting = read(&json!({
+            "notification_mnemonic": "waiting_for_answer", "call_session_id": 9,
+            "contact_phone_number": "79991234567", "notification_timestamp": 1777878940,
+            "employee_id": 502
+        }))
+        .expect("reads");
+        let Change::CallRinging { call } = waiting else {
+            panic!("not ringing: {waiting:?}")
+        };
+        assert_eq!(
+            call.started_at.map(|t| t.to_rfc3339()),
+            Some("2026-05-04T07:15:40+00:00".into()),
+            "waiting is notified as the phone starts ringing"
+        );
+        assert!(call.extensions.is_empty());
+        assert_eq!(call.employee_ids, ["502"]);
     }
 
     #[test]

@@ -13,7 +13,8 @@ pub struct Accepted {
     /// UIS's `call_session_id`.
     pub call_id: String,
     /// `wait:<extension>` (UIS notifies "waiting for answer" once per
-    /// employee rung), `wait` when no extension was given, `history`,
+    /// employee rung), `wait:employee-<UIS employee id>` when the template
+    /// names the employee only by id, `wait` when neither, `history`,
     /// `lost` or `finished`.
     pub event: String,
 }
@@ -66,6 +67,9 @@ mod tests {
             "wait:102"
         );
         assert_eq!(accept(&wait(Value::Null)).expect("accepted").event, "wait");
+        let by_id =
+            json!({"call_id": 1, "action": "wait", "phone": "79991234567", "employee_id": 502});
+        assert_eq!(accept(&by_id).expect("accepted").event, "wait:employee-502");
         let lost = json!({"call_id": "237859081", "action": "lost", "phone_call": {"source_phone": 79991234567_u64}});
         assert_eq!(accept(&lost).expect("accepted").event, "lost");
     }

@@ -8,8 +8,9 @@ use serde_json::json;
 use super::create::custom_values;
 use ponte_core::ids::reference;
 
-use super::{MovideskExecutor, history, html_escape, side_name, unmapped};
+use super::{MovideskExecutor, history, html_escape, side_name};
 use crate::model::{self, NewCustomFieldValue};
+use ponte_telemetry::metrics;
 
 impl MovideskExecutor {
     pub(super) async fn add_action(
@@ -42,14 +43,34 @@ impl MovideskExecutor {
         let reference = reference(ctx.command_id);
         // Only what the correlation maps crosses back, and only from the
         // integrated side.
-        let mapped = if side == Side::Source && !fields.is_empty() {
+        // A value the table cannot map drops that field only (history line
+        // and metric): the action and the other fields still cross.
+        let (mapped, dropped) = if side == Side::Source && !fields.is_empty() {
             integration
                 .correlation
-                .custom_fields(Side::Target, fields)
-                .map_err(unmapped)?
+                .custom_fields_lenient(Side::Target, fields)
         } else {
-            vec![]
+            (vec![], vec![])
         };
+        let dropped_lines: Vec<(String, ponte_store::HistoryEntry)> = dropped
+            .iter()
+            .map(|(field, why)| {
+                tracing::warn!(field = %field, "custom field not mirrored: {why}");
+                metrics::inc(
+                    "ponte_custom_fields_dropped_total",
+                    "Custom-field values the correlation could not map, left out of a mirrored action",
+                    &[("provider", "movidesk")],
+                );
+                (
+                    link_id.to_string(),
+                    history(
+                        ctx,
+                        HistoryKind::Dropped,
+                        format!("custom field {field} not mirrored with action {}: {why}", action.id),
+                    ),
+                )
+            })
+            .collect();
         let current = if ctx.resumed || !mapped.is_empty() || from_customer {
             client.ticket(ticket_id).await?
         } else {
@@ -99,10 +120,12 @@ impl MovideskExecutor {
             }
         }
         client.patch_ticket(ticket_id, &patch).await?;
-        Ok(done(
+        let mut outcome = done(
             ctx,
             &write_of(link_id, ticket_id, origin, action, from_customer),
-        ))
+        );
+        outcome.history.extend(dropped_lines);
+        Ok(outcome)
     }
 }
 

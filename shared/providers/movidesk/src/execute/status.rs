@@ -69,9 +69,13 @@ impl MovideskExecutor {
                     ECHO_WINDOW,
                 )
                 .await?;
-            client
-                .patch_ticket(ticket_id, &json!({"status": mapped}))
-                .await?;
+            // A status the desk requires a justification for gets the
+            // correlated one (table, else default).
+            let mut patch = json!({"status": mapped});
+            if let Some(j) = integration.correlation.justification(&mapped) {
+                patch["justification"] = json!(j);
+            }
+            client.patch_ticket(ticket_id, &patch).await?;
         }
         ctx.store
             .set_applied_at(link_id, side_key, "status", changed_at)

@@ -22,7 +22,7 @@ use tracing::Instrument;
 use crate::auth::{Api, Flow, TokenCache, login};
 use errors::{classify, retry_after, summarize, unreachable};
 
-pub use people::NewPerson;
+pub use people::{NewPerson, PersonChange};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 

@@ -5,6 +5,7 @@
 //! | person by e-mail | `GET /persons?email=` | `GET /contacts?filters[0][property]=email…` |
 //! | person by phone | `POST /persons/filter` `{phone}` | `GET /contacts?filters[0][property]=phoneContacts.number…` |
 //! | create a person | `POST /persons` | `POST /contacts` |
+//! | read / edit a person | `GET` / `PUT /persons/{id}` | `GET` / `PUT /contacts/{id}` |
 //! | organization | `GET /organizations/{id}`, `?name=`, `POST /organizations` | same, `filters[…]` by name |
 //! | chat message | — | `POST /chat/{id}/messages` |
 //!
@@ -29,6 +30,21 @@ pub struct NewPerson {
     /// Digits, with the country code.
     pub phone: Option<String>,
     pub organization: Option<String>,
+}
+
+/// What changed about a person Octadesk already has (`None`: unchanged).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonChange {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Digits, with the country code.
+    pub phone: Option<String>,
+}
+
+impl PersonChange {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.email.is_none() && self.phone.is_none()
+    }
 }
 
 /// `(country code, number)` as Octadesk stores a phone.
@@ -151,6 +167,72 @@ impl Client<'_> {
             phone: created.phone.or_else(|| new.phone.clone()),
             name: created.name.or_else(|| Some(new.name.clone())),
             ..created
+        })
+    }
+
+    /// The person with this id (legacy `GET /persons/{id}`, v1
+    /// `GET /contacts/{id}`); `None` when Octadesk has no such person.
+    pub async fn person(&self, id: &str) -> Result<Option<PersonRef>, ExecError> {
+        let Some(path) = self.person_path(id) else {
+            return Ok(None);
+        };
+        let found = self.send_opt(Request::get(path)).await?;
+        Ok(found
+            .as_ref()
+            .and_then(PersonRef::from_value)
+            .filter(|p| p.id.is_some()))
+    }
+
+    /// Edits a person (legacy `PUT /persons/{id}`, v1 `PUT /contacts/{id}`)
+    /// with the fields given; answers the person as Octadesk now has it.
+    pub async fn update_person(
+        &self,
+        id: &str,
+        change: &PersonChange,
+    ) -> Result<PersonRef, ExecError> {
+        let path = self
+            .person_path(id)
+            .ok_or_else(|| ExecError::permanent(format!("`{id}` is not an Octadesk person id")))?;
+        let mut body = json!({});
+        if let Some(n) = &change.name {
+            body["name"] = json!(n);
+        }
+        if let Some(e) = &change.email {
+            body["email"] = json!(e);
+        }
+        if let Some(p) = &change.phone {
+            let (country, number) = split_phone(p);
+            let mut contact = json!({"number": number});
+            if let Some(c) = country {
+                contact["countryCode"] = json!(c);
+            }
+            body["phoneContacts"] = json!([contact]);
+        }
+        let answer = self
+            .send(Request::with_body(Method::PUT, path.clone(), &body))
+            .await?;
+        Ok(PersonRef::from_value(&answer)
+            .filter(|p| p.id.is_some())
+            .unwrap_or_else(|| PersonRef {
+                id: Some(id.to_string()),
+                name: change.name.clone(),
+                email: change.email.clone(),
+                phone: change.phone.clone(),
+                organization: None,
+            }))
+    }
+
+    fn person_path(&self, id: &str) -> Option<String> {
+        let safe: String = id
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if safe.is_empty() || safe != id {
+            return None;
+        }
+        Some(match self.api() {
+            Api::Legacy => format!("/persons/{safe}"),
+            Api::V1 => format!("/contacts/{safe}"),
         })
     }
 

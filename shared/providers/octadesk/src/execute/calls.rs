@@ -41,6 +41,7 @@ pub(crate) fn merge(
         recording_url: None,
         issue_id: None,
         popped_for: vec![],
+        notes: vec![],
         updated_at: now,
     });
     if r.caller.is_empty() {

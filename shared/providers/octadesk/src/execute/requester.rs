@@ -7,7 +7,8 @@ use ponte_core::Person;
 use ponte_core::integration::ClientKey;
 use ponte_worker::{Ctx, ExecError};
 
-use crate::client::{Client, NewPerson};
+use crate::client::{Client, NewPerson, PersonChange};
+use crate::de::digits;
 use crate::model::PersonRef;
 
 /// The requester, and whether Ponte created it just now.
@@ -64,6 +65,7 @@ pub(crate) async fn find_or_create(
         Key::Phone(p) => client.person_by_phone(p).await?,
     };
     if let Some(person) = found {
+        let person = refresh(client, person, who).await?;
         return Ok(Some(Found {
             person,
             created: false,
@@ -92,6 +94,57 @@ pub(crate) async fn find_or_create(
         person,
         created: true,
     }))
+}
+
+/// What the other side knows about the person that Octadesk lacks or has
+/// differently: a name (when Octadesk's is missing or just the key), an
+/// e-mail or a phone Octadesk does not have. Octadesk's own data is never
+/// blanked.
+pub(crate) fn changes(found: &PersonRef, who: &Person) -> PersonChange {
+    let given = |v: &Option<String>| v.clone().filter(|x| !x.trim().is_empty());
+    let name = given(&who.name).filter(|n| {
+        let current = found.name.as_deref().map(str::trim).unwrap_or_default();
+        current != n.trim()
+    });
+    let email = given(&who.email).filter(|e| {
+        !found
+            .email
+            .as_deref()
+            .is_some_and(|f| f.trim().eq_ignore_ascii_case(e.trim()))
+    });
+    let phone = given(&who.phone).filter(|p| {
+        let (a, b) = (
+            digits(p),
+            found.phone.as_deref().map(digits).unwrap_or_default(),
+        );
+        a.is_empty() || b.is_empty() || !(a.ends_with(&b) || b.ends_with(&a))
+    });
+    PersonChange {
+        name,
+        email,
+        phone: phone.filter(|p| !digits(p).is_empty()),
+    }
+}
+
+/// The found person, brought up to date with what the other side knows
+/// (`PUT`, then read back by id so the ticket uses what Octadesk has).
+async fn refresh(
+    client: &Client<'_>,
+    found: PersonRef,
+    who: &Person,
+) -> Result<PersonRef, ExecError> {
+    let change = changes(&found, who);
+    let Some(id) = found.id.clone().filter(|_| !change.is_empty()) else {
+        return Ok(found);
+    };
+    client.update_person(&id, &change).await?;
+    tracing::info!(
+        name = change.name.is_some(),
+        email = change.email.is_some(),
+        phone = change.phone.is_some(),
+        "Octadesk person updated with the other side's data"
+    );
+    Ok(client.person(&id).await?.unwrap_or(found))
 }
 
 /// The ticket's requester on the Octadesk side, per the integration's key.
@@ -131,4 +184,42 @@ pub(crate) async fn organization(
     let created = client.create_organization(reference).await?;
     tracing::info!("organization created in Octadesk");
     Ok(created.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_what_octadesk_lacks_or_has_differently_changes() {
+        let found = PersonRef {
+            id: Some("p1".into()),
+            name: Some("Ana".into()),
+            email: Some("ana@client.test".into()),
+            phone: Some("11999990001".into()),
+            organization: None,
+        };
+        let who = Person {
+            name: Some("Ana Souza".into()),
+            email: Some("ANA@client.test".into()),
+            phone: Some("5511999990001".into()),
+            ..Person::default()
+        };
+        assert_eq!(
+            changes(&found, &who),
+            PersonChange {
+                name: Some("Ana Souza".into()),
+                ..PersonChange::default()
+            }
+        );
+        let moved = Person {
+            phone: Some("5511988887777".into()),
+            ..Person::default()
+        };
+        assert_eq!(
+            changes(&found, &moved).phone.as_deref(),
+            Some("5511988887777")
+        );
+        assert!(changes(&found, &Person::default()).is_empty());
+    }
 }

@@ -3,6 +3,8 @@
 //! card (in `telephony.company_id`'s company). Found by phone every time,
 //! so a retried command finds the card an earlier try created.
 
+use std::time::Duration;
+
 use ponte_core::Call;
 use ponte_worker::{Ctx, ExecError};
 
@@ -10,6 +12,13 @@ use super::OkdeskExecutor;
 use super::format::{client_name, int_id, okdesk_phone};
 use crate::client::Client;
 use crate::model::{Company, Contact, NewContact};
+
+/// How long the new-caller lock is held at most (a worker that dies
+/// holding it blocks the number this long).
+const CREATE_LOCK_TTL: Duration = Duration::from_secs(30);
+/// How long a call waits for another call from its number to finish
+/// creating the card before its command is retried.
+const CREATE_LOCK_WAIT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone)]
 pub(crate) enum Caller {
@@ -102,6 +111,52 @@ impl OkdeskExecutor {
                 created: false,
             });
         }
+        // One card per number however many calls from it are handled at
+        // once: creating it is serialised per account and number, and the
+        // search is repeated under the lock (another call may have just
+        // created the card).
+        let lock = format!("okdesk-contact:{}:{}", client.account_key(), phone);
+        self.lock_number(ctx, &lock).await?;
+        let made = self.find_or_create(ctx, client, call, &shown).await;
+        if let Err(e) = ctx.store.release_lock(&lock).await {
+            tracing::warn!(error = %e, "could not release the new-caller lock; it expires by itself");
+        }
+        made
+    }
+
+    /// Waits for the per-number lock (at most `CREATE_LOCK_WAIT`).
+    async fn lock_number(&self, ctx: &Ctx<'_>, lock: &str) -> Result<(), ExecError> {
+        let started = std::time::Instant::now();
+        while !ctx.store.try_lock(lock, CREATE_LOCK_TTL).await? {
+            if started.elapsed() > CREATE_LOCK_WAIT {
+                return Err(ExecError::Transient {
+                    reason:
+                        "another call from this number is creating its contact card; trying again"
+                            .into(),
+                    status: None,
+                    retry_after: Some(Duration::from_secs(1)),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
+    async fn find_or_create(
+        &self,
+        ctx: &Ctx<'_>,
+        client: &Client<'_>,
+        call: &Call,
+        shown: &str,
+    ) -> Result<Found, ExecError> {
+        if let Some(c) = client.contact_by("phone", shown).await? {
+            tracing::info!(contact = %c.id, "another call from this number created the card meanwhile");
+            return Ok(Found {
+                caller: Caller::Contact(c),
+                created: false,
+            });
+        }
+        let shown = shown.to_string();
         let company_id = ctx
             .integration
             .telephony

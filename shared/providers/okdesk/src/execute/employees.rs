@@ -110,6 +110,14 @@ impl EmployeeCache {
         Ok(list)
     }
 
+    /// Every employee, from the cache while it is fresh.
+    pub async fn list(&self, client: &Client<'_>) -> Result<Arc<Vec<Employee>>, ExecError> {
+        match self.cached(client.account_key()) {
+            Some(c) if c.at.elapsed() < self.refresh => Ok(c.list),
+            _ => self.fetch(client).await,
+        }
+    }
+
     /// The employees whose internal numbers ring.
     pub async fn ringing(
         &self,

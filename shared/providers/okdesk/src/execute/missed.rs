@@ -118,7 +118,8 @@ impl OkdeskExecutor {
             }
         }
         let telephony = &ctx.integration.telephony;
-        let vars = template_vars(ctx, call, caller)?;
+        let missed_by = self.missed_by(ctx, client, call).await?;
+        let vars = template_vars(ctx, call, caller, missed_by)?;
         let title = cut(fill(&telephony.missed_call_title, &vars).trim(), TITLE_MAX);
         let description = format!(
             "{}<br><br><small>Ponte · {reference}</small>",
@@ -156,15 +157,9 @@ fn template_vars(
     ctx: &Ctx<'_>,
     call: &Call,
     caller: &Caller,
+    missed_by: String,
 ) -> Result<Vec<(&'static str, String)>, ExecError> {
     let zone = desk_zone(ctx)?;
-    let missed_by = if !call.employees.is_empty() {
-        call.employees.join(", ")
-    } else if !call.extensions.is_empty() {
-        call.extensions.join(", ")
-    } else {
-        "—".to_string()
-    };
     Ok(vec![
         (
             "caller",

@@ -10,6 +10,7 @@ mod format;
 mod link;
 mod log;
 mod missed;
+mod named;
 mod person;
 mod pop;
 mod record;

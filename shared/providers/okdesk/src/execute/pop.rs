@@ -2,15 +2,19 @@
 //! employees whose internal number rings (`POST /telephony/messages`),
 //! finding — or creating — the caller's card first.
 //!
-//! A rung extension no Okdesk employee has is not a failure: the command
-//! succeeds without a pop and says so in its result, the log and the call
-//! history (`popped_for` stays empty). The pop only matters while the
+//! Templates that name the employee only by UIS id or full name are read
+//! through `named`. A rung extension no Okdesk employee has, or an
+//! employee Ponte cannot map to one, is not a failure: the command
+//! succeeds without a pop and says why in its result, the log, the call
+//! history (`notes`; `popped_for` stays empty) and the metric
+//! `ponte_call_pops_skipped_total{reason}`. The pop only matters while the
 //! phone rings; a retry minutes later or a replay from the dead-letter
 //! queue would show a card for a call long over. The caller's card is
 //! still found or created, which is what lasts.
 
 use ponte_core::{Call, Side};
 use ponte_store::CallOutcome;
+use ponte_telemetry::metrics;
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::{Value, json};
 
@@ -18,6 +22,8 @@ use super::OkdeskExecutor;
 use super::format::{client_phone, okdesk_phone};
 use super::record::{self, Update};
 use crate::model::TelephonyMessage;
+
+const HIDDEN: &str = "the caller's number is hidden: no card to pop";
 
 impl OkdeskExecutor {
     pub(super) async fn pop_caller_card(
@@ -33,13 +39,14 @@ impl OkdeskExecutor {
                 call,
                 Update {
                     outcome: Some(CallOutcome::Ringing),
+                    note: Some(HIDDEN.to_string()),
                     ..Update::default()
                 },
             )
             .await?;
-            tracing::info!(call = %call.id, "the caller's number is hidden: no card to pop");
+            tracing::info!(call = %call.id, "{HIDDEN}");
             return Ok(Outcome {
-                result: json!({"call": call.id, "popped_for": [], "note": "the caller's number is hidden: no card to pop"}),
+                result: json!({"call": call.id, "popped_for": [], "note": HIDDEN}),
                 ..Outcome::default()
             });
         };
@@ -47,7 +54,8 @@ impl OkdeskExecutor {
         let found = self
             .caller(ctx, &client, call, phone, telephony.create_unknown_callers)
             .await?;
-        let matched = self.employees.ringing(&client, &call.extensions).await?;
+        let rung = self.rung(ctx, &client, call).await?;
+        let matched = self.employees.ringing(&client, &rung.extensions).await?;
         let numbers = matched.numbers();
         let already = if ctx.resumed {
             ctx.store
@@ -57,16 +65,26 @@ impl OkdeskExecutor {
         } else {
             false
         };
-        let note = if numbers.is_empty() {
-            let note = format!(
-                "no Okdesk employee has internal number {}: no card popped (set it as the employee's \"Добавочный номер\")",
-                if call.extensions.is_empty() {
-                    "(none given)".to_string()
-                } else {
-                    call.extensions.join(", ")
-                }
+        let skipped = if let Some(problem) = &rung.problem {
+            Some((problem.reason(), problem.note()))
+        } else if numbers.is_empty() {
+            Some((
+                "extension_unknown",
+                format!(
+                    "no Okdesk employee has internal number {}: no card popped (set it as the employee's \"Добавочный номер\")",
+                    rung.extensions.join(", ")
+                ),
+            ))
+        } else {
+            None
+        };
+        let note = if let Some((reason, note)) = skipped {
+            tracing::warn!(call = %call.id, reason, "{note}");
+            metrics::inc(
+                "ponte_call_pops_skipped_total",
+                "Ringing calls whose caller card could not be popped, by reason",
+                &[("provider", "okdesk"), ("reason", reason)],
             );
-            tracing::warn!(call = %call.id, "{note}");
             Some(note)
         } else if already {
             tracing::warn!(call = %call.id, "an earlier try popped the card; not popping it again");
@@ -89,6 +107,7 @@ impl OkdeskExecutor {
                 contact: found.caller.record_id(),
                 popped_for: numbers.clone(),
                 issue_id: None,
+                note: note.clone(),
             },
         )
         .await?;

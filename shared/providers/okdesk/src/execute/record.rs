@@ -15,6 +15,8 @@ pub(crate) struct Update {
     pub contact: Option<String>,
     pub popped_for: Vec<String>,
     pub issue_id: Option<String>,
+    /// Why something the call asked for did not happen.
+    pub note: Option<String>,
 }
 
 fn rank(o: CallOutcome) -> u8 {
@@ -41,6 +43,7 @@ pub(crate) fn merge(
         recording_url: None,
         issue_id: None,
         popped_for: vec![],
+        notes: vec![],
         updated_at: now,
     });
     if r.caller.is_empty() {
@@ -63,6 +66,11 @@ pub(crate) fn merge(
         if !r.popped_for.contains(&ext) {
             r.popped_for.push(ext);
         }
+    }
+    if let Some(note) = update.note
+        && !r.notes.contains(&note)
+    {
+        r.notes.push(note);
     }
     r.updated_at = now;
     r
