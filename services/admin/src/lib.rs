@@ -10,5 +10,7 @@ mod export;
 mod integrations;
 mod links;
 mod manual;
+mod rebuild;
+mod rebuild_scan;
 
 pub use app::{Admin, Settings};

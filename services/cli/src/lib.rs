@@ -11,4 +11,5 @@ pub mod export;
 pub mod fleet;
 pub mod manual;
 pub mod output;
+pub mod rebuild;
 pub mod sandbox;
