@@ -257,6 +257,11 @@ async fn write(
         )),
         None => {
             if let Some(l) = store.link_of(&integration.id, Side::Target, target).await? {
+                if l.source_ticket == source {
+                    // A worker linked the pair meanwhile.
+                    progress.links_kept += 1;
+                    return Ok(());
+                }
                 progress.conflicts.push(format!(
                     "target #{target} is already linked by {}; #{source} left unlinked",
                     l.id
