@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 
 pub use ponte_cli::fleet::Service as Svc;
 
+pub mod proxy;
+
 pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789";
 pub const RETRY_TIERS: &str = "300ms,1s,2s";
 
@@ -55,6 +57,11 @@ fn workspace_target() -> PathBuf {
     FleetOptions::default_bin_dir()
 }
 
+/// Where the tests' ingresses spool (each namespace in its own folder).
+pub fn spool_root() -> PathBuf {
+    workspace_target().join("e2e-spool")
+}
+
 impl TestFleet {
     pub async fn start(options: Options) -> TestFleet {
         let ns = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
@@ -69,6 +76,7 @@ impl TestFleet {
             ("PONTE_MAX_ATTEMPTS".into(), "6".into()),
             ("PONTE_MOVIDESK_RATE_PER_MINUTE".into(), "0".into()),
             ("RUST_LOG".into(), "info".into()),
+            ("PONTE_SPOOL_DIR".into(), spool_root().display().to_string()),
         ]);
         env.extend(options.env);
         let log_dir = workspace_target().join("e2e-logs").join(&ns);
@@ -152,6 +160,7 @@ impl TestFleet {
         if let Ok(store) = ponte_store::Store::new(&redis_url(), &self.ns) {
             let _ = store.wipe().await;
         }
+        let _ = std::fs::remove_dir_all(spool_root().join(&self.ns));
     }
 
     /// Two sandbox Movidesk domains and an automatic integration between

@@ -30,7 +30,13 @@ fn rabbitmqctl(arg: &str) {
 
 #[tokio::test]
 async fn without_the_broker_webhooks_get_503_and_the_fleet_recovers_without_a_restart() {
-    let t = TestFleet::start(Options::default()).await;
+    // With the spool off the ingress refuses while the broker is away (the
+    // spool's own test is ingress_spool.rs).
+    let t = TestFleet::start(Options {
+        env: vec![("PONTE_SPOOL_MAX_BYTES".into(), "0".into())],
+        ..Options::default()
+    })
+    .await;
     let pair = t.movidesk_pair("restart").await;
     let url = format!(
         "{}/hooks/movidesk/restart?token={}",

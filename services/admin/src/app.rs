@@ -12,7 +12,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::console::ConsoleSettings;
-use crate::{auth, calls, console, deadletters, export, integrations, links, manual};
+use crate::{
+    auth, calls, console, deadletters, export, integrations, links, manual, rebuild,
+};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -20,6 +22,7 @@ pub struct Settings {
     pub addr: SocketAddr,
     pub token: Secret,
     pub console: ConsoleSettings,
+    pub rebuild: crate::rebuild::RebuildSettings,
 }
 
 pub const MIN_TOKEN_LEN: usize = 16;
@@ -43,6 +46,9 @@ impl Settings {
             addr: listen_addr(source, "PONTE_ADMIN_ADDR", "127.0.0.1:8081")?,
             token: Secret::new(token),
             console: ConsoleSettings::load(source)?,
+            rebuild: crate::rebuild::RebuildSettings {
+                movidesk_per_minute: source.parse("PONTE_MOVIDESK_RATE_PER_MINUTE", 10)?,
+            },
         })
     }
 }
@@ -50,6 +56,8 @@ impl Settings {
 pub(crate) struct State {
     pub bus: Arc<Bus>,
     pub store: Store,
+    pub rebuilds: crate::rebuild::Rebuilds,
+    pub rebuild_settings: crate::rebuild::RebuildSettings,
 }
 
 pub struct Admin {
@@ -65,6 +73,8 @@ impl Admin {
         let state = Arc::new(State {
             bus: bus.clone(),
             store: store.clone(),
+            rebuilds: Default::default(),
+            rebuild_settings: settings.rebuild,
         });
         let token = Arc::new(settings.token);
         let console = console::router(state.clone(), token.clone(), settings.console);
@@ -84,6 +94,10 @@ impl Admin {
             .route("/integrations/{id}/clone", post(integrations::clone))
             .route("/integrations/export", get(export::export))
             .route("/integrations/{id}/eligible", get(manual::eligible))
+            .route(
+                "/integrations/{id}/links/rebuild",
+                get(rebuild::show).post(rebuild::start),
+            )
             .route("/calls", get(calls::list))
             .route("/links", get(links::list).post(manual::create))
             .route("/links/{id}", get(links::get).delete(manual::remove))

@@ -11,6 +11,8 @@ mod export;
 mod integrations;
 mod links;
 mod manual;
+mod rebuild;
+mod rebuild_scan;
 
 pub use app::{Admin, Settings};
 pub use console::ConsoleSettings;

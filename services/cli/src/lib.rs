@@ -11,5 +11,6 @@ pub mod export;
 pub mod fleet;
 pub mod manual;
 pub mod output;
+pub mod rebuild;
 pub mod sandbox;
 pub mod warehouse;

@@ -151,6 +151,12 @@ enum LinkCmd {
     Remove {
         id: String,
     },
+    /// Rebuild an integration's links (both ways) from the markers on the
+    /// providers' tickets, e.g. after Redis lost its data.
+    Rebuild {
+        #[arg(long)]
+        integration: String,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -496,6 +502,19 @@ async fn links(admin: &AdminClient, c: LinkCmd, json_out: bool) -> anyhow::Resul
         LinkCmd::Remove { id } => {
             admin.delete(&format!("/links/{id}")).await?;
             println!("removed link {id}");
+        }
+        LinkCmd::Rebuild { integration } => {
+            let p = ponte_cli::rebuild::links(admin, &integration).await?;
+            if json_out {
+                println!("{}", serde_json::to_string_pretty(&p)?);
+            } else {
+                println!("rebuilt {integration}: {}", ponte_cli::rebuild::line(&p));
+                for list in [&p["sides_skipped"], &p["conflicts"]] {
+                    for why in list.as_array().into_iter().flatten() {
+                        println!("  {}", why.as_str().unwrap_or_default());
+                    }
+                }
+            }
         }
     }
     Ok(())

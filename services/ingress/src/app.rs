@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::hooks;
+use crate::spool::Spool;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -17,6 +18,8 @@ pub struct Settings {
     pub addr: SocketAddr,
     /// Largest webhook body accepted (`PONTE_INGRESS_BODY_LIMIT`, bytes).
     pub body_limit: usize,
+    /// Where webhooks wait while the broker cannot confirm, and how much.
+    pub spool: crate::spool_ready::SpoolSettings,
 }
 
 impl Settings {
@@ -25,6 +28,7 @@ impl Settings {
             common: Common::load(source)?,
             addr: listen_addr(source, "PONTE_INGRESS_ADDR", "127.0.0.1:8080")?,
             body_limit: source.parse("PONTE_INGRESS_BODY_LIMIT", 1024 * 1024)?,
+            spool: crate::spool_ready::SpoolSettings::load(source)?,
         })
     }
 }
@@ -33,12 +37,14 @@ pub(crate) struct State {
     pub bus: Arc<Bus>,
     pub store: Store,
     pub body_limit: usize,
+    pub spool: Option<Arc<Spool>>,
 }
 
 pub struct Ingress {
     listener: TcpListener,
     router: Router,
     bus: Arc<Bus>,
+    spool: Option<Arc<Spool>>,
 }
 
 impl Ingress {
@@ -47,21 +53,27 @@ impl Ingress {
     pub async fn build(settings: Settings) -> std::io::Result<Ingress> {
         let bus = Bus::new(BusConfig::from_common(&settings.common, "ponte-ingress"));
         let store = Store::from_common(&settings.common).map_err(std::io::Error::other)?;
+        let spool = settings
+            .spool
+            .open(&settings.common.namespace)
+            .map_err(std::io::Error::other)?;
         let state = Arc::new(State {
             bus: bus.clone(),
             store: store.clone(),
             body_limit: settings.body_limit,
+            spool: spool.clone(),
         });
-        let ready = ponte_http::bus_and_store_ready(bus.clone(), store.clone());
+        let ready = crate::spool_ready::report(bus.clone(), store.clone(), spool.clone());
         let router = Router::new()
             .route("/hooks/{provider}/{integration}", post(hooks::receive))
             .with_state(state)
-            .merge(ponte_http::ops_router(ready));
+            .merge(ponte_http::ops_router_reporting(ready));
         let listener = TcpListener::bind(settings.addr).await?;
         Ok(Ingress {
             listener,
             router,
             bus,
+            spool,
         })
     }
 
@@ -75,7 +87,17 @@ impl Ingress {
         if let Err(e) = self.bus.check().await {
             tracing::warn!(error = %e, "broker not reachable yet; webhooks get 503 until it is");
         }
+        let forwarder = self.spool.clone().map(|spool| {
+            tokio::spawn(crate::spool_forward::forward(
+                spool,
+                self.bus.clone(),
+                shutdown.child_token(),
+            ))
+        });
         let result = ponte_http::serve(self.listener, self.router, shutdown).await;
+        if let Some(f) = forwarder {
+            let _ = f.await;
+        }
         self.bus.close().await;
         result
     }

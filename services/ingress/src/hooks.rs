@@ -7,7 +7,6 @@ use axum::extract::{Path, RawQuery, State as AxumState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use ponte_bus::Route;
 use ponte_core::envelope::WebhookBody;
 use ponte_core::ids::derive;
 use ponte_core::{Envelope, MessageKind, Provider, TicketRef};
@@ -221,23 +220,13 @@ async fn handle(
         attempt: 0,
         body: serde_json::to_value(WebhookBody { side, payload }).unwrap_or_default(),
     };
-    state
-        .bus
-        .publish(
-            &Route::Events {
-                shard_key: envelope.shard_key.clone(),
-            },
-            &envelope,
-            &propagation::inject_current(),
-        )
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "event not confirmed by the broker");
-            ApiError::unavailable(
-                "broker_unavailable",
-                "the event could not be stored; nothing was accepted, retry later",
-            )
-        })?;
+    let delivered = crate::spool_forward::deliver(
+        &state.bus,
+        state.spool.as_ref(),
+        &envelope,
+        &propagation::inject_current(),
+    )
+    .await?;
     if let Err(e) = state
         .store
         .mark_seen("event", &event_id, DEDUPE_WINDOW)
@@ -256,6 +245,6 @@ async fn handle(
     {
         tracing::warn!(error = %e, "cannot note the last webhook time");
     }
-    tracing::info!(ticket = %envelope.shard_key, "webhook accepted");
+        tracing::info!(ticket = %envelope.shard_key, ?delivered, "webhook accepted");
     Ok((event_id, false))
 }

@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use lapin::options::ConfirmSelectOptions;
@@ -29,6 +30,9 @@ struct Live {
 pub struct Bus {
     pub(crate) config: BusConfig,
     live: Mutex<Option<Live>>,
+    /// The node to try first: the one that answered last, or the next one
+    /// after a failure (`PONTE_AMQP_URL` may name several nodes).
+    first_node: AtomicUsize,
 }
 
 impl Bus {
@@ -36,6 +40,7 @@ impl Bus {
         Arc::new(Bus {
             config,
             live: Mutex::new(None),
+            first_node: AtomicUsize::new(0),
         })
     }
 
@@ -79,10 +84,12 @@ impl Bus {
         }
     }
 
-    /// Forget the connection after a failure so the next call reconnects.
+    /// Forget the connection after a failure so the next call reconnects,
+    /// to the next node first when there are several.
     pub(crate) async fn reset(&self) {
         let mut live = self.live.lock().await;
         if let Some(l) = live.take() {
+            self.first_node.fetch_add(1, Ordering::SeqCst);
             let _ = tokio::time::timeout(Duration::from_secs(1), l.conn.close(320, "reset".into()))
                 .await;
         }
@@ -100,20 +107,44 @@ impl Bus {
         }
     }
 
+    /// Connects to the first node that answers, starting with the one that
+    /// answered last.
     async fn connect(&self) -> Result<Connection, BusError> {
+        let nodes = crate::nodes::node_urls(&self.config.amqp_url);
+        if nodes.is_empty() {
+            return Err(BusError::Unreachable("PONTE_AMQP_URL names no node".into()));
+        }
+        let first = self.first_node.load(Ordering::SeqCst);
+        let mut last_error = None;
+        for i in 0..nodes.len() {
+            let index = (first + i) % nodes.len();
+            match self.connect_to(&nodes[index]).await {
+                Ok(conn) => {
+                    self.first_node.store(index, Ordering::SeqCst);
+                    return Ok(conn);
+                }
+                Err(e) => {
+                    if nodes.len() > 1 {
+                        tracing::warn!(node = %crate::nodes::node_name(&nodes[index]), error = %e, "broker node unreachable; trying the next");
+                    }
+                    last_error = Some(e);
+                }
+            }
+        }
+        Err(last_error.unwrap_or_else(|| BusError::Unreachable("no node answered".into())))
+    }
+
+    async fn connect_to(&self, url: &str) -> Result<Connection, BusError> {
         let props = ConnectionProperties::default()
             .with_connection_name(self.config.connection_name.as_str().into());
-        let conn = tokio::time::timeout(
-            Duration::from_secs(5),
-            Connection::connect(&self.config.amqp_url, props),
-        )
-        .await
-        .map_err(|_| BusError::Unreachable("timed out connecting".into()))?
-        .map_err(|e| BusError::Unreachable(e.to_string()))?;
+        let conn = tokio::time::timeout(Duration::from_secs(5), Connection::connect(url, props))
+            .await
+            .map_err(|_| BusError::Unreachable("timed out connecting".into()))?
+            .map_err(|e| BusError::Unreachable(e.to_string()))?;
         let ch = conn.create_channel().await?;
         self.config.topology.declare(&ch).await?;
         let _ = ch.close(200, "declared".into()).await;
-        tracing::info!(name = %self.config.connection_name, "connected to the broker");
+        tracing::info!(name = %self.config.connection_name, node = %crate::nodes::node_name(url), "connected to the broker");
         Ok(conn)
     }
 }

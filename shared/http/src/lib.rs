@@ -7,7 +7,7 @@ mod ops;
 mod shutdown;
 
 pub use error::ApiError;
-pub use ops::{ReadyCheck, bus_and_store_ready, ops_router};
+pub use ops::{ReadyCheck, ReadyReport, bus_and_store_ready, ops_router, ops_router_reporting};
 pub use shutdown::{serve, shutdown_on_signal};
 
 /// Installs logging and tracing as the shared configuration says.

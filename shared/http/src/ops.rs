@@ -11,25 +11,50 @@ use serde_json::json;
 /// names what is unreachable.
 pub type ReadyCheck = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
+/// A readiness check that also reports facts for the `/readyz` body (e.g.
+/// a queue depth), whether ready or not.
+pub type ReadyReport = Arc<
+    dyn Fn() -> BoxFuture<
+            'static,
+            (
+                Result<(), String>,
+                serde_json::Map<String, serde_json::Value>,
+            ),
+        > + Send
+        + Sync,
+>;
+
 /// `/healthz` (process alive), `/readyz` (dependencies reachable) and
 /// `/metrics` (Prometheus text).
 pub fn ops_router(ready: ReadyCheck) -> Router {
+    use futures_util::FutureExt;
+    ops_router_reporting(Arc::new(move || {
+        let ready = ready.clone();
+        async move { (ready().await, serde_json::Map::new()) }.boxed()
+    }))
+}
+
+/// Like [`ops_router`], with the report's facts added to the `/readyz` body.
+pub fn ops_router_reporting(report: ReadyReport) -> Router {
     Router::new()
         .route("/healthz", get(|| async { axum::Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})) }))
         .route(
             "/readyz",
             get(move || {
-                let ready = ready.clone();
+                let report = report.clone();
                 async move {
-                    match ready().await {
-                        Ok(()) => (StatusCode::OK, axum::Json(json!({"status": "ready"})))
-                            .into_response(),
+                    let (ready, facts) = report().await;
+                    let (status, mut body) = match ready {
+                        Ok(()) => (StatusCode::OK, json!({"status": "ready"})),
                         Err(why) => (
                             StatusCode::SERVICE_UNAVAILABLE,
-                            axum::Json(json!({"status": "not_ready", "error": {"code": "not_ready", "message": why}})),
-                        )
-                            .into_response(),
+                            json!({"status": "not_ready", "error": {"code": "not_ready", "message": why}}),
+                        ),
+                    };
+                    if let Some(map) = body.as_object_mut() {
+                        map.extend(facts);
                     }
+                    (status, axum::Json(body)).into_response()
                 }
             }),
         )

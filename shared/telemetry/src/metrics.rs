@@ -12,6 +12,7 @@ type Labels = Vec<(&'static str, String)>;
 struct Registry {
     counters: BTreeMap<(&'static str, Labels), u64>,
     histograms: BTreeMap<(&'static str, Labels), Histogram>,
+    gauges: BTreeMap<(&'static str, Labels), f64>,
     help: BTreeMap<&'static str, &'static str>,
 }
 
@@ -45,6 +46,14 @@ pub fn count(name: &'static str, help: &'static str, pairs: &[(&'static str, &st
 
 pub fn inc(name: &'static str, help: &'static str, pairs: &[(&'static str, &str)]) {
     count(name, help, pairs, 1);
+}
+
+/// Sets gauge `name` (a level that goes up and down, e.g. a queue depth).
+pub fn set(name: &'static str, help: &'static str, pairs: &[(&'static str, &str)], value: f64) {
+    if let Ok(mut r) = registry().lock() {
+        r.help.entry(name).or_insert(help);
+        r.gauges.insert((name, labels(pairs)), value);
+    }
 }
 
 /// Records one observation of a duration, in seconds.
@@ -92,6 +101,17 @@ pub fn render() -> String {
         if *name != last {
             let help = r.help.get(name).copied().unwrap_or("");
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+            last = name;
+        }
+        out.push_str(name);
+        render_labels(&mut out, labels, None);
+        let _ = writeln!(out, " {value}");
+    }
+    last = "";
+    for ((name, labels), value) in &r.gauges {
+        if *name != last {
+            let help = r.help.get(name).copied().unwrap_or("");
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
             last = name;
         }
         out.push_str(name);
@@ -152,5 +172,10 @@ mod tests {
         );
         assert!(text.contains("ponte_test_seconds_count 1"), "{text}");
         assert!(text.contains("# TYPE ponte_test_seconds histogram"));
+        set("ponte_test_depth", "a test gauge", &[], 3.0);
+        set("ponte_test_depth", "a test gauge", &[], 1.0);
+        let text = render();
+        assert!(text.contains("# TYPE ponte_test_depth gauge"), "{text}");
+        assert!(text.contains("ponte_test_depth 1\n"), "{text}");
     }
 }

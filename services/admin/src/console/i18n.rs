@@ -426,6 +426,16 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("form.save", "Save", "Salvar"),
     ("corr.status", "Status", "Status"),
     (
+        "corr.justification",
+        "Status justification (receiving side's status → justification)",
+        "Justificativa de status (status do lado que recebe → justificativa)",
+    ),
+    (
+        "tel.employee_extensions",
+        "PBX employee id → internal number",
+        "Id do funcionário no PABX → ramal",
+    ),
+    (
         "corr.status_back",
         "Status back (target → source)",
         "Status de volta (destino → origem)",

@@ -46,7 +46,7 @@ const CLIENT_KEYS: [(ClientKey, &str); 5] = [
     (ClientKey::CodeReference, "code_reference"),
     (ClientKey::Phone, "phone"),
 ];
-const TABLES: [&str; 4] = ["status", "status_back", "category", "urgency"];
+const TABLES: [&str; 5] = ["status", "status_back", "category", "urgency", "justification"];
 const CONDITION_FIELDS: [&str; 10] = [
     "status",
     "base_status",
@@ -232,6 +232,7 @@ fn correlation(f: &FormData, errors: &mut Errors, l: Lang) -> Correlation {
     Correlation {
         status: table(f, "correlation.status", errors, l),
         status_back: table(f, "correlation.status_back", errors, l),
+        justification: table(f, "correlation.justification", errors, l),
         category: table(f, "correlation.category", errors, l),
         urgency: table(f, "correlation.urgency", errors, l),
         agent: agents("correlation.agent", errors),
@@ -244,6 +245,7 @@ fn correlation(f: &FormData, errors: &mut Errors, l: Lang) -> Correlation {
             urgency: f.opt("correlation.defaults.urgency"),
             agent: agent_default("correlation.defaults.agent"),
             agent_back: agent_default("correlation.defaults.agent_back"),
+            justification: f.opt("correlation.defaults.justification"),
         },
     }
 }
@@ -268,6 +270,7 @@ fn telephony(f: &FormData, errors: &mut Errors, l: Lang) -> Telephony {
             .opt("telephony.missed_call_description")
             .unwrap_or(d.missed_call_description),
         missed_call_assignee: f.opt("telephony.missed_call_assignee"),
+        employee_extensions: table(f, "telephony.employee_extensions", errors, l),
     }
 }
 
@@ -523,11 +526,12 @@ fn condition_fields(x: &Fields, c: &Conditions) -> Markup {
 
 fn correlation_fields(x: &Fields, c: &Correlation) -> Markup {
     let l = x.l;
-    let tables: [(&str, &BTreeMap<String, String>); 4] = [
+    let tables: [(&str, &BTreeMap<String, String>); 5] = [
         (TABLES[0], &c.status),
         (TABLES[1], &c.status_back),
         (TABLES[2], &c.category),
         (TABLES[3], &c.urgency),
+        (TABLES[4], &c.justification),
     ];
     let custom = if c.custom_fields.is_empty() {
         String::new()
@@ -551,7 +555,7 @@ fn correlation_fields(x: &Fields, c: &Correlation) -> Markup {
         fieldset {
             legend { (l.t("form.defaults")) }
             div.grid {
-                @for (name, v) in [("status", &d.status), ("status_back", &d.status_back), ("category", &d.category), ("urgency", &d.urgency)] {
+                @for (name, v) in [("status", &d.status), ("status_back", &d.status_back), ("category", &d.category), ("urgency", &d.urgency), ("justification", &d.justification)] {
                     (x.text(&format!("correlation.defaults.{name}"), l.t(&format!("corr.{name}")), v.as_deref().unwrap_or_default(), None))
                 }
                 @for (name, a) in [("agent", &d.agent), ("agent_back", &d.agent_back)] {
@@ -575,6 +579,7 @@ fn telephony_fields(x: &Fields, t: &Telephony) -> Markup {
                 (x.text("telephony.search_numbers_count", l.t("tel.search_numbers_count"), &t.search_numbers_count.to_string(), None))
                 (x.text("telephony.utc_offset", l.t("tel.utc_offset"), &t.utc_offset, None))
                 (x.text("telephony.missed_call_assignee", l.t("tel.missed_call_assignee"), t.missed_call_assignee.as_deref().unwrap_or_default(), None))
+                (x.area("telephony.employee_extensions", l.t("tel.employee_extensions"), &lines(&t.employee_extensions), l.t("form.table_hint")))
             }
             (x.text("telephony.missed_call_title", l.t("tel.missed_call_title"), &t.missed_call_title, None))
             (x.area("telephony.missed_call_description", l.t("tel.missed_call_description"), &t.missed_call_description, l.t("tel.placeholders")))

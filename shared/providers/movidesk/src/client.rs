@@ -181,7 +181,7 @@ impl<'a> Client<'a> {
         Ok(created.id)
     }
 
-    async fn get<T: DeserializeOwned>(
+    pub(crate) async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],

@@ -6,6 +6,7 @@
 pub mod client;
 mod de;
 pub mod execute;
+pub mod markers;
 pub mod model;
 pub mod normalize;
 pub mod reconcile;

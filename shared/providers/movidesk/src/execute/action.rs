@@ -71,13 +71,11 @@ impl MovideskExecutor {
                 )
             })
             .collect();
-        let current = if ctx.resumed || !mapped.is_empty() || from_customer {
-            client.ticket(ticket_id).await?
-        } else {
-            None
-        };
-        if ctx.resumed
-            && let Some(t) = &current
+        // Whatever Redis remembers (it may have lost the intent, the link's
+        // snapshot and the router's dedupe), the action is looked for at
+        // the provider by its reference before it is written.
+        let current = client.ticket(ticket_id).await?;
+        if let Some(t) = &current
             && t.actions.iter().any(|a| carries(a, &reference))
         {
             tracing::warn!("the action an earlier try wrote is there; not writing it again");

@@ -40,12 +40,9 @@ impl MovideskExecutor {
         let tag = marker(&integration.id, &source.ticket_id);
 
         // An earlier try may have created the ticket and died before
-        // recording it: look for it before creating another.
-        let existing = if ctx.resumed {
-            target.tickets_tagged(&tag).await?.into_iter().next()
-        } else {
-            None
-        };
+        // recording it, or Redis may have forgotten the link and the intent:
+        // look for it by its marker before creating another, always.
+        let existing = target.tickets_tagged(&tag).await?.into_iter().next();
         let (created, as_created) = match existing {
             Some(id) => {
                 tracing::warn!(ticket = %id, "found the counterpart an earlier try created; not creating another");

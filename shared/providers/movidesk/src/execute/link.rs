@@ -4,7 +4,7 @@ use chrono::Utc;
 use ponte_core::link::marker;
 use ponte_core::{Link, LinkOrigin, Side, TicketRef};
 use ponte_store::HistoryKind;
-use ponte_worker::{Ctx, ExecError, Outcome};
+use ponte_worker::{Ctx, Deferred, ExecError, Outcome};
 use serde_json::json;
 
 use super::{MovideskExecutor, history};
@@ -43,7 +43,7 @@ impl MovideskExecutor {
             )));
         }
         let client = self.client(ctx, side)?;
-        if client.ticket(ticket_id).await?.is_none() {
+        let Some(existing) = client.ticket(ticket_id).await? else {
             return Err(ExecError::Permanent {
                 reason: format!(
                     "ticket #{ticket_id} does not exist on the {} side",
@@ -51,7 +51,19 @@ impl MovideskExecutor {
                 ),
                 status: Some("404".into()),
             });
-        }
+        };
+        // What the ticket holds now is its baseline: its history does not
+        // cross, only what happens from now on.
+        let at = TicketRef {
+            integration: integration.id.clone(),
+            side,
+            provider: ponte_core::Provider::Movidesk,
+            ticket_id: ticket_id.to_string(),
+        };
+        let baseline = Deferred::Snapshot {
+            ticket_key: at.key(),
+            value: serde_json::to_value(crate::normalize::ticket(&existing)).unwrap_or_default(),
+        };
         let link = Link {
             id: link_id.to_string(),
             integration: integration.id.clone(),
@@ -90,6 +102,7 @@ impl MovideskExecutor {
                 link.id.clone(),
                 history(ctx, HistoryKind::Associated, detail),
             )],
+            deferred: vec![baseline],
             ..Outcome::default()
         })
     }

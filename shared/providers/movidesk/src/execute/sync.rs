@@ -1,4 +1,5 @@
-use ponte_core::{Provider, Side, Ticket, TicketRef};
+use ponte_core::link::marker_target;
+use ponte_core::{LinkOrigin, Provider, Side, Ticket, TicketRef};
 use ponte_worker::{Ctx, Deferred, ExecError, Outcome};
 use serde_json::json;
 
@@ -34,6 +35,19 @@ impl MovideskExecutor {
             Some(v) => serde_json::from_value(v).ok(),
             None => None,
         };
+        // No reading kept of a ticket that is linked (Redis lost the
+        // snapshot; the link is in Redis again, or the ticket carries the
+        // integration's marker): every action after the first (the one the
+        // counterpart opened with) is offered again. The router drops
+        // Ponte's own, and the writer finds those already mirrored by their
+        // reference, so what crossed while Redis forgot is not lost.
+        let previous = match previous {
+            None if self.linked(ctx, side, ticket_id, &current).await? => Some(Ticket {
+                actions: current.actions.iter().take(1).cloned().collect(),
+                ..current.clone()
+            }),
+            other => other,
+        };
         let events = normalize::diff(
             previous.as_ref(),
             &current,
@@ -49,5 +63,28 @@ impl MovideskExecutor {
             }],
             history: vec![],
         })
+    }
+}
+
+impl MovideskExecutor {
+    /// Linked by a link in Redis (not an association: an associated
+    /// ticket's history does not cross), or by the marker on the ticket.
+    async fn linked(
+        &self,
+        ctx: &Ctx<'_>,
+        side: Side,
+        ticket_id: &str,
+        current: &Ticket,
+    ) -> Result<bool, ExecError> {
+        let integration = &ctx.integration.id;
+        Ok(
+            match ctx.store.link_of(integration, side, ticket_id).await? {
+                Some(link) => link.origin != LinkOrigin::Associated,
+                None => current
+                    .tags
+                    .iter()
+                    .any(|t| marker_target(integration, t).is_some()),
+            },
+        )
     }
 }
