@@ -15,18 +15,30 @@ pub type ReadyCheck = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + S
 /// `/metrics` (Prometheus text).
 pub fn ops_router(ready: ReadyCheck) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
+        .route(
+            "/healthz",
+            get(|| async {
+                let me = crate::identity();
+                axum::Json(
+                    json!({"status": "ok", "service": me.service, "pid": me.pid, "instance": me.instance}),
+                )
+            }),
+        )
         .route(
             "/readyz",
             get(move || {
                 let ready = ready.clone();
                 async move {
+                    let me = crate::identity();
                     match ready().await {
-                        Ok(()) => (StatusCode::OK, axum::Json(json!({"status": "ready"})))
+                        Ok(()) => (
+                            StatusCode::OK,
+                            axum::Json(json!({"status": "ready", "service": me.service, "pid": me.pid, "instance": me.instance})),
+                        )
                             .into_response(),
                         Err(why) => (
                             StatusCode::SERVICE_UNAVAILABLE,
-                            axum::Json(json!({"status": "not_ready", "error": {"code": "not_ready", "message": why}})),
+                            axum::Json(json!({"status": "not_ready", "service": me.service, "pid": me.pid, "instance": me.instance, "error": {"code": "not_ready", "message": why}})),
                         )
                             .into_response(),
                     }
