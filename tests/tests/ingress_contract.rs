@@ -398,16 +398,16 @@ async fn unknown_paths_wrong_methods_and_huge_headers_get_the_json_error_body() 
 /// Parses a Prometheus text exposition the way a scraper would: every line
 /// is a comment or `name{label="value",...} number`; returns the samples
 /// as (name, labels).
-fn parse_exposition(text: &str) -> Result<Vec<(String, Vec<(String, String)>)>, String> {
+type Sample = (String, Vec<(String, String)>);
+
+fn parse_exposition(text: &str) -> Result<Vec<Sample>, String> {
     let mut samples = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let bad = |why: &str| format!("line {}: {why}: {line:?}", n + 1);
-        let name_end = line
-            .find(|c: char| c == '{' || c == ' ')
-            .ok_or_else(|| bad("no value"))?;
+        let name_end = line.find(['{', ' ']).ok_or_else(|| bad("no value"))?;
         let name = &line[..name_end];
         if name.is_empty()
             || !name
