@@ -303,6 +303,16 @@ fn show(v: &Value, json_out: bool, headers: &[&str], rows: Vec<Vec<String>>) {
     }
 }
 
+/// One line saying what was done, or the whole answer with `--json`.
+fn one_line(v: &Value, json_out: bool, line: &str) -> anyhow::Result<()> {
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(v)?);
+    } else {
+        println!("{line}");
+    }
+    Ok(())
+}
+
 /// `access` is the admin URL and token, for the file download.
 async fn integrations(
     admin: &AdminClient,
@@ -347,14 +357,16 @@ async fn integrations(
         }
         IntegrationCmd::Get { id } => admin.get(&format!("/integrations/{id}")).await?,
         IntegrationCmd::Enable { id } => {
-            admin
+            let v = admin
                 .post(&format!("/integrations/{id}/enable"), &json!({}))
-                .await?
+                .await?;
+            return one_line(&v, json_out, &format!("enabled integration {id}"));
         }
         IntegrationCmd::Disable { id } => {
-            admin
+            let v = admin
                 .post(&format!("/integrations/{id}/disable"), &json!({}))
-                .await?
+                .await?;
+            return one_line(&v, json_out, &format!("disabled integration {id}"));
         }
         IntegrationCmd::Delete { id } => {
             admin.delete(&format!("/integrations/{id}")).await?;
@@ -362,12 +374,17 @@ async fn integrations(
             return Ok(());
         }
         IntegrationCmd::Clone { id, new_id, name } => {
-            admin
+            let v = admin
                 .post(
                     &format!("/integrations/{id}/clone"),
                     &json!({"id": new_id, "name": name}),
                 )
-                .await?
+                .await?;
+            return one_line(
+                &v,
+                json_out,
+                &format!("cloned integration {id} as {new_id} (disabled; enable it when ready)"),
+            );
         }
     };
     println!("{}", serde_json::to_string_pretty(&v)?);
@@ -412,6 +429,14 @@ async fn links(admin: &AdminClient, c: LinkCmd, json_out: bool) -> anyhow::Resul
         }
         LinkCmd::History { id } => {
             let v = admin.get(&format!("/links/{id}/history")).await?;
+            // No history and no such link: a mistyped id, not an empty story.
+            if v["history"].as_array().is_none_or(Vec::is_empty)
+                && admin.get(&format!("/links/{id}")).await.is_err()
+            {
+                bail!(
+                    "no link `{id}`; link ids are `<integration>:<source ticket>` (see `ponte links list`)"
+                );
+            }
             let rows = v["history"]
                 .as_array()
                 .cloned()
@@ -558,6 +583,11 @@ async fn dlq(admin: &AdminClient, c: DlqCmd, json_out: bool) -> anyhow::Result<(
                     &choice_body(&choice)?,
                 )
                 .await?;
+            if let Some(id) = &choice.id
+                && v["replayed"].as_u64() == Some(0)
+            {
+                bail!("no parked message `{id}` in {queue}; see `ponte dlq list --queue {queue}`");
+            }
             println!("replayed {} message(s) from {queue}", cell(&v["replayed"]));
         }
         DlqCmd::Purge { queue, choice } => {
