@@ -691,8 +691,15 @@ async fn run_demo(args: UpArgs, admin: &AdminClient, token: &str) -> anyhow::Res
     };
     let result = demo::run(&targets).await;
     if let Some(fleet) = fleet {
-        if args.keep_running && result.is_ok() {
-            println!("\nthe fleet keeps running; Ctrl-C stops it.");
+        if args.keep_running {
+            // Also after a failure: that is when the fleet is worth a look.
+            match &result {
+                Ok(()) => println!("\nthe fleet keeps running; Ctrl-C stops it."),
+                Err(e) => println!(
+                    "\nthe demo failed ({e:#}); the fleet keeps running for inspection (logs in {}, `ponte dlq list`); Ctrl-C stops it.",
+                    args.log_dir.display()
+                ),
+            }
             tokio::signal::ctrl_c().await?;
         }
         fleet.shutdown().await;
