@@ -270,6 +270,12 @@ async fn ops_endpoints_answer_on_every_service() {
                 .await
                 .expect("answers");
             assert_eq!(r.status(), StatusCode::OK, "{s:?} {path}");
+            if path == "/metrics" {
+                let text = r.text().await.expect("metrics text");
+                let build = format!("ponte_build_info{{service=\"{}\",", s.binary());
+                assert!(text.contains(&build), "{s:?}: {text}");
+                assert!(text.contains("process_start_time_seconds "), "{s:?}");
+            }
         }
     }
     // Admin calls need the token.

@@ -26,10 +26,23 @@ pub struct Identity {
 }
 
 static IDENTITY: OnceLock<Identity> = OnceLock::new();
+static STARTED: OnceLock<u64> = OnceLock::new();
+
+/// When this process started (first asked, or [`set_service`]), in seconds
+/// since the Unix epoch.
+pub(crate) fn started_at_unix() -> u64 {
+    *STARTED.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    })
+}
 
 /// Records the service's name (once per process; [`crate::init_telemetry`]
 /// does it).
 pub fn set_service(service: &'static str) {
+    started_at_unix();
     let _ = IDENTITY.set(Identity {
         service,
         pid: std::process::id(),

@@ -48,9 +48,11 @@ pub fn ops_router(ready: ReadyCheck) -> Router {
         .route(
             "/metrics",
             get(|| async {
+                let mut text = process_metrics();
+                text.push_str(&ponte_telemetry::metrics::render());
                 (
                     [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-                    ponte_telemetry::metrics::render(),
+                    text,
                 )
             }),
         )
@@ -68,4 +70,21 @@ pub fn bus_and_store_ready(bus: Arc<ponte_bus::Bus>, store: ponte_store::Store) 
         }
         .boxed()
     })
+}
+
+/// Series every service has from its start: which build runs where, and
+/// when the process started (a restart shows as a jump).
+fn process_metrics() -> String {
+    let me = crate::identity();
+    let service = ponte_telemetry::metrics::escape_label_value(me.service);
+    format!(
+        "# HELP ponte_build_info The running build: always 1, labelled with service and version\n\
+         # TYPE ponte_build_info gauge\n\
+         ponte_build_info{{service=\"{service}\",version=\"{}\"}} 1\n\
+         # HELP process_start_time_seconds Start time of the process since the Unix epoch, in seconds\n\
+         # TYPE process_start_time_seconds gauge\n\
+         process_start_time_seconds {}\n",
+        env!("CARGO_PKG_VERSION"),
+        crate::announce::started_at_unix()
+    )
 }
