@@ -2,6 +2,8 @@
 //! RabbitMQ and Redis, and the sandbox. Assertions read the sandbox's
 //! state, the admin API and the broker, as a user would.
 
+pub mod namespace;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -12,6 +14,8 @@ use ponte_bus::{Bus, BusConfig, RetryPolicy, Topology};
 use ponte_cli::api::AdminClient;
 use ponte_cli::fleet::{Fleet, FleetOptions, Service};
 use ponte_cli::sandbox::{SandboxClient, domain_spec};
+
+use crate::namespace::{NamespaceGuard, Owner};
 use serde_json::{Value, json};
 
 pub use ponte_cli::fleet::Service as Svc;
@@ -45,12 +49,16 @@ impl Default for Options {
 }
 
 pub struct TestFleet {
+    /// Dropped first: the children are killed before the guard deletes
+    /// their namespace.
     pub fleet: Fleet,
     pub ns: String,
     pub admin: AdminClient,
     pub sandbox: SandboxClient,
     pub http: reqwest::Client,
     topology: Topology,
+    /// Deletes the namespace if the test ends without `teardown` (a panic).
+    guard: NamespaceGuard,
 }
 
 fn workspace_target() -> PathBuf {
@@ -79,6 +87,24 @@ impl TestFleet {
             ("PONTE_SPOOL_DIR".into(), spool_root().display().to_string()),
         ]);
         env.extend(options.env);
+        let shards = |key: &str| env.get(key).and_then(|v| v.parse().ok()).unwrap_or(2);
+        let topology = Topology {
+            namespace: ns.clone(),
+            event_shards: shards("PONTE_EVENT_SHARDS"),
+            work_shards: shards("PONTE_WORK_SHARDS"),
+            delivery_limit: 10,
+            retry_tiers: vec![
+                Duration::from_millis(300),
+                Duration::from_secs(1),
+                Duration::from_secs(2),
+            ],
+        };
+        // Registered before anything exists, guarded from here on: a
+        // fleet that fails to start cleans up too.
+        if let Err(e) = namespace::register(&redis_url(), &ns, &Owner::me(&topology)).await {
+            eprintln!("cannot register test namespace {ns}: {e}");
+        }
+        let guard = NamespaceGuard::new(topology.clone(), amqp_url(), redis_url());
         let log_dir = workspace_target().join("e2e-logs").join(&ns);
         let fleet = Fleet::start(FleetOptions {
             bin_dir: workspace_target(),
@@ -90,17 +116,6 @@ impl TestFleet {
         })
         .await
         .unwrap_or_else(|e| panic!("fleet did not start: {e}"));
-        let topology = Topology {
-            namespace: ns.clone(),
-            event_shards: 2,
-            work_shards: 2,
-            delivery_limit: 10,
-            retry_tiers: vec![
-                Duration::from_millis(300),
-                Duration::from_secs(1),
-                Duration::from_secs(2),
-            ],
-        };
         TestFleet {
             admin: AdminClient::new(&fleet.url(Service::Admin), ADMIN_TOKEN),
             sandbox: SandboxClient::new(&fleet.url(Service::Sandbox)),
@@ -108,6 +123,7 @@ impl TestFleet {
             fleet,
             ns,
             topology,
+            guard,
         }
     }
 
@@ -151,14 +167,10 @@ impl TestFleet {
 
     /// Stops the fleet and deletes the namespace's queues and keys.
     pub async fn teardown(self) {
-        let bus = self.bus();
-        self.fleet.shutdown().await;
-        if let Ok(ch) = bus.channel().await {
-            let _ = self.topology.delete(&ch).await;
-        }
-        bus.close().await;
-        if let Ok(store) = ponte_store::Store::new(&redis_url(), &self.ns) {
-            let _ = store.wipe().await;
+        let TestFleet { fleet, guard, .. } = self;
+        fleet.shutdown().await;
+        if let Err(e) = guard.delete().await {
+            eprintln!("could not delete the test namespace ({e}); `scripts/sweep` will");
         }
         let _ = std::fs::remove_dir_all(spool_root().join(&self.ns));
     }

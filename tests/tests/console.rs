@@ -522,11 +522,11 @@ async fn the_console_runs_the_integration_center_in_a_browser() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         hook.status(),
-        404,
-        "a disabled integration's webhook is refused"
+        401,
+        "a disabled integration's webhook is refused, like a wrong secret"
     );
     let body: Value = hook.json().await.unwrap_or_default();
-    assert_eq!(body["error"]["code"], "unknown_integration");
+    assert_eq!(body["error"]["code"], "unauthorized");
 
     // A state-changing request without the CSRF token is refused, even
     // with the session cookie.

@@ -62,36 +62,36 @@ async fn every_refusal_has_its_status_and_code_and_publishes_nothing() {
             "/hooks/movidesk/nope",
             vec![json_ct, auth],
             good.clone(),
-            StatusCode::NOT_FOUND,
-            "unknown_integration",
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
         ),
         (
             "/hooks/okdesk/contract",
             vec![json_ct, auth],
             good.clone(),
-            StatusCode::NOT_FOUND,
-            "unknown_integration",
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
         ),
         (
             "/hooks/movidesk/contract",
             vec![json_ct],
             good.clone(),
             StatusCode::UNAUTHORIZED,
-            "missing_secret",
+            "unauthorized",
         ),
         (
             "/hooks/movidesk/contract",
             vec![json_ct, ("authorization", "Bearer wrong-secret")],
             good.clone(),
             StatusCode::UNAUTHORIZED,
-            "bad_secret",
+            "unauthorized",
         ),
         (
             "/hooks/movidesk/contract?token=wrong",
             vec![json_ct],
             good.clone(),
             StatusCode::UNAUTHORIZED,
-            "bad_secret",
+            "unauthorized",
         ),
         (
             "/hooks/movidesk/contract",
@@ -158,7 +158,7 @@ async fn every_refusal_has_its_status_and_code_and_publishes_nothing() {
         "names the field: {answer}"
     );
 
-    // A disabled integration is unknown to the ingress.
+    // A disabled integration is refused like a wrong secret.
     t.admin
         .post("/integrations/contract/disable", &json!({}))
         .await
@@ -172,7 +172,7 @@ async fn every_refusal_has_its_status_and_code_and_publishes_nothing() {
     .await;
     assert_eq!(
         (got, answer["error"]["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("unknown_integration"))
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
     );
     assert_eq!(
         t.events_waiting().await,
@@ -270,6 +270,12 @@ async fn ops_endpoints_answer_on_every_service() {
                 .await
                 .expect("answers");
             assert_eq!(r.status(), StatusCode::OK, "{s:?} {path}");
+            if path == "/metrics" {
+                let text = r.text().await.expect("metrics text");
+                let build = format!("ponte_build_info{{service=\"{}\",", s.binary());
+                assert!(text.contains(&build), "{s:?}: {text}");
+                assert!(text.contains("process_start_time_seconds "), "{s:?}");
+            }
         }
     }
     // Admin calls need the token.
@@ -280,5 +286,242 @@ async fn ops_endpoints_answer_on_every_service() {
         .await
         .expect("answers");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    t.teardown().await;
+}
+
+/// The whole answer (status, content type, body) as text, to compare
+/// answers byte for byte.
+async fn raw_answer(t: &TestFleet, req: reqwest::RequestBuilder) -> (StatusCode, String, String) {
+    let r = req
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("ingress answers: {e:?}"));
+    let status = r.status();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let _ = t;
+    (status, ct, r.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn unknown_disabled_and_wrong_secret_look_the_same_from_outside() {
+    let t = TestFleet::start(Options {
+        services: vec![Svc::Sandbox, Svc::Admin, Svc::Ingress],
+        ..Options::default()
+    })
+    .await;
+    let pair = t.movidesk_pair("hidden").await;
+    let url = format!("{}/hooks/movidesk/hidden", t.url(Svc::Ingress));
+    let body = serde_json::to_vec(&json!({"Id": 5})).expect("json");
+    let send = |secret: &str| {
+        t.http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {secret}"))
+            .body(body.clone())
+    };
+    let wrong_secret = raw_answer(&t, send("not-the-secret-0123456789")).await;
+    let no_secret = raw_answer(
+        &t,
+        t.http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.clone()),
+    )
+    .await;
+    t.admin
+        .post("/integrations/hidden/disable", &json!({}))
+        .await
+        .expect("disable");
+    let disabled = raw_answer(&t, send(&pair.secret_a)).await;
+    t.admin
+        .delete("/integrations/hidden")
+        .await
+        .expect("delete");
+    let unknown = raw_answer(&t, send(&pair.secret_a)).await;
+
+    assert_eq!(wrong_secret.0, StatusCode::UNAUTHORIZED, "{wrong_secret:?}");
+    let parsed: Value = serde_json::from_str(&wrong_secret.2).expect("JSON error body");
+    assert_eq!(parsed["error"]["code"], "unauthorized", "{parsed}");
+    assert_eq!(disabled, wrong_secret, "disabled vs wrong secret");
+    assert_eq!(unknown, wrong_secret, "unknown vs wrong secret");
+    assert_eq!(no_secret, wrong_secret, "no secret vs wrong secret");
+    assert!(!wrong_secret.2.contains(&pair.secret_a));
+    t.teardown().await;
+}
+
+#[tokio::test]
+async fn unknown_paths_wrong_methods_and_huge_headers_get_the_json_error_body() {
+    let t = TestFleet::start(Options {
+        services: vec![Svc::Ingress],
+        ..Options::default()
+    })
+    .await;
+    let base = t.url(Svc::Ingress);
+    let cases = [
+        (
+            t.http.get(format!("{base}/no/such/path")),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            t.http.get(format!("{base}/hooks/movidesk/x")),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            t.http.delete(format!("{base}/metrics")),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            t.http
+                .post(format!("{base}/hooks/movidesk/x"))
+                .header("x-filler", "a".repeat(32 * 1024)),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+        ),
+    ];
+    for (req, status, code) in cases {
+        let (got, ct, text) = raw_answer(&t, req).await;
+        assert_eq!(got, status, "{text}");
+        assert!(ct.starts_with("application/json"), "{status}: {ct}");
+        let v: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: {e}: {text}"));
+        assert_eq!(v["error"]["code"], code, "{v}");
+        assert!(
+            v["error"]["message"].as_str().is_some_and(|m| m.len() > 10),
+            "{v}"
+        );
+    }
+    t.teardown().await;
+}
+
+/// Parses a Prometheus text exposition the way a scraper would: every line
+/// is a comment or `name{label="value",...} number`; returns the samples
+/// as (name, labels).
+type Sample = (String, Vec<(String, String)>);
+
+fn parse_exposition(text: &str) -> Result<Vec<Sample>, String> {
+    let mut samples = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = |why: &str| format!("line {}: {why}: {line:?}", n + 1);
+        let name_end = line.find(['{', ' ']).ok_or_else(|| bad("no value"))?;
+        let name = &line[..name_end];
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+        {
+            return Err(bad("bad metric name"));
+        }
+        let mut rest = &line[name_end..];
+        let mut labels = Vec::new();
+        if let Some(r) = rest.strip_prefix('{') {
+            rest = r;
+            loop {
+                if let Some(r) = rest.strip_prefix('}') {
+                    rest = r;
+                    break;
+                }
+                let eq = rest.find('=').ok_or_else(|| bad("label without ="))?;
+                let key = rest[..eq].trim_start_matches(',').to_string();
+                rest = rest[eq + 1..]
+                    .strip_prefix('"')
+                    .ok_or_else(|| bad("label value not quoted"))?;
+                let mut value = String::new();
+                let mut chars = rest.char_indices();
+                let end = loop {
+                    match chars.next() {
+                        Some((_, '\\')) => match chars.next() {
+                            Some((_, 'n')) => value.push('\n'),
+                            Some((_, c @ ('\\' | '"'))) => value.push(c),
+                            _ => return Err(bad("bad escape")),
+                        },
+                        Some((i, '"')) => break i,
+                        Some((_, c)) => value.push(c),
+                        None => return Err(bad("unterminated label value")),
+                    }
+                };
+                labels.push((key, value));
+                rest = rest[end + 1..]
+                    .strip_prefix(',')
+                    .unwrap_or(&rest[end + 1..]);
+            }
+        }
+        let value = rest.trim();
+        if value.parse::<f64>().is_err() && !["+Inf", "-Inf", "NaN"].contains(&value) {
+            return Err(bad("value is not a number"));
+        }
+        samples.push((name.to_string(), labels));
+    }
+    Ok(samples)
+}
+
+#[tokio::test]
+async fn hostile_provider_names_neither_break_metrics_nor_add_series() {
+    let t = TestFleet::start(Options {
+        services: vec![Svc::Ingress],
+        ..Options::default()
+    })
+    .await;
+    let base = t.url(Svc::Ingress);
+    let random = format!("prov{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    for path in [
+        "/hooks/mo%0Avidesk/x".to_string(),
+        "/hooks/a%22b%5Cc%0A%23%20TYPE/x".to_string(),
+        format!("/hooks/{random}/x"),
+        "/hooks/movidesk/x%0Ay".to_string(),
+    ] {
+        let r = t
+            .http
+            .post(format!("{base}{path}"))
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .expect("ingress answers");
+        assert!(r.status().is_client_error(), "{path}: {}", r.status());
+    }
+    let text = t
+        .http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    let samples = parse_exposition(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(
+        !text.contains(&random),
+        "a random name made a series:\n{text}"
+    );
+    let known = ["movidesk", "octadesk", "okdesk", "uis", "blip", "unknown"];
+    let webhooks: Vec<_> = samples
+        .iter()
+        .filter(|(name, _)| name == "ponte_webhooks_total")
+        .collect();
+    assert!(!webhooks.is_empty(), "the refusals were counted:\n{text}");
+    for (_, labels) in &samples {
+        for (k, v) in labels {
+            if k == "provider" {
+                assert!(known.contains(&v.as_str()), "provider label {v:?}:\n{text}");
+            }
+        }
+    }
+    assert!(
+        webhooks
+            .iter()
+            .any(|(_, l)| l.iter().any(|(k, v)| k == "provider" && v == "unknown")),
+        "unknown providers are counted as `unknown`:\n{text}"
+    );
     t.teardown().await;
 }

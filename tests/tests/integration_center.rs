@@ -312,9 +312,36 @@ async fn the_integration_center_manages_and_exports_integrations() {
     assert_eq!(got["enabled"], false, "disabled is stored");
     let (ok, text) = t.cli(&["integrations", "enable", "center-movi"]).await;
     assert!(ok, "{text}");
+    assert_eq!(text.trim(), "enabled integration center-movi", "one line");
+    // A mistyped id is an error, with a non-zero exit.
+    let (ok, text) = t
+        .cli(&["links", "history", "center-movi:no-such-ticket"])
+        .await;
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("no link `center-movi:no-such-ticket`"),
+        "{text}"
+    );
+    let (ok, text) = t
+        .cli(&["dlq", "replay", "movidesk", "--id", "no-such-message"])
+        .await;
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("no parked message `no-such-message`"),
+        "{text}"
+    );
     let got = t.admin.get("/integrations/center-movi").await.expect("get");
     assert_eq!(got["enabled"], true, "enabled again");
     let (ok, text) = t.cli(&["integrations", "disable", "center-okdesk"]).await;
+    assert!(ok, "{text}");
+    assert_eq!(
+        text.trim(),
+        "disabled integration center-okdesk",
+        "one line"
+    );
+    let (ok, text) = t
+        .cli(&["--json", "integrations", "disable", "center-okdesk"])
+        .await;
     assert!(ok && text.contains("\"enabled\": false"), "{text}");
 
     // Clone: a new id, disabled, and no secret in the answer.
@@ -330,6 +357,8 @@ async fn the_integration_center_manages_and_exports_integrations() {
         ])
         .await;
     assert!(ok, "{text}");
+    assert_eq!(text.trim().lines().count(), 1, "one line: {text}");
+    assert!(text.contains("center-movi-copy"), "{text}");
     assert_no_secret(&f.secrets, &text, "`ponte integrations clone`");
     let copy = t
         .admin

@@ -14,51 +14,10 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(30);
-const WORKER: &str = "ponte-worker-octadesk";
-
-/// Whether the fleet launcher starts the Octadesk worker itself.
-fn fleet_runs_octadesk() -> bool {
-    Svc::ALL.iter().any(|s| s.binary() == WORKER)
-}
-
-/// The fleet, with `ponte-worker-octadesk` started here when the launcher
-/// does not start it yet (the child is killed when dropped).
+/// The fleet; its launcher starts `ponte-worker-octadesk` with the rest
+/// (the second value is kept for the callers' shape: no extra child).
 async fn start() -> (TestFleet, Option<tokio::process::Child>) {
-    let t = TestFleet::start(Options::default()).await;
-    if fleet_runs_octadesk() {
-        return (t, None);
-    }
-    let bin_dir = ponte_cli::fleet::FleetOptions::default_bin_dir();
-    let port = ponte_cli::fleet::free_port();
-    let log_dir = bin_dir.join("e2e-logs").join(&t.ns);
-    let log = std::fs::File::create(log_dir.join(format!("{WORKER}.log")))
-        .unwrap_or_else(|e| panic!("log: {e}"));
-    let err = log.try_clone().unwrap_or_else(|e| panic!("log: {e}"));
-    let child = tokio::process::Command::new(bin_dir.join(WORKER))
-        .envs([
-            ("PONTE_NAMESPACE", t.ns.clone()),
-            ("PONTE_AMQP_URL", ponte_e2e::amqp_url()),
-            ("PONTE_REDIS_URL", ponte_e2e::redis_url()),
-            ("PONTE_EVENT_SHARDS", "2".into()),
-            ("PONTE_WORK_SHARDS", "2".into()),
-            ("PONTE_RETRY_TIERS", ponte_e2e::RETRY_TIERS.into()),
-            ("PONTE_MAX_ATTEMPTS", "6".into()),
-            ("PONTE_WORKER_ADDR", format!("127.0.0.1:{port}")),
-            ("RUST_LOG", "info".into()),
-        ])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::from(log))
-        .stderr(std::process::Stdio::from(err))
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {WORKER} (cargo build --bins): {e}"));
-    let ready = format!("http://127.0.0.1:{port}/readyz");
-    t.eventually("ponte-worker-octadesk ready", WAIT, || async {
-        let r = t.http.get(&ready).send().await.ok()?;
-        r.status().is_success().then_some(())
-    })
-    .await;
-    (t, Some(child))
+    (TestFleet::start(Options::default()).await, None)
 }
 
 /// Calls the sandbox's control API; panics on a non-2xx answer.

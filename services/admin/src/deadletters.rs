@@ -129,12 +129,29 @@ pub(crate) async fn replay(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let selection = json::<Choice>(&body)?.selection()?;
-    let n = state
-        .bus
-        .replay(&queue, &selection)
-        .await
-        .map_err(bus_error)?;
-    tracing::info!(%queue, replayed = n, "dead letters replayed");
+    let result = state.bus.replay(&queue, &selection).await;
+    // The audit trail: who asked for what, and what came of it.
+    match &result {
+        Ok(n) => tracing::info!(
+            audit = true,
+            action = "dlq.replay",
+            queue = %queue.escape_debug(),
+            selection = ?selection,
+            outcome = "done",
+            replayed = n,
+            "dead letters replayed"
+        ),
+        Err(e) => tracing::warn!(
+            audit = true,
+            action = "dlq.replay",
+            queue = %queue.escape_debug(),
+            selection = ?selection,
+            outcome = "failed",
+            error = %e,
+            "dead-letter replay failed"
+        ),
+    }
+    let n = result.map_err(bus_error)?;
     Ok(Json(json!({"queue": queue, "replayed": n})).into_response())
 }
 
@@ -144,11 +161,28 @@ pub(crate) async fn purge(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let selection = json::<Choice>(&body)?.selection()?;
-    let n = state
-        .bus
-        .purge(&queue, &selection)
-        .await
-        .map_err(bus_error)?;
-    tracing::info!(%queue, purged = n, "dead letters purged");
+    let result = state.bus.purge(&queue, &selection).await;
+    // The audit trail: who asked for what, and what came of it.
+    match &result {
+        Ok(n) => tracing::info!(
+            audit = true,
+            action = "dlq.purge",
+            queue = %queue.escape_debug(),
+            selection = ?selection,
+            outcome = "done",
+            purged = n,
+            "dead letters purged"
+        ),
+        Err(e) => tracing::warn!(
+            audit = true,
+            action = "dlq.purge",
+            queue = %queue.escape_debug(),
+            selection = ?selection,
+            outcome = "failed",
+            error = %e,
+            "dead-letter purge failed"
+        ),
+    }
+    let n = result.map_err(bus_error)?;
     Ok(Json(json!({"queue": queue, "purged": n})).into_response())
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::net::TcpListener;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -26,7 +26,6 @@ pub enum Service {
 impl Service {
     pub const ALL: [Service; 9] = [
         Service::Sandbox,
-        Service::Admin,
         Service::Router,
         Service::WorkerMovidesk,
         Service::WorkerBlip,
@@ -34,6 +33,9 @@ impl Service {
         Service::WorkerOctadesk,
         Service::WorkerWarehouse,
         Service::Ingress,
+        // Last: the console shows the other services' addresses, which a
+        // service bound to port 0 only knows once it is up.
+        Service::Admin,
     ];
 
     pub fn binary(self) -> &'static str {
@@ -109,6 +111,15 @@ pub enum FleetError {
         secs: u64,
         log: String,
     },
+    #[error(
+        "{service}: the process answering at {addr} is pid {pid:?}, not the child started here (pid {expected:?})"
+    )]
+    Impostor {
+        service: &'static str,
+        addr: SocketAddr,
+        pid: Option<u32>,
+        expected: Option<u32>,
+    },
     #[error("cannot prepare {0}: {1}")]
     Io(String, std::io::Error),
 }
@@ -120,7 +131,8 @@ pub struct FleetOptions {
     pub log_dir: PathBuf,
     /// Environment given to every service (namespace, URLs, tokens...).
     pub env: BTreeMap<String, String>,
-    /// Port per service; 0 picks a free one.
+    /// Port per service; absent or 0: the service binds port 0 and reports
+    /// the port it got.
     pub ports: BTreeMap<Service, u16>,
     pub services: Vec<Service>,
     pub ready_timeout: Duration,
@@ -143,33 +155,33 @@ impl FleetOptions {
 
 pub struct Fleet {
     options: FleetOptions,
-    ports: BTreeMap<Service, u16>,
+    /// The address each started service reported it listens on.
+    addrs: BTreeMap<Service, SocketAddr>,
     children: BTreeMap<Service, Child>,
+    /// The instance id given to each child, checked by the readiness probe.
+    instances: BTreeMap<Service, String>,
 }
 
-/// A port that was free a moment ago.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
+/// What `/healthz` says about the process that answered.
+#[derive(Debug, serde::Deserialize)]
+struct Identity {
+    pid: Option<u32>,
+    instance: Option<String>,
 }
 
 impl Fleet {
     /// Starts every service in `options.services` and waits until each is
-    /// ready.
+    /// ready. A service without a fixed port in `options.ports` binds port 0
+    /// and reports the port it got (`PONTE_ADDR_FILE`), so two fleets on
+    /// one machine never race for a port.
     pub async fn start(options: FleetOptions) -> Result<Fleet, FleetError> {
         std::fs::create_dir_all(&options.log_dir)
             .map_err(|e| FleetError::Io(options.log_dir.display().to_string(), e))?;
-        let mut ports = BTreeMap::new();
-        for s in Service::ALL {
-            let p = options.ports.get(&s).copied().unwrap_or(0);
-            ports.insert(s, if p == 0 { free_port() } else { p });
-        }
         let mut fleet = Fleet {
             options,
-            ports,
+            addrs: BTreeMap::new(),
             children: BTreeMap::new(),
+            instances: BTreeMap::new(),
         };
         let services = fleet.options.services.clone();
         for s in services {
@@ -179,8 +191,9 @@ impl Fleet {
         Ok(fleet)
     }
 
+    /// The port the service listens on (0 if it was never started).
     pub fn port(&self, s: Service) -> u16 {
-        self.ports.get(&s).copied().unwrap_or(0)
+        self.addrs.get(&s).map(SocketAddr::port).unwrap_or(0)
     }
 
     pub fn url(&self, s: Service) -> String {
@@ -205,8 +218,22 @@ impl Fleet {
         self.options.log_dir.join(format!("{}.log", s.binary()))
     }
 
+    fn addr_file(&self, s: Service) -> PathBuf {
+        self.options.log_dir.join(format!("{}.addr", s.binary()))
+    }
+
     pub fn pid(&self, s: Service) -> Option<u32> {
         self.children.get(&s).and_then(Child::id)
+    }
+
+    /// The port to ask for: the one a restarted service had before (its
+    /// URL is already in providers' webhook settings), the configured one,
+    /// or 0 (the kernel picks).
+    fn requested_port(&self, s: Service) -> u16 {
+        if let Some(addr) = self.addrs.get(&s) {
+            return addr.port();
+        }
+        self.options.ports.get(&s).copied().unwrap_or(0)
     }
 
     fn spawn(&mut self, s: Service) -> Result<(), FleetError> {
@@ -223,28 +250,47 @@ impl Fleet {
         let log_err = log
             .try_clone()
             .map_err(|e| FleetError::Io(log_path.display().to_string(), e))?;
+        let addr_file = self.addr_file(s);
+        match std::fs::remove_file(&addr_file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(FleetError::Io(addr_file.display().to_string(), e)),
+        }
+        let instance = uuid::Uuid::new_v4().simple().to_string();
         let mut cmd = Command::new(&bin);
         cmd.envs(&self.options.env)
-            .env(s.addr_key(), format!("127.0.0.1:{}", self.port(s)))
+            .env(
+                s.addr_key(),
+                format!("127.0.0.1:{}", self.requested_port(s)),
+            )
+            .env("PONTE_ADDR_FILE", &addr_file)
+            .env("PONTE_INSTANCE_ID", &instance)
             .env("PONTE_INGRESS_URL", self.url(Service::Ingress))
             .env("PONTE_CONSOLE_SERVICES", self.console_services())
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log_err))
             .kill_on_drop(true);
+        if self.addrs.contains_key(&Service::Ingress) {
+            cmd.env("PONTE_INGRESS_URL", self.url(Service::Ingress));
+        }
         let child = cmd.spawn().map_err(|source| FleetError::Spawn {
             service: s.binary(),
             source,
         })?;
         self.children.insert(s, child);
+        self.instances.insert(s, instance);
         Ok(())
     }
 
-    /// Polls the service's readiness endpoint.
+    /// Waits for the service to report its address, checks that the
+    /// process answering there is the child started here (pid and
+    /// instance id in `/healthz`), then polls its readiness endpoint.
     pub async fn wait_ready(&mut self, s: Service) -> Result<(), FleetError> {
         let http = reqwest::Client::new();
-        let url = format!("{}{}", self.url(s), s.ready_path());
         let deadline = Instant::now() + self.options.ready_timeout;
+        let mut addr: Option<SocketAddr> = None;
+        let mut identified = false;
         loop {
             if let Some(child) = self.children.get_mut(&s)
                 && let Ok(Some(status)) = child.try_wait()
@@ -255,10 +301,26 @@ impl Fleet {
                     log: self.log_path(s).display().to_string(),
                 });
             }
-            if let Ok(r) = http.get(&url).timeout(Duration::from_secs(2)).send().await
-                && r.status().is_success()
-            {
-                return Ok(());
+            if addr.is_none() {
+                addr = std::fs::read_to_string(self.addr_file(s))
+                    .ok()
+                    .and_then(|text| text.trim().parse().ok());
+                if let Some(a) = addr {
+                    self.addrs.insert(s, a);
+                }
+            }
+            if let Some(a) = addr {
+                if !identified {
+                    identified = self.identify(&http, s, a).await?;
+                }
+                if identified {
+                    let url = format!("http://{a}{}", s.ready_path());
+                    if let Ok(r) = http.get(&url).timeout(Duration::from_secs(2)).send().await
+                        && r.status().is_success()
+                    {
+                        return Ok(());
+                    }
+                }
             }
             if Instant::now() > deadline {
                 return Err(FleetError::NotReady {
@@ -268,6 +330,35 @@ impl Fleet {
                 });
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Whether `/healthz` at `addr` is answered by our child: `Ok(false)`
+    /// while nothing answers yet, an error when another process does.
+    async fn identify(
+        &self,
+        http: &reqwest::Client,
+        s: Service,
+        addr: SocketAddr,
+    ) -> Result<bool, FleetError> {
+        let url = format!("http://{addr}/healthz");
+        let Ok(r) = http.get(&url).timeout(Duration::from_secs(2)).send().await else {
+            return Ok(false);
+        };
+        let Ok(who) = r.json::<Identity>().await else {
+            return Ok(false);
+        };
+        let pid = self.pid(s);
+        let instance = self.instances.get(&s);
+        if who.pid == pid && who.instance.as_ref() == instance {
+            Ok(true)
+        } else {
+            Err(FleetError::Impostor {
+                service: s.binary(),
+                addr,
+                pid: who.pid,
+                expected: pid,
+            })
         }
     }
 
@@ -322,6 +413,23 @@ impl Fleet {
             Service::Sandbox,
         ] {
             self.stop(s, Duration::from_secs(10)).await;
+        }
+    }
+}
+
+impl Drop for Fleet {
+    /// A fleet dropped without `shutdown` (a panicking test) kills its
+    /// children and waits briefly for them to be gone, so whoever cleans up
+    /// after it does not race a dying process.
+    fn drop(&mut self) {
+        for child in self.children.values_mut() {
+            let _ = child.start_kill();
+        }
+        let deadline = Instant::now() + Duration::from_secs(2);
+        for child in self.children.values_mut() {
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
         }
     }
 }

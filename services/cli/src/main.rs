@@ -313,6 +313,16 @@ fn show(v: &Value, json_out: bool, headers: &[&str], rows: Vec<Vec<String>>) {
     }
 }
 
+/// One line saying what was done, or the whole answer with `--json`.
+fn one_line(v: &Value, json_out: bool, line: &str) -> anyhow::Result<()> {
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(v)?);
+    } else {
+        println!("{line}");
+    }
+    Ok(())
+}
+
 /// `access` is the admin URL and token, for the file download.
 async fn integrations(
     admin: &AdminClient,
@@ -357,14 +367,16 @@ async fn integrations(
         }
         IntegrationCmd::Get { id } => admin.get(&format!("/integrations/{id}")).await?,
         IntegrationCmd::Enable { id } => {
-            admin
+            let v = admin
                 .post(&format!("/integrations/{id}/enable"), &json!({}))
-                .await?
+                .await?;
+            return one_line(&v, json_out, &format!("enabled integration {id}"));
         }
         IntegrationCmd::Disable { id } => {
-            admin
+            let v = admin
                 .post(&format!("/integrations/{id}/disable"), &json!({}))
-                .await?
+                .await?;
+            return one_line(&v, json_out, &format!("disabled integration {id}"));
         }
         IntegrationCmd::Delete { id } => {
             admin.delete(&format!("/integrations/{id}")).await?;
@@ -372,12 +384,17 @@ async fn integrations(
             return Ok(());
         }
         IntegrationCmd::Clone { id, new_id, name } => {
-            admin
+            let v = admin
                 .post(
                     &format!("/integrations/{id}/clone"),
                     &json!({"id": new_id, "name": name}),
                 )
-                .await?
+                .await?;
+            return one_line(
+                &v,
+                json_out,
+                &format!("cloned integration {id} as {new_id} (disabled; enable it when ready)"),
+            );
         }
     };
     println!("{}", serde_json::to_string_pretty(&v)?);
@@ -422,6 +439,14 @@ async fn links(admin: &AdminClient, c: LinkCmd, json_out: bool) -> anyhow::Resul
         }
         LinkCmd::History { id } => {
             let v = admin.get(&format!("/links/{id}/history")).await?;
+            // No history and no such link: a mistyped id, not an empty story.
+            if v["history"].as_array().is_none_or(Vec::is_empty)
+                && admin.get(&format!("/links/{id}")).await.is_err()
+            {
+                bail!(
+                    "no link `{id}`; link ids are `<integration>:<source ticket>` (see `ponte links list`)"
+                );
+            }
             let rows = v["history"]
                 .as_array()
                 .cloned()
@@ -581,6 +606,11 @@ async fn dlq(admin: &AdminClient, c: DlqCmd, json_out: bool) -> anyhow::Result<(
                     &choice_body(&choice)?,
                 )
                 .await?;
+            if let Some(id) = &choice.id
+                && v["replayed"].as_u64() == Some(0)
+            {
+                bail!("no parked message `{id}` in {queue}; see `ponte dlq list --queue {queue}`");
+            }
             println!("replayed {} message(s) from {queue}", cell(&v["replayed"]));
         }
         DlqCmd::Purge { queue, choice } => {
@@ -684,8 +714,15 @@ async fn run_demo(args: UpArgs, admin: &AdminClient, token: &str) -> anyhow::Res
     };
     let result = demo::run(&targets).await;
     if let Some(fleet) = fleet {
-        if args.keep_running && result.is_ok() {
-            println!("\nthe fleet keeps running; Ctrl-C stops it.");
+        if args.keep_running {
+            // Also after a failure: that is when the fleet is worth a look.
+            match &result {
+                Ok(()) => println!("\nthe fleet keeps running; Ctrl-C stops it."),
+                Err(e) => println!(
+                    "\nthe demo failed ({e:#}); the fleet keeps running for inspection (logs in {}, `ponte dlq list`); Ctrl-C stops it.",
+                    args.log_dir.display()
+                ),
+            }
             tokio::signal::ctrl_c().await?;
         }
         fleet.shutdown().await;

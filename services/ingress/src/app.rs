@@ -68,6 +68,7 @@ impl Ingress {
             .route("/hooks/{provider}/{integration}", post(hooks::receive))
             .with_state(state)
             .merge(ponte_http::ops_router_reporting(ready));
+        let router = ponte_http::with_json_errors(router);
         let listener = TcpListener::bind(settings.addr).await?;
         Ok(Ingress {
             listener,

@@ -49,9 +49,17 @@ pub(crate) async fn receive(
     Path((provider, integration)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     body: Body,
 ) -> Response {
-    let span = tracing::info_span!("ingress.webhook", provider = %provider, integration = %integration, event_id = tracing::field::Empty);
+    let client = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.to_string())
+        .unwrap_or_else(|| "unknown".into());
+    // Labels and log fields come from closed sets or are escaped: the path
+    // is the caller's text (a `%0A` in it is a line feed here).
+    let provider_label = known_provider(&provider);
+    let span = tracing::info_span!("ingress.webhook", provider = provider_label, integration = %integration.escape_debug(), event_id = tracing::field::Empty, refusal = tracing::field::Empty);
     let result = handle(
         &state,
         &provider,
@@ -60,7 +68,7 @@ pub(crate) async fn receive(
         &headers,
         body,
     )
-    .instrument(span)
+    .instrument(span.clone())
     .await;
     let outcome = match &result {
         Ok((_, true)) => "duplicate",
@@ -70,7 +78,7 @@ pub(crate) async fn receive(
     metrics::inc(
         "ponte_webhooks_total",
         "Webhooks received, by outcome",
-        &[("provider", provider.as_str()), ("outcome", outcome)],
+        &[("provider", provider_label), ("outcome", outcome)],
     );
     match result {
         Ok((event_id, duplicate)) => (
@@ -79,10 +87,32 @@ pub(crate) async fn receive(
         )
             .into_response(),
         Err(e) => {
-            tracing::info!(status = e.status.as_u16(), code = e.code, "webhook refused");
+            span.in_scope(|| {
+                tracing::info!(
+                    status = e.status.as_u16(),
+                    code = e.code,
+                    client = %client,
+                    "webhook refused"
+                )
+            });
             e.into_response()
         }
     }
+}
+
+/// The one answer for every request no enabled integration accepts.
+fn not_accepted(integration_id: &str) -> ApiError {
+    ApiError::unauthorized(format!(
+        "no enabled integration `{}` accepts this request's secret; present the integration's inbound secret as `Authorization: Bearer <secret>`, `X-Ponte-Token: <secret>` or `?token=<secret>`",
+        integration_id.escape_debug()
+    ))
+}
+
+/// The provider's name when it is one Ponte serves, else `unknown`.
+fn known_provider(name: &str) -> &'static str {
+    name.parse::<Provider>()
+        .map(Provider::as_str)
+        .unwrap_or("unknown")
 }
 
 async fn handle(
@@ -99,6 +129,13 @@ async fn handle(
         ))
         .with_code("unknown_provider")
     })?;
+    // Unknown, disabled, no side of this provider, no secret, a wrong
+    // secret: one answer for all, so nobody learns from outside which
+    // integrations exist. The log line says which it was.
+    let refused = |why: &'static str| {
+        tracing::Span::current().record("refusal", why);
+        not_accepted(integration_id)
+    };
     let integration = state
         .store
         .integration(integration_id)
@@ -110,28 +147,16 @@ async fn handle(
                 "Ponte cannot read its configuration right now; retry later",
             )
         })?
-        .filter(|i| i.enabled)
-        .ok_or_else(|| {
-            ApiError::not_found(format!("no enabled integration `{integration_id}`"))
-                .with_code("unknown_integration")
-        })?;
+        .ok_or_else(|| refused("unknown_integration"))?;
+    if !integration.enabled {
+        return Err(refused("disabled_integration"));
+    }
     if integration.source.provider != provider && integration.target.provider != provider {
-        return Err(ApiError::not_found(format!(
-            "integration `{integration_id}` has no {provider} side"
-        ))
-        .with_code("unknown_integration"));
+        return Err(refused("no_side_of_this_provider"));
     }
     let side = auth::side_for(&integration, provider, headers, query).map_err(|r| match r {
-        auth::Refusal::Missing => {
-        ApiError::unauthorized(
-            "no secret presented: send it as `Authorization: Bearer <secret>`, `X-Ponte-Token: <secret>` or `?token=<secret>`",
-        )
-        .with_code("missing_secret")
-        }
-        auth::Refusal::Mismatch => ApiError::unauthorized(format!(
-            "the secret does not match integration `{integration_id}`"
-        ))
-        .with_code("bad_secret"),
+        auth::Refusal::Missing => refused("missing_secret"),
+        auth::Refusal::Mismatch => refused("bad_secret"),
     })?;
 
     let content_type = headers

@@ -1,7 +1,7 @@
 //! `ponte-sandbox` binary: serves the provider simulators until SIGINT/SIGTERM.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -60,6 +60,16 @@ async fn shutdown_signal() {
     }
 }
 
+/// Writes the bound address where the launcher asked (`PONTE_ADDR_FILE`;
+/// with `PONTE_SANDBOX_ADDR=…:0` it is the only way to learn the port):
+/// a temporary file renamed into place, so a reader never sees half of it.
+fn write_addr_file(path: &Path, addr: SocketAddr) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, addr.to_string())?;
+    std::fs::rename(&tmp, path)
+}
+
 async fn run(args: Args) -> anyhow::Result<()> {
     init_tracing(&args.log_format)?;
     let addr: SocketAddr = args.addr.parse().with_context(|| {
@@ -80,8 +90,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
     tracing::info!(
         base_url = %sandbox.base_url(),
         movidesk = %sandbox.movidesk_api_url(),
-        "ponte-sandbox ready"
+        "ponte-sandbox ready; listening on {}",
+        sandbox.local_addr()
     );
+    if let Some(path) = std::env::var_os("PONTE_ADDR_FILE").filter(|p| !p.is_empty()) {
+        write_addr_file(Path::new(&path), sandbox.local_addr()).with_context(|| {
+            format!(
+                "cannot write PONTE_ADDR_FILE {}",
+                Path::new(&path).display()
+            )
+        })?;
+    }
     sandbox.run_until(shutdown_signal()).await?;
     tracing::info!("ponte-sandbox stopped");
     Ok(())

@@ -219,8 +219,18 @@ impl Drop for RunningSandbox {
     }
 }
 
+/// Alive, and which process answers: a launcher that started the sandbox
+/// checks the pid (and the instance id it gave in `PONTE_INSTANCE_ID`).
 async fn healthz() -> impl IntoResponse {
-    Json(json!({"status": "ok"}))
+    let instance = std::env::var("PONTE_INSTANCE_ID")
+        .ok()
+        .filter(|s| !s.is_empty());
+    Json(json!({
+        "status": "ok",
+        "service": "ponte-sandbox",
+        "pid": std::process::id(),
+        "instance": instance,
+    }))
 }
 
 async fn control_not_found() -> ControlError {

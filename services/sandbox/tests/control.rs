@@ -20,7 +20,9 @@ async fn domains_are_registered_listed_patched_and_removed() {
         .json()
         .await
         .unwrap();
-    assert_eq!(health, json!({"status": "ok"}));
+    assert_eq!(health["status"], json!("ok"));
+    assert_eq!(health["service"], json!("ponte-sandbox"));
+    assert_eq!(health["pid"], json!(std::process::id()));
 
     let (status, v) = ctx
         .control_send(

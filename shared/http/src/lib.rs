@@ -2,11 +2,15 @@
 //! `/healthz`, `/readyz` and `/metrics` endpoints, serving with graceful
 //! shutdown, and the process signal handler.
 
+mod announce;
 mod error;
+mod errors;
 mod ops;
 mod shutdown;
 
+pub use announce::{ADDR_FILE_ENV, INSTANCE_ENV, Identity, announce, identity, set_service};
 pub use error::ApiError;
+pub use errors::{MAX_HEADER_BYTES, with_json_errors};
 pub use ops::{ReadyCheck, ReadyReport, bus_and_store_ready, ops_router, ops_router_reporting};
 pub use shutdown::{serve, shutdown_on_signal};
 
@@ -15,6 +19,7 @@ pub fn init_telemetry(
     service: &'static str,
     common: &ponte_config::Common,
 ) -> Result<ponte_telemetry::Telemetry, ponte_telemetry::TelemetryError> {
+    announce::set_service(service);
     let format = match common.log_format {
         ponte_config::LogFormat::Text => ponte_telemetry::LogFormat::Text,
         ponte_config::LogFormat::Json => ponte_telemetry::LogFormat::Json,

@@ -3,13 +3,17 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 /// Serves `router` until `shutdown` is cancelled, then lets in-flight
-/// requests finish.
+/// requests finish. First reports the bound address (see
+/// [`crate::announce`]): with port 0 that is the only way to learn it.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
+    crate::announce(listener.local_addr()?)?;
+    // The peer address reaches handlers (`ConnectInfo`) for their logs.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
 }

@@ -1,6 +1,7 @@
 //! Logs, traces and metrics for every Ponte service.
 
 mod init;
+mod logline;
 pub mod metrics;
 pub mod propagation;
 

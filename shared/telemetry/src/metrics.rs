@@ -77,10 +77,25 @@ pub fn observe(
     }
 }
 
+/// A label value as the text exposition format wants it: backslash,
+/// double quote and line feed escaped, so no value can break a line.
+pub fn escape_label_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn render_labels(out: &mut String, labels: &Labels, extra: Option<(&str, String)>) {
     let mut parts: Vec<String> = labels
         .iter()
-        .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+        .map(|(k, v)| format!("{k}=\"{}\"", escape_label_value(v)))
         .collect();
     if let Some((k, v)) = extra {
         parts.push(format!("{k}=\"{v}\""));
@@ -177,5 +192,17 @@ mod tests {
         let text = render();
         assert!(text.contains("# TYPE ponte_test_depth gauge"), "{text}");
         assert!(text.contains("ponte_test_depth 1\n"), "{text}");
+    }
+
+    #[test]
+    fn label_values_are_escaped_so_no_value_breaks_a_line() {
+        assert_eq!(escape_label_value("a\nb\"c\\d"), "a\\nb\\\"c\\\\d");
+        inc("ponte_escape_test_total", "escaping", &[("reason", "x\ny")]);
+        let text = render();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("ponte_escape_test_total{"))
+            .expect("the series is on one line");
+        assert_eq!(line, "ponte_escape_test_total{reason=\"x\\ny\"} 1");
     }
 }
