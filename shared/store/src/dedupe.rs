@@ -24,6 +24,13 @@ impl Store {
         Ok(())
     }
 
+    /// Removes the mark of `id` in `scope` (absent is fine).
+    pub async fn forget_seen(&self, scope: &str, id: &str) -> Result<(), StoreError> {
+        let mut c = self.conn().await?;
+        let _: () = c.del(self.dedupe_key(scope, id)).await?;
+        Ok(())
+    }
+
     /// Remembers a write Ponte made (a fingerprint of ticket and content),
     /// so the provider's webhook about it is recognised as an echo.
     pub async fn mark_echo(&self, fingerprint: &str, ttl: Duration) -> Result<(), StoreError> {

@@ -6,6 +6,7 @@
 
 mod app;
 mod diff;
+pub mod effect;
 mod executor;
 mod handler;
 pub mod http;
