@@ -11,6 +11,7 @@ mod executor;
 mod handler;
 pub mod http;
 mod pair;
+pub mod transport;
 
 pub use app::{StartError, Started, WorkerApp, bootstrap, run_worker};
 pub use diff::diff;
