@@ -4,9 +4,9 @@
 //! cargo build --bins && CHAOS_TICKETS=200 cargo test -p ponte-e2e --test chaos_lost_answers -- --ignored --nocapture
 //! ```
 //!
-//! Tickets are opened in domain A, each followed by two agent actions;
+//! Tickets are opened in domain A in rounds of ten, then each gets two agent actions;
 //! about 30 % of domain B's calls are applied and then answered 502 (a lost
-//! answer); the worker and the router are SIGKILLed every few rounds. Counted
+//! answer); the worker and the router are SIGKILLed after every round. Counted
 //! at the sandbox: every ticket has one counterpart, every action is on it
 //! once and in order, nothing is left parked. Figures go to docs/reliability.md.
 
@@ -38,34 +38,42 @@ async fn lost_answers_and_sigkills_lose_double_and_reorder_nothing() {
     let started = Instant::now();
     let mut opened = Vec::new();
     let mut kills = 0;
-    for i in 0..tickets {
-        let a = t.open_ticket(&pair, &format!("chaos-lost {i}")).await;
+    // Rounds of ten tickets; the actions come once a round's counterparts
+    // exist (what a ticket holds when Ponte first reads it is its baseline).
+    for round in opened_rounds(tickets) {
+        let mut batch = Vec::new();
+        for i in round {
+            batch.push(t.open_ticket(&pair, &format!("chaos-lost {i}")).await);
+        }
+        for a in &batch {
+            t.counterpart_id(&pair, a).await;
+        }
         for n in 1..=2 {
-            t.sandbox
-                .movidesk_ui_action(
-                    &pair.a,
-                    &a,
-                    &json!({"type": 2, "description": format!("step {n} of {a}"), "createdBy": {"id": "agent-a"}}),
-                )
-                .await
-                .expect("action");
+            for a in &batch {
+                t.sandbox
+                    .movidesk_ui_action(
+                        &pair.a,
+                        a,
+                        &json!({"type": 2, "description": format!("step {n} of {a}"), "createdBy": {"id": "agent-a"}}),
+                    )
+                    .await
+                    .expect("action");
+            }
         }
-        opened.push(a);
-        if i % 10 == 9 {
-            let victim = if (i / 10) % 2 == 0 {
-                Svc::WorkerMovidesk
-            } else {
-                Svc::Router
-            };
-            t.fleet.kill(victim).await;
-            kills += 1;
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            t.fleet.start_service(victim).await.expect("restart");
-        }
+        opened.extend(batch);
+        let victim = if kills % 2 == 0 {
+            Svc::WorkerMovidesk
+        } else {
+            Svc::Router
+        };
+        t.fleet.kill(victim).await;
+        kills += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        t.fleet.start_service(victim).await.expect("restart");
     }
     // Wait for the last actions to cross, then stop losing answers and let
     // every retry finish.
-    let limit = Duration::from_secs(60 + 2 * tickets as u64);
+    let limit = Duration::from_secs(120 + 4 * tickets as u64);
     t.eventually("every action on a counterpart", limit, || async {
         let all = t.sandbox.movidesk_tickets(&pair.b).await.ok()?;
         let crossed = all
@@ -126,4 +134,12 @@ async fn lost_answers_and_sigkills_lose_double_and_reorder_nothing() {
     assert_eq!(out_of_order, 0, "actions in order");
     assert!(dlq.contains("(none)"), "nothing parked: {dlq}");
     t.teardown().await;
+}
+
+/// Ticket numbers in rounds of ten.
+fn opened_rounds(tickets: usize) -> Vec<std::ops::Range<usize>> {
+    (0..tickets)
+        .step_by(10)
+        .map(|start| start..(start + 10).min(tickets))
+        .collect()
 }
