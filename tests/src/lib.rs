@@ -88,16 +88,16 @@ impl TestFleet {
         ]);
         env.extend(options.env);
         let shards = |key: &str| env.get(key).and_then(|v| v.parse().ok()).unwrap_or(2);
+        let retry_tiers = env
+            .get("PONTE_RETRY_TIERS")
+            .map(|spec| parse_tiers(spec))
+            .unwrap_or_else(|| parse_tiers(RETRY_TIERS));
         let topology = Topology {
             namespace: ns.clone(),
             event_shards: shards("PONTE_EVENT_SHARDS"),
             work_shards: shards("PONTE_WORK_SHARDS"),
             delivery_limit: 10,
-            retry_tiers: vec![
-                Duration::from_millis(300),
-                Duration::from_secs(1),
-                Duration::from_secs(2),
-            ],
+            retry_tiers,
         };
         // Registered before anything exists, guarded from here on: a
         // fleet that fails to start cleans up too.
@@ -163,6 +163,48 @@ impl TestFleet {
         }
         bus.close().await;
         total
+    }
+
+    /// Messages waiting in the namespace's event, work and retry queues
+    /// (a command in a worker's hands is not counted).
+    pub async fn messages_waiting(&self) -> u32 {
+        let bus = self.bus();
+        let Ok(ch) = bus.channel().await else {
+            return u32::MAX;
+        };
+        let mut queues = self.topology.events_queues();
+        for p in ponte_core::Provider::ALL {
+            queues.extend(self.topology.work_queues(p));
+        }
+        queues.extend((0..self.topology.retry_tiers.len()).map(|t| self.topology.retry_name(t)));
+        let mut total = 0;
+        for q in queues {
+            let opts = QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            };
+            if let Ok(info) = ch
+                .queue_declare(ShortString::from(q.as_str()), opts, FieldTable::default())
+                .await
+            {
+                total += info.message_count();
+            }
+        }
+        bus.close().await;
+        total
+    }
+
+    /// Waits until nothing is left in the queues, twice in a row a second
+    /// apart (a message in a worker's hands is not counted by the broker).
+    pub async fn settled(&self, timeout: Duration) {
+        self.eventually("the queues to drain", timeout, || async {
+            if self.messages_waiting().await != 0 {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            (self.messages_waiting().await == 0).then_some(())
+        })
+        .await
     }
 
     /// Stops the fleet and deletes the namespace's queues and keys.
@@ -521,4 +563,22 @@ pub fn id_of(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// Retry tiers as `PONTE_RETRY_TIERS` writes them (`300ms,1s,2s`).
+fn parse_tiers(spec: &str) -> Vec<Duration> {
+    spec.split(',')
+        .filter_map(|t| {
+            let t = t.trim();
+            if let Some(ms) = t.strip_suffix("ms") {
+                ms.parse().ok().map(Duration::from_millis)
+            } else if let Some(s) = t.strip_suffix('s') {
+                s.parse().ok().map(Duration::from_secs)
+            } else if let Some(m) = t.strip_suffix('m') {
+                m.parse::<u64>().ok().map(|m| Duration::from_secs(m * 60))
+            } else {
+                None
+            }
+        })
+        .collect()
 }

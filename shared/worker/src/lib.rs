@@ -6,10 +6,12 @@
 
 mod app;
 mod diff;
+pub mod effect;
 mod executor;
 mod handler;
 pub mod http;
 mod pair;
+pub mod transport;
 
 pub use app::{StartError, Started, WorkerApp, bootstrap, run_worker};
 pub use diff::diff;

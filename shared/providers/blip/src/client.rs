@@ -3,16 +3,15 @@
 //! (through Redis), and every failure classified. Command failures come as
 //! HTTP 200 with `status: failure`; they are errors here, by LIME reason code.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ponte_core::Endpoint;
 use ponte_store::Store;
-use ponte_telemetry::metrics;
 use ponte_worker::ExecError;
+use ponte_worker::transport::Transport;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tracing::Instrument;
 
 use crate::model::{CommandResponse, DESK};
 
@@ -43,6 +42,12 @@ pub struct Client<'a> {
 }
 
 const TIMEOUT: Duration = Duration::from_secs(70);
+
+const TRANSPORT: Transport = Transport {
+    label: "blip",
+    name: "Blip",
+    timeout: TIMEOUT,
+};
 
 impl<'a> Client<'a> {
     pub fn new(
@@ -118,42 +123,16 @@ impl<'a> Client<'a> {
 
     async fn post(&self, path: &str, body: &Value) -> Result<(StatusCode, String), ExecError> {
         let span = tracing::info_span!("blip.http", path = %path, status = tracing::field::Empty);
-        let started = Instant::now();
-        let sent = self
+        let request = self
             .http
             .post(format!("{}{path}", self.base))
             .header(reqwest::header::AUTHORIZATION, format!("Key {}", self.key))
-            .json(body)
-            .timeout(TIMEOUT)
-            .send()
-            .instrument(span.clone())
-            .await;
-        let response = match sent {
-            Ok(r) => r,
-            Err(e) => {
-                metrics::observe(
-                    "ponte_provider_seconds",
-                    "Provider API call latency",
-                    &[("provider", "blip"), ("outcome", "error")],
-                    started.elapsed(),
-                );
-                let e = e.without_url();
-                return Err(ExecError::Transient {
-                    reason: format!("Blip POST {path} failed: {e}"),
-                    status: None,
-                    retry_after: None,
-                });
-            }
-        };
-        let status = response.status();
-        span.record("status", status.as_u16());
-        metrics::observe(
-            "ponte_provider_seconds",
-            "Provider API call latency",
-            &[("provider", "blip"), ("outcome", status.as_str())],
-            started.elapsed(),
-        );
-        Ok((status, response.text().await.unwrap_or_default()))
+            .json(body);
+        // A body cut off mid-read is a transient failure of the transport.
+        let answer = TRANSPORT
+            .send(span, &reqwest::Method::POST, path, request)
+            .await?;
+        Ok((answer.status, answer.body))
     }
 
     /// Waits for a place in the plan's per-second budget.

@@ -3,18 +3,16 @@
 //! failure as transient or permanent. The token travels only as the
 //! `token` query parameter and never appears in an error or a log line.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ponte_core::Endpoint;
 use ponte_store::Store;
-use ponte_telemetry::metrics;
 use ponte_worker::ExecError;
-use ponte_worker::http::{retry_after, unreachable};
-use reqwest::{Method, StatusCode};
+use ponte_worker::transport::{Answer, AnswerLogic, Transport};
+use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
-use tracing::Instrument;
 
 use crate::model::{IdOnly, NewPerson, NewTicket, Person, Ticket};
 
@@ -194,13 +192,9 @@ impl<'a> Client<'a> {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Option<T>, ExecError> {
-        match self.send::<T, ()>(Method::GET, path, query, None).await {
-            Ok(v) => Ok(Some(v)),
-            Err(ExecError::Permanent {
-                status: Some(s), ..
-            }) if s == "404" => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.answer::<()>(Method::GET, path, query, None)
+            .await?
+            .json_opt(&Answers)
     }
 
     async fn send<T: DeserializeOwned, B: Serialize>(
@@ -210,56 +204,28 @@ impl<'a> Client<'a> {
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<T, ExecError> {
+        self.answer(method, path, query, body).await?.json(&Answers)
+    }
+
+    /// One request through the shared transport, after the rate budget.
+    async fn answer<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<Answer, ExecError> {
         self.wait_for_budget().await?;
         let span = tracing::info_span!("movidesk.http", http.method = %method, path = %path, status = tracing::field::Empty);
-        let started = Instant::now();
         let mut req = self
             .http
             .request(method.clone(), format!("{}{path}", self.base))
             .query(&[("token", self.token)])
-            .query(query)
-            .timeout(REQUEST_TIMEOUT);
+            .query(query);
         if let Some(b) = body {
             req = req.json(b);
         }
-        let sent = req.send().instrument(span.clone()).await;
-        let elapsed = started.elapsed();
-        let response = match sent {
-            Ok(r) => r,
-            Err(e) => {
-                metrics::observe(
-                    "ponte_provider_seconds",
-                    "Provider API call latency",
-                    &[("provider", "movidesk"), ("outcome", "error")],
-                    elapsed,
-                );
-                return Err(unreachable("Movidesk", &method, path, e));
-            }
-        };
-        let status = response.status();
-        span.record("status", status.as_u16());
-        metrics::observe(
-            "ponte_provider_seconds",
-            "Provider API call latency",
-            &[("provider", "movidesk"), ("outcome", status.as_str())],
-            elapsed,
-        );
-        let retry_after = retry_after(response.headers());
-        let text = response.text().await.unwrap_or_default();
-        if status.is_success() {
-            let text = if text.trim().is_empty() {
-                "null"
-            } else {
-                text.as_str()
-            };
-            return serde_json::from_str(text).map_err(|e| ExecError::Permanent {
-                reason: format!(
-                    "Movidesk {method} {path} answered {status} with a body Ponte cannot read: {e}"
-                ),
-                status: Some(status.as_str().to_string()),
-            });
-        }
-        Err(classify(&method, path, status, &text, retry_after))
+        TRANSPORT.send(span, &method, path, req).await
     }
 
     async fn wait_for_budget(&self) -> Result<(), ExecError> {
@@ -297,40 +263,26 @@ impl<'a> Client<'a> {
     }
 }
 
-/// 429 and 5xx are worth another try (429 after `retry-after`); other 4xx
-/// are not: Movidesk locks the token after 3 failures in a row, so a bad
-/// request must never be repeated blindly.
-fn classify(
-    method: &Method,
-    path: &str,
-    status: StatusCode,
-    body: &str,
-    retry_after: Option<Duration>,
-) -> ExecError {
-    let said = summarize(body);
-    let reason = format!("Movidesk {method} {path} answered {status}: {said}");
-    let status_text = Some(format!("{} {said}", status.as_u16()).trim().to_string());
-    if status == StatusCode::TOO_MANY_REQUESTS
-        || status.is_server_error()
-        || status == StatusCode::REQUEST_TIMEOUT
-    {
-        ExecError::Transient {
-            reason,
-            status: status_text,
-            retry_after,
-        }
-    } else if status == StatusCode::NOT_FOUND {
-        ExecError::Permanent {
-            reason,
-            status: Some("404".into()),
-        }
-    } else {
-        ExecError::Permanent {
-            reason,
-            status: status_text,
-        }
+/// Movidesk's answers: 429, 408 and 5xx are worth another try (429 after
+/// `retry-after`); other 4xx are not: Movidesk locks the token after 3
+/// failures in a row, so a bad request must never be repeated blindly.
+pub(crate) struct Answers;
+
+impl AnswerLogic for Answers {
+    fn name(&self) -> &'static str {
+        "Movidesk"
+    }
+
+    fn summarize(&self, body: &str) -> String {
+        summarize(body)
     }
 }
+
+const TRANSPORT: Transport = Transport {
+    label: "movidesk",
+    name: "Movidesk",
+    timeout: REQUEST_TIMEOUT,
+};
 
 /// The provider's message in one short line: `message` of a JSON object,
 /// a JSON string, or the text itself.
@@ -357,40 +309,49 @@ pub fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ponte_worker::http::retry_after;
+    use reqwest::StatusCode;
+
+    fn answer(status: StatusCode, body: &str, retry: Option<Duration>) -> Answer {
+        Answer {
+            method: Method::POST,
+            path: "/tickets".into(),
+            status,
+            retry_after: retry,
+            body: body.into(),
+        }
+    }
 
     #[test]
     fn classification_follows_movidesk_rules() {
-        let m = Method::POST;
         assert!(matches!(
-            classify(&m, "/tickets", StatusCode::INTERNAL_SERVER_ERROR, "", None),
+            answer(StatusCode::INTERNAL_SERVER_ERROR, "", None).failure(&Answers),
             ExecError::Transient { .. }
         ));
         assert!(matches!(
-            classify(
-                &m,
-                "/tickets",
+            answer(
                 StatusCode::TOO_MANY_REQUESTS,
                 "",
                 Some(Duration::from_secs(60))
-            ),
+            )
+            .failure(&Answers),
             ExecError::Transient {
                 retry_after: Some(_),
                 ..
             }
         ));
-        let e = classify(
-            &m,
-            "/tickets",
-            StatusCode::BAD_REQUEST,
-            "\"Customers is required\"",
-            None,
-        );
+        let e =
+            answer(StatusCode::BAD_REQUEST, "\"Customers is required\"", None).failure(&Answers);
         assert!(matches!(e, ExecError::Permanent { .. }));
         assert!(e.to_string().contains("Customers is required"), "{e}");
         assert_eq!(
             summarize("{\"message\":\"Ref. code is required\"}"),
             "Ref. code is required"
         );
+        let none: Option<serde_json::Value> = answer(StatusCode::NOT_FOUND, "", None)
+            .json_opt(&Answers)
+            .expect("404 reads as none");
+        assert_eq!(none, None);
     }
 
     #[test]

@@ -6,22 +6,20 @@
 //! error or a log line: errors name the path only, and transport errors
 //! are stripped of their URL.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ponte_core::Endpoint;
 use ponte_store::Store;
-use ponte_telemetry::metrics;
 use ponte_worker::ExecError;
-use ponte_worker::http::unreachable;
+use ponte_worker::transport::Transport;
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tracing::Instrument;
 
 use crate::de::first_of;
-use crate::errors::{classify, is_duplicate_call, retry_after};
+use crate::errors::{classify, is_duplicate_call};
 use crate::model::{
     Comment, Company, Contact, Employee, Issue, NewComment, NewContact, NewIssue, NewPhoneCall,
     NewStatus, TelephonyMessage,
@@ -47,6 +45,12 @@ impl Default for RateLimit {
 }
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+const TRANSPORT: Transport = Transport {
+    label: "okdesk",
+    name: "Okdesk",
+    timeout: REQUEST_TIMEOUT,
+};
 
 /// Largest page Okdesk serves.
 pub const PAGE: usize = 100;
@@ -334,56 +338,19 @@ impl<'a> Client<'a> {
     ) -> Result<Reply, ExecError> {
         self.wait_for_budget().await?;
         let span = tracing::info_span!("okdesk.http", http.method = %method, path = %path, status = tracing::field::Empty);
-        let started = Instant::now();
         let mut req = self
             .http
             .request(method.clone(), format!("{}{path}", self.base))
             .query(&[("api_token", self.token)])
-            .query(query)
-            .timeout(REQUEST_TIMEOUT);
+            .query(query);
         if let Some(b) = body {
             req = req.json(b);
         }
-        let sent = req.send().instrument(span.clone()).await;
-        let elapsed = started.elapsed();
-        let response = match sent {
-            Ok(r) => r,
-            Err(e) => {
-                metrics::observe(
-                    "ponte_provider_seconds",
-                    "Provider API call latency",
-                    &[("provider", "okdesk"), ("outcome", "error")],
-                    elapsed,
-                );
-                return Err(unreachable("Okdesk", &method, path, e));
-            }
-        };
-        let status = response.status();
-        span.record("status", status.as_u16());
-        metrics::observe(
-            "ponte_provider_seconds",
-            "Provider API call latency",
-            &[("provider", "okdesk"), ("outcome", status.as_str())],
-            elapsed,
-        );
-        let retry_after = retry_after(response.headers());
-        let text = match response.text().await {
-            Ok(t) => t,
-            Err(e) => {
-                return Err(ExecError::Transient {
-                    reason: format!(
-                        "Okdesk {method} {path} answered {status} but the body was cut off: {}",
-                        e.without_url()
-                    ),
-                    status: Some(status.as_u16().to_string()),
-                    retry_after,
-                });
-            }
-        };
+        let answer = TRANSPORT.send(span, &method, path, req).await?;
         Ok(Reply {
-            status,
-            text,
-            retry_after,
+            status: answer.status,
+            text: answer.body,
+            retry_after: answer.retry_after,
         })
     }
 

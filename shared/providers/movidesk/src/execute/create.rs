@@ -1,16 +1,95 @@
 //! Creating the counterpart of a source ticket.
 
-use chrono::Utc;
 use ponte_core::correlation::MappedField;
 use ponte_core::link::marker;
-use ponte_core::{CanonicalEvent, Change, Integration, Link, LinkOrigin, Side, Ticket, TicketRef};
-use ponte_store::HistoryKind;
-use ponte_worker::{Ctx, Deferred, Emitted, ExecError, Outcome};
+use ponte_core::{Integration, LinkOrigin, Provider, Side, Ticket, TicketRef};
+use ponte_worker::effect::{CounterpartDesk, Created, Pair, create_counterpart};
+use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
-use super::{MovideskExecutor, history, html_escape, unmapped};
+use super::{MovideskExecutor, html_escape, unmapped};
 use crate::model::{CustomFieldItem, NewAction, NewCustomFieldValue, NewTicket, Ref};
 use crate::normalize;
+
+/// Movidesk's part of creating a counterpart.
+struct Desk<'a> {
+    exec: &'a MovideskExecutor,
+    ctx: &'a Ctx<'a>,
+    side: Side,
+    source: &'a TicketRef,
+    ticket: &'a Ticket,
+    how: LinkOrigin,
+}
+
+impl CounterpartDesk for Desk<'_> {
+    fn provider(&self) -> Provider {
+        Provider::Movidesk
+    }
+
+    async fn find_by_marker(&self, marker: &str) -> Result<Option<Vec<String>>, ExecError> {
+        let target = self.exec.client(self.ctx, self.side)?;
+        Ok(Some(target.tickets_tagged(marker).await?))
+    }
+
+    async fn create(&self, tag: &str) -> Result<Created, ExecError> {
+        let target = self.exec.client(self.ctx, self.side)?;
+        let client_id = self
+            .exec
+            .resolve_client(self.ctx, self.side, self.ticket)
+            .await?;
+        let body = new_ticket(
+            self.ctx.integration,
+            self.ticket,
+            self.source,
+            client_id,
+            tag.to_string(),
+            self.how,
+        )?;
+        let (id, as_created) = target.create_ticket(&body).await?;
+        Ok(Created {
+            id,
+            as_created: as_created.as_ref().map(normalize::ticket),
+        })
+    }
+
+    async fn read(&self, id: &str) -> Result<Option<Ticket>, ExecError> {
+        let target = self.exec.client(self.ctx, self.side)?;
+        Ok(target.ticket(id).await?.as_ref().map(normalize::ticket))
+    }
+
+    async fn mark_source(&self, counterpart: &str) -> Result<(), ExecError> {
+        // Another provider's worker writes its own side.
+        if self.source.provider != Provider::Movidesk {
+            return Ok(());
+        }
+        self.exec
+            .tag(
+                self.ctx,
+                self.source.side,
+                &self.source.ticket_id,
+                &marker(&self.ctx.integration.id, counterpart),
+            )
+            .await
+    }
+
+    fn describe(&self, id: &str, created: bool) -> String {
+        format!(
+            "ticket #{id} {} on the {} side for #{} ({} link; type, first action, category, urgency, responsible and custom fields per correlation)",
+            if created {
+                "created"
+            } else {
+                "created (found by its marker after a lost answer)"
+            },
+            self.side.as_str(),
+            self.source.ticket_id,
+            match self.how {
+                LinkOrigin::Automatic => "automatic",
+                LinkOrigin::Manual => "manual",
+                LinkOrigin::Associated => "associated",
+            }
+        )
+    }
+}
 
 impl MovideskExecutor {
     pub(super) async fn create(
@@ -22,132 +101,21 @@ impl MovideskExecutor {
         ticket: &Ticket,
         how: LinkOrigin,
     ) -> Result<Outcome, ExecError> {
-        let integration = ctx.integration;
-        // Two events may both ask for the counterpart before it exists;
-        // they run one after the other on the link's shard.
-        if let Some(existing) = ctx
-            .store
-            .link_of(&integration.id, source.side, &source.ticket_id)
-            .await?
-        {
-            tracing::info!(link = %existing.id, "already linked; nothing to create");
-            return Ok(Outcome {
-                result: json!({"target_ticket": existing.target_ticket, "link": existing.id, "already": true}),
-                ..Outcome::default()
-            });
-        }
-        let target = self.client(ctx, side)?;
-        let tag = marker(&integration.id, &source.ticket_id);
-
-        // An earlier try may have created the ticket and died before
-        // recording it, or Redis may have forgotten the link and the intent:
-        // look for it by its marker before creating another, always.
-        let existing = target.tickets_tagged(&tag).await?.into_iter().next();
-        let (created, as_created) = match existing {
-            Some(id) => {
-                tracing::warn!(ticket = %id, "found the counterpart an earlier try created; not creating another");
-                (id, None)
-            }
-            None => {
-                let client_id = self.resolve_client(ctx, side, ticket).await?;
-                let body = new_ticket(integration, ticket, source, client_id, tag.clone(), how)?;
-                target.create_ticket(&body).await?
-            }
-        };
-
-        let link = Link {
-            id: link_id.to_string(),
-            integration: integration.id.clone(),
-            source_ticket: source.ticket_id.clone(),
-            target_ticket: created.clone(),
-            origin: how,
-            created_at: Utc::now(),
-        };
-        ctx.store.put_link(&link).await?;
-        ctx.store
-            .remove_eligible(&integration.id, &source.ticket_id)
-            .await?;
-        // The counterpart's number on the source ticket too, when Movidesk
-        // holds it; another provider's worker writes its own side.
-        if source.provider == ponte_core::Provider::Movidesk {
-            self.tag(
-                ctx,
-                source.side,
-                &source.ticket_id,
-                &marker(&integration.id, &created),
-            )
-            .await?;
-        }
-
-        let kind = match how {
-            LinkOrigin::Automatic => HistoryKind::CreatedAutomatically,
-            LinkOrigin::Manual => HistoryKind::CreatedManually,
-            LinkOrigin::Associated => HistoryKind::Associated,
-        };
-        let detail = format!(
-            "ticket #{created} created on the {} side for #{} ({} link; type, first action, category, urgency, responsible and custom fields per correlation)",
-            side.as_str(),
-            source.ticket_id,
-            match how {
-                LinkOrigin::Automatic => "automatic",
-                LinkOrigin::Manual => "manual",
-                LinkOrigin::Associated => "associated",
-            }
-        );
-        // The counterpart as created is its baseline: changes on it from
-        // now on are news, even those made before its first webhook is read.
-        let as_created_owner = as_created
-            .as_ref()
-            .and_then(|t| t.owner.as_ref())
-            .and_then(|o| o.id.clone());
-        let deferred = as_created
-            .map(|t| {
-                let at = TicketRef {
-                    integration: integration.id.clone(),
-                    side,
-                    provider: ponte_core::Provider::Movidesk,
-                    ticket_id: created.clone(),
-                };
-                Deferred::Snapshot {
-                    ticket_key: at.key(),
-                    value: serde_json::to_value(normalize::ticket(&t)).unwrap_or_default(),
-                }
-            })
-            .into_iter()
-            .collect();
-        // Tell the router the counterpart exists (a channel source is then
-        // told who attends).
-        let counterpart = Ticket {
-            id: created.clone(),
-            owner: as_created_owner.map(|id| ponte_core::Person {
-                id: Some(id),
-                ..ponte_core::Person::default()
-            }),
-            ..Ticket::default()
-        };
-        let at = TicketRef {
-            integration: integration.id.clone(),
+        let desk = Desk {
+            exec: self,
+            ctx,
             side,
-            provider: ponte_core::Provider::Movidesk,
-            ticket_id: created.clone(),
+            source,
+            ticket,
+            how,
         };
-        let event = Emitted {
-            id: ponte_core::ids::derive(&["counterpart", &link.id, &created]),
-            occurred_at: Utc::now(),
-            event: CanonicalEvent {
-                ticket: at,
-                change: Change::CounterpartCreated {
-                    link_id: link.id.clone(),
-                    ticket: Box::new(counterpart),
-                },
-            },
+        let pair = Pair {
+            side,
+            link_id,
+            source,
+            how,
         };
-        Ok(Outcome {
-            result: json!({"target_ticket": created, "link": link.id}),
-            history: vec![(link.id.clone(), history(ctx, kind, detail))],
-            deferred,
-            events: vec![event],
-        })
+        create_counterpart(ctx, &desk, pair).await
     }
 
     /// Adds `tag` to a ticket's tags (PATCH replaces the whole list).

@@ -6,16 +6,15 @@
 //! 429, 5xx and network trouble are worth another try. No credential or
 //! token ever reaches a message.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ponte_telemetry::metrics;
 use ponte_worker::ExecError;
+use ponte_worker::transport::Transport;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tracing::Instrument;
 
 use super::Flow;
-use crate::client::errors::{retry_after, summarize, unreachable};
+use crate::client::errors::summarize;
 
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -57,26 +56,14 @@ pub async fn login(http: &reqwest::Client, base: &str, flow: &Flow) -> Result<St
         }
     };
     let span = tracing::info_span!("octadesk.login", path = %path, status = tracing::field::Empty);
-    let started = Instant::now();
-    let sent = request
-        .timeout(LOGIN_TIMEOUT)
-        .send()
-        .instrument(span.clone())
-        .await;
-    let response = match sent {
-        Ok(r) => r,
-        Err(e) => return Err(unreachable(&Method::POST, path, e)),
+    let login = Transport {
+        label: "octadesk",
+        name: "Octadesk login",
+        timeout: LOGIN_TIMEOUT,
     };
-    let status = response.status();
-    span.record("status", status.as_u16());
-    metrics::observe(
-        "ponte_provider_seconds",
-        "Provider API call latency",
-        &[("provider", "octadesk"), ("outcome", status.as_str())],
-        started.elapsed(),
-    );
-    let wait = retry_after(response.headers());
-    let text = response.text().await.unwrap_or_default();
+    // No answer, or a body cut off mid-read, is worth another try.
+    let answer = login.send(span, &Method::POST, path, request).await?;
+    let (status, wait, text) = (answer.status, answer.retry_after, answer.body);
     if status.is_success() {
         return token_of(&text).ok_or_else(|| ExecError::Permanent {
             reason: format!(

@@ -64,13 +64,6 @@ pub(crate) fn summarize(body: &str) -> String {
     one_line.chars().take(300).collect()
 }
 
-pub(crate) use ponte_worker::http::retry_after;
-
-/// A request that never got an answer: worth another try.
-pub(crate) fn unreachable(method: &Method, path: &str, e: reqwest::Error) -> ExecError {
-    ponte_worker::http::unreachable("Octadesk", method, path, e)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,22 +9,28 @@ pub(crate) mod errors;
 mod people;
 mod tickets;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ponte_core::Endpoint;
 use ponte_store::Store;
 use ponte_telemetry::metrics;
 use ponte_worker::ExecError;
+use ponte_worker::transport::Transport;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use tracing::Instrument;
 
 use crate::auth::{Api, Flow, TokenCache, login};
-use errors::{classify, retry_after, summarize, unreachable};
+use errors::{classify, summarize};
 
 pub use people::{NewPerson, PersonChange};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+const TRANSPORT: Transport = Transport {
+    label: "octadesk",
+    name: "Octadesk",
+    timeout: REQUEST_TIMEOUT,
+};
 
 pub struct Client<'a> {
     http: &'a reqwest::Client,
@@ -202,12 +208,10 @@ impl<'a> Client<'a> {
         token: Option<&str>,
     ) -> Result<(StatusCode, Option<Duration>, String), ExecError> {
         let span = tracing::info_span!("octadesk.http", http.method = %req.method, path = %req.path, status = tracing::field::Empty);
-        let started = Instant::now();
         let mut r = self
             .http
             .request(req.method.clone(), format!("{}{}", self.base, req.path))
-            .header(reqwest::header::ACCEPT, "application/json")
-            .timeout(REQUEST_TIMEOUT);
+            .header(reqwest::header::ACCEPT, "application/json");
         if !req.query.is_empty() {
             r = r.query(&req.query);
         }
@@ -224,30 +228,9 @@ impl<'a> Client<'a> {
         if let Some(b) = req.body {
             r = r.json(b);
         }
-        let sent = r.send().instrument(span.clone()).await;
-        let elapsed = started.elapsed();
-        let response = match sent {
-            Ok(resp) => resp,
-            Err(e) => {
-                metrics::observe(
-                    "ponte_provider_seconds",
-                    "Provider API call latency",
-                    &[("provider", "octadesk"), ("outcome", "error")],
-                    elapsed,
-                );
-                return Err(unreachable(&req.method, &req.path, e));
-            }
-        };
-        let status = response.status();
-        span.record("status", status.as_u16());
-        metrics::observe(
-            "ponte_provider_seconds",
-            "Provider API call latency",
-            &[("provider", "octadesk"), ("outcome", status.as_str())],
-            elapsed,
-        );
-        let retry = retry_after(response.headers());
-        Ok((status, retry, response.text().await.unwrap_or_default()))
+        // A body cut off mid-read is a transient failure of the transport.
+        let answer = TRANSPORT.send(span, &req.method, &req.path, r).await?;
+        Ok((answer.status, answer.retry_after, answer.body))
     }
 
     /// Octadesk documents no rate limit; an endpoint's `rate_per_second`

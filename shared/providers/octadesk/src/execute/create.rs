@@ -4,25 +4,139 @@
 //! requester has one, the first action as the description, Ponte's marker
 //! as a tag (and in the description) — found again by it after a crash.
 
-use chrono::Utc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use ponte_core::link::marker;
-use ponte_core::{
-    CanonicalEvent, Change, Integration, Link, LinkOrigin, Person, Provider, Side, Ticket,
-    TicketRef,
-};
-use ponte_store::HistoryKind;
-use ponte_worker::{Ctx, Deferred, Emitted, ExecError, Outcome};
+use ponte_core::{Integration, LinkOrigin, Person, Provider, Side, Ticket, TicketRef};
+use ponte_worker::effect::{CounterpartDesk, Created, Pair, create_counterpart};
+use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::{Value, json};
 
 use super::requester::{self, Found};
 use super::text::{body, cut, who};
-use super::{OctadeskExecutor, history, unmapped};
+use super::{OctadeskExecutor, unmapped};
 use crate::auth::Api;
 use crate::client::Client;
 use crate::normalize;
 
 /// Octadesk's summary is short text.
 const SUMMARY_MAX: usize = 250;
+
+/// Octadesk's part of creating a counterpart.
+struct Desk<'a> {
+    exec: &'a OctadeskExecutor,
+    ctx: &'a Ctx<'a>,
+    side: Side,
+    source: &'a TicketRef,
+    ticket: &'a Ticket,
+    how: LinkOrigin,
+    requester_created: AtomicBool,
+}
+
+impl CounterpartDesk for Desk<'_> {
+    fn provider(&self) -> Provider {
+        Provider::Octadesk
+    }
+
+    async fn find_by_marker(&self, marker: &str) -> Result<Option<Vec<String>>, ExecError> {
+        let client = self.exec.client(self.ctx, self.side)?;
+        Ok(Some(client.tickets_tagged(marker).await?))
+    }
+
+    async fn create(&self, tag: &str) -> Result<Created, ExecError> {
+        let client = self.exec.client(self.ctx, self.side)?;
+        let who = self.ticket.client.clone().ok_or_else(|| {
+            ExecError::permanent(format!(
+                "ticket #{} has no client to be the Octadesk requester",
+                self.ticket.id
+            ))
+        })?;
+        let found = requester::for_ticket(self.ctx, &client, &who).await?;
+        let body = new_ticket(
+            self.ctx.integration,
+            &client,
+            self.ticket,
+            self.source,
+            &found,
+            &who,
+            tag,
+        )?;
+        let (number, full) = client.create_ticket(&body).await?;
+        self.requester_created
+            .store(found.created, Ordering::Relaxed);
+        // The counterpart as created is its baseline. Best effort: the
+        // ticket exists whatever happens to this reading.
+        let as_created = match full {
+            Some(api) => match client.interactions(&number).await {
+                Ok(interactions) => Some(normalize::ticket(&api, &interactions)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the new ticket's interactions");
+                    None
+                }
+            },
+            None => None,
+        };
+        Ok(Created {
+            id: number,
+            as_created,
+        })
+    }
+
+    async fn read(&self, id: &str) -> Result<Option<Ticket>, ExecError> {
+        let client = self.exec.client(self.ctx, self.side)?;
+        let Some(api) = client.ticket(id).await? else {
+            return Ok(None);
+        };
+        let interactions = client.interactions(id).await?;
+        Ok(Some(normalize::ticket(&api, &interactions)))
+    }
+
+    async fn mark_source(&self, counterpart: &str) -> Result<(), ExecError> {
+        // Another provider's worker writes its own side.
+        if self.source.provider != Provider::Octadesk || self.source.side == self.side {
+            return Ok(());
+        }
+        self.exec
+            .tag(
+                self.ctx,
+                self.source.side,
+                &self.source.ticket_id,
+                &marker(&self.ctx.integration.id, counterpart),
+            )
+            .await
+    }
+
+    fn describe(&self, number: &str, created: bool) -> String {
+        let requester = if !created {
+            "found with the ticket an earlier try created"
+        } else if self.requester_created.load(Ordering::Relaxed) {
+            "created"
+        } else {
+            "found"
+        };
+        format!(
+            "Octadesk ticket #{number} created on the {} side for #{} ({} link; requester {requester}, first action as the description)",
+            self.side.as_str(),
+            self.source.ticket_id,
+            match self.how {
+                LinkOrigin::Automatic => "automatic",
+                LinkOrigin::Manual => "manual",
+                LinkOrigin::Associated => "associated",
+            },
+        )
+    }
+
+    fn announce(&self, id: &str, baseline: Option<&Ticket>) -> Ticket {
+        Ticket {
+            id: id.to_string(),
+            owner: baseline.and_then(|t| t.owner.clone()).map(|o| Person {
+                id: o.id,
+                ..Person::default()
+            }),
+            ..Ticket::default()
+        }
+    }
+}
 
 impl OctadeskExecutor {
     pub(super) async fn create(
@@ -34,157 +148,22 @@ impl OctadeskExecutor {
         ticket: &Ticket,
         how: LinkOrigin,
     ) -> Result<Outcome, ExecError> {
-        let integration = ctx.integration;
-        // Two events may both ask for the counterpart before it exists;
-        // they run one after the other on the link's shard.
-        if let Some(existing) = ctx
-            .store
-            .link_of(&integration.id, source.side, &source.ticket_id)
-            .await?
-        {
-            tracing::info!(link = %existing.id, "already linked; nothing to create");
-            return Ok(Outcome {
-                result: json!({"target_ticket": existing.target_ticket, "link": existing.id, "already": true}),
-                ..Outcome::default()
-            });
-        }
-        let client = self.client(ctx, side)?;
-        let tag = marker(&integration.id, &source.ticket_id);
-        // An earlier try may have created the ticket and died before
-        // recording it: look for it before creating another.
-        let existing = if ctx.resumed {
-            client.tickets_tagged(&tag).await?.into_iter().next()
-        } else {
-            None
-        };
-        let (number, as_created, requester_created) = match existing {
-            Some(n) => {
-                tracing::warn!(ticket = %n, "found the counterpart an earlier try created; not creating another");
-                (n, None, false)
-            }
-            None => {
-                let who = ticket.client.clone().ok_or_else(|| {
-                    ExecError::permanent(format!(
-                        "ticket #{} has no client to be the Octadesk requester",
-                        ticket.id
-                    ))
-                })?;
-                let found = requester::for_ticket(ctx, &client, &who).await?;
-                let body = new_ticket(integration, &client, ticket, source, &found, &who, &tag)?;
-                let (n, full) = client.create_ticket(&body).await?;
-                tracing::info!(ticket = %n, "counterpart created in Octadesk");
-                (n, full, found.created)
-            }
-        };
-        let link = Link {
-            id: link_id.to_string(),
-            integration: integration.id.clone(),
-            source_ticket: source.ticket_id.clone(),
-            target_ticket: number.clone(),
-            origin: how,
-            created_at: Utc::now(),
-        };
-        ctx.store.put_link(&link).await?;
-        ctx.store
-            .remove_eligible(&integration.id, &source.ticket_id)
-            .await?;
-        // The counterpart's number on the source ticket too, when Octadesk
-        // holds it; another provider's worker writes its own side.
-        if source.provider == Provider::Octadesk && source.side != side {
-            self.tag(
-                ctx,
-                source.side,
-                &source.ticket_id,
-                &marker(&integration.id, &number),
-            )
-            .await?;
-        }
-        let at = TicketRef {
-            integration: integration.id.clone(),
+        let desk = Desk {
+            exec: self,
+            ctx,
             side,
-            provider: Provider::Octadesk,
-            ticket_id: number.clone(),
+            source,
+            ticket,
+            how,
+            requester_created: AtomicBool::new(false),
         };
-        // The counterpart as created is its baseline, so changes made on it
-        // before its first webhook is read are still news. Best effort: the
-        // ticket exists whatever happens to this reading.
-        let baseline = match self.baseline(&client, &number, as_created).await {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the new ticket back; its first sync sets the baseline");
-                None
-            }
+        let pair = Pair {
+            side,
+            link_id,
+            source,
+            how,
         };
-        let owner = baseline.as_ref().and_then(|t| t.owner.clone());
-        let deferred = baseline
-            .map(|t| Deferred::Snapshot {
-                ticket_key: at.key(),
-                value: serde_json::to_value(&t).unwrap_or_default(),
-            })
-            .into_iter()
-            .collect();
-        let kind = match how {
-            LinkOrigin::Automatic => HistoryKind::CreatedAutomatically,
-            LinkOrigin::Manual => HistoryKind::CreatedManually,
-            LinkOrigin::Associated => HistoryKind::Associated,
-        };
-        let detail = format!(
-            "Octadesk ticket #{number} created on the {} side for #{} ({} link; requester {}, first action as the description)",
-            side.as_str(),
-            source.ticket_id,
-            match how {
-                LinkOrigin::Automatic => "automatic",
-                LinkOrigin::Manual => "manual",
-                LinkOrigin::Associated => "associated",
-            },
-            if requester_created {
-                "created"
-            } else {
-                "found"
-            }
-        );
-        // Tell the router the counterpart exists (a channel source is then
-        // told who attends).
-        let event = Emitted {
-            id: ponte_core::ids::derive(&["counterpart", &link.id, &number]),
-            occurred_at: Utc::now(),
-            event: CanonicalEvent {
-                ticket: at,
-                change: Change::CounterpartCreated {
-                    link_id: link.id.clone(),
-                    ticket: Box::new(Ticket {
-                        id: number.clone(),
-                        owner: owner.map(|o| Person {
-                            id: o.id,
-                            ..Person::default()
-                        }),
-                        ..Ticket::default()
-                    }),
-                },
-            },
-        };
-        Ok(Outcome {
-            result: json!({"target_ticket": number, "link": link.id}),
-            history: vec![(link.id.clone(), history(ctx, kind, detail))],
-            deferred,
-            events: vec![event],
-        })
-    }
-
-    /// The new ticket as Octadesk keeps it, with its interactions.
-    async fn baseline(
-        &self,
-        client: &Client<'_>,
-        number: &str,
-        as_created: Option<crate::model::Ticket>,
-    ) -> Result<Option<Ticket>, ExecError> {
-        let api = match as_created {
-            Some(t) => Some(t),
-            None => client.ticket(number).await?,
-        };
-        let Some(api) = api else { return Ok(None) };
-        let interactions = client.interactions(number).await?;
-        Ok(Some(normalize::ticket(&api, &interactions)))
+        create_counterpart(ctx, &desk, pair).await
     }
 }
 

@@ -5,21 +5,94 @@
 //! after a crash (`GET /issues/list`), and reads back as the issue's tag
 //! when its webhooks come in.
 
-use chrono::Utc;
 use ponte_core::link::marker;
-use ponte_core::{
-    CanonicalEvent, Change, Integration, Link, LinkOrigin, Person, Provider, Side, Ticket,
-    TicketRef,
-};
-use ponte_store::HistoryKind;
-use ponte_worker::{Ctx, Emitted, ExecError, Outcome};
+use ponte_core::{Integration, LinkOrigin, Person, Provider, Side, Ticket, TicketRef};
+use ponte_worker::effect::{CounterpartDesk, Created, Pair, create_counterpart};
+use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
 use super::format::{cut, html_escape, html_lines, int_id};
-use super::{OkdeskExecutor, history, unmapped};
+use super::{OkdeskExecutor, unmapped};
+use crate::client::Client;
 use crate::model::{Contact, NewIssue};
 
 const TITLE_MAX: usize = 250;
+
+/// Okdesk's part of creating a counterpart. Okdesk's webhooks carry the
+/// change itself, so no snapshot is kept (`read` answers `None`).
+struct Desk<'a> {
+    ctx: &'a Ctx<'a>,
+    client: Client<'a>,
+    side: Side,
+    source: &'a TicketRef,
+    ticket: &'a Ticket,
+    contact: Option<Contact>,
+}
+
+impl CounterpartDesk for Desk<'_> {
+    fn provider(&self) -> Provider {
+        Provider::Okdesk
+    }
+
+    async fn find_by_marker(&self, marker: &str) -> Result<Option<Vec<String>>, ExecError> {
+        self.client
+            .issues_mentioning(marker, self.contact.as_ref().map(|c| c.id.as_str()))
+            .await
+    }
+
+    async fn create(&self, tag: &str) -> Result<Created, ExecError> {
+        let body = new_issue(
+            self.ctx.integration,
+            self.ticket,
+            self.source,
+            self.contact.as_ref(),
+            tag,
+        )?;
+        Ok(Created {
+            id: self.client.create_issue(&body).await?,
+            as_created: None,
+        })
+    }
+
+    async fn read(&self, _id: &str) -> Result<Option<Ticket>, ExecError> {
+        Ok(None)
+    }
+
+    async fn mark_source(&self, _counterpart: &str) -> Result<(), ExecError> {
+        // The marker is in the issue's description; the source's own
+        // worker writes its side.
+        Ok(())
+    }
+
+    fn describe(&self, id: &str, created: bool) -> String {
+        format!(
+            "Okdesk issue #{id} {} on the {} side for #{} (first action as description, contact {})",
+            if created {
+                "created"
+            } else {
+                "created (found by its marker after a lost answer)"
+            },
+            self.side.as_str(),
+            self.source.ticket_id,
+            self.contact
+                .as_ref()
+                .map_or_else(|| "none".to_string(), |c| format!("#{}", c.id)),
+        )
+    }
+
+    fn announce(&self, id: &str, _baseline: Option<&Ticket>) -> Ticket {
+        Ticket {
+            id: id.to_string(),
+            client: self.contact.as_ref().map(|c| Person {
+                id: Some(c.id.clone()),
+                name: Some(c.display_name()),
+                ..Person::default()
+            }),
+            tags: vec![marker(&self.ctx.integration.id, &self.source.ticket_id)],
+            ..Ticket::default()
+        }
+    }
+}
 
 impl OkdeskExecutor {
     pub(super) async fn create(
@@ -31,10 +104,9 @@ impl OkdeskExecutor {
         ticket: &Ticket,
         how: LinkOrigin,
     ) -> Result<Outcome, ExecError> {
-        let integration = ctx.integration;
         if let Some(existing) = ctx
             .store
-            .link_of(&integration.id, source.side, &source.ticket_id)
+            .link_of(&ctx.integration.id, source.side, &source.ticket_id)
             .await?
         {
             tracing::info!(link = %existing.id, "already linked; nothing to create");
@@ -44,93 +116,22 @@ impl OkdeskExecutor {
             });
         }
         let client = self.client(ctx, side)?;
-        let tag = marker(&integration.id, &source.ticket_id);
         let contact = self.resolve_contact(ctx, &client, ticket).await?;
-        // An earlier try may have created the issue and died before
-        // recording it: look for its marker before creating another.
-        let existing = if ctx.resumed {
-            match client
-                .issues_mentioning(&tag, contact.as_ref().map(|c| c.id.as_str()))
-                .await?
-            {
-                Some(ids) => ids.into_iter().next(),
-                None => {
-                    tracing::warn!(
-                        "this Okdesk does not list issues; cannot check for one an earlier try may have created"
-                    );
-                    None
-                }
-            }
-        } else {
-            None
-        };
-        let created = match existing {
-            Some(id) => {
-                tracing::warn!(issue = %id, "found the counterpart an earlier try created; not creating another");
-                id
-            }
-            None => {
-                let body = new_issue(integration, ticket, source, contact.as_ref(), &tag)?;
-                client.create_issue(&body).await?
-            }
-        };
-        let link = Link {
-            id: link_id.to_string(),
-            integration: integration.id.clone(),
-            source_ticket: source.ticket_id.clone(),
-            target_ticket: created.clone(),
-            origin: how,
-            created_at: Utc::now(),
-        };
-        ctx.store.put_link(&link).await?;
-        ctx.store
-            .remove_eligible(&integration.id, &source.ticket_id)
-            .await?;
-        let kind = match how {
-            LinkOrigin::Automatic => HistoryKind::CreatedAutomatically,
-            LinkOrigin::Manual => HistoryKind::CreatedManually,
-            LinkOrigin::Associated => HistoryKind::Associated,
-        };
-        let detail = format!(
-            "Okdesk issue #{created} created on the {} side for #{} (first action as description, contact {})",
-            side.as_str(),
-            source.ticket_id,
-            contact
-                .as_ref()
-                .map_or_else(|| "none".to_string(), |c| format!("#{}", c.id)),
-        );
-        let at = TicketRef {
-            integration: integration.id.clone(),
+        let desk = Desk {
+            ctx,
+            client,
             side,
-            provider: Provider::Okdesk,
-            ticket_id: created.clone(),
+            source,
+            ticket,
+            contact,
         };
-        let event = Emitted {
-            id: ponte_core::ids::derive(&["counterpart", &link.id, &created]),
-            occurred_at: Utc::now(),
-            event: CanonicalEvent {
-                ticket: at,
-                change: Change::CounterpartCreated {
-                    link_id: link.id.clone(),
-                    ticket: Box::new(Ticket {
-                        id: created.clone(),
-                        client: contact.as_ref().map(|c| Person {
-                            id: Some(c.id.clone()),
-                            name: Some(c.display_name()),
-                            ..Person::default()
-                        }),
-                        tags: vec![tag],
-                        ..Ticket::default()
-                    }),
-                },
-            },
+        let pair = Pair {
+            side,
+            link_id,
+            source,
+            how,
         };
-        Ok(Outcome {
-            result: json!({"target_ticket": created, "link": link.id}),
-            history: vec![(link.id.clone(), history(ctx, kind, detail))],
-            events: vec![event],
-            ..Outcome::default()
-        })
+        create_counterpart(ctx, &desk, pair).await
     }
 }
 

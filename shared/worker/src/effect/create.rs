@@ -1,0 +1,225 @@
+//! Creating a source ticket's counterpart, once, whatever happens to the
+//! provider's answers.
+//!
+//! The sequence every desk shares: already linked → nothing to do; otherwise
+//! look for Ponte's marker first, always (an earlier try's answer may have
+//! been lost, under another command id, or Redis may have forgotten the link
+//! and every record of the attempt), and create only when nothing carries
+//! it. Then link both ways,
+//! write the counterpart's number on the source, the baseline snapshot, the
+//! history line and the `counterpart_created` event.
+//!
+//! A counterpart found by its marker takes as baseline the state Ponte wrote
+//! (its first action, the description); whatever was added to it since — an
+//! agent's reply while the answer was lost — is news, published with the
+//! deterministic ids of the snapshot diff, so it crosses once.
+
+use std::future::Future;
+
+use chrono::Utc;
+use ponte_core::link::marker;
+use ponte_core::{
+    CanonicalEvent, Change, Link, LinkOrigin, Person, Provider, Side, Ticket, TicketRef,
+};
+use ponte_store::{HistoryEntry, HistoryKind};
+use serde_json::json;
+
+use crate::{Ctx, Deferred, Emitted, ExecError, Outcome, diff};
+
+/// The pair a counterpart is created for.
+#[derive(Debug, Clone, Copy)]
+pub struct Pair<'a> {
+    /// The side the counterpart is created on.
+    pub side: Side,
+    pub link_id: &'a str,
+    pub source: &'a TicketRef,
+    pub how: LinkOrigin,
+}
+
+/// What a provider's create answered.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub id: String,
+    /// The counterpart as the create returned it (its baseline), when the
+    /// answer carries it.
+    pub as_created: Option<Ticket>,
+}
+
+/// The provider's part of creating a counterpart. Implemented per command
+/// by a small value holding the provider's client and the source ticket.
+pub trait CounterpartDesk: Send + Sync {
+    fn provider(&self) -> Provider;
+
+    /// Tickets carrying `marker`; `None` when this account cannot be searched.
+    fn find_by_marker(
+        &self,
+        marker: &str,
+    ) -> impl Future<Output = Result<Option<Vec<String>>, ExecError>> + Send;
+
+    /// Creates the counterpart, carrying `marker` where the provider keeps it.
+    fn create(&self, marker: &str) -> impl Future<Output = Result<Created, ExecError>> + Send;
+
+    /// The counterpart as the provider holds it now, for providers that keep
+    /// snapshots (their webhooks are hints to re-read); `None` for the others.
+    fn read(&self, id: &str) -> impl Future<Output = Result<Option<Ticket>, ExecError>> + Send;
+
+    /// Writes the counterpart's number on the source ticket, when this
+    /// provider holds the source.
+    fn mark_source(&self, counterpart: &str) -> impl Future<Output = Result<(), ExecError>> + Send;
+
+    /// The history line; `created` is false when an earlier try's ticket was found.
+    fn describe(&self, id: &str, created: bool) -> String;
+
+    /// What the router is told about the new counterpart (a channel source
+    /// is told who attends).
+    fn announce(&self, id: &str, baseline: Option<&Ticket>) -> Ticket {
+        Ticket {
+            id: id.to_string(),
+            owner: baseline
+                .and_then(|t| t.owner.as_ref())
+                .and_then(|o| o.id.clone())
+                .map(|id| Person {
+                    id: Some(id),
+                    ..Person::default()
+                }),
+            ..Ticket::default()
+        }
+    }
+
+    /// The part of a found counterpart Ponte wrote itself: its create writes
+    /// one action (the description), so later actions are news.
+    fn as_written(&self, current: &Ticket) -> Ticket {
+        let mut written = current.clone();
+        written.actions.truncate(1);
+        written
+    }
+}
+
+/// A history line caused by the running command.
+pub fn history(ctx: &Ctx<'_>, kind: HistoryKind, detail: String) -> HistoryEntry {
+    HistoryEntry {
+        at: Utc::now(),
+        kind,
+        detail,
+        trace_id: ponte_telemetry::propagation::current_trace_id(),
+        cause: ctx.command_id.to_string(),
+    }
+}
+
+/// Creates (or finds) the counterpart and links the pair; see the module.
+pub async fn create_counterpart<D: CounterpartDesk>(
+    ctx: &Ctx<'_>,
+    desk: &D,
+    pair: Pair<'_>,
+) -> Result<Outcome, ExecError> {
+    let integration = ctx.integration;
+    let source = pair.source;
+    // Two events may both ask for the counterpart before it exists; they
+    // run one after the other on the link's shard.
+    if let Some(existing) = ctx
+        .store
+        .link_of(&integration.id, source.side, &source.ticket_id)
+        .await?
+    {
+        tracing::info!(link = %existing.id, "already linked; nothing to create");
+        return Ok(Outcome {
+            result: json!({"target_ticket": existing.target_ticket, "link": existing.id, "already": true}),
+            ..Outcome::default()
+        });
+    }
+    let tag = marker(&integration.id, &source.ticket_id);
+    let found = match desk.find_by_marker(&tag).await? {
+        Some(ids) => ids.into_iter().next(),
+        None => {
+            tracing::warn!(
+                "this account cannot be searched; cannot check for a counterpart an earlier try may have created"
+            );
+            None
+        }
+    };
+    let at = |id: &str| TicketRef {
+        integration: integration.id.clone(),
+        side: pair.side,
+        provider: desk.provider(),
+        ticket_id: id.to_string(),
+    };
+    let (id, baseline, news, created) = match found {
+        Some(id) => {
+            tracing::warn!(ticket = %id, "found the counterpart an earlier try created; not creating another");
+            let current = desk.read(&id).await?;
+            let news = current
+                .as_ref()
+                .map(|now| diff(Some(&desk.as_written(now)), now, &at(&id), None))
+                .unwrap_or_default();
+            (id, current, news, false)
+        }
+        None => {
+            let created = desk.create(&tag).await?;
+            tracing::info!(ticket = %created.id, provider = %desk.provider(), "counterpart created");
+            let baseline = match created.as_created {
+                Some(t) => Some(t),
+                // Best effort: the ticket exists whatever happens to this
+                // reading; without it the first sync sets the baseline.
+                None => desk.read(&created.id).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cannot read the new ticket back; its first sync sets the baseline");
+                    None
+                }),
+            };
+            (created.id, baseline, Vec::new(), true)
+        }
+    };
+
+    let link = Link {
+        id: pair.link_id.to_string(),
+        integration: integration.id.clone(),
+        source_ticket: source.ticket_id.clone(),
+        target_ticket: id.clone(),
+        origin: pair.how,
+        created_at: Utc::now(),
+    };
+    ctx.store.put_link(&link).await?;
+    ctx.store
+        .remove_eligible(&integration.id, &source.ticket_id)
+        .await?;
+    desk.mark_source(&id).await?;
+
+    let kind = match pair.how {
+        LinkOrigin::Automatic => HistoryKind::CreatedAutomatically,
+        LinkOrigin::Manual => HistoryKind::CreatedManually,
+        LinkOrigin::Associated => HistoryKind::Associated,
+    };
+    let mut events = vec![Emitted {
+        id: ponte_core::ids::derive(&["counterpart", &link.id, &id]),
+        occurred_at: Utc::now(),
+        event: CanonicalEvent {
+            ticket: at(&id),
+            change: Change::CounterpartCreated {
+                link_id: link.id.clone(),
+                ticket: Box::new(desk.announce(&id, baseline.as_ref())),
+            },
+        },
+    }];
+    if !news.is_empty() {
+        tracing::info!(
+            changes = news.len(),
+            "the found counterpart changed since Ponte wrote it; publishing what is new"
+        );
+    }
+    events.extend(news);
+    let deferred = baseline
+        .map(|t| Deferred::Snapshot {
+            ticket_key: at(&id).key(),
+            value: serde_json::to_value(&t).unwrap_or_default(),
+        })
+        .into_iter()
+        .collect();
+    Ok(Outcome {
+        result: json!({"target_ticket": id, "link": link.id}),
+        history: vec![(
+            link.id.clone(),
+            history(ctx, kind, desk.describe(&id, created)),
+        )],
+        deferred,
+        events,
+    })
+}

@@ -1,0 +1,288 @@
+//! The shared sequences against a fake provider, on the real Redis
+//! (`PONTE_REDIS_URL`, default the local one), each test in its own
+//! namespace.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use ponte_core::{
+    Action, Change, Integration, LinkOrigin, Person, Provider, Side, Ticket, TicketRef, Visibility,
+};
+use ponte_store::Store;
+use serde_json::json;
+
+use super::*;
+use crate::{Ctx, Deferred, ExecError, Outcome};
+
+/// A desk in memory: tickets with their tags, answers that can be lost
+/// after the write, a search that can be missing.
+#[derive(Default)]
+struct FakeDesk {
+    tickets: Mutex<Vec<Ticket>>,
+    creates: AtomicU32,
+    searches: AtomicU32,
+    lose_next_answer: AtomicBool,
+    unsearchable: bool,
+}
+
+impl FakeDesk {
+    fn reply(&self, id: &str, text: &str) {
+        let mut tickets = self.tickets.lock().unwrap();
+        let t = tickets.iter_mut().find(|t| t.id == id).unwrap();
+        let n = t.actions.len() + 1;
+        t.actions.push(action(&n.to_string(), text, "agent-b"));
+    }
+}
+
+fn action(id: &str, text: &str, by: &str) -> Action {
+    Action {
+        id: id.into(),
+        visibility: Visibility::Public,
+        text: text.into(),
+        html: None,
+        author: Person {
+            id: Some(by.into()),
+            ..Person::default()
+        },
+        created_at: None,
+        attachments: vec![],
+    }
+}
+
+impl CounterpartDesk for FakeDesk {
+    fn provider(&self) -> Provider {
+        Provider::Okdesk
+    }
+
+    async fn find_by_marker(&self, marker: &str) -> Result<Option<Vec<String>>, ExecError> {
+        self.searches.fetch_add(1, Ordering::SeqCst);
+        if self.unsearchable {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.tickets
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|t| t.tags.iter().any(|x| x == marker))
+                .map(|t| t.id.clone())
+                .collect(),
+        ))
+    }
+
+    async fn create(&self, marker: &str) -> Result<Created, ExecError> {
+        let n = self.creates.fetch_add(1, Ordering::SeqCst) + 1;
+        let ticket = Ticket {
+            id: format!("{}", 100 + n),
+            subject: "Printer".into(),
+            status: "New".into(),
+            tags: vec![marker.to_string()],
+            actions: vec![action("1", "as Ponte wrote it", "ponte")],
+            ..Ticket::default()
+        };
+        self.tickets.lock().unwrap().push(ticket.clone());
+        if self.lose_next_answer.swap(false, Ordering::SeqCst) {
+            return Err(ExecError::Transient {
+                reason: "502 after the write".into(),
+                status: Some("502".into()),
+                retry_after: None,
+            });
+        }
+        Ok(Created {
+            id: ticket.id.clone(),
+            as_created: Some(ticket),
+        })
+    }
+
+    async fn read(&self, id: &str) -> Result<Option<Ticket>, ExecError> {
+        Ok(self
+            .tickets
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|t| t.id == id)
+            .cloned())
+    }
+
+    async fn mark_source(&self, _counterpart: &str) -> Result<(), ExecError> {
+        Ok(())
+    }
+
+    fn describe(&self, id: &str, created: bool) -> String {
+        format!("#{id} {}", if created { "created" } else { "found" })
+    }
+}
+
+struct World {
+    store: Store,
+    integration: Integration,
+    source: TicketRef,
+}
+
+impl World {
+    fn new() -> World {
+        let url =
+            std::env::var("PONTE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        let ns = format!("wt{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let integration: Integration = serde_json::from_value(json!({
+            "id": "mm", "name": "test",
+            "source": {"provider": "movidesk", "base_url": "http://a"},
+            "target": {"provider": "okdesk", "base_url": "http://b"},
+        }))
+        .unwrap();
+        World {
+            store: Store::new(&url, &ns).unwrap(),
+            integration,
+            source: TicketRef {
+                integration: "mm".into(),
+                side: Side::Source,
+                provider: Provider::Movidesk,
+                ticket_id: "7".into(),
+            },
+        }
+    }
+
+    fn ctx<'a>(&'a self, command_id: &'a str, resumed: bool) -> Ctx<'a> {
+        Ctx {
+            store: &self.store,
+            integration: &self.integration,
+            command_id,
+            attempt: 0,
+            resumed,
+        }
+    }
+
+    fn pair(&self) -> Pair<'_> {
+        Pair {
+            side: Side::Target,
+            link_id: "mm:7",
+            source: &self.source,
+            how: LinkOrigin::Automatic,
+        }
+    }
+
+    async fn run(&self, desk: &FakeDesk, command_id: &str) -> Result<Outcome, ExecError> {
+        create_counterpart(&self.ctx(command_id, false), desk, self.pair()).await
+    }
+
+    async fn done(self) {
+        let _ = self.store.wipe().await;
+    }
+}
+
+fn snapshot(outcome: &Outcome) -> Ticket {
+    let Some(Deferred::Snapshot { value, .. }) = outcome.deferred.first() else {
+        panic!("no baseline snapshot in {outcome:?}");
+    };
+    serde_json::from_value(value.clone()).unwrap()
+}
+
+#[tokio::test]
+async fn a_first_create_looks_for_its_marker_links_and_keeps_the_answer_as_baseline() {
+    let w = World::new();
+    let desk = FakeDesk::default();
+    let out = w.run(&desk, "c1").await.unwrap();
+    assert_eq!(
+        desk.searches.load(Ordering::SeqCst),
+        1,
+        "Redis may have forgotten an earlier counterpart: it looks first"
+    );
+    assert_eq!(desk.creates.load(Ordering::SeqCst), 1);
+    let link = w.store.link("mm:7").await.unwrap().expect("link");
+    assert_eq!(link.target_ticket, "101");
+    assert_eq!(snapshot(&out).actions.len(), 1);
+    assert!(matches!(
+        out.events[0].event.change,
+        Change::CounterpartCreated { .. }
+    ));
+    assert_eq!(out.events.len(), 1);
+    w.done().await;
+}
+
+#[tokio::test]
+async fn a_lost_answer_then_another_command_finds_the_ticket_instead_of_creating_again() {
+    let w = World::new();
+    let desk = FakeDesk::default();
+    desk.lose_next_answer.store(true, Ordering::SeqCst);
+    let lost = w.run(&desk, "c1").await;
+    assert!(matches!(lost, Err(ExecError::Transient { .. })));
+    assert!(w.store.link("mm:7").await.unwrap().is_none());
+
+    // Another command id, not a redelivery: it still looks first.
+    let out = w.run(&desk, "c2").await.unwrap();
+    assert_eq!(desk.creates.load(Ordering::SeqCst), 1, "no second ticket");
+    assert_eq!(out.result["target_ticket"], "101");
+    assert_eq!(
+        w.store.link("mm:7").await.unwrap().unwrap().target_ticket,
+        "101"
+    );
+    // And the first command's retry finds the link.
+    let again = create_counterpart(&w.ctx("c1", true), &desk, w.pair())
+        .await
+        .unwrap();
+    assert_eq!(again.result["already"], true);
+    assert_eq!(desk.creates.load(Ordering::SeqCst), 1);
+    w.done().await;
+}
+
+#[tokio::test]
+async fn a_found_counterpart_takes_what_ponte_wrote_as_baseline_and_publishes_the_rest() {
+    let w = World::new();
+    let desk = FakeDesk::default();
+    desk.lose_next_answer.store(true, Ordering::SeqCst);
+    assert!(w.run(&desk, "c1").await.is_err());
+    desk.reply("101", "checking the printer");
+
+    let out = create_counterpart(&w.ctx("c1", true), &desk, w.pair())
+        .await
+        .unwrap();
+    let news: Vec<_> = out
+        .events
+        .iter()
+        .filter_map(|e| match &e.event.change {
+            Change::ActionAdded { action, .. } => Some(action.text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(news, ["checking the printer"], "the reply is news, once");
+    assert_eq!(
+        snapshot(&out).actions.len(),
+        2,
+        "the snapshot is the ticket as read, so the next sync finds nothing new"
+    );
+    assert!(out.history[0].1.detail.contains("found"));
+    w.done().await;
+}
+
+#[tokio::test]
+async fn an_account_that_cannot_be_searched_creates_again() {
+    let w = World::new();
+    let desk = FakeDesk {
+        unsearchable: true,
+        ..FakeDesk::default()
+    };
+    desk.lose_next_answer.store(true, Ordering::SeqCst);
+    assert!(w.run(&desk, "c1").await.is_err());
+    w.run(&desk, "c2").await.unwrap();
+    assert_eq!(desk.searches.load(Ordering::SeqCst), 2, "it did look, both times");
+    assert_eq!(
+        desk.creates.load(Ordering::SeqCst),
+        2,
+        "nothing to find by: the documented cost"
+    );
+    w.done().await;
+}
+
+#[tokio::test]
+async fn an_existing_link_makes_the_create_a_no_op() {
+    let w = World::new();
+    let desk = FakeDesk::default();
+    w.run(&desk, "c1").await.unwrap();
+    let out = w.run(&desk, "c2").await.unwrap();
+    assert_eq!(out.result["already"], true);
+    assert_eq!(desk.creates.load(Ordering::SeqCst), 1);
+    assert_eq!(desk.searches.load(Ordering::SeqCst), 0);
+    w.done().await;
+}
