@@ -6,6 +6,7 @@ mod consumer;
 mod deadletter;
 mod error;
 mod headers;
+mod lanes;
 mod publish;
 mod retry;
 mod topology;
