@@ -5,10 +5,12 @@
 //! [`Executor`].
 
 mod app;
+mod busy;
 mod diff;
 mod executor;
 mod handler;
 pub mod http;
+mod order;
 mod pair;
 
 pub use app::{StartError, Started, WorkerApp, bootstrap, run_worker};
