@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::hooks;
+use crate::integrations::Integrations;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -32,6 +33,7 @@ impl Settings {
 pub(crate) struct State {
     pub bus: Arc<Bus>,
     pub store: Store,
+    pub integrations: Arc<Integrations>,
     pub body_limit: usize,
 }
 
@@ -39,6 +41,7 @@ pub struct Ingress {
     listener: TcpListener,
     router: Router,
     bus: Arc<Bus>,
+    integrations: Arc<Integrations>,
 }
 
 impl Ingress {
@@ -47,9 +50,11 @@ impl Ingress {
     pub async fn build(settings: Settings) -> std::io::Result<Ingress> {
         let bus = Bus::new(BusConfig::from_common(&settings.common, "ponte-ingress"));
         let store = Store::from_common(&settings.common).map_err(std::io::Error::other)?;
+        let integrations = Arc::new(Integrations::new(store.clone()));
         let state = Arc::new(State {
             bus: bus.clone(),
             store: store.clone(),
+            integrations: integrations.clone(),
             body_limit: settings.body_limit,
         });
         let ready = ponte_http::bus_and_store_ready(bus.clone(), store.clone());
@@ -62,6 +67,7 @@ impl Ingress {
             listener,
             router,
             bus,
+            integrations,
         })
     }
 
@@ -75,7 +81,9 @@ impl Ingress {
         if let Err(e) = self.bus.check().await {
             tracing::warn!(error = %e, "broker not reachable yet; webhooks get 503 until it is");
         }
+        let watcher = tokio::spawn(self.integrations.clone().watch(shutdown.clone()));
         let result = ponte_http::serve(self.listener, self.router, shutdown).await;
+        watcher.abort();
         self.bus.close().await;
         result
     }

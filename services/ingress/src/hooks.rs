@@ -101,8 +101,8 @@ async fn handle(
         .with_code("unknown_provider")
     })?;
     let integration = state
-        .store
-        .integration(integration_id)
+        .integrations
+        .get(integration_id)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "state store unavailable");

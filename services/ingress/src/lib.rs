@@ -8,5 +8,6 @@ mod accept;
 mod app;
 mod auth;
 mod hooks;
+mod integrations;
 
 pub use app::{Ingress, Settings};
