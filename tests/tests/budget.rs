@@ -56,7 +56,7 @@ async fn with_the_movidesk_budget_on_nothing_is_refused_and_everything_links() {
             .expect("budget on");
     }
     let mut opened = Vec::new();
-    for i in 0..5 {
+    for i in 0..6 {
         opened.push(t.open_ticket(&pair, &format!("Budgeted {i}")).await);
     }
     for a in &opened {
