@@ -160,21 +160,22 @@ async fn keys_run_concurrently_and_each_key_in_order() {
     }
     stop.cancel();
     let _ = consumer.await;
-    let seen = handler.seen.lock().expect("lock");
-    for key in keys {
-        assert_eq!(
-            seen.order.get(key).cloned().unwrap_or_default(),
-            (0..u64::from(per_key)).collect::<Vec<_>>(),
-            "messages of `{key}` in arrival order"
+    {
+        let seen = handler.seen.lock().expect("lock");
+        for key in keys {
+            assert_eq!(
+                seen.order.get(key).cloned().unwrap_or_default(),
+                (0..u64::from(per_key)).collect::<Vec<_>>(),
+                "messages of `{key}` in arrival order"
+            );
+        }
+        assert_eq!(seen.most_of_one_key, 1, "one message per key at a time");
+        assert!(
+            seen.most_at_once > 1,
+            "different keys ran concurrently (most at once: {})",
+            seen.most_at_once
         );
     }
-    assert_eq!(seen.most_of_one_key, 1, "one message per key at a time");
-    assert!(
-        seen.most_at_once > 1,
-        "different keys ran concurrently (most at once: {})",
-        seen.most_at_once
-    );
-    drop(seen);
     if let Ok(ch) = bus.channel().await {
         let _ = bus.topology().delete(&ch).await;
     }

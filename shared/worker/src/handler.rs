@@ -88,7 +88,7 @@ impl<E: Executor> CommandHandler<E> {
         };
         tracing::Span::current().record("op", command.op.name());
         let lane = Lane::of(&incoming.queue, &env);
-        let held = HeldMessage::new(&env, &incoming.headers);
+        let held = HeldMessage::encode(&env, &incoming.headers);
         let owner = match self.store.arrive(lane.as_str(), &env.id, &held).await {
             Ok(Arrival::Run) => false,
             Ok(Arrival::Owner) => true,

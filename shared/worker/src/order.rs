@@ -39,7 +39,7 @@ pub(crate) struct HeldMessage {
 }
 
 impl HeldMessage {
-    pub(crate) fn new(envelope: &Envelope, headers: &Headers) -> String {
+    pub(crate) fn encode(envelope: &Envelope, headers: &Headers) -> String {
         let held = HeldMessage {
             envelope: envelope.clone(),
             headers: headers.clone(),
@@ -77,7 +77,7 @@ mod tests {
         assert_eq!(lane.queue(), "ns.work.movidesk.1");
         let mut headers = Headers::new();
         headers.insert("traceparent".into(), "00-abc-def-01".into());
-        let back = HeldMessage::parse(&HeldMessage::new(&env, &headers)).expect("parse");
+        let back = HeldMessage::parse(&HeldMessage::encode(&env, &headers)).expect("parse");
         assert_eq!(back.envelope, env);
         assert_eq!(back.headers, headers);
     }
