@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::hooks;
 use crate::spool::Spool;
+use crate::integrations::Integrations;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -36,6 +37,7 @@ impl Settings {
 pub(crate) struct State {
     pub bus: Arc<Bus>,
     pub store: Store,
+    pub integrations: Arc<Integrations>,
     pub body_limit: usize,
     pub spool: Option<Arc<Spool>>,
 }
@@ -45,6 +47,7 @@ pub struct Ingress {
     router: Router,
     bus: Arc<Bus>,
     spool: Option<Arc<Spool>>,
+    integrations: Arc<Integrations>,
 }
 
 impl Ingress {
@@ -57,9 +60,11 @@ impl Ingress {
             .spool
             .open(&settings.common.namespace)
             .map_err(std::io::Error::other)?;
+        let integrations = Arc::new(Integrations::new(store.clone()));
         let state = Arc::new(State {
             bus: bus.clone(),
             store: store.clone(),
+            integrations: integrations.clone(),
             body_limit: settings.body_limit,
             spool: spool.clone(),
         });
@@ -75,6 +80,7 @@ impl Ingress {
             router,
             bus,
             spool,
+            integrations,
         })
     }
 
@@ -95,7 +101,9 @@ impl Ingress {
                 shutdown.child_token(),
             ))
         });
+        let watcher = tokio::spawn(self.integrations.clone().watch(shutdown.clone()));
         let result = ponte_http::serve(self.listener, self.router, shutdown).await;
+        watcher.abort();
         if let Some(f) = forwarder {
             let _ = f.await;
         }

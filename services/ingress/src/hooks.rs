@@ -137,8 +137,8 @@ async fn handle(
         not_accepted(integration_id)
     };
     let integration = state
-        .store
-        .integration(integration_id)
+        .integrations
+        .get(integration_id)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "state store unavailable");

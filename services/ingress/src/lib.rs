@@ -10,10 +10,10 @@ mod accept;
 mod app;
 mod auth;
 mod hooks;
+mod integrations;
 mod spool;
 mod spool_forward;
 mod spool_ready;
 
-pub use spool_ready::SpoolSettings;
-
 pub use app::{Ingress, Settings};
+pub use spool_ready::SpoolSettings;

@@ -19,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
     } = bootstrap("ponte-worker-movidesk", "127.0.0.1:9102").await?;
     let rate = RateLimit {
         per_minute: source.parse("PONTE_MOVIDESK_RATE_PER_MINUTE", 10)?,
-        max_wait: Duration::from_secs(source.parse("PONTE_MOVIDESK_MAX_WAIT_SECS", 15)?),
+        max_wait: Duration::from_secs(source.parse("PONTE_MOVIDESK_MAX_WAIT_SECS", 1)?),
     };
     let reconcile_settings = ReconcileSettings {
         overlap: Duration::from_secs(source.parse("PONTE_RECONCILE_OVERLAP_SECS", 1800)?),

@@ -7,10 +7,12 @@ use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, Bas
 use lapin::types::{FieldTable, ShortString};
 use ponte_core::Envelope;
 use ponte_core::envelope::EnvelopeError;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::Bus;
 use crate::headers::{self, Headers};
+use crate::lanes::{Lanes, Settled};
 
 /// One delivered message.
 pub struct Incoming {
@@ -20,6 +22,17 @@ pub struct Incoming {
     /// The broker delivered this message before and it was not acked (a
     /// consumer died or gave it back).
     pub redelivered: bool,
+}
+
+impl Incoming {
+    /// The lane this message runs in: its envelope's shard key (the link or
+    /// the ticket). An unreadable message gets a lane of its own.
+    fn lane(&self, tag: u64) -> String {
+        match &self.envelope {
+            Ok(env) => env.shard_key.clone(),
+            Err(_) => format!("\u{0}unreadable-{tag}"),
+        }
+    }
 }
 
 /// What to do with a message once the handler is done.
@@ -36,15 +49,18 @@ pub enum Disposition {
     Reject,
 }
 
-/// Handles messages of one queue, one at a time.
+/// Handles messages of one queue. Messages of one key (lane) reach it one
+/// at a time, in arrival order; messages of different keys concurrently.
 pub trait Handler: Send + Sync + 'static {
     fn handle(&self, incoming: Incoming) -> impl Future<Output = Disposition> + Send;
 }
 
-/// Consumes `queue` until `shutdown`, handing messages to `handler` in
-/// order. Reconnects with backoff when the broker goes away. On shutdown the
-/// message in hand is finished and acked; prefetched ones return to the
-/// queue when the channel closes.
+/// Consumes `queue` until `shutdown`. Up to `prefetch` messages are in
+/// flight: messages of different keys run concurrently, messages of one key
+/// strictly in arrival order, each acked as it finishes. Reconnects with
+/// backoff when the broker goes away. On shutdown the message in hand in
+/// each lane is finished and acked; the rest return to the queue, in order,
+/// when the channel closes.
 pub async fn run_consumer<H: Handler>(
     bus: Arc<Bus>,
     queue: String,
@@ -54,7 +70,7 @@ pub async fn run_consumer<H: Handler>(
 ) {
     let mut backoff = Duration::from_millis(200);
     while !shutdown.is_cancelled() {
-        match consume_once(&bus, &queue, prefetch, handler.as_ref(), &shutdown).await {
+        match consume_once(&bus, &queue, prefetch, &handler, &shutdown).await {
             Ok(()) => backoff = Duration::from_millis(200),
             Err(e) => {
                 tracing::warn!(%queue, error = %e, retry_in_ms = backoff.as_millis() as u64, "consumer lost the broker; reconnecting");
@@ -73,12 +89,12 @@ async fn consume_once<H: Handler>(
     bus: &Bus,
     queue: &str,
     prefetch: u16,
-    handler: &H,
+    handler: &Arc<H>,
     shutdown: &CancellationToken,
 ) -> Result<(), crate::BusError> {
     let channel = bus.channel().await?;
     channel
-        .basic_qos(prefetch, BasicQosOptions::default())
+        .basic_qos(prefetch.max(1), BasicQosOptions::default())
         .await?;
     let mut consumer = channel
         .basic_consume(
@@ -88,46 +104,96 @@ async fn consume_once<H: Handler>(
             FieldTable::default(),
         )
         .await?;
-    loop {
-        let next = tokio::select! {
-            _ = shutdown.cancelled() => {
-                let _ = channel.close(200, "shutdown".into()).await;
-                return Ok(());
+    let mut lanes: Lanes<Delivery, Incoming> = Lanes::default();
+    let mut running: JoinSet<(String, Result<Settled, crate::BusError>)> = JoinSet::new();
+    let start = |running: &mut JoinSet<_>, lane: String, d: Delivery, i: Incoming| {
+        let handler = handler.clone();
+        running.spawn(async move {
+            let settled = settle(d, i, handler.as_ref()).await;
+            (lane, settled)
+        });
+    };
+    let outcome = loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break Ok(()),
+            Some(joined) = running.join_next(), if !running.is_empty() => {
+                let (lane, settled) = match joined {
+                    Ok(done) => done,
+                    Err(e) => break Err(crate::BusError::Unreachable(format!("a handler task failed: {e}"))),
+                };
+                match settled {
+                    Ok(Settled::Done) => {
+                        if let Some((d, i)) = lanes.finish(&lane) {
+                            start(&mut running, lane, d, i);
+                        }
+                    }
+                    Ok(Settled::GivenBack) => {
+                        // The key's later messages go back behind it, in
+                        // order, so its redelivery is not overtaken.
+                        let mut failed = None;
+                        for (d, _) in lanes.drain(&lane) {
+                            if let Err(e) = d.nack(requeue()).await {
+                                failed = Some(e);
+                                break;
+                            }
+                        }
+                        if let Some(e) = failed {
+                            break Err(e.into());
+                        }
+                    }
+                    Err(e) => break Err(e),
+                }
             }
-            next = consumer.next() => next,
-        };
-        let delivery = match next {
-            Some(Ok(d)) => d,
-            Some(Err(e)) => return Err(e.into()),
-            None => return Err(crate::BusError::Unreachable("consumer stream ended".into())),
-        };
-        settle(delivery, queue, handler).await?;
+            next = consumer.next() => {
+                let delivery = match next {
+                    Some(Ok(d)) => d,
+                    Some(Err(e)) => break Err(e.into()),
+                    None => break Err(crate::BusError::Unreachable("consumer stream ended".into())),
+                };
+                let incoming = Incoming {
+                    queue: queue.to_string(),
+                    envelope: Envelope::from_bytes(&delivery.data),
+                    headers: headers::from_table(delivery.properties.headers().as_ref()),
+                    redelivered: delivery.redelivered,
+                };
+                let lane = incoming.lane(delivery.delivery_tag);
+                if let Some((d, i)) = lanes.arrive(lane.clone(), delivery, incoming) {
+                    start(&mut running, lane, d, i);
+                }
+            }
+        }
+    };
+    // Finish what is in hand (its ack may fail if the broker is gone: the
+    // message is then redelivered and the effect-once machinery holds);
+    // never start the next message of a lane.
+    while running.join_next().await.is_some() {}
+    if outcome.is_ok() {
+        let _ = channel.close(200, "shutdown".into()).await;
+    }
+    outcome
+}
+
+fn requeue() -> BasicNackOptions {
+    BasicNackOptions {
+        requeue: true,
+        ..Default::default()
     }
 }
 
 async fn settle<H: Handler>(
     delivery: Delivery,
-    queue: &str,
+    incoming: Incoming,
     handler: &H,
-) -> Result<(), crate::BusError> {
-    let incoming = Incoming {
-        queue: queue.to_string(),
-        envelope: Envelope::from_bytes(&delivery.data),
-        headers: headers::from_table(delivery.properties.headers().as_ref()),
-        redelivered: delivery.redelivered,
-    };
+) -> Result<Settled, crate::BusError> {
     match handler.handle(incoming).await {
         Disposition::Ack => {
             delivery.ack(BasicAckOptions::default()).await?;
+            Ok(Settled::Done)
         }
         Disposition::Requeue => {
             tokio::time::sleep(Duration::from_millis(500)).await;
-            delivery
-                .nack(BasicNackOptions {
-                    requeue: true,
-                    ..Default::default()
-                })
-                .await?;
+            delivery.nack(requeue()).await?;
+            Ok(Settled::GivenBack)
         }
         Disposition::Reject => {
             delivery
@@ -136,7 +202,7 @@ async fn settle<H: Handler>(
                     ..Default::default()
                 })
                 .await?;
+            Ok(Settled::Done)
         }
     }
-    Ok(())
 }

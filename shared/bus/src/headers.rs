@@ -13,6 +13,8 @@ pub const TRACE_ID: &str = "x-ponte-trace-id";
 pub const ORIGIN_QUEUE: &str = "x-ponte-origin-queue";
 pub const DEAD_AT: &str = "x-ponte-dead-at";
 pub const PERMANENT: &str = "x-ponte-permanent";
+/// Back-pressure delays a message has been through (not attempts).
+pub const DELAYS: &str = "x-ponte-delays";
 
 pub fn to_table(headers: &Headers) -> FieldTable {
     let mut table = FieldTable::default();

@@ -7,6 +7,7 @@ mod deadletter;
 mod error;
 mod headers;
 mod nodes;
+mod lanes;
 mod publish;
 mod retry;
 mod topology;

@@ -92,6 +92,36 @@ impl Bus {
         .await?;
         Ok(delay)
     }
+
+    /// Sends `envelope` back to `queue` after at least `wait`, without
+    /// counting an attempt: back-pressure (a 429, a used-up rate budget, a
+    /// busy account) is a delay, not a failure. Returns the delay chosen.
+    pub async fn schedule_delay(
+        &self,
+        envelope: &Envelope,
+        queue: &str,
+        wait: Duration,
+        headers: &Headers,
+    ) -> Result<Duration, BusError> {
+        let (tier, delay) = self.config.retry.schedule(1, Some(wait));
+        let mut h = headers.clone();
+        let delays = h
+            .get(headers::DELAYS)
+            .and_then(|d| d.parse::<u32>().ok())
+            .unwrap_or(0);
+        h.insert(headers::DELAYS.into(), (delays + 1).to_string());
+        self.publish_with_expiry(
+            &Route::Retry {
+                tier,
+                queue: queue.to_string(),
+            },
+            envelope,
+            &h,
+            Some(delay),
+        )
+        .await?;
+        Ok(delay)
+    }
 }
 
 #[cfg(test)]

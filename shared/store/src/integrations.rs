@@ -9,6 +9,18 @@ impl Store {
         self.key(&["integration", id])
     }
 
+    fn integrations_version_key(&self) -> String {
+        self.key(&["integrations", "version"])
+    }
+
+    /// A number that changes whenever any integration is created, replaced
+    /// or deleted: caches of integrations compare it to know they are stale.
+    pub async fn integrations_version(&self) -> Result<u64, StoreError> {
+        let mut c = self.conn().await?;
+        let v: Option<u64> = c.get(self.integrations_version_key()).await?;
+        Ok(v.unwrap_or(0))
+    }
+
     /// Stores (creates or replaces) an integration. Returns true when it is new.
     pub async fn put_integration(&self, integration: &Integration) -> Result<bool, StoreError> {
         let mut c = self.conn().await?;
@@ -18,6 +30,8 @@ impl Store {
             .atomic()
             .set(&key, encode(integration))
             .sadd(self.key(&["integrations"]), &integration.id)
+            .incr(self.integrations_version_key(), 1)
+            .ignore()
             .query_async(&mut c)
             .await?;
         Ok(!existed)
@@ -52,6 +66,8 @@ impl Store {
             .atomic()
             .del(self.integration_key(id))
             .srem(self.key(&["integrations"]), id)
+            .incr(self.integrations_version_key(), 1)
+            .ignore()
             .query_async(&mut c)
             .await?;
         Ok(removed > 0)

@@ -9,6 +9,7 @@ mod eligible;
 mod error;
 mod guards;
 mod history;
+mod holds;
 mod integrations;
 mod intents;
 mod links;
@@ -23,6 +24,7 @@ pub use calls::{CallOutcome, CallRecord};
 pub use eligible::Eligible;
 pub use error::StoreError;
 pub use history::{HistoryEntry, HistoryKind};
+pub use holds::Arrival;
 pub use intents::Intent;
 
 #[derive(Clone)]

@@ -59,6 +59,14 @@ pub enum ExecError {
         reason: String,
         status: Option<String>,
     },
+    /// Back-pressure, not a failure: the provider answered 429 or the
+    /// account's rate budget is used up. The command is delayed (at least
+    /// `retry_after`) without counting an attempt, and never parked.
+    #[error("{reason}")]
+    Throttled {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
     /// Ponte's own state store failed; the message is given back.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -77,10 +85,32 @@ impl ExecError {
             ExecError::Transient { status, .. } | ExecError::Permanent { status, .. } => {
                 status.as_deref()
             }
-            ExecError::Store(_) => None,
+            ExecError::Throttled { .. } | ExecError::Store(_) => None,
+        }
+    }
+
+    /// When this is back-pressure (a [`ExecError::Throttled`], or a
+    /// transient 429 from any provider's client), how long to wait at
+    /// least. `None` for real failures.
+    pub fn back_pressure(&self) -> Option<Duration> {
+        match self {
+            ExecError::Throttled { retry_after, .. } => {
+                Some(retry_after.unwrap_or(DEFAULT_BACK_OFF))
+            }
+            ExecError::Transient {
+                status: Some(status),
+                retry_after,
+                ..
+            } if status.split_whitespace().next() == Some("429") => {
+                Some(retry_after.unwrap_or(DEFAULT_BACK_OFF))
+            }
+            _ => None,
         }
     }
 }
+
+/// The wait after a 429 that named none.
+const DEFAULT_BACK_OFF: Duration = Duration::from_secs(1);
 
 /// A provider's way of carrying out canonical commands.
 pub trait Executor: Send + Sync + 'static {

@@ -4,10 +4,12 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use ponte_bus::{Bus, DeadLetterInfo, Disposition, Handler, Headers, Incoming, Route};
 use ponte_core::{Command, Envelope, MessageKind};
-use ponte_store::{HistoryEntry, HistoryKind, Intent, Store};
+use ponte_store::{Arrival, HistoryEntry, HistoryKind, Intent, Store};
 use ponte_telemetry::{metrics, propagation};
 use tracing::Instrument;
 
+use crate::busy::Busy;
+use crate::order::{HeldMessage, Lane};
 use crate::{Ctx, Deferred, ExecError, Executor, Outcome};
 
 /// How long one command may take before it counts as a transient failure.
@@ -17,6 +19,32 @@ pub(crate) struct CommandHandler<E> {
     pub bus: Arc<Bus>,
     pub store: Store,
     pub executor: Arc<E>,
+    /// Commands in hand per integration: a slow account cannot fill every
+    /// slot of the shard consumers.
+    pub busy: Busy,
+}
+
+/// How a command left the worker.
+struct Ran {
+    disposition: Disposition,
+    /// Done or parked for good (not waiting for a retry or a delay): a hold
+    /// it owns moves on to the next command of its key.
+    finished: bool,
+}
+
+impl Ran {
+    fn finished(disposition: Disposition) -> Ran {
+        Ran {
+            disposition,
+            finished: true,
+        }
+    }
+    fn waiting(disposition: Disposition) -> Ran {
+        Ran {
+            disposition,
+            finished: false,
+        }
+    }
 }
 
 impl<E: Executor> Handler for CommandHandler<E> {
@@ -59,6 +87,40 @@ impl<E: Executor> CommandHandler<E> {
             }
         };
         tracing::Span::current().record("op", command.op.name());
+        let lane = Lane::of(&incoming.queue, &env);
+        let held = HeldMessage::encode(&env, &incoming.headers);
+        let owner = match self.store.arrive(lane.as_str(), &env.id, &held).await {
+            Ok(Arrival::Run) => false,
+            Ok(Arrival::Owner) => true,
+            Ok(Arrival::Held) => {
+                tracing::info!(
+                    "an earlier command of this key waits for its retry; this one waits behind it"
+                );
+                metrics::inc(
+                    "ponte_commands_held_total",
+                    "Commands kept behind an earlier command of their key that waits for a retry",
+                    &[("provider", provider)],
+                );
+                return Disposition::Ack;
+            }
+            Ok(Arrival::Released) => return self.release(&lane, &env.id).await,
+            Err(e) => return requeue(&e),
+        };
+        let ran = self.run(&env, &incoming, &command, &lane).await;
+        if owner && ran.finished && ran.disposition == Disposition::Ack {
+            return self.release(&lane, &env.id).await;
+        }
+        ran.disposition
+    }
+
+    async fn run(
+        &self,
+        env: &Envelope,
+        incoming: &Incoming,
+        command: &Command,
+        lane: &Lane,
+    ) -> Ran {
+        let provider = self.executor.provider().as_str();
         let integration = match self.store.integration(&command.integration).await {
             Ok(Some(i)) => i,
             Ok(None) => {
@@ -66,17 +128,28 @@ impl<E: Executor> CommandHandler<E> {
                     "integration `{}` does not exist (deleted?); replay after re-creating it",
                     command.integration
                 ));
-                return self.park(&env, &incoming, &err, Some(&command)).await;
+                return Ran::finished(self.park(env, incoming, &err, Some(command)).await);
             }
-            Err(e) => return requeue(&e),
+            Err(e) => return Ran::waiting(requeue(&e)),
         };
         if !integration.enabled {
             let err = ExecError::permanent(format!(
                 "integration `{}` is disabled; replay after enabling it",
                 integration.id
             ));
-            return self.park(&env, &incoming, &err, Some(&command)).await;
+            return Ran::finished(self.park(env, incoming, &err, Some(command)).await);
         }
+        let Some(_slot) = self.busy.enter(&integration.id) else {
+            let wait = ExecError::Throttled {
+                reason: format!(
+                    "integration `{}` has {} slow commands in hand",
+                    integration.id,
+                    self.busy.limit()
+                ),
+                retry_after: Some(crate::busy::BUSY_DELAY),
+            };
+            return self.delay(env, incoming, command, lane, &wait).await;
+        };
         let resumed = match self.store.begin(&env.id).await {
             Ok(Intent::Done(_)) => {
                 tracing::info!("command already done; acknowledging the repeat");
@@ -85,7 +158,7 @@ impl<E: Executor> CommandHandler<E> {
                     "Commands delivered again after they were done",
                     &[("provider", provider)],
                 );
-                return Disposition::Ack;
+                return Ran::finished(Disposition::Ack);
             }
             Ok(Intent::Fresh) => false,
             Ok(Intent::Unfinished { tries, .. }) => {
@@ -95,7 +168,7 @@ impl<E: Executor> CommandHandler<E> {
                 );
                 true
             }
-            Err(e) => return requeue(&e),
+            Err(e) => return Ran::waiting(requeue(&e)),
         };
         let ctx = Ctx {
             store: &self.store,
@@ -105,20 +178,22 @@ impl<E: Executor> CommandHandler<E> {
             resumed,
         };
         let started = Instant::now();
-        let result =
-            match tokio::time::timeout(COMMAND_DEADLINE, self.executor.execute(&ctx, &command))
-                .await
-            {
-                Ok(r) => r,
-                Err(_) => Err(ExecError::Transient {
-                    reason: format!(
-                        "command did not finish within {}s",
-                        COMMAND_DEADLINE.as_secs()
-                    ),
-                    status: None,
-                    retry_after: None,
-                }),
-            };
+        let result = match tokio::time::timeout(
+            COMMAND_DEADLINE,
+            self.executor.execute(&ctx, command),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(ExecError::Transient {
+                reason: format!(
+                    "command did not finish within {}s",
+                    COMMAND_DEADLINE.as_secs()
+                ),
+                status: None,
+                retry_after: None,
+            }),
+        };
         metrics::observe(
             "ponte_command_seconds",
             "Time to carry out a command",
@@ -126,44 +201,155 @@ impl<E: Executor> CommandHandler<E> {
             started.elapsed(),
         );
         match result {
-            Ok(outcome) => {
-                self.complete(&env, &incoming.headers, &command, outcome)
-                    .await
+            Ok(outcome) => Ran::finished(
+                self.complete(env, &incoming.headers, command, outcome)
+                    .await,
+            ),
+            Err(ExecError::Store(e)) => Ran::waiting(requeue(&e)),
+            Err(err) if err.back_pressure().is_some() => {
+                self.delay(env, incoming, command, lane, &err).await
             }
-            Err(ExecError::Store(e)) => requeue(&e),
             Err(err @ ExecError::Transient { .. })
                 if self.bus.retry_policy().allows(env.attempt + 1) =>
             {
-                let retry_after = match &err {
-                    ExecError::Transient { retry_after, .. } => *retry_after,
-                    _ => None,
-                };
-                match self
-                    .bus
-                    .schedule_retry(
-                        &env,
-                        &incoming.queue,
-                        retry_after,
-                        &propagation::inject_current(),
-                    )
-                    .await
-                {
-                    Ok(delay) => {
-                        tracing::warn!(error = %err, status = err.status().unwrap_or("-"), retry_in_ms = delay.as_millis() as u64, "provider call failed; retry scheduled");
-                        metrics::inc(
-                            "ponte_retries_total",
-                            "Retries scheduled",
-                            &[("provider", provider), ("op", command.op.name())],
-                        );
-                        Disposition::Ack
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot schedule the retry; giving the message back");
-                        Disposition::Requeue
-                    }
-                }
+                self.retry(env, incoming, command, lane, &err).await
             }
-            Err(err) => self.park(&env, &incoming, &err, Some(&command)).await,
+            Err(err) => Ran::finished(self.park(env, incoming, &err, Some(command)).await),
+        }
+    }
+
+    /// A failed try: the key waits for this command, which comes back
+    /// after its retry tier with one more attempt counted.
+    async fn retry(
+        &self,
+        env: &Envelope,
+        incoming: &Incoming,
+        command: &Command,
+        lane: &Lane,
+        err: &ExecError,
+    ) -> Ran {
+        let retry_after = match err {
+            ExecError::Transient { retry_after, .. } => *retry_after,
+            _ => None,
+        };
+        if let Err(e) = self.hold(lane, &env.id).await {
+            return Ran::waiting(requeue(&e));
+        }
+        match self
+            .bus
+            .schedule_retry(
+                env,
+                &incoming.queue,
+                retry_after,
+                &propagation::inject_current(),
+            )
+            .await
+        {
+            Ok(delay) => {
+                tracing::warn!(error = %err, status = err.status().unwrap_or("-"), retry_in_ms = delay.as_millis() as u64, "provider call failed; retry scheduled");
+                metrics::inc(
+                    "ponte_retries_total",
+                    "Retries scheduled",
+                    &[
+                        ("provider", self.executor.provider().as_str()),
+                        ("op", command.op.name()),
+                    ],
+                );
+                Ran::waiting(Disposition::Ack)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot schedule the retry; giving the message back");
+                Ran::waiting(Disposition::Requeue)
+            }
+        }
+    }
+
+    /// Back-pressure: the key waits for this command, which comes back
+    /// after the wait with no attempt counted; it is never parked for it.
+    async fn delay(
+        &self,
+        env: &Envelope,
+        incoming: &Incoming,
+        command: &Command,
+        lane: &Lane,
+        err: &ExecError,
+    ) -> Ran {
+        let wait = err.back_pressure().unwrap_or(Duration::from_secs(1));
+        if let Err(e) = self.hold(lane, &env.id).await {
+            return Ran::waiting(requeue(&e));
+        }
+        match self
+            .bus
+            .schedule_delay(env, &incoming.queue, wait, &propagation::inject_current())
+            .await
+        {
+            Ok(delay) => {
+                tracing::info!(reason = %err, wait_ms = delay.as_millis() as u64, "back-pressure; the command waits without counting an attempt");
+                metrics::inc(
+                    "ponte_backpressure_delays_total",
+                    "Commands delayed by back-pressure (429, rate budget, busy account), not counted as attempts",
+                    &[
+                        ("provider", self.executor.provider().as_str()),
+                        ("integration", command.integration.as_str()),
+                    ],
+                );
+                Ran::waiting(Disposition::Ack)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot schedule the delay; giving the message back");
+                Ran::waiting(Disposition::Requeue)
+            }
+        }
+    }
+
+    async fn hold(&self, lane: &Lane, command_id: &str) -> Result<(), ponte_store::StoreError> {
+        if !self.store.hold(lane.as_str(), command_id).await? {
+            tracing::warn!(
+                "the key already waits for another command; this one is retried on its own"
+            );
+        }
+        Ok(())
+    }
+
+    /// This command owned its key's hold and is finished: the next command
+    /// kept behind it goes back to the queue (it alone may run), or the
+    /// hold is lifted.
+    async fn release(&self, lane: &Lane, command_id: &str) -> Disposition {
+        let next = match self.store.release(lane.as_str(), command_id).await {
+            Ok(next) => next,
+            Err(e) => return requeue(&e),
+        };
+        let Some(raw) = next else {
+            return Disposition::Ack;
+        };
+        let held = match HeldMessage::parse(&raw) {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "a held command cannot be read; it is dropped");
+                return Disposition::Ack;
+            }
+        };
+        match self
+            .bus
+            .publish(
+                &Route::Queue(lane.queue().to_string()),
+                &held.envelope,
+                &held.headers,
+            )
+            .await
+        {
+            Ok(()) => {
+                metrics::inc(
+                    "ponte_commands_released_total",
+                    "Held commands sent on after the command they waited for finished",
+                    &[("provider", self.executor.provider().as_str())],
+                );
+                Disposition::Ack
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot send the next held command on; giving the message back");
+                Disposition::Requeue
+            }
         }
     }
 

@@ -5,11 +5,13 @@
 //! [`Executor`].
 
 mod app;
+mod busy;
 mod diff;
 pub mod effect;
 mod executor;
 mod handler;
 pub mod http;
+mod order;
 mod pair;
 pub mod transport;
 

@@ -21,8 +21,9 @@ use crate::model::{IdOnly, NewPerson, NewTicket, Person, Ticket};
 pub struct RateLimit {
     /// 0 turns the limiter off.
     pub per_minute: u32,
-    /// Longest wait spent sleeping in the worker; longer waits become a
-    /// scheduled retry so the shard is not blocked.
+    /// Longest wait spent sleeping in the command's lane; a longer wait
+    /// becomes a scheduled redelivery that does not count as an attempt,
+    /// so the slot goes to other keys meanwhile.
     pub max_wait: Duration,
 }
 
@@ -30,7 +31,7 @@ impl Default for RateLimit {
     fn default() -> Self {
         RateLimit {
             per_minute: 10,
-            max_wait: Duration::from_secs(15),
+            max_wait: Duration::from_secs(1),
         }
     }
 }
@@ -45,6 +46,11 @@ pub struct Client<'a> {
 }
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Movidesk counts a minute; Ponte counts a request when it leaves, and it
+/// reaches Movidesk a little later, so Ponte's window is a second longer
+/// lest two requests a minute apart here arrive 59.99 s apart there.
+const BUDGET_WINDOW: Duration = Duration::from_secs(61);
 
 /// Movidesk's largest page of tickets.
 pub const PAGE: usize = 100;
@@ -233,28 +239,46 @@ impl<'a> Client<'a> {
             return Ok(());
         }
         let mut waited = Duration::ZERO;
+        let account = self.bucket.as_str();
         loop {
             match self
                 .store
-                .take_rate(&self.bucket, self.rate.per_minute, Duration::from_secs(60))
+                .take_rate(&self.bucket, self.rate.per_minute, BUDGET_WINDOW)
                 .await?
             {
-                None => return Ok(()),
+                None => {
+                    metrics::inc(
+                        "ponte_rate_budget_taken_total",
+                        "Provider calls taken from an account's rate budget",
+                        &[("provider", "movidesk"), ("account", account)],
+                    );
+                    return Ok(());
+                }
                 Some(wait) if waited + wait <= self.rate.max_wait => {
                     tracing::debug!(
                         wait_ms = wait.as_millis() as u64,
                         "waiting for the Movidesk rate budget"
                     );
+                    metrics::observe(
+                        "ponte_rate_budget_wait_seconds",
+                        "Short waits for an account's rate budget spent in the command's lane",
+                        &[("provider", "movidesk"), ("account", account)],
+                        wait,
+                    );
                     tokio::time::sleep(wait).await;
                     waited += wait;
                 }
                 Some(wait) => {
-                    return Err(ExecError::Transient {
+                    metrics::inc(
+                        "ponte_rate_budget_delays_total",
+                        "Commands sent back to wait for an account's rate budget (not attempts)",
+                        &[("provider", "movidesk"), ("account", account)],
+                    );
+                    return Err(ExecError::Throttled {
                         reason: format!(
                             "Movidesk rate budget of {} requests/minute is used up",
                             self.rate.per_minute
                         ),
-                        status: None,
                         retry_after: Some(wait),
                     });
                 }

@@ -371,12 +371,11 @@ impl<'a> Client<'a> {
                     waited += wait;
                 }
                 Some(wait) => {
-                    return Err(ExecError::Transient {
+                    return Err(ExecError::Throttled {
                         reason: format!(
                             "Okdesk rate budget of {} requests/second is used up",
                             self.per_second
                         ),
-                        status: None,
                         retry_after: Some(wait),
                     });
                 }
