@@ -14,6 +14,7 @@ use calamine::{Reader, Xlsx, open_workbook_from_rs};
 use ponte_e2e::{ADMIN_TOKEN, Options, Pair, Svc, TestFleet};
 use serde_json::{Value, json};
 use thirtyfour::prelude::*;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -42,18 +43,48 @@ fn binary(env: &str, default: &str) -> PathBuf {
     path
 }
 
+/// Reads chromedriver's "started successfully on port N." line.
+async fn driver_port(child: &mut Child) -> u16 {
+    let stdout = child
+        .stdout
+        .take()
+        .unwrap_or_else(|| panic!("chromedriver's stdout is not piped"));
+    let mut lines = BufReader::new(stdout).lines();
+    let read = async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(rest) = line.split("on port ").nth(1)
+                && line.contains("started successfully")
+                && let Ok(port) = rest.trim_end_matches('.').trim().parse()
+            {
+                return Some(port);
+            }
+        }
+        None
+    };
+    let port = tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("chromedriver did not say which port it listens on"));
+    // Keep draining its output so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    port
+}
+
 impl Browser {
     async fn start(base: &str, ns: &str) -> Browser {
         let chromium = binary("PONTE_CHROMIUM", CHROMIUM);
         let chromedriver = binary("PONTE_CHROMEDRIVER", CHROMEDRIVER);
-        let port = ponte_cli::fleet::free_port();
-        let child = Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        // Port 0: chromedriver picks a free port and says which, so no
+        // other test can take it between a probe and the start.
+        let mut child = Command::new(chromedriver)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start chromedriver: {e}"));
+        let port = driver_port(&mut child).await;
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let downloads = root.join("target").join("console-downloads").join(ns);
         std::fs::create_dir_all(&downloads).unwrap_or_else(|e| panic!("{e}"));

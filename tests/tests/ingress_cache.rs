@@ -1,5 +1,5 @@
 //! The ingress keeps integrations in memory; a change made through the
-//! admin API reaches it within a moment (decision 33).
+//! admin API reaches it within a moment (decision 49).
 
 use std::time::Duration;
 

@@ -12,9 +12,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::console::ConsoleSettings;
-use crate::{
-    auth, calls, console, deadletters, export, integrations, links, manual, rebuild,
-};
+use crate::{auth, calls, console, deadletters, export, integrations, links, manual, rebuild};
 
 #[derive(Debug, Clone)]
 pub struct Settings {

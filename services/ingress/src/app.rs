@@ -10,8 +10,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::hooks;
-use crate::spool::Spool;
 use crate::integrations::Integrations;
+use crate::spool::Spool;
 
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -270,6 +270,6 @@ async fn handle(
     {
         tracing::warn!(error = %e, "cannot note the last webhook time");
     }
-        tracing::info!(ticket = %envelope.shard_key, ?delivered, "webhook accepted");
+    tracing::info!(ticket = %envelope.shard_key, ?delivered, "webhook accepted");
     Ok((event_id, false))
 }

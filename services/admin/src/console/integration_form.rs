@@ -46,7 +46,13 @@ const CLIENT_KEYS: [(ClientKey, &str); 5] = [
     (ClientKey::CodeReference, "code_reference"),
     (ClientKey::Phone, "phone"),
 ];
-const TABLES: [&str; 5] = ["status", "status_back", "category", "urgency", "justification"];
+const TABLES: [&str; 5] = [
+    "status",
+    "status_back",
+    "category",
+    "urgency",
+    "justification",
+];
 const CONDITION_FIELDS: [&str; 10] = [
     "status",
     "base_status",

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ponte_core::Endpoint;
 use ponte_store::Store;
+use ponte_telemetry::metrics;
 use ponte_worker::ExecError;
 use ponte_worker::transport::{Answer, AnswerLogic, Transport};
 use reqwest::Method;

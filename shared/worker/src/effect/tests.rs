@@ -266,7 +266,11 @@ async fn an_account_that_cannot_be_searched_creates_again() {
     desk.lose_next_answer.store(true, Ordering::SeqCst);
     assert!(w.run(&desk, "c1").await.is_err());
     w.run(&desk, "c2").await.unwrap();
-    assert_eq!(desk.searches.load(Ordering::SeqCst), 2, "it did look, both times");
+    assert_eq!(
+        desk.searches.load(Ordering::SeqCst),
+        2,
+        "it did look, both times"
+    );
     assert_eq!(
         desk.creates.load(Ordering::SeqCst),
         2,
