@@ -129,15 +129,9 @@ impl Admin {
     }
 
     pub async fn run(self, shutdown: CancellationToken) -> std::io::Result<()> {
-        // Served with the peer address, which the console's sign-in limit
-        // counts by.
-        let result = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await;
+        // Reports the bound address, and serves with the peer address,
+        // which the console's sign-in limit counts by.
+        let result = ponte_http::serve(self.listener, self.router, shutdown).await;
         self.bus.close().await;
         result
     }

@@ -322,8 +322,12 @@ mod tests {
             f(Side::Source, "11", "82"),
         ]);
         assert_eq!(ok, [("11".to_string(), "82".to_string())]);
-        assert_eq!(conflicts.len(), 2, "{conflicts:?}");
-        assert!(conflicts[0].contains("#10"), "{conflicts:?}");
+        // One line per contradicted ticket, naming both partners.
+        assert_eq!(
+            conflicts,
+            ["source #10 is marked with several targets: #80, #81"],
+            "{conflicts:?}"
+        );
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct DemoTargets {
     pub ingress_url: String,
     /// Movidesk's documented limit is on by default in the demo.
     pub rate_per_minute: u32,
+    /// The PostgreSQL the warehouse act writes into (schema `ponte_demo`).
+    pub database_url: String,
+    pub database_password: Option<String>,
 }
 
 /// The values `deploy/integrations.example.toml` needs, pointing at the
@@ -98,7 +101,7 @@ pub fn sandbox_values(sandbox: &SandboxClient) -> BTreeMap<&'static str, String>
     ])
 }
 
-fn spinner(msg: &str) -> ProgressBar {
+pub(crate) fn spinner(msg: &str) -> ProgressBar {
     let pb = ProgressBar::new_spinner();
     pb.set_style(
         ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
@@ -313,7 +316,10 @@ pub async fn run(t: &DemoTargets) -> anyhow::Result<()> {
         dead["dead_letters"].as_array().map_or(0, Vec::len)
     );
     crate::demo_blip::run(t, &values, base).await?;
-    println!("\nDone. Try: ponte links list · ponte links history {link_id} · ponte dlq list");
+    crate::demo_warehouse::run(t, base).await?;
+    println!(
+        "\nDone. Try: ponte links list · ponte links history {link_id} · ponte warehouse status demo-warehouse · ponte dlq list"
+    );
     Ok(())
 }
 

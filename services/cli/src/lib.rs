@@ -7,6 +7,7 @@ pub mod api;
 pub mod apply;
 pub mod demo;
 pub mod demo_blip;
+pub mod demo_warehouse;
 pub mod export;
 pub mod fleet;
 pub mod manual;

@@ -221,6 +221,16 @@ struct UpArgs {
     /// The ingress the sandbox's webhooks go to (demo only; inside compose: http://ingress:8080).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     ingress_url: String,
+    /// The PostgreSQL the demo's warehouse act writes into, schema `ponte_demo` (demo only).
+    #[arg(
+        long,
+        env = "PONTE_DEMO_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    database_url: String,
+    /// Its password, when it needs one (demo only).
+    #[arg(long, env = "PONTE_DEMO_DATABASE_PASSWORD", hide_env_values = true)]
+    database_password: Option<String>,
 }
 
 #[tokio::main]
@@ -711,6 +721,8 @@ async fn run_demo(args: UpArgs, admin: &AdminClient, token: &str) -> anyhow::Res
         sandbox,
         ingress_url: args.ingress_url.clone(),
         rate_per_minute: args.movidesk_rate,
+        database_url: args.database_url.clone(),
+        database_password: args.database_password.clone(),
     };
     let result = demo::run(&targets).await;
     if let Some(fleet) = fleet {
