@@ -2,6 +2,7 @@
 //! RabbitMQ and Redis, and the sandbox. Assertions read the sandbox's
 //! state, the admin API and the broker, as a user would.
 
+pub mod bench;
 pub mod namespace;
 
 use std::collections::BTreeMap;
@@ -24,6 +25,10 @@ pub mod proxy;
 
 pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789";
 pub const RETRY_TIERS: &str = "300ms,1s,2s";
+/// How long an integration change made through the admin API may take to
+/// reach the ingress, which keeps integrations in memory and rereads them
+/// when their version moves (every 200 ms; decision 49). The promise is 1 s.
+pub const CHANGE_REACHES_INGRESS: Duration = Duration::from_secs(1);
 
 pub fn amqp_url() -> String {
     std::env::var("PONTE_AMQP_URL")

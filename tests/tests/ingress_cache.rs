@@ -49,12 +49,13 @@ async fn an_integration_disabled_through_the_admin_is_refused_at_once() {
                 let secret = pair.secret_a.clone();
                 async move {
                     let (status, body) = webhook(t, &secret, n).await;
-                    (status == StatusCode::NOT_FOUND).then_some(body)
+                    (status == StatusCode::UNAUTHORIZED).then_some(body)
                 }
             },
         )
         .await;
-    assert_eq!(body["error"]["code"], "unknown_integration", "{body}");
+    // Refused as any unknown integration or wrong secret is (decision 42).
+    assert_eq!(body["error"]["code"], "unauthorized", "{body}");
     // Enabled again: served again, and a new secret counts at once too.
     t.admin
         .post("/integrations/cached/enable", &json!({}))

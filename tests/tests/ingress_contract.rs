@@ -2,7 +2,7 @@
 //! Redis. The router is not started, so whatever the ingress published
 //! stays in the event queues to be counted.
 
-use ponte_e2e::{Options, Svc, TestFleet};
+use ponte_e2e::{CHANGE_REACHES_INGRESS, Options, Svc, TestFleet};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -163,6 +163,7 @@ async fn every_refusal_has_its_status_and_code_and_publishes_nothing() {
         .post("/integrations/contract/disable", &json!({}))
         .await
         .expect("disable");
+    tokio::time::sleep(CHANGE_REACHES_INGRESS).await;
     let (got, answer) = post(
         &t,
         "/hooks/movidesk/contract",
@@ -185,6 +186,7 @@ async fn every_refusal_has_its_status_and_code_and_publishes_nothing() {
         .post("/integrations/contract/enable", &json!({}))
         .await
         .expect("enable");
+    tokio::time::sleep(CHANGE_REACHES_INGRESS).await;
     let (s1, a1) = post(
         &t,
         "/hooks/movidesk/contract",
@@ -337,11 +339,13 @@ async fn unknown_disabled_and_wrong_secret_look_the_same_from_outside() {
         .post("/integrations/hidden/disable", &json!({}))
         .await
         .expect("disable");
+    tokio::time::sleep(CHANGE_REACHES_INGRESS).await;
     let disabled = raw_answer(&t, send(&pair.secret_a)).await;
     t.admin
         .delete("/integrations/hidden")
         .await
         .expect("delete");
+    tokio::time::sleep(CHANGE_REACHES_INGRESS).await;
     let unknown = raw_answer(&t, send(&pair.secret_a)).await;
 
     assert_eq!(wrong_secret.0, StatusCode::UNAUTHORIZED, "{wrong_secret:?}");

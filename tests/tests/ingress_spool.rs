@@ -23,7 +23,7 @@ struct OwnIngress {
     child: Child,
 }
 
-async fn start_ingress(t: &TestFleet, amqp: &str, extra: &[(&str, &str)]) -> OwnIngress {
+async fn start_ingress(t: &mut TestFleet, amqp: &str, extra: &[(&str, &str)]) -> OwnIngress {
     let bin = FleetOptions::default_bin_dir();
     let log_dir = bin.join("e2e-logs").join(&t.ns);
     std::fs::create_dir_all(&log_dir).expect("log dir");
@@ -32,6 +32,10 @@ async fn start_ingress(t: &TestFleet, amqp: &str, extra: &[(&str, &str)]) -> Own
         .append(true)
         .open(log_dir.join("ponte-ingress.log"))
         .expect("log file");
+    // Port 0 the first time (the kernel picks, nobody races for it); the
+    // same port after a restart, where the providers' webhooks point.
+    let addr_file = log_dir.join("ponte-ingress.own.addr");
+    let _ = std::fs::remove_file(&addr_file);
     let env: BTreeMap<&str, String> = BTreeMap::from([
         ("PONTE_NAMESPACE", t.ns.clone()),
         ("PONTE_AMQP_URL", amqp.to_string()),
@@ -45,6 +49,7 @@ async fn start_ingress(t: &TestFleet, amqp: &str, extra: &[(&str, &str)]) -> Own
             "PONTE_INGRESS_ADDR",
             format!("127.0.0.1:{}", t.fleet.port(Svc::Ingress)),
         ),
+        ("PONTE_ADDR_FILE", addr_file.display().to_string()),
         ("RUST_LOG", "info".into()),
     ]);
     let child = Command::new(bin.join("ponte-ingress"))
@@ -56,6 +61,16 @@ async fn start_ingress(t: &TestFleet, amqp: &str, extra: &[(&str, &str)]) -> Own
         .kill_on_drop(true)
         .spawn()
         .expect("ponte-ingress runs (cargo build -p ponte-ingress first)");
+    let addr = t
+        .eventually("the ingress's address", Duration::from_secs(30), || async {
+            std::fs::read_to_string(&addr_file)
+                .ok()?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .await;
+    t.fleet.adopt(Svc::Ingress, addr);
     let health = format!("{}/healthz", t.url(Svc::Ingress));
     t.eventually("the ingress alive", Duration::from_secs(30), || async {
         let r = t.http.get(&health).send().await.ok()?;
@@ -73,13 +88,13 @@ async fn fleet_behind_proxy(extra: &[(&str, &str)]) -> (TestFleet, Proxy, String
         .copied()
         .filter(|s| *s != Svc::Ingress)
         .collect();
-    let t = TestFleet::start(Options {
+    let mut t = TestFleet::start(Options {
         services,
         ..Options::default()
     })
     .await;
     let (proxy, proxied) = Proxy::for_amqp_url(&amqp_url()).await;
-    let ingress = start_ingress(&t, &proxied, extra).await;
+    let ingress = start_ingress(&mut t, &proxied, extra).await;
     (t, proxy, proxied, ingress)
 }
 
@@ -257,7 +272,7 @@ async fn webhooks_during_a_broker_outage_are_answered_202_and_processed_once() {
 
 #[tokio::test]
 async fn the_spool_survives_a_killed_ingress() {
-    let (t, proxy, proxied, mut ingress) = fleet_behind_proxy(&[]).await;
+    let (mut t, proxy, proxied, mut ingress) = fleet_behind_proxy(&[]).await;
     let pair = t.movidesk_pair("spoolkill").await;
     proxy.cut();
     let mut sources = vec![];
@@ -278,7 +293,7 @@ async fn the_spool_survives_a_killed_ingress() {
     assert_eq!(files, 3, "three events on disk");
 
     proxy.restore();
-    let _ingress = start_ingress(&t, &proxied, &[]).await;
+    let _ingress = start_ingress(&mut t, &proxied, &[]).await;
     each_once(&t, &pair, &sources, 0).await;
     wait_spool_depth(&t, 0).await;
     t.teardown().await;

@@ -200,6 +200,13 @@ impl Fleet {
         format!("http://127.0.0.1:{}", self.port(s))
     }
 
+    /// Records where `s` listens when it was started outside this fleet
+    /// (a test running its own copy with other settings), so [`Fleet::url`]
+    /// and [`Fleet::port`] name it.
+    pub fn adopt(&mut self, s: Service, addr: SocketAddr) {
+        self.addrs.insert(s, addr);
+    }
+
     /// `name=url,...` of the started services, for the console's fleet page.
     fn console_services(&self) -> String {
         self.options

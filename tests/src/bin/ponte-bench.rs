@@ -53,7 +53,12 @@ const SAMPLE_EVERY: Duration = Duration::from_millis(100);
     about = "Throughput, latency and memory of the real Ponte fleet on this machine"
 )]
 struct Args {
-    /// Tickets opened in Movidesk domain A in the end-to-end phase.
+    /// What to measure: the fleet (ingress, drain, end to end) or the
+    /// Movidesk warehouse (live and backfill, on its own fleet).
+    #[arg(long, value_enum, default_value_t = Phase::Fleet)]
+    phase: Phase,
+    /// Tickets opened in Movidesk domain A in the end-to-end phase (and in
+    /// the warehouse's domain in the warehouse phase).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=20_000))]
     tickets: u32,
     /// Concurrent clients (ingress posts, and ticket creations).
@@ -76,6 +81,12 @@ struct Args {
     /// Pause between two polls of domain B's ticket list, milliseconds.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(10..=5000))]
     poll_ms: u64,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Fleet,
+    Warehouse,
 }
 
 impl Args {
@@ -1751,6 +1762,9 @@ async fn main() -> ExitCode {
         println!("{k:>22}: {v}");
     }
     println!();
+    if args.phase == Phase::Warehouse {
+        return warehouse_phase(&args).await;
+    }
 
     let bin_dir = ponte_cli::fleet::FleetOptions::default_bin_dir();
     eprintln!("starting the fleet (binaries in {}) ...", bin_dir.display());
@@ -1812,5 +1826,24 @@ async fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `--phase warehouse`: its own fleet, its figures, its exit code.
+async fn warehouse_phase(args: &Args) -> ExitCode {
+    let run = ponte_e2e::bench::warehouse::run(
+        args.tickets as usize,
+        args.concurrency as usize,
+        Duration::from_secs(args.phase_timeout),
+    );
+    match run.await {
+        Ok(figures) => {
+            println!("{}", figures.render());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("the warehouse phase failed: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }

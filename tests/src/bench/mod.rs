@@ -1,0 +1,3 @@
+//! Benchmark phases that run on their own fleet (`ponte-bench --phase ...`).
+
+pub mod warehouse;
