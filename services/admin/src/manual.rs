@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use ponte_bus::Route;
 use ponte_core::ids::derive;
+use ponte_core::link::marker;
 use ponte_core::{
     Command, Envelope, Link, LinkOrigin, MessageKind, Operation, Side, Ticket, TicketRef,
 };
@@ -153,23 +154,40 @@ pub(crate) async fn queue_link(state: &State, req: LinkRequest) -> Result<Queued
     };
     let cause = derive(&["manual", &link_id, &Utc::now().to_rfc3339()]);
     let command = Command::new(&integration, Side::Target, &cause, op);
+    let command_id = queue(state, &command, &link_id, &cause).await?;
+    tracing::info!(link = %link_id, op = command.op.name(), "manual link command queued");
+    Ok(Queued {
+        link_id,
+        command_id,
+        queue: command.provider,
+    })
+}
+
+/// Publishes `command` on its provider's work queue, on the link's shard;
+/// the command's id.
+async fn queue(
+    state: &State,
+    command: &Command,
+    link_id: &str,
+    cause: &str,
+) -> Result<String, ApiError> {
     let envelope = Envelope {
-        id: derive(&["command", &cause]),
+        id: derive(&["command", cause]),
         kind: MessageKind::Command,
-        integration: integration.id.clone(),
+        integration: command.integration.clone(),
         provider: command.provider,
-        shard_key: link_id.clone(),
+        shard_key: link_id.to_string(),
         occurred_at: Utc::now(),
         received_at: Utc::now(),
         attempt: 0,
-        body: serde_json::to_value(&command).unwrap_or_default(),
+        body: serde_json::to_value(command).unwrap_or_default(),
     };
     state
         .bus
         .publish(
             &Route::Work {
                 provider: command.provider,
-                shard_key: link_id.clone(),
+                shard_key: link_id.to_string(),
             },
             &envelope,
             &ponte_telemetry::propagation::inject_current(),
@@ -181,12 +199,7 @@ pub(crate) async fn queue_link(state: &State, req: LinkRequest) -> Result<Queued
                 format!("the command could not be queued: {e}"),
             )
         })?;
-    tracing::info!(link = %link_id, op = command.op.name(), "manual link command queued");
-    Ok(Queued {
-        link_id,
-        command_id: envelope.id,
-        queue: command.provider,
-    })
+    Ok(envelope.id)
 }
 
 pub(crate) async fn remove(
@@ -197,25 +210,68 @@ pub(crate) async fn remove(
     Ok(Json(json!({"removed": link})).into_response())
 }
 
-/// Removes a link and records who did it in its history.
+/// Removes a link, records who did it in its history and queues the
+/// removal of Ponte's markers from both tickets. Removing it again while
+/// its tombstone stands queues the markers' removal again (the first
+/// attempt may have found the broker away) and answers as the first did.
 pub(crate) async fn unlink(state: &State, id: &str) -> Result<Link, ApiError> {
-    let link = state
+    let link = match state.store.remove_link(id).await.map_err(store_error)? {
+        Some(link) => {
+            let entry = HistoryEntry {
+                at: Utc::now(),
+                kind: HistoryKind::Removed,
+                detail: format!(
+                    "link between #{} and #{} removed by an agent",
+                    link.source_ticket, link.target_ticket
+                ),
+                trace_id: ponte_telemetry::propagation::current_trace_id(),
+                cause: derive(&["remove", id, &Utc::now().to_rfc3339()]),
+            };
+            state.store.record(id, &entry).await.map_err(store_error)?;
+            tracing::info!(link = %id, "link removed");
+            link
+        }
+        None => state
+            .store
+            .removed_link(id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| ApiError::not_found(format!("no link `{id}`")))?,
+    };
+    unmark(state, &link).await?;
+    Ok(link)
+}
+
+/// Queues `remove_marker` for each ticket of `link` whose desk keeps the
+/// marker as a tag.
+async fn unmark(state: &State, link: &Link) -> Result<(), ApiError> {
+    let Some(integration) = state
         .store
-        .remove_link(id)
+        .integration(&link.integration)
         .await
         .map_err(store_error)?
-        .ok_or_else(|| ApiError::not_found(format!("no link `{id}`")))?;
-    let entry = HistoryEntry {
-        at: Utc::now(),
-        kind: HistoryKind::Removed,
-        detail: format!(
-            "link between #{} and #{} removed by an agent",
-            link.source_ticket, link.target_ticket
-        ),
-        trace_id: ponte_telemetry::propagation::current_trace_id(),
-        cause: derive(&["remove", id, &Utc::now().to_rfc3339()]),
+    else {
+        tracing::warn!(link = %link.id, "the integration is gone; its markers stay on the tickets");
+        return Ok(());
     };
-    state.store.record(id, &entry).await.map_err(store_error)?;
-    tracing::info!(link = %id, "link removed");
-    Ok(link)
+    for side in [Side::Source, Side::Target] {
+        if !integration.endpoint(side).provider.marks_with_tags() {
+            continue;
+        }
+        let other = link.ticket_on(side.other());
+        let op = Operation::RemoveMarker {
+            link_id: link.id.clone(),
+            ticket_id: link.ticket_on(side).to_string(),
+            marker: marker(&integration.id, other),
+        };
+        let cause = derive(&[
+            "unmark",
+            &link.id,
+            side.as_str(),
+            &link.created_at.to_rfc3339(),
+        ]);
+        let command = Command::new(&integration, side, &cause, op);
+        queue(state, &command, &link.id, &cause).await?;
+    }
+    Ok(())
 }

@@ -82,6 +82,14 @@ pub enum Operation {
         source: TicketRef,
         ticket_id: String,
     },
+    /// Take Ponte's marker (`ponte-<integration>-<number>`) off a ticket of
+    /// a link an agent removed, so that nothing (a later create looking for
+    /// its counterpart, `ponte links rebuild`) reads the pair as linked.
+    RemoveMarker {
+        link_id: String,
+        ticket_id: String,
+        marker: String,
+    },
 }
 
 impl Operation {
@@ -96,6 +104,7 @@ impl Operation {
             Operation::PopCallerCard { .. } => "pop_caller_card",
             Operation::LogCall { .. } => "log_call",
             Operation::OpenMissedCallTicket { .. } => "open_missed_call_ticket",
+            Operation::RemoveMarker { .. } => "remove_marker",
         }
     }
 }
@@ -129,7 +138,8 @@ impl Command {
             Operation::CreateTicket { link_id, .. }
             | Operation::AddAction { link_id, .. }
             | Operation::ChangeStatus { link_id, .. }
-            | Operation::LinkTickets { link_id, .. } => Some(link_id),
+            | Operation::LinkTickets { link_id, .. }
+            | Operation::RemoveMarker { link_id, .. } => Some(link_id),
         }
     }
 }

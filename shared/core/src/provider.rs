@@ -40,6 +40,13 @@ impl Provider {
         matches!(self, Provider::Uis)
     }
 
+    /// Ponte's marker is a tag on its tickets, which Ponte can take off
+    /// again when a link is removed (Okdesk keeps it in the description,
+    /// which stays; a channel or a warehouse carries none).
+    pub fn marks_with_tags(self) -> bool {
+        matches!(self, Provider::Movidesk | Provider::Octadesk)
+    }
+
     /// A data warehouse: it stores what the source holds, it has no
     /// tickets of its own and sends no webhooks.
     pub fn is_warehouse(self) -> bool {

@@ -82,8 +82,19 @@ impl Store {
         Ok(c.exists(self.key(&["link-removed", id])).await?)
     }
 
-    /// Removes a link and its indexes, leaving a tombstone so the pair is
-    /// not linked again by itself. Returns the removed link.
+    /// The link an agent removed, as it was (its tombstone), while the pair
+    /// is not linked again. Tombstones written before they kept the link
+    /// read as `None`.
+    pub async fn removed_link(&self, id: &str) -> Result<Option<Link>, StoreError> {
+        let mut c = self.conn().await?;
+        let key = self.key(&["link-removed", id]);
+        let raw: Option<String> = c.get(&key).await?;
+        Ok(raw.and_then(|r| decode(&key, &r).ok()))
+    }
+
+    /// Removes a link and its indexes, leaving a tombstone (the link as it
+    /// was) so the pair is not linked again by itself and its old tickets
+    /// are known. Returns the removed link.
     pub async fn remove_link(&self, id: &str) -> Result<Option<Link>, StoreError> {
         let Some(link) = self.link(id).await? else {
             return Ok(None);
@@ -95,10 +106,7 @@ impl Store {
             .del(self.ticket_key(&link.integration, Side::Source, &link.source_ticket))
             .del(self.ticket_key(&link.integration, Side::Target, &link.target_ticket))
             .zrem(self.key(&["links", &link.integration]), id)
-            .set(
-                self.key(&["link-removed", id]),
-                chrono::Utc::now().to_rfc3339(),
-            )
+            .set(self.key(&["link-removed", id]), encode(&link))
             .query_async(&mut c)
             .await?;
         Ok(Some(link))

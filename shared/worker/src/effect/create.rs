@@ -128,8 +128,16 @@ pub async fn create_counterpart<D: CounterpartDesk>(
         });
     }
     let tag = marker(&integration.id, &source.ticket_id);
+    // The counterpart of a link an agent removed may still carry the
+    // marker (Okdesk keeps it in the description; a tag's removal may not
+    // have run yet): it is never taken for this pair's new counterpart.
+    let retired = ctx
+        .store
+        .removed_link(pair.link_id)
+        .await?
+        .map(|l| l.ticket_on(pair.side).to_string());
     let found = match desk.find_by_marker(&tag).await? {
-        Some(ids) => ids.into_iter().next(),
+        Some(ids) => ids.into_iter().find(|id| Some(id) != retired.as_ref()),
         None => {
             tracing::warn!(
                 "this account cannot be searched; cannot check for a counterpart an earlier try may have created"

@@ -2,8 +2,10 @@
 //! narrow per-provider trait.
 
 pub mod create;
+pub mod unmark;
 
 pub use create::{CounterpartDesk, Created, Pair, create_counterpart};
+pub use unmark::{Marked, TagDesk, remove_marker};
 
 #[cfg(test)]
 mod tests;

@@ -294,3 +294,25 @@ async fn an_existing_link_makes_the_create_a_no_op() {
     );
     w.done().await;
 }
+
+#[tokio::test]
+async fn a_removed_links_old_counterpart_is_never_taken_for_the_new_one() {
+    let w = World::new();
+    let desk = FakeDesk::default();
+    w.run(&desk, "c1").await.unwrap();
+    // An agent removes the link; the old counterpart (101) still carries
+    // the marker, as an Okdesk description would.
+    w.store.remove_link("mm:7").await.unwrap().expect("removed");
+    let out = w.run(&desk, "c2").await.unwrap();
+    assert_eq!(desk.creates.load(Ordering::SeqCst), 2, "a new ticket");
+    assert_eq!(out.result["target_ticket"], "102");
+    assert_eq!(
+        w.store.link("mm:7").await.unwrap().unwrap().target_ticket,
+        "102"
+    );
+    assert!(
+        w.store.removed_link("mm:7").await.unwrap().is_none(),
+        "the new link ends the tombstone"
+    );
+    w.done().await;
+}

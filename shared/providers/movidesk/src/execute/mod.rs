@@ -6,6 +6,7 @@ mod link;
 mod person;
 mod status;
 mod sync;
+mod unmark;
 
 use chrono::Utc;
 use ponte_core::correlation::Unmapped;
@@ -93,6 +94,19 @@ impl Executor for MovideskExecutor {
                 source,
                 ticket_id,
             } => self.link(ctx, side, link_id, source, ticket_id).await,
+            Operation::RemoveMarker {
+                link_id,
+                ticket_id,
+                marker,
+            } => {
+                let marked = ponte_worker::effect::Marked {
+                    link_id,
+                    side,
+                    ticket_id,
+                    marker,
+                };
+                self.remove_marker(ctx, marked).await
+            }
             Operation::AssignAgent { .. }
             | Operation::PopCallerCard { .. }
             | Operation::LogCall { .. }

@@ -17,6 +17,7 @@ mod requester;
 mod status;
 mod sync;
 mod text;
+mod unmark;
 
 use chrono::Utc;
 use ponte_core::correlation::Unmapped;
@@ -121,6 +122,19 @@ impl Executor for OctadeskExecutor {
                 source,
                 ticket_id,
             } => self.link(ctx, side, link_id, source, ticket_id).await,
+            Operation::RemoveMarker {
+                link_id,
+                ticket_id,
+                marker,
+            } => {
+                let marked = ponte_worker::effect::Marked {
+                    link_id,
+                    side,
+                    ticket_id,
+                    marker,
+                };
+                self.remove_marker(ctx, marked).await
+            }
             Operation::SyncTicket { ticket_id } => self.sync(ctx, side, ticket_id).await,
             Operation::OpenMissedCallTicket { call } => self.missed_call(ctx, side, call).await,
             Operation::LogCall { call } => self.log_call(ctx, side, call).await,
