@@ -31,9 +31,17 @@ pub(crate) async fn eligible(
     AxumState(state): Shared,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    load(&state, &id).await?;
+    let integration = load(&state, &id).await?;
     let list = state.store.eligible(&id).await.map_err(store_error)?;
-    Ok(Json(json!({"integration": id, "eligible": list})).into_response())
+    // Why the list is empty, when that is the integration's nature.
+    let note = if integration.mode != ponte_core::Mode::Manual {
+        Some("automatic mode: tickets are linked as they arrive, none waits for an agent")
+    } else if !integration.enabled {
+        Some("the integration is disabled: no ticket becomes eligible until it is enabled")
+    } else {
+        None
+    };
+    Ok(Json(json!({"integration": id, "mode": integration.mode, "eligible": list, "note": note})).into_response())
 }
 
 #[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]

@@ -183,6 +183,12 @@ enum DlqCmd {
         queue: Option<String>,
         #[arg(long)]
         integration: Option<String>,
+        /// Only messages whose reason contains this text.
+        #[arg(long)]
+        reason: Option<String>,
+        /// At most this many messages per queue.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
     },
     Show {
         queue: String,
@@ -477,7 +483,7 @@ async fn links(admin: &AdminClient, c: LinkCmd, json_out: bool) -> anyhow::Resul
             let v = admin
                 .get(&format!("/integrations/{integration}/eligible"))
                 .await?;
-            let rows = v["eligible"]
+            let rows: Vec<Vec<String>> = v["eligible"]
                 .as_array()
                 .cloned()
                 .unwrap_or_default()
@@ -492,12 +498,16 @@ async fn links(admin: &AdminClient, c: LinkCmd, json_out: bool) -> anyhow::Resul
                     ]
                 })
                 .collect();
+            let empty = rows.is_empty();
             show(
                 &v,
                 json_out,
                 &["ticket", "subject", "status", "client", "eligible since"],
                 rows,
             );
+            if empty && !json_out && let Some(note) = v["note"].as_str() {
+                println!("{note}");
+            }
         }
         LinkCmd::Create {
             integration,
@@ -564,15 +574,29 @@ fn choice_body(c: &Choice) -> anyhow::Result<Value> {
 
 async fn dlq(admin: &AdminClient, c: DlqCmd, json_out: bool) -> anyhow::Result<()> {
     match c {
-        DlqCmd::List { queue, integration } => {
-            let mut q = Vec::new();
-            if let Some(x) = queue {
-                q.push(format!("queue={x}"));
+        DlqCmd::List {
+            queue,
+            integration,
+            reason,
+            limit,
+        } => {
+            let mut url = reqwest::Url::parse("http://admin/dead-letters")?;
+            {
+                let mut q = url.query_pairs_mut();
+                q.append_pair("limit", &limit.to_string());
+                for (key, value) in [
+                    ("queue", queue),
+                    ("integration", integration),
+                    ("reason", reason),
+                ] {
+                    if let Some(v) = value {
+                        q.append_pair(key, &v);
+                    }
+                }
             }
-            if let Some(i) = integration {
-                q.push(format!("integration={i}"));
-            }
-            let v = admin.get(&format!("/dead-letters?{}", q.join("&"))).await?;
+            let v = admin
+                .get(&format!("/dead-letters?{}", url.query().unwrap_or_default()))
+                .await?;
             let rows = v["dead_letters"]
                 .as_array()
                 .cloned()
@@ -584,6 +608,7 @@ async fn dlq(admin: &AdminClient, c: DlqCmd, json_out: bool) -> anyhow::Result<(
                         cell(&d["id"]),
                         cell(&d["integration"]),
                         cell(&d["attempts"]),
+                        ponte_cli::output::age(&d["dead_at"], chrono::Utc::now()),
                         cell(&d["last_status"]),
                         cell(&d["reason"]),
                         cell(&d["trace_id"]),
@@ -598,6 +623,7 @@ async fn dlq(admin: &AdminClient, c: DlqCmd, json_out: bool) -> anyhow::Result<(
                     "id",
                     "integration",
                     "attempts",
+                    "parked",
                     "last answer",
                     "reason",
                     "trace",
