@@ -166,6 +166,7 @@ impl BusConfig {
                 work_shards: common.work_shards,
                 delivery_limit: common.delivery_limit,
                 retry_tiers: retry.tiers.clone(),
+                quorum_initial_group_size: common.quorum_initial_group_size,
             },
             retry,
             confirm_timeout: Duration::from_secs(10),

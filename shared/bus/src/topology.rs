@@ -25,6 +25,10 @@ pub struct Topology {
     pub work_shards: u16,
     pub delivery_limit: u32,
     pub retry_tiers: Vec<Duration>,
+    /// Members of each new shard queue's Raft group
+    /// (`x-quorum-initial-group-size`); `None` leaves it to the broker
+    /// (every cluster node). Only read when a queue is created.
+    pub quorum_initial_group_size: Option<u8>,
 }
 
 /// Where a message goes.
@@ -187,6 +191,12 @@ impl Topology {
         args.insert("x-dead-letter-routing-key".into(), long(dlq_name));
         args.insert("x-dead-letter-strategy".into(), long("at-least-once"));
         args.insert("x-overflow".into(), long("reject-publish"));
+        if let Some(size) = self.quorum_initial_group_size {
+            args.insert(
+                "x-quorum-initial-group-size".into(),
+                AMQPValue::LongInt(i32::from(size)),
+            );
+        }
         args
     }
 }
@@ -288,6 +298,30 @@ impl Topology {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn topology(size: Option<u8>) -> Topology {
+        Topology {
+            namespace: "ns".into(),
+            event_shards: 1,
+            work_shards: 1,
+            delivery_limit: 5,
+            retry_tiers: vec![Duration::from_secs(1)],
+            quorum_initial_group_size: size,
+        }
+    }
+
+    #[test]
+    fn shard_queues_carry_the_initial_group_size_when_set() {
+        let args = topology(Some(3)).shard_args("router");
+        let inner = args.inner();
+        assert_eq!(
+            inner.get("x-quorum-initial-group-size"),
+            Some(&AMQPValue::LongInt(3))
+        );
+        assert_eq!(inner.get("x-queue-type"), Some(&long("quorum")));
+        let unset = topology(None).shard_args("router");
+        assert!(!unset.inner().contains_key("x-quorum-initial-group-size"));
+    }
 
     #[test]
     fn tier_names_read_well() {
