@@ -200,11 +200,17 @@ mod tests {
 
     #[test]
     fn the_initial_group_size_is_read_and_bounded() {
-        let c = Common::load(&Source::from_pairs([("PONTE_QUORUM_INITIAL_GROUP_SIZE", "3")]))
-            .expect("3 loads");
+        let c = Common::load(&Source::from_pairs([(
+            "PONTE_QUORUM_INITIAL_GROUP_SIZE",
+            "3",
+        )]))
+        .expect("3 loads");
         assert_eq!(c.quorum_initial_group_size, Some(3));
-        let err = Common::load(&Source::from_pairs([("PONTE_QUORUM_INITIAL_GROUP_SIZE", "9")]))
-            .unwrap_err();
+        let err = Common::load(&Source::from_pairs([(
+            "PONTE_QUORUM_INITIAL_GROUP_SIZE",
+            "9",
+        )]))
+        .unwrap_err();
         assert!(err.to_string().contains("out of range 1..=7"), "{err}");
     }
 
