@@ -21,6 +21,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use ponte_bus::Route;
+use ponte_core::{Envelope, MessageKind, Provider};
 use ponte_e2e::{Options, Pair, Svc, TestFleet, action_texts};
 use serde_json::{Value, json};
 
@@ -134,6 +136,32 @@ async fn counterparts(t: &TestFleet, pair: &Pair, batch: &[String], timeout: Dur
         Some(())
     })
     .await
+}
+
+/// Publishes to the first retry tier, whose classic queue lives on the
+/// node that declared it, without an expiry and for a queue name nothing
+/// is bound to: if it were kept it would only wait there, touching no
+/// ticket, until the namespace is deleted.
+async fn retry_probe(t: &TestFleet) -> Result<(), ponte_bus::BusError> {
+    let envelope = Envelope {
+        id: format!("{}-probe", t.ns),
+        kind: MessageKind::Command,
+        integration: "cluster".into(),
+        provider: Provider::Movidesk,
+        shard_key: "probe".into(),
+        occurred_at: chrono::Utc::now(),
+        received_at: chrono::Utc::now(),
+        attempt: 1,
+        body: json!({}),
+    };
+    let bus = t.bus();
+    let route = Route::Retry {
+        tier: 0,
+        queue: format!("{}.probe", t.ns),
+    };
+    let result = bus.publish(&route, &envelope, &Default::default()).await;
+    bus.close().await;
+    result
 }
 
 #[tokio::test]
@@ -280,6 +308,9 @@ async fn losing_the_shard_queues_leader_loses_and_doubles_nothing() {
             not_ready.push(s);
         }
     }
+    // A message for a classic queue on the dead node (a retry delay) is
+    // refused, not confirmed and dropped: the worker gives its command back.
+    let probe = retry_probe(&t).await;
     // The parking queues are classic: they live on one node and wait for
     // it. The operator brings the node back; then nothing may be parked.
     let back = Instant::now();
@@ -291,7 +322,7 @@ async fn losing_the_shard_queues_leader_loses_and_doubles_nothing() {
          {} tickets, {expected_actions} actions in {elapsed:.0?}; the round in flight at the kill \
          had its counterparts {recovered_in:.1?} after it; lost {lost}, doubled {doubled}, \
          stray tickets in B {}, parked: {}; leaders after the kill {new_leaders:?}; \
-         node {victim} back in {rejoined_in:.1?}",
+         a retry published while its queue's node was down: {probe:?}; node {victim} back in {rejoined_in:.1?}",
         shards.len(),
         opened.len(),
         all_b.len().saturating_sub(opened.len()),
@@ -303,6 +334,10 @@ async fn losing_the_shard_queues_leader_loses_and_doubles_nothing() {
     assert!(
         new_leaders.iter().all(|l| node_number(l) != Some(victim)),
         "the shard queues are led by live nodes: {new_leaders:?}"
+    );
+    assert!(
+        probe.is_err(),
+        "a retry for a queue on the dead node was confirmed, so it could be lost"
     );
     assert!(restarted.is_empty(), "restarted: {restarted:?}");
     assert!(
