@@ -62,6 +62,7 @@ pub struct TestFleet {
     pub sandbox: SandboxClient,
     pub http: reqwest::Client,
     topology: Topology,
+    amqp_url: String,
     /// Deletes the namespace if the test ends without `teardown` (a panic).
     guard: NamespaceGuard,
 }
@@ -103,13 +104,18 @@ impl TestFleet {
             work_shards: shards("PONTE_WORK_SHARDS"),
             delivery_limit: 10,
             retry_tiers,
+            quorum_initial_group_size: env
+                .get("PONTE_QUORUM_INITIAL_GROUP_SIZE")
+                .and_then(|v| v.parse().ok()),
         };
+        // The broker the fleet uses (a test may point it at a cluster).
+        let amqp_url = env.get("PONTE_AMQP_URL").cloned().unwrap_or_else(amqp_url);
         // Registered before anything exists, guarded from here on: a
         // fleet that fails to start cleans up too.
         if let Err(e) = namespace::register(&redis_url(), &ns, &Owner::me(&topology)).await {
             eprintln!("cannot register test namespace {ns}: {e}");
         }
-        let guard = NamespaceGuard::new(topology.clone(), amqp_url(), redis_url());
+        let guard = NamespaceGuard::new(topology.clone(), amqp_url.clone(), redis_url());
         let log_dir = workspace_target().join("e2e-logs").join(&ns);
         let fleet = Fleet::start(FleetOptions {
             bin_dir: workspace_target(),
@@ -128,6 +134,7 @@ impl TestFleet {
             fleet,
             ns,
             topology,
+            amqp_url,
             guard,
         }
     }
@@ -139,7 +146,7 @@ impl TestFleet {
     /// A bus handle on this test's namespace (for inspecting queues).
     pub fn bus(&self) -> std::sync::Arc<Bus> {
         Bus::new(BusConfig {
-            amqp_url: amqp_url(),
+            amqp_url: self.amqp_url.clone(),
             connection_name: format!("{}-inspector", self.ns),
             topology: self.topology.clone(),
             retry: RetryPolicy::default(),

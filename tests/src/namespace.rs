@@ -57,6 +57,8 @@ impl Owner {
                 .iter()
                 .map(|ms| Duration::from_millis(*ms))
                 .collect(),
+            // Only read when a queue is created; a deletion creates none.
+            quorum_initial_group_size: None,
         }
     }
 

@@ -23,6 +23,7 @@ fn topology(ns: &str) -> Topology {
             Duration::from_secs(1),
             Duration::from_secs(2),
         ],
+        quorum_initial_group_size: None,
     }
 }
 

@@ -141,9 +141,7 @@ impl Bus {
             .await
             .map_err(|_| BusError::Unreachable("timed out connecting".into()))?
             .map_err(|e| BusError::Unreachable(e.to_string()))?;
-        let ch = conn.create_channel().await?;
-        self.config.topology.declare(&ch).await?;
-        let _ = ch.close(200, "declared".into()).await;
+        self.config.topology.declare(&conn).await?;
         tracing::info!(name = %self.config.connection_name, node = %crate::nodes::node_name(url), "connected to the broker");
         Ok(conn)
     }
@@ -166,6 +164,7 @@ impl BusConfig {
                 work_shards: common.work_shards,
                 delivery_limit: common.delivery_limit,
                 retry_tiers: retry.tiers.clone(),
+                quorum_initial_group_size: common.quorum_initial_group_size,
             },
             retry,
             confirm_timeout: Duration::from_secs(10),

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
-use lapin::{Channel, ExchangeKind};
+use lapin::{Channel, Connection, ExchangeKind};
 use ponte_core::Provider;
 use ponte_core::ids::shard_of;
 
@@ -25,6 +25,10 @@ pub struct Topology {
     pub work_shards: u16,
     pub delivery_limit: u32,
     pub retry_tiers: Vec<Duration>,
+    /// Members of each new shard queue's Raft group
+    /// (`x-quorum-initial-group-size`); `None` leaves it to the broker
+    /// (every cluster node). Only read when a queue is created.
+    pub quorum_initial_group_size: Option<u8>,
 }
 
 /// Where a message goes.
@@ -112,7 +116,14 @@ impl Topology {
 
     /// Declares everything; safe to repeat, and every service does it at
     /// connect so start order does not matter.
-    pub async fn declare(&self, ch: &Channel) -> Result<(), BusError> {
+    ///
+    /// On a cluster, a classic queue (parking, retry delay) lives on one
+    /// node; while that node is down the broker refuses to declare it. That
+    /// is logged and skipped, so a service still connects through the
+    /// nodes left and consumes its quorum shard queues; a shard queue that
+    /// cannot be declared is an error.
+    pub async fn declare(&self, conn: &Connection) -> Result<(), BusError> {
+        let mut ch = conn.create_channel().await?;
         let durable = ExchangeDeclareOptions {
             durable: true,
             ..Default::default()
@@ -129,27 +140,28 @@ impl Topology {
         }
         for name in self.dlq_names() {
             let q = self.dlq(&name);
-            declare_queue(ch, &q, classic_args()).await?;
-            bind(ch, &q, &self.dlx_exchange(), &name).await?;
+            if declare_classic(conn, &mut ch, &q, classic_args()).await? {
+                bind(&ch, &q, &self.dlx_exchange(), &name).await?;
+            }
         }
         for shard in 0..self.event_shards {
             let q = self.events_queue(shard);
-            declare_queue(ch, &q, self.shard_args(ROUTER_DLQ)).await?;
-            bind(ch, &q, &self.events_exchange(), &shard.to_string()).await?;
-            bind(ch, &q, &self.redeliver_exchange(), &q).await?;
+            declare_queue(&ch, &q, self.shard_args(ROUTER_DLQ)).await?;
+            bind(&ch, &q, &self.events_exchange(), &shard.to_string()).await?;
+            bind(&ch, &q, &self.redeliver_exchange(), &q).await?;
         }
         for provider in Provider::ALL {
             for shard in 0..self.work_shards {
                 let q = self.work_queue(provider, shard);
-                declare_queue(ch, &q, self.shard_args(provider.as_str())).await?;
+                declare_queue(&ch, &q, self.shard_args(provider.as_str())).await?;
                 bind(
-                    ch,
+                    &ch,
                     &q,
                     &self.work_exchange(),
                     &format!("{provider}.{shard}"),
                 )
                 .await?;
-                bind(ch, &q, &self.redeliver_exchange(), &q).await?;
+                bind(&ch, &q, &self.redeliver_exchange(), &q).await?;
             }
         }
         for tier in 0..self.retry_tiers.len() {
@@ -167,9 +179,11 @@ impl Topology {
                 "x-dead-letter-exchange".into(),
                 long(&self.redeliver_exchange()),
             );
-            declare_queue(ch, &name, args).await?;
-            bind(ch, &name, &name, "").await?;
+            if declare_classic(conn, &mut ch, &name, args).await? {
+                bind(&ch, &name, &name, "").await?;
+            }
         }
+        let _ = ch.close(200, "declared".into()).await;
         Ok(())
     }
 
@@ -187,6 +201,12 @@ impl Topology {
         args.insert("x-dead-letter-routing-key".into(), long(dlq_name));
         args.insert("x-dead-letter-strategy".into(), long("at-least-once"));
         args.insert("x-overflow".into(), long("reject-publish"));
+        if let Some(size) = self.quorum_initial_group_size {
+            args.insert(
+                "x-quorum-initial-group-size".into(),
+                AMQPValue::LongInt(i32::from(size)),
+            );
+        }
         args
     }
 }
@@ -214,6 +234,30 @@ fn tier_label(d: Duration) -> String {
     } else {
         format!("{}ms", d.as_millis())
     }
+}
+
+/// Declares a classic queue; `false` (and a warning) when its node is down,
+/// after which `ch`, closed by the broker's refusal, is replaced.
+async fn declare_classic(
+    conn: &Connection,
+    ch: &mut Channel,
+    name: &str,
+    args: FieldTable,
+) -> Result<bool, BusError> {
+    match declare_queue(ch, name, args).await {
+        Ok(()) => Ok(true),
+        Err(BusError::Topology(message)) if node_down(&message) => {
+            tracing::warn!(queue = %name, error = %message, "classic queue unavailable while its node is down; skipped");
+            *ch = conn.create_channel().await?;
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the broker refused a declaration because the queue's node is down.
+fn node_down(message: &str) -> bool {
+    message.contains("NOT_FOUND") && message.contains("home node")
 }
 
 async fn declare_queue(ch: &Channel, name: &str, args: FieldTable) -> Result<(), BusError> {
@@ -288,6 +332,41 @@ impl Topology {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn topology(size: Option<u8>) -> Topology {
+        Topology {
+            namespace: "ns".into(),
+            event_shards: 1,
+            work_shards: 1,
+            delivery_limit: 5,
+            retry_tiers: vec![Duration::from_secs(1)],
+            quorum_initial_group_size: size,
+        }
+    }
+
+    #[test]
+    fn shard_queues_carry_the_initial_group_size_when_set() {
+        let args = topology(Some(3)).shard_args("router");
+        let inner = args.inner();
+        assert_eq!(
+            inner.get("x-quorum-initial-group-size"),
+            Some(&AMQPValue::LongInt(3))
+        );
+        assert_eq!(inner.get("x-queue-type"), Some(&long("quorum")));
+        let unset = topology(None).shard_args("router");
+        assert!(!unset.inner().contains_key("x-quorum-initial-group-size"));
+    }
+
+    #[test]
+    fn only_a_down_node_excuses_a_classic_queue() {
+        assert!(node_down(
+            "protocol error: AMQP soft error: NOT-FOUND: NOT_FOUND - home node 'ponte-c1@localhost' \
+             of durable queue 'ns.dlq.movidesk' in vhost '/' is down or inaccessible"
+        ));
+        assert!(!node_down(
+            "PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'ns.dlq.movidesk'"
+        ));
+    }
 
     #[test]
     fn tier_names_read_well() {

@@ -25,6 +25,7 @@ fn bus() -> Arc<Bus> {
             work_shards: 2,
             delivery_limit: 3,
             retry_tiers: vec![Duration::from_millis(300), Duration::from_millis(600)],
+            quorum_initial_group_size: None,
         },
         retry: RetryPolicy {
             tiers: vec![Duration::from_millis(300), Duration::from_millis(600)],

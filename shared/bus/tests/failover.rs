@@ -25,6 +25,7 @@ fn bus(url: String) -> Arc<Bus> {
             work_shards: 1,
             delivery_limit: 3,
             retry_tiers: vec![Duration::from_millis(300)],
+            quorum_initial_group_size: None,
         },
         retry: RetryPolicy::default(),
         confirm_timeout: Duration::from_secs(5),

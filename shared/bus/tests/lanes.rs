@@ -25,6 +25,7 @@ fn bus() -> Arc<Bus> {
             work_shards: 1,
             delivery_limit: 5,
             retry_tiers: vec![Duration::from_millis(300)],
+            quorum_initial_group_size: None,
         },
         retry: RetryPolicy {
             tiers: vec![Duration::from_millis(300)],

@@ -29,6 +29,10 @@ pub struct Common {
     pub prefetch: u16,
     /// Delay of each retry tier (`PONTE_RETRY_TIERS`, e.g. `1s,5s,30s,2m`).
     pub retry_tiers: Vec<std::time::Duration>,
+    /// Members of each new quorum (shard) queue
+    /// (`PONTE_QUORUM_INITIAL_GROUP_SIZE`, 1..=7); unset = every node of
+    /// the cluster, the broker's default.
+    pub quorum_initial_group_size: Option<u8>,
 }
 
 pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -90,6 +94,12 @@ impl Common {
             max_attempts: ranged(source, "PONTE_MAX_ATTEMPTS", 8, 1, 100)?,
             prefetch: ranged(source, "PONTE_PREFETCH", 8, 1, 1000)?,
             retry_tiers: durations(source, "PONTE_RETRY_TIERS", "1s,5s,30s,2m,10m,1h")?,
+            quorum_initial_group_size: optional_ranged(
+                source,
+                "PONTE_QUORUM_INITIAL_GROUP_SIZE",
+                1,
+                7,
+            )?,
         };
         Ok(common)
     }
@@ -112,6 +122,18 @@ where
         ));
     }
     Ok(v)
+}
+
+/// Like [`ranged`], for a setting that may be left unset.
+fn optional_ranged<T>(source: &Source, key: &str, min: T, max: T) -> Result<Option<T>, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+    T::Err: std::fmt::Display,
+{
+    if source.get(key).is_none() {
+        return Ok(None);
+    }
+    ranged(source, key, min, min, max).map(Some)
 }
 
 /// A comma-separated list of durations such as `500ms,5s,2m,1h`, shortest
@@ -173,6 +195,23 @@ mod tests {
         let c = Common::load(&Source::default()).expect("defaults load");
         assert_eq!(c.amqp_url, DEFAULT_AMQP_URL);
         assert_eq!(c.namespace, "ponte");
+        assert_eq!(c.quorum_initial_group_size, None);
+    }
+
+    #[test]
+    fn the_initial_group_size_is_read_and_bounded() {
+        let c = Common::load(&Source::from_pairs([(
+            "PONTE_QUORUM_INITIAL_GROUP_SIZE",
+            "3",
+        )]))
+        .expect("3 loads");
+        assert_eq!(c.quorum_initial_group_size, Some(3));
+        let err = Common::load(&Source::from_pairs([(
+            "PONTE_QUORUM_INITIAL_GROUP_SIZE",
+            "9",
+        )]))
+        .unwrap_err();
+        assert!(err.to_string().contains("out of range 1..=7"), "{err}");
     }
 
     #[test]
@@ -184,6 +223,9 @@ mod tests {
             ("PONTE_WORK_SHARDS", "0"),
             ("PONTE_RETRY_TIERS", "5s,1s"),
             ("PONTE_RETRY_TIERS", "fast"),
+            ("PONTE_QUORUM_INITIAL_GROUP_SIZE", "0"),
+            ("PONTE_QUORUM_INITIAL_GROUP_SIZE", "8"),
+            ("PONTE_QUORUM_INITIAL_GROUP_SIZE", "three"),
         ] {
             let err = Common::load(&Source::from_pairs([(k, v)])).unwrap_err();
             assert!(err.to_string().contains(k), "{err}");

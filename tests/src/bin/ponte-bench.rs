@@ -458,6 +458,7 @@ fn topology(ns: &str, shards: u16) -> Topology {
         work_shards: shards,
         delivery_limit: 10,
         retry_tiers: vec![],
+        quorum_initial_group_size: None,
     }
 }
 

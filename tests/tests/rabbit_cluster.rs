@@ -1,0 +1,349 @@
+//! Losing a RabbitMQ node (issue 13), by hand (ignored in CI: it starts a
+//! three-node cluster on this machine, beside the shared broker):
+//!
+//! ```text
+//! cargo build --bins && cargo test -p ponte-e2e --test rabbit_cluster -- --ignored --nocapture
+//! ```
+//!
+//! `scripts/rabbit-cluster` starts three clustered nodes on their own ports
+//! and data directories; the fleet's `PONTE_AMQP_URL` names all three and
+//! its shard queues are declared with `PONTE_QUORUM_INITIAL_GROUP_SIZE=3`.
+//! Movidesk tickets and actions flow from domain A to domain B; mid-flow
+//! the node leading most of the namespace's shard queues is SIGKILLed.
+//! Counted at the sandbox: every ticket has exactly one counterpart, every
+//! action is on it once, and no Ponte service was restarted (same pids,
+//! all ready). The killed node is then started again (the parking queues
+//! are classic and live on one node) and nothing may be parked. The
+//! cluster is stopped at the end, also when the test fails. Figures go to docs/reliability.md.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use ponte_bus::Route;
+use ponte_core::{Envelope, MessageKind, Provider};
+use ponte_e2e::{Options, Pair, Svc, TestFleet, action_texts};
+use serde_json::{Value, json};
+
+const SERVICES: [Svc; 5] = [
+    Svc::Sandbox,
+    Svc::Router,
+    Svc::WorkerMovidesk,
+    Svc::Ingress,
+    Svc::Admin,
+];
+const PER_ROUND: usize = 6;
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/rabbit-cluster")
+}
+
+/// `scripts/rabbit-cluster ARGS…`; its stdout, or a panic with its output.
+fn cluster(args: &[&str]) -> String {
+    let out = Command::new("bash")
+        .arg(script())
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run scripts/rabbit-cluster: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "scripts/rabbit-cluster {args:?} failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The running cluster; stopped (nodes and data directory) when dropped,
+/// so a failed assertion does not leave three brokers behind.
+struct Cluster {
+    amqp_url: String,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let out = cluster(&["start"]);
+        let amqp_url = out
+            .lines()
+            .find_map(|l| l.strip_prefix("PONTE_AMQP_URL="))
+            .unwrap_or_else(|| panic!("scripts/rabbit-cluster start printed no URL: {out}"))
+            .trim()
+            .to_string();
+        Cluster { amqp_url }
+    }
+
+    /// Name, leader and members of every queue, asked of node `via`.
+    fn queues(&self, via: u8) -> Vec<Value> {
+        let out = cluster(&[
+            "ctl",
+            &via.to_string(),
+            "-q",
+            "list_queues",
+            "name",
+            "leader",
+            "members",
+            "--formatter",
+            "json",
+        ]);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("list_queues: {e}: {out}"))
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new("bash").arg(script()).arg("stop").status();
+    }
+}
+
+/// Node number (1-3) of a node name `ponte-cN@host`.
+fn node_number(name: &str) -> Option<u8> {
+    name.strip_prefix("ponte-c")?
+        .split('@')
+        .next()?
+        .parse()
+        .ok()
+}
+
+async fn actions(t: &TestFleet, pair: &Pair, tickets: &[String], step: u32) {
+    for a in tickets {
+        t.sandbox
+            .movidesk_ui_action(
+                &pair.a,
+                a,
+                &json!({"type": 2, "description": format!("step {step} of {a}"), "createdBy": {"id": "agent-a"}}),
+            )
+            .await
+            .expect("action");
+    }
+}
+
+async fn open(t: &TestFleet, pair: &Pair, round: usize) -> Vec<String> {
+    let mut batch = Vec::new();
+    for i in 0..PER_ROUND {
+        batch.push(t.open_ticket(pair, &format!("cluster {round}-{i}")).await);
+    }
+    batch
+}
+
+async fn counterparts(t: &TestFleet, pair: &Pair, batch: &[String], timeout: Duration) {
+    t.eventually("the round's counterparts", timeout, || async {
+        for a in batch {
+            if t.counterparts(pair, &pair.b, a).await.is_empty() {
+                return None;
+            }
+        }
+        Some(())
+    })
+    .await
+}
+
+/// Publishes to the first retry tier, whose classic queue lives on the
+/// node that declared it, without an expiry and for a queue name nothing
+/// is bound to: if it were kept it would only wait there, touching no
+/// ticket, until the namespace is deleted.
+async fn retry_probe(t: &TestFleet) -> Result<(), ponte_bus::BusError> {
+    let envelope = Envelope {
+        id: format!("{}-probe", t.ns),
+        kind: MessageKind::Command,
+        integration: "cluster".into(),
+        provider: Provider::Movidesk,
+        shard_key: "probe".into(),
+        occurred_at: chrono::Utc::now(),
+        received_at: chrono::Utc::now(),
+        attempt: 1,
+        body: json!({}),
+    };
+    let bus = t.bus();
+    let route = Route::Retry {
+        tier: 0,
+        queue: format!("{}.probe", t.ns),
+    };
+    let result = bus.publish(&route, &envelope, &Default::default()).await;
+    bus.close().await;
+    result
+}
+
+#[tokio::test]
+#[ignore = "starts a three-node RabbitMQ cluster; see the module for the command"]
+async fn losing_the_shard_queues_leader_loses_and_doubles_nothing() {
+    let node = Cluster::start();
+    let t = TestFleet::start(Options {
+        services: SERVICES.to_vec(),
+        env: vec![
+            ("PONTE_AMQP_URL".into(), node.amqp_url.clone()),
+            ("PONTE_QUORUM_INITIAL_GROUP_SIZE".into(), "3".into()),
+            ("PONTE_MAX_ATTEMPTS".into(), "30".into()),
+        ],
+    })
+    .await;
+    let pids: BTreeMap<Svc, Option<u32>> = SERVICES.iter().map(|s| (*s, t.fleet.pid(*s))).collect();
+    let pair = t.movidesk_pair("cluster").await;
+
+    // Where the namespace's shard queues live: three members each, one leader.
+    let shard_prefixes = [
+        format!("{}.events.", t.ns),
+        format!("{}.work.movidesk.", t.ns),
+    ];
+    let shards: Vec<Value> = node
+        .queues(1)
+        .into_iter()
+        .filter(|q| {
+            let name = q["name"].as_str().unwrap_or_default();
+            shard_prefixes.iter().any(|p| name.starts_with(p))
+        })
+        .collect();
+    assert_eq!(shards.len(), 4, "two event and two work shards: {shards:?}");
+    for q in &shards {
+        let members = q["members"].as_array().map_or(0, Vec::len);
+        assert_eq!(members, 3, "each shard queue on three nodes: {q}");
+    }
+    let mut led: BTreeMap<u8, usize> = BTreeMap::new();
+    for q in &shards {
+        if let Some(n) = q["leader"].as_str().and_then(node_number) {
+            *led.entry(n).or_default() += 1;
+        }
+    }
+    let (victim, victim_leads) = led
+        .iter()
+        .max_by_key(|(_, count)| **count)
+        .map(|(n, c)| (*n, *c))
+        .expect("a leader");
+    let survivor = if victim == 1 { 2 } else { 1 };
+
+    let started = Instant::now();
+    // Round 0 before the loss: tickets, then a first action on each.
+    let round0 = open(&t, &pair, 0).await;
+    counterparts(&t, &pair, &round0, Duration::from_secs(30)).await;
+    actions(&t, &pair, &round0, 1).await;
+
+    // Round 1 and round 0's second action, with the leader killed midway.
+    let mut round1 = Vec::new();
+    for i in 0..PER_ROUND {
+        round1.push(t.open_ticket(&pair, &format!("cluster 1-{i}")).await);
+        if i == PER_ROUND / 2 {
+            cluster(&["kill", &victim.to_string()]);
+        }
+    }
+    let killed_at = Instant::now();
+    actions(&t, &pair, &round0, 2).await;
+    counterparts(&t, &pair, &round1, Duration::from_secs(90)).await;
+    let recovered_in = killed_at.elapsed();
+    actions(&t, &pair, &round1, 1).await;
+    actions(&t, &pair, &round1, 2).await;
+
+    // Round 2 on the two nodes left.
+    let round2 = open(&t, &pair, 2).await;
+    counterparts(&t, &pair, &round2, Duration::from_secs(60)).await;
+    actions(&t, &pair, &round2, 1).await;
+    actions(&t, &pair, &round2, 2).await;
+
+    let opened: Vec<String> = [round0, round1, round2].concat();
+    let expected_actions = opened.len() * 2;
+    t.eventually(
+        "every action on a counterpart",
+        Duration::from_secs(120),
+        || async {
+            let all = t.sandbox.movidesk_tickets(&pair.b).await.ok()?;
+            let crossed = all
+                .iter()
+                .flat_map(action_texts)
+                .filter(|x| x.contains("step 1 of") || x.contains("step 2 of"))
+                .count();
+            (crossed >= expected_actions).then_some(())
+        },
+    )
+    .await;
+    t.settled(Duration::from_secs(60)).await;
+    let elapsed = started.elapsed();
+
+    let all_b = t.sandbox.movidesk_tickets(&pair.b).await.expect("b");
+    let (mut lost, mut doubled) = (0, 0);
+    for a in &opened {
+        let tag = json!(format!("ponte-cluster-{a}"));
+        let mine: Vec<_> = all_b
+            .iter()
+            .filter(|b| b["tags"].as_array().is_some_and(|t| t.contains(&tag)))
+            .collect();
+        match mine.len() {
+            0 => lost += 1,
+            1 => {}
+            _ => doubled += 1,
+        }
+        let Some(b) = mine.first() else { continue };
+        let texts = action_texts(b);
+        for step in [1, 2] {
+            let needle = format!("step {step} of {a}");
+            match texts.iter().filter(|x| x.contains(&needle)).count() {
+                0 => lost += 1,
+                1 => {}
+                n => doubled += n - 1,
+            }
+        }
+    }
+    let after: Vec<Value> = node
+        .queues(survivor)
+        .into_iter()
+        .filter(|q| {
+            let name = q["name"].as_str().unwrap_or_default();
+            shard_prefixes.iter().any(|p| name.starts_with(p))
+        })
+        .collect();
+    let new_leaders: Vec<&str> = after.iter().filter_map(|q| q["leader"].as_str()).collect();
+    let (mut restarted, mut not_ready) = (Vec::new(), Vec::new());
+    for s in SERVICES {
+        if t.fleet.pid(s) != pids[&s] {
+            restarted.push(s);
+        }
+        if s == Svc::Sandbox {
+            continue; // not a broker client
+        }
+        let ready = t
+            .http
+            .get(format!("{}/readyz", t.url(s)))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        if !ready {
+            not_ready.push(s);
+        }
+    }
+    // A message for a classic queue on the dead node (a retry delay) is
+    // refused, not confirmed and dropped: the worker gives its command back.
+    let probe = retry_probe(&t).await;
+    // The parking queues are classic: they live on one node and wait for
+    // it. The operator brings the node back; then nothing may be parked.
+    let back = Instant::now();
+    cluster(&["start"]);
+    let rejoined_in = back.elapsed();
+    let (_, dlq) = t.cli(&["dlq", "list"]).await;
+    println!(
+        "rabbit-cluster: node {victim} (leader of {victim_leads} of {} shard queues) SIGKILLed mid-flow; \
+         {} tickets, {expected_actions} actions in {elapsed:.0?}; the round in flight at the kill \
+         had its counterparts {recovered_in:.1?} after it; lost {lost}, doubled {doubled}, \
+         stray tickets in B {}, parked: {}; leaders after the kill {new_leaders:?}; \
+         a retry published while its queue's node was down: {probe:?}; node {victim} back in {rejoined_in:.1?}",
+        shards.len(),
+        opened.len(),
+        all_b.len().saturating_sub(opened.len()),
+        if dlq.contains("(none)") { "none" } else { &dlq }
+    );
+    assert_eq!((lost, doubled), (0, 0), "nothing lost or doubled");
+    assert_eq!(all_b.len(), opened.len(), "no stray tickets in B");
+    assert!(dlq.contains("(none)"), "nothing parked: {dlq}");
+    assert!(
+        new_leaders.iter().all(|l| node_number(l) != Some(victim)),
+        "the shard queues are led by live nodes: {new_leaders:?}"
+    );
+    assert!(
+        probe.is_err(),
+        "a retry for a queue on the dead node was confirmed, so it could be lost"
+    );
+    assert!(restarted.is_empty(), "restarted: {restarted:?}");
+    assert!(
+        not_ready.is_empty(),
+        "not ready on the nodes left: {not_ready:?}"
+    );
+    t.teardown().await;
+    drop(node);
+}
