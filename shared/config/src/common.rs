@@ -1,6 +1,6 @@
 use std::net::SocketAddr;
 
-use crate::{ConfigError, Source, redact_url};
+use crate::{ConfigError, SecretsKeys, Source, redact_url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -29,6 +29,64 @@ pub struct Common {
     pub prefetch: u16,
     /// Delay of each retry tier (`PONTE_RETRY_TIERS`, e.g. `1s,5s,30s,2m`).
     pub retry_tiers: Vec<std::time::Duration>,
+    /// The key integration secrets are encrypted with in Redis, and the
+    /// previous one during a rotation.
+    pub secrets_keys: SecretsKeys,
+    /// How long history-like keys live after their last write.
+    pub retention: Retention,
+}
+
+/// Days each kind of history is kept after its last write (Redis TTLs,
+/// refreshed on every write). Links themselves never expire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// `PONTE_SNAPSHOT_RETENTION_DAYS`: the last state seen of a ticket.
+    pub snapshot_days: u32,
+    /// `PONTE_CALL_HISTORY_RETENTION_DAYS`: call records and their index.
+    pub call_history_days: u32,
+    /// `PONTE_LINK_HISTORY_RETENTION_DAYS`: a link's history lines.
+    pub link_history_days: u32,
+}
+
+pub const MAX_RETENTION_DAYS: u32 = 3650;
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            snapshot_days: 180,
+            call_history_days: 90,
+            link_history_days: 365,
+        }
+    }
+}
+
+impl Retention {
+    pub fn load(source: &Source) -> Result<Retention, ConfigError> {
+        let d = Retention::default();
+        Ok(Retention {
+            snapshot_days: ranged(
+                source,
+                "PONTE_SNAPSHOT_RETENTION_DAYS",
+                d.snapshot_days,
+                1,
+                MAX_RETENTION_DAYS,
+            )?,
+            call_history_days: ranged(
+                source,
+                "PONTE_CALL_HISTORY_RETENTION_DAYS",
+                d.call_history_days,
+                1,
+                MAX_RETENTION_DAYS,
+            )?,
+            link_history_days: ranged(
+                source,
+                "PONTE_LINK_HISTORY_RETENTION_DAYS",
+                d.link_history_days,
+                1,
+                MAX_RETENTION_DAYS,
+            )?,
+        })
+    }
 }
 
 pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -90,6 +148,8 @@ impl Common {
             max_attempts: ranged(source, "PONTE_MAX_ATTEMPTS", 8, 1, 100)?,
             prefetch: ranged(source, "PONTE_PREFETCH", 8, 1, 1000)?,
             retry_tiers: durations(source, "PONTE_RETRY_TIERS", "1s,5s,30s,2m,10m,1h")?,
+            secrets_keys: SecretsKeys::load(source)?,
+            retention: Retention::load(source)?,
         };
         Ok(common)
     }
@@ -173,6 +233,26 @@ mod tests {
         let c = Common::load(&Source::default()).expect("defaults load");
         assert_eq!(c.amqp_url, DEFAULT_AMQP_URL);
         assert_eq!(c.namespace, "ponte");
+        assert_eq!(c.retention, Retention::default());
+        assert!(c.secrets_keys.current.is_none());
+    }
+
+    #[test]
+    fn retention_is_set_per_kind() {
+        let c = Common::load(&Source::from_pairs([
+            ("PONTE_SNAPSHOT_RETENTION_DAYS", "30"),
+            ("PONTE_CALL_HISTORY_RETENTION_DAYS", "7"),
+            ("PONTE_LINK_HISTORY_RETENTION_DAYS", "3650"),
+        ]))
+        .expect("valid");
+        assert_eq!(
+            c.retention,
+            Retention {
+                snapshot_days: 30,
+                call_history_days: 7,
+                link_history_days: 3650
+            }
+        );
     }
 
     #[test]
@@ -184,6 +264,10 @@ mod tests {
             ("PONTE_WORK_SHARDS", "0"),
             ("PONTE_RETRY_TIERS", "5s,1s"),
             ("PONTE_RETRY_TIERS", "fast"),
+            ("PONTE_SNAPSHOT_RETENTION_DAYS", "0"),
+            ("PONTE_CALL_HISTORY_RETENTION_DAYS", "3651"),
+            ("PONTE_LINK_HISTORY_RETENTION_DAYS", "a year"),
+            ("PONTE_SECRETS_KEY", "short"),
         ] {
             let err = Common::load(&Source::from_pairs([(k, v)])).unwrap_err();
             assert!(err.to_string().contains(k), "{err}");
