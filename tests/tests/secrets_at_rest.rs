@@ -1,4 +1,4 @@
-//! Secrets at rest (decision 70): integrations are encrypted in Redis with
+//! Secrets at rest (decision 51): integrations are encrypted in Redis with
 //! the operator's key, webhooks still pass, a side's inbound secret can be
 //! rotated with an overlap, the admin token with a previous one, services
 //! refuse to start without the right key, and `ponte secrets rotate` moves

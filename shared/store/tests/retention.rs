@@ -1,4 +1,4 @@
-//! Retention (decision 71): snapshots, call history and link history carry
+//! Retention (decision 52): snapshots, call history and link history carry
 //! a Redis TTL from their retention setting, refreshed on every write.
 //! Against the real Redis on this machine.
 
