@@ -166,3 +166,29 @@ impl Admin {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_previous_admin_token_must_be_long_and_different() {
+        let current = ("PONTE_ADMIN_TOKEN", "new-admin-token-0123456789");
+        for previous in ["short", "new-admin-token-0123456789"] {
+            let err = Settings::load(&Source::from_pairs([
+                current,
+                ("PONTE_ADMIN_TOKEN_PREVIOUS", previous),
+            ]))
+            .expect_err("refused")
+            .to_string();
+            assert!(err.contains("PONTE_ADMIN_TOKEN_PREVIOUS"), "{err}");
+            assert!(!err.contains("0123456789"), "{err}");
+        }
+        let ok = Settings::load(&Source::from_pairs([
+            current,
+            ("PONTE_ADMIN_TOKEN_PREVIOUS", "old-admin-token-0123456789"),
+        ]))
+        .expect("accepted");
+        assert!(ok.previous_token.is_some());
+    }
+}

@@ -87,3 +87,29 @@ pub(crate) async fn require(token: Arc<AdminTokens>, req: Request, next: Next) -
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_previous_token_is_accepted_only_while_configured() {
+        let rotating = AdminTokens::new(
+            Secret::new("new-admin-token-0123456789"),
+            Some(Secret::new("old-admin-token-0123456789")),
+        );
+        assert_eq!(
+            rotating.check("new-admin-token-0123456789"),
+            Presented::Current
+        );
+        assert_eq!(
+            rotating.check("old-admin-token-0123456789"),
+            Presented::Previous
+        );
+        assert_eq!(rotating.check("someone-else-0123456789"), Presented::Wrong);
+        assert_eq!(rotating.check(""), Presented::Wrong);
+        let done = AdminTokens::new(Secret::new("new-admin-token-0123456789"), None);
+        assert!(!done.matches("old-admin-token-0123456789"));
+        assert!(done.matches("new-admin-token-0123456789"));
+    }
+}
