@@ -24,6 +24,9 @@ pub use ponte_cli::fleet::Service as Svc;
 pub mod proxy;
 
 pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789";
+/// Every test fleet encrypts integration secrets at rest with this key
+/// (base64 of 32 bytes), so the whole suite runs with encryption on.
+pub const SECRETS_KEY: &str = "cG9udGUtZTJlLXRlc3Qta2V5LTAxMjM0NTY3ODkwMTI=";
 pub const RETRY_TIERS: &str = "300ms,1s,2s";
 /// How long an integration change made through the admin API may take to
 /// reach the ingress, which keeps integrations in memory and rereads them
@@ -61,6 +64,8 @@ pub struct TestFleet {
     pub admin: AdminClient,
     pub sandbox: SandboxClient,
     pub http: reqwest::Client,
+    /// The environment the fleet's services were started with.
+    pub env: BTreeMap<String, String>,
     topology: Topology,
     amqp_url: String,
     /// Deletes the namespace if the test ends without `teardown` (a panic).
@@ -82,6 +87,7 @@ impl TestFleet {
         let mut env: BTreeMap<String, String> = BTreeMap::from([
             ("PONTE_NAMESPACE".into(), ns.clone()),
             ("PONTE_ADMIN_TOKEN".into(), ADMIN_TOKEN.into()),
+            ("PONTE_SECRETS_KEY".into(), SECRETS_KEY.into()),
             ("PONTE_AMQP_URL".into(), amqp_url()),
             ("PONTE_REDIS_URL".into(), redis_url()),
             ("PONTE_EVENT_SHARDS".into(), "2".into()),
@@ -120,7 +126,7 @@ impl TestFleet {
         let fleet = Fleet::start(FleetOptions {
             bin_dir: workspace_target(),
             log_dir,
-            env,
+            env: env.clone(),
             ports: BTreeMap::new(),
             services: options.services,
             ready_timeout: Duration::from_secs(60),
@@ -133,10 +139,19 @@ impl TestFleet {
             http: reqwest::Client::new(),
             fleet,
             ns,
+            env,
             topology,
             amqp_url,
             guard,
         }
+    }
+
+    /// Ponte's state store as the fleet's services see it (same namespace,
+    /// same secrets keys and retention).
+    pub fn store(&self) -> ponte_store::Store {
+        let source = ponte_config::Source::from_pairs(self.env.clone());
+        let common = ponte_config::Common::load(&source).expect("the fleet's configuration");
+        ponte_store::Store::from_common(&common).expect("store")
     }
 
     pub fn url(&self, s: Service) -> String {
@@ -399,6 +414,11 @@ impl TestFleet {
             .args(args)
             .env("PONTE_ADMIN_URL", self.url(Service::Admin))
             .env("PONTE_ADMIN_TOKEN", ADMIN_TOKEN)
+            .envs(self.env.iter().filter(|(k, _)| {
+                k.starts_with("PONTE_SECRETS_KEY")
+                    || k.as_str() == "PONTE_NAMESPACE"
+                    || k.as_str() == "PONTE_REDIS_URL"
+            }))
             .output()
             .await
             .unwrap_or_else(|e| panic!("cannot run ponte: {e}"));

@@ -163,7 +163,7 @@ async fn restore(store: &Store, saved: &[(String, i64, Vec<u8>)]) {
 async fn redis_forgetting_everything_mid_flow_doubles_nothing_after_a_rebuild() {
     let t = TestFleet::start(Options::default()).await;
     let pair = t.movidesk_pair("forget").await;
-    let store = Store::new(&redis_url(), &t.ns).expect("store");
+    let store = t.store();
     let integration = store
         .integration("forget")
         .await
@@ -241,7 +241,7 @@ async fn redis_forgetting_everything_mid_flow_doubles_nothing_after_a_rebuild() 
 async fn redis_losing_its_last_writes_doubles_nothing_after_a_rebuild() {
     let t = TestFleet::start(Options::default()).await;
     let pair = t.movidesk_pair("lastsec").await;
-    let store = Store::new(&redis_url(), &t.ns).expect("store");
+    let store = t.store();
     let a0 = t.open_ticket(&pair, "Antigo").await;
     let b0 = t.counterpart_id(&pair, &a0).await;
     // Let the worker finish its bookkeeping before the "last fsync".

@@ -19,6 +19,9 @@ pub struct Settings {
     pub common: Common,
     pub addr: SocketAddr,
     pub token: Secret,
+    /// `PONTE_ADMIN_TOKEN_PREVIOUS`: still accepted while clients move to
+    /// the new token.
+    pub previous_token: Option<Secret>,
     pub console: ConsoleSettings,
     pub rebuild: crate::rebuild::RebuildSettings,
 }
@@ -39,10 +42,26 @@ impl Settings {
                 format!("must be at least {MIN_TOKEN_LEN} characters"),
             ));
         }
+        let previous_token = source.get("PONTE_ADMIN_TOKEN_PREVIOUS");
+        if let Some(p) = &previous_token {
+            if p.chars().count() < MIN_TOKEN_LEN {
+                return Err(ConfigError::invalid(
+                    "PONTE_ADMIN_TOKEN_PREVIOUS",
+                    format!("must be at least {MIN_TOKEN_LEN} characters"),
+                ));
+            }
+            if *p == token {
+                return Err(ConfigError::invalid(
+                    "PONTE_ADMIN_TOKEN_PREVIOUS",
+                    "is the same as PONTE_ADMIN_TOKEN; set it to the token being replaced",
+                ));
+            }
+        }
         Ok(Settings {
             common: Common::load(source)?,
             addr: listen_addr(source, "PONTE_ADMIN_ADDR", "127.0.0.1:8081")?,
             token: Secret::new(token),
+            previous_token: previous_token.map(Secret::new),
             console: ConsoleSettings::load(source)?,
             rebuild: crate::rebuild::RebuildSettings {
                 movidesk_per_minute: source.parse("PONTE_MOVIDESK_RATE_PER_MINUTE", 10)?,
@@ -68,13 +87,20 @@ impl Admin {
     pub async fn build(settings: Settings) -> std::io::Result<Admin> {
         let bus = Bus::new(BusConfig::from_common(&settings.common, "ponte-admin"));
         let store = Store::from_common(&settings.common).map_err(std::io::Error::other)?;
+        store
+            .check_secrets_at_start()
+            .await
+            .map_err(std::io::Error::other)?;
         let state = Arc::new(State {
             bus: bus.clone(),
             store: store.clone(),
             rebuilds: Default::default(),
             rebuild_settings: settings.rebuild,
         });
-        let token = Arc::new(settings.token);
+        let token = Arc::new(auth::AdminTokens::new(
+            settings.token,
+            settings.previous_token,
+        ));
         let console = console::router(state.clone(), token.clone(), settings.console);
         let api = Router::new()
             .route(
@@ -90,6 +116,10 @@ impl Admin {
             .route("/integrations/{id}/enable", post(integrations::enable))
             .route("/integrations/{id}/disable", post(integrations::disable))
             .route("/integrations/{id}/clone", post(integrations::clone))
+            .route(
+                "/integrations/{id}/inbound-secret",
+                post(crate::rotate::inbound_secret),
+            )
             .route("/integrations/export", get(export::export))
             .route("/integrations/{id}/eligible", get(manual::eligible))
             .route(
@@ -134,5 +164,31 @@ impl Admin {
         let result = ponte_http::serve(self.listener, self.router, shutdown).await;
         self.bus.close().await;
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_previous_admin_token_must_be_long_and_different() {
+        let current = ("PONTE_ADMIN_TOKEN", "new-admin-token-0123456789");
+        for previous in ["short", "new-admin-token-0123456789"] {
+            let err = Settings::load(&Source::from_pairs([
+                current,
+                ("PONTE_ADMIN_TOKEN_PREVIOUS", previous),
+            ]))
+            .expect_err("refused")
+            .to_string();
+            assert!(err.contains("PONTE_ADMIN_TOKEN_PREVIOUS"), "{err}");
+            assert!(!err.contains("0123456789"), "{err}");
+        }
+        let ok = Settings::load(&Source::from_pairs([
+            current,
+            ("PONTE_ADMIN_TOKEN_PREVIOUS", "old-admin-token-0123456789"),
+        ]))
+        .expect("accepted");
+        assert!(ok.previous_token.is_some());
     }
 }

@@ -6,8 +6,52 @@ use axum::response::{IntoResponse, Response};
 use ponte_core::Secret;
 use ponte_http::ApiError;
 
-/// Every admin call needs `Authorization: Bearer <PONTE_ADMIN_TOKEN>`.
-pub(crate) async fn require(token: Arc<Secret>, req: Request, next: Next) -> Response {
+/// The admin token, and during a rotation the one it replaces
+/// (`PONTE_ADMIN_TOKEN_PREVIOUS`), accepted until the operator removes it.
+pub(crate) struct AdminTokens {
+    current: Secret,
+    previous: Option<Secret>,
+}
+
+/// Which token a caller presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Presented {
+    Current,
+    Previous,
+    Wrong,
+}
+
+impl AdminTokens {
+    pub(crate) fn new(current: Secret, previous: Option<Secret>) -> AdminTokens {
+        AdminTokens { current, previous }
+    }
+
+    /// Compares with both tokens in constant time.
+    pub(crate) fn check(&self, presented: &str) -> Presented {
+        let current = self.current.matches(presented);
+        let previous = self.previous.as_ref().is_some_and(|p| p.matches(presented));
+        match (current, previous) {
+            (true, _) => Presented::Current,
+            (false, true) => {
+                tracing::warn!(
+                    audit = true,
+                    action = "admin.sign_in",
+                    "signed in with PONTE_ADMIN_TOKEN_PREVIOUS: move this client to the new token before the old one is removed"
+                );
+                Presented::Previous
+            }
+            _ => Presented::Wrong,
+        }
+    }
+
+    pub(crate) fn matches(&self, presented: &str) -> bool {
+        self.check(presented) != Presented::Wrong
+    }
+}
+
+/// Every admin call needs `Authorization: Bearer <PONTE_ADMIN_TOKEN>` (or,
+/// while a rotation runs, `PONTE_ADMIN_TOKEN_PREVIOUS`).
+pub(crate) async fn require(token: Arc<AdminTokens>, req: Request, next: Next) -> Response {
     let presented = req
         .headers()
         .get(axum::http::header::AUTHORIZATION)
@@ -41,5 +85,31 @@ pub(crate) async fn require(token: Arc<Secret>, req: Request, next: Next) -> Res
             ApiError::unauthorized("send the admin token as `Authorization: Bearer <token>`")
                 .into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_previous_token_is_accepted_only_while_configured() {
+        let rotating = AdminTokens::new(
+            Secret::new("new-admin-token-0123456789"),
+            Some(Secret::new("old-admin-token-0123456789")),
+        );
+        assert_eq!(
+            rotating.check("new-admin-token-0123456789"),
+            Presented::Current
+        );
+        assert_eq!(
+            rotating.check("old-admin-token-0123456789"),
+            Presented::Previous
+        );
+        assert_eq!(rotating.check("someone-else-0123456789"), Presented::Wrong);
+        assert_eq!(rotating.check(""), Presented::Wrong);
+        let done = AdminTokens::new(Secret::new("new-admin-token-0123456789"), None);
+        assert!(!done.matches("old-admin-token-0123456789"));
+        assert!(done.matches("new-admin-token-0123456789"));
     }
 }

@@ -17,6 +17,14 @@ pub(crate) fn json<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
 
 pub(crate) fn store_error(e: StoreError) -> ApiError {
     tracing::error!(error = %e, "state store failure");
+    if let StoreError::Sealed { .. } = e {
+        // The message names the key variable and never a secret.
+        return ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "secrets_unreadable",
+            e.to_string(),
+        );
+    }
     ApiError::unavailable(
         "store_unavailable",
         "Ponte's state store is unavailable; retry later",

@@ -13,6 +13,7 @@ mod links;
 mod manual;
 mod rebuild;
 mod rebuild_scan;
+mod rotate;
 
 pub use app::{Admin, Settings};
 pub use console::ConsoleSettings;

@@ -14,4 +14,5 @@ pub mod manual;
 pub mod output;
 pub mod rebuild;
 pub mod sandbox;
+pub mod secrets;
 pub mod warehouse;

@@ -66,6 +66,9 @@ enum Cmd {
     /// The Movidesk warehouse: backfill and status.
     #[command(subcommand)]
     Warehouse(ponte_cli::warehouse::WarehouseCmd),
+    /// Integration secrets at rest: re-encrypt with a new key, or see how they are kept.
+    #[command(subcommand)]
+    Secrets(ponte_cli::secrets::SecretsCmd),
 }
 
 #[derive(Subcommand)]
@@ -299,6 +302,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Up(args) => up(args, &token).await,
         Cmd::Demo(args) => run_demo(args, &admin, &token).await,
         Cmd::Warehouse(c) => ponte_cli::warehouse::run(c, cli.json).await,
+        Cmd::Secrets(c) => ponte_cli::secrets::run(c, cli.json).await,
     }
 }
 

@@ -56,6 +56,10 @@ impl Ingress {
     pub async fn build(settings: Settings) -> std::io::Result<Ingress> {
         let bus = Bus::new(BusConfig::from_common(&settings.common, "ponte-ingress"));
         let store = Store::from_common(&settings.common).map_err(std::io::Error::other)?;
+        store
+            .check_secrets_at_start()
+            .await
+            .map_err(std::io::Error::other)?;
         let spool = settings
             .spool
             .open(&settings.common.namespace)

@@ -35,8 +35,9 @@ pub(crate) enum Refusal {
 
 /// The side whose provider is `provider` and whose secret the request
 /// presents: the standard ways, or the header the side names (its value
-/// with or without a `Key`/`Bearer` scheme). Every candidate is compared,
-/// in constant time, whatever matched first.
+/// with or without a `Key`/`Bearer` scheme). The side's previous secret
+/// counts too until its overlap ends. Every candidate is compared, in
+/// constant time, whatever matched first.
 pub(crate) fn side_for(
     integration: &Integration,
     provider: Provider,
@@ -64,9 +65,10 @@ pub(crate) fn side_for(
                 }
             }
         }
+        let now = chrono::Utc::now();
         let mut matched = false;
         for v in &values {
-            matched |= endpoint.inbound_secret.matches(v);
+            matched |= endpoint.accepts_inbound(v, now);
         }
         if matched && found.is_none() {
             found = Some(side);

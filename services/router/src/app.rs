@@ -39,6 +39,10 @@ impl Router {
     pub async fn build(settings: Settings) -> std::io::Result<Router> {
         let bus = Bus::new(BusConfig::from_common(&settings.common, "ponte-router"));
         let store = Store::from_common(&settings.common).map_err(std::io::Error::other)?;
+        store
+            .check_secrets_at_start()
+            .await
+            .map_err(std::io::Error::other)?;
         Ok(Router {
             listener: TcpListener::bind(settings.addr).await?,
             bus,

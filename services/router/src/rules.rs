@@ -263,6 +263,7 @@ mod tests {
             base_url: "http://x".into(),
             credentials: [("token".to_string(), Secret::new("t"))].into(),
             inbound_secret: Secret::new(s),
+            previous_inbound_secret: None,
             inbound_header: None,
             rate_per_second: 0,
         };

@@ -25,9 +25,11 @@ async fn main() -> anyhow::Result<()> {
     };
     let refresh = Duration::from_secs(source.parse("PONTE_OKDESK_EMPLOYEES_REFRESH_SECS", 300)?);
     let _telemetry = ponte_http::init_telemetry("ponte-worker-okdesk", &common)?;
+    let store = Store::from_common(&common)?;
+    store.check_secrets_at_start().await?;
     let app = WorkerApp {
         bus: Bus::new(BusConfig::from_common(&common, "ponte-worker-okdesk")),
-        store: Store::from_common(&common)?,
+        store,
         prefetch: common.prefetch,
         listener: tokio::net::TcpListener::bind(addr)
             .await

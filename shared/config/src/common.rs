@@ -1,6 +1,6 @@
 use std::net::SocketAddr;
 
-use crate::{ConfigError, Source, redact_url};
+use crate::{ConfigError, SecretsKeys, Source, redact_url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -33,6 +33,64 @@ pub struct Common {
     /// (`PONTE_QUORUM_INITIAL_GROUP_SIZE`, 1..=7); unset = every node of
     /// the cluster, the broker's default.
     pub quorum_initial_group_size: Option<u8>,
+    /// The key integration secrets are encrypted with in Redis, and the
+    /// previous one during a rotation.
+    pub secrets_keys: SecretsKeys,
+    /// How long history-like keys live after their last write.
+    pub retention: Retention,
+}
+
+/// Days each kind of history is kept after its last write (Redis TTLs,
+/// refreshed on every write). Links themselves never expire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// `PONTE_SNAPSHOT_RETENTION_DAYS`: the last state seen of a ticket.
+    pub snapshot_days: u32,
+    /// `PONTE_CALL_HISTORY_RETENTION_DAYS`: call records and their index.
+    pub call_history_days: u32,
+    /// `PONTE_LINK_HISTORY_RETENTION_DAYS`: a link's history lines.
+    pub link_history_days: u32,
+}
+
+pub const MAX_RETENTION_DAYS: u32 = 3650;
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            snapshot_days: 180,
+            call_history_days: 90,
+            link_history_days: 365,
+        }
+    }
+}
+
+impl Retention {
+    pub fn load(source: &Source) -> Result<Retention, ConfigError> {
+        let d = Retention::default();
+        Ok(Retention {
+            snapshot_days: ranged(
+                source,
+                "PONTE_SNAPSHOT_RETENTION_DAYS",
+                d.snapshot_days,
+                1,
+                MAX_RETENTION_DAYS,
+            )?,
+            call_history_days: ranged(
+                source,
+                "PONTE_CALL_HISTORY_RETENTION_DAYS",
+                d.call_history_days,
+                1,
+                MAX_RETENTION_DAYS,
+            )?,
+            link_history_days: ranged(
+                source,
+                "PONTE_LINK_HISTORY_RETENTION_DAYS",
+                d.link_history_days,
+                1,
+                MAX_RETENTION_DAYS,
+            )?,
+        })
+    }
 }
 
 pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -100,6 +158,8 @@ impl Common {
                 1,
                 7,
             )?,
+            secrets_keys: SecretsKeys::load(source)?,
+            retention: Retention::load(source)?,
         };
         Ok(common)
     }
@@ -196,6 +256,8 @@ mod tests {
         assert_eq!(c.amqp_url, DEFAULT_AMQP_URL);
         assert_eq!(c.namespace, "ponte");
         assert_eq!(c.quorum_initial_group_size, None);
+        assert_eq!(c.retention, Retention::default());
+        assert!(c.secrets_keys.current.is_none());
     }
 
     #[test]
@@ -215,6 +277,24 @@ mod tests {
     }
 
     #[test]
+    fn retention_is_set_per_kind() {
+        let c = Common::load(&Source::from_pairs([
+            ("PONTE_SNAPSHOT_RETENTION_DAYS", "30"),
+            ("PONTE_CALL_HISTORY_RETENTION_DAYS", "7"),
+            ("PONTE_LINK_HISTORY_RETENTION_DAYS", "3650"),
+        ]))
+        .expect("valid");
+        assert_eq!(
+            c.retention,
+            Retention {
+                snapshot_days: 30,
+                call_history_days: 7,
+                link_history_days: 3650
+            }
+        );
+    }
+
+    #[test]
     fn bad_values_name_their_key() {
         for (k, v) in [
             ("PONTE_AMQP_URL", "http://x"),
@@ -226,6 +306,10 @@ mod tests {
             ("PONTE_QUORUM_INITIAL_GROUP_SIZE", "0"),
             ("PONTE_QUORUM_INITIAL_GROUP_SIZE", "8"),
             ("PONTE_QUORUM_INITIAL_GROUP_SIZE", "three"),
+            ("PONTE_SNAPSHOT_RETENTION_DAYS", "0"),
+            ("PONTE_CALL_HISTORY_RETENTION_DAYS", "3651"),
+            ("PONTE_LINK_HISTORY_RETENTION_DAYS", "a year"),
+            ("PONTE_SECRETS_KEY", "short"),
         ] {
             let err = Common::load(&Source::from_pairs([(k, v)])).unwrap_err();
             assert!(err.to_string().contains(k), "{err}");

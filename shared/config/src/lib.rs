@@ -3,7 +3,9 @@
 //! value is reported with the name of the key that holds it.
 
 mod common;
+mod secrets;
 mod source;
 
-pub use common::{Common, LogFormat, listen_addr};
+pub use common::{Common, LogFormat, MAX_RETENTION_DAYS, Retention, listen_addr};
+pub use secrets::{KeyMaterial, SecretsKeys};
 pub use source::{ConfigError, Source, redact_url};

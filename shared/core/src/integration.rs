@@ -70,6 +70,11 @@ pub struct Endpoint {
     /// The secret this side's webhooks present to the ingress. Write-only.
     #[serde(default)]
     pub inbound_secret: Secret,
+    /// The secret this side presented before a rotation, still accepted
+    /// until its `until` so the provider's webhooks can be changed over
+    /// without a gap. Write-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_inbound_secret: Option<PreviousSecret>,
     /// A header that carries the secret as the provider sends it (Blip's
     /// custom channel sends its key in a header its docs do not name);
     /// `Authorization: Bearer`, `X-Ponte-Token` and `?token=` always work.
@@ -79,6 +84,20 @@ pub struct Endpoint {
     /// default for the provider).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub rate_per_second: u32,
+}
+
+/// A secret accepted for a while after it was replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousSecret {
+    pub secret: Secret,
+    /// The moment it stops being accepted.
+    pub until: DateTime<Utc>,
+}
+
+impl PreviousSecret {
+    pub fn accepted_at(&self, now: DateTime<Utc>) -> bool {
+        now < self.until && !self.secret.is_empty()
+    }
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -245,6 +264,34 @@ pub fn required_credentials(provider: Provider) -> &'static [&'static str] {
 pub const MIN_SECRET_LEN: usize = 16;
 
 impl Endpoint {
+    /// Whether a webhook presenting `presented` comes from this side: the
+    /// current inbound secret, or the previous one until it expires. Both
+    /// are compared in constant time.
+    pub fn accepts_inbound(&self, presented: &str, now: DateTime<Utc>) -> bool {
+        let current = self.inbound_secret.matches(presented);
+        let previous = self
+            .previous_inbound_secret
+            .as_ref()
+            .is_some_and(|p| p.accepted_at(now) & p.secret.matches(presented));
+        current | previous
+    }
+
+    /// Replaces the inbound secret, keeping the old one accepted for
+    /// `overlap` (none when zero).
+    pub fn rotate_inbound_secret(
+        &mut self,
+        new: Secret,
+        overlap: chrono::Duration,
+        now: DateTime<Utc>,
+    ) {
+        let old = std::mem::replace(&mut self.inbound_secret, new);
+        self.previous_inbound_secret = (overlap > chrono::Duration::zero() && !old.is_empty())
+            .then(|| PreviousSecret {
+                secret: old,
+                until: now + overlap,
+            });
+    }
+
     pub fn credential(&self, name: &str) -> Option<&Secret> {
         self.credentials.get(name).filter(|s| !s.is_empty())
     }
@@ -294,6 +341,12 @@ impl Endpoint {
                 .map(|(k, v)| (k.clone(), v.redacted()))
                 .collect(),
             inbound_secret: self.inbound_secret.redacted(),
+            previous_inbound_secret: self.previous_inbound_secret.as_ref().map(|p| {
+                PreviousSecret {
+                    secret: p.secret.redacted(),
+                    until: p.until,
+                }
+            }),
             ..self.clone()
         }
     }
@@ -303,6 +356,21 @@ impl Endpoint {
     pub fn keep_secrets_from(&mut self, stored: &Endpoint) {
         if self.inbound_secret.is_placeholder() || self.inbound_secret.is_empty() {
             self.inbound_secret = stored.inbound_secret.clone();
+        }
+        match &self.previous_inbound_secret {
+            Some(p) if !p.secret.is_placeholder() && !p.secret.is_empty() => {}
+            Some(p) => {
+                let until = p.until;
+                self.previous_inbound_secret =
+                    stored
+                        .previous_inbound_secret
+                        .as_ref()
+                        .map(|s| PreviousSecret {
+                            secret: s.secret.clone(),
+                            until,
+                        });
+            }
+            None => self.previous_inbound_secret = stored.previous_inbound_secret.clone(),
         }
         for (name, old) in &stored.credentials {
             match self.credentials.get(name) {
@@ -348,6 +416,19 @@ impl Integration {
             return Err(ValidationError::new(
                 "target.inbound_secret",
                 "must differ from source.inbound_secret: both sides use the same provider, and the secret tells which side a webhook comes from",
+            ));
+        }
+        let clash = |a: &Endpoint, b: &Endpoint| {
+            a.previous_inbound_secret
+                .as_ref()
+                .is_some_and(|p| p.secret == b.inbound_secret)
+        };
+        if self.source.provider == self.target.provider
+            && (clash(&self.source, &self.target) || clash(&self.target, &self.source))
+        {
+            return Err(ValidationError::new(
+                "previous_inbound_secret",
+                "must differ from the other side's inbound_secret: both sides use the same provider, and the secret tells which side a webhook comes from",
             ));
         }
         if self.source.provider == Provider::Movidesk
@@ -468,9 +549,55 @@ mod tests {
             base_url: "http://127.0.0.1:8090/movidesk/public/v1".into(),
             credentials: [("token".to_string(), Secret::new("tok"))].into(),
             inbound_secret: Secret::new(secret),
+            previous_inbound_secret: None,
             inbound_header: None,
             rate_per_second: 0,
         }
+    }
+
+    #[test]
+    fn a_rotated_inbound_secret_is_accepted_until_its_overlap_ends() {
+        let now = Utc::now();
+        let mut e = endpoint("old-secret-0123456789");
+        e.rotate_inbound_secret(
+            Secret::new("new-secret-0123456789"),
+            chrono::Duration::seconds(60),
+            now,
+        );
+        assert!(e.accepts_inbound("new-secret-0123456789", now));
+        assert!(e.accepts_inbound("old-secret-0123456789", now));
+        let later = now + chrono::Duration::seconds(61);
+        assert!(e.accepts_inbound("new-secret-0123456789", later));
+        assert!(!e.accepts_inbound("old-secret-0123456789", later));
+        assert!(!e.accepts_inbound("", now));
+
+        // Shown redacted, kept when a client sends the placeholder back.
+        let shown = e.redacted();
+        let p = shown.previous_inbound_secret.clone().expect("shown");
+        assert!(p.secret.is_placeholder());
+        let mut update = shown;
+        update.keep_secrets_from(&e);
+        assert_eq!(update, e);
+
+        // No overlap: the old secret stops at once.
+        e.rotate_inbound_secret(
+            Secret::new("third-secret-0123456789"),
+            chrono::Duration::zero(),
+            now,
+        );
+        assert!(e.previous_inbound_secret.is_none());
+        assert!(!e.accepts_inbound("new-secret-0123456789", now));
+    }
+
+    #[test]
+    fn a_previous_secret_may_not_be_the_other_sides_current_one() {
+        let mut i = integration();
+        i.source.previous_inbound_secret = Some(PreviousSecret {
+            secret: i.target.inbound_secret.clone(),
+            until: Utc::now(),
+        });
+        let err = i.validate().unwrap_err().to_string();
+        assert!(err.contains("previous_inbound_secret"), "{err}");
     }
 
     fn integration() -> Integration {
@@ -536,6 +663,7 @@ mod tests {
             base_url: "postgres://dw@127.0.0.1:5432/dw?schema=acme".into(),
             credentials: Default::default(),
             inbound_secret: Secret::default(),
+            previous_inbound_secret: None,
             inbound_header: None,
             rate_per_second: 0,
         };

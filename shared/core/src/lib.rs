@@ -21,7 +21,7 @@ pub use command::{Command, Operation};
 pub use envelope::{Envelope, MessageKind};
 pub use error::ValidationError;
 pub use event::{CanonicalEvent, Change, TicketRef};
-pub use integration::{Endpoint, Integration, Mode, Side};
+pub use integration::{Endpoint, Integration, Mode, PreviousSecret, Side};
 pub use link::{Link, LinkOrigin};
 pub use provider::Provider;
 pub use secret::Secret;

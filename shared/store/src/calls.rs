@@ -55,17 +55,30 @@ impl Store {
         raw.map(|r| decode(&key, &r)).transpose()
     }
 
-    /// Stores the record and indexes it by time, newest last.
+    /// Stores the record and indexes it by time, newest last. The record
+    /// expires `PONTE_CALL_HISTORY_RETENTION_DAYS` after its last write;
+    /// index entries older than that are trimmed, and the index itself
+    /// expires when no call was written for that long.
     pub async fn put_call(&self, integration: &str, record: &CallRecord) -> Result<(), StoreError> {
         let mut c = self.conn().await?;
         let score = record
             .started_at
             .unwrap_or(record.updated_at)
             .timestamp_millis();
+        let ttl = crate::days(self.retention().call_history_days);
+        let cutoff = chrono::Utc::now().timestamp_millis() - ttl * 1000;
+        let index = self.key(&["calls", integration]);
         let _: () = deadpool_redis::redis::pipe()
             .atomic()
-            .set(self.call_key(integration, &record.call_id), encode(record))
-            .zadd(self.key(&["calls", integration]), &record.call_id, score)
+            .set_ex(
+                self.call_key(integration, &record.call_id),
+                encode(record),
+                ttl as u64,
+            )
+            .zadd(&index, &record.call_id, score)
+            .zrembyscore(&index, "-inf", format!("({cutoff}"))
+            .ignore()
+            .expire(&index, ttl)
             .query_async(&mut c)
             .await?;
         Ok(())

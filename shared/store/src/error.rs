@@ -8,6 +8,11 @@ pub enum StoreError {
     Corrupt { key: String, message: String },
     #[error("invalid Redis configuration: {0}")]
     Config(String),
+    #[error("stored integration `{id}` cannot be read: {reason}")]
+    Sealed {
+        id: String,
+        reason: crate::sealed::SealError,
+    },
 }
 
 impl From<deadpool_redis::redis::RedisError> for StoreError {

@@ -31,7 +31,8 @@ pub struct HistoryEntry {
 }
 
 impl Store {
-    /// Appends to a link's history once per cause and kind.
+    /// Appends to a link's history once per cause and kind. The history
+    /// expires `PONTE_LINK_HISTORY_RETENTION_DAYS` after its last line.
     pub async fn record(&self, link_id: &str, entry: &HistoryEntry) -> Result<(), StoreError> {
         let mut c = self.conn().await?;
         let once = self.key(&[
@@ -50,8 +51,14 @@ impl Store {
             .await?
             .is_some();
         if fresh {
-            let _: () = c
-                .rpush(self.key(&["history", link_id]), encode(entry))
+            let key = self.key(&["history", link_id]);
+            let _: () = deadpool_redis::redis::pipe()
+                .atomic()
+                .rpush(&key, encode(entry))
+                .ignore()
+                .expire(&key, crate::days(self.retention().link_history_days))
+                .ignore()
+                .query_async(&mut c)
                 .await?;
         }
         Ok(())

@@ -5,7 +5,7 @@ use crate::error::{decode, encode};
 use crate::{Store, StoreError};
 
 impl Store {
-    fn integration_key(&self, id: &str) -> String {
+    pub(crate) fn integration_key(&self, id: &str) -> String {
         self.key(&["integration", id])
     }
 
@@ -21,14 +21,18 @@ impl Store {
         Ok(v.unwrap_or(0))
     }
 
-    /// Stores (creates or replaces) an integration. Returns true when it is new.
+    /// Stores (creates or replaces) an integration, encrypted when a key is
+    /// configured. Returns true when it is new.
     pub async fn put_integration(&self, integration: &Integration) -> Result<bool, StoreError> {
         let mut c = self.conn().await?;
         let key = self.integration_key(&integration.id);
         let existed: bool = c.exists(&key).await?;
         let _: () = deadpool_redis::redis::pipe()
             .atomic()
-            .set(&key, encode(integration))
+            .set(
+                &key,
+                self.keys().seal(&integration.id, &encode(integration)),
+            )
             .sadd(self.key(&["integrations"]), &integration.id)
             .incr(self.integrations_version_key(), 1)
             .ignore()
@@ -41,7 +45,25 @@ impl Store {
         let mut c = self.conn().await?;
         let key = self.integration_key(id);
         let raw: Option<String> = c.get(&key).await?;
-        raw.map(|r| decode(&key, &r)).transpose()
+        raw.map(|r| self.open_integration(id, &key, &r)).transpose()
+    }
+
+    /// An integration from its stored form, sealed or (from before
+    /// encryption) plain.
+    pub(crate) fn open_integration(
+        &self,
+        id: &str,
+        key: &str,
+        raw: &str,
+    ) -> Result<Integration, StoreError> {
+        let (plain, _) = self
+            .keys()
+            .open(id, raw)
+            .map_err(|reason| StoreError::Sealed {
+                id: id.to_string(),
+                reason,
+            })?;
+        decode(key, &plain)
     }
 
     pub async fn integrations(&self) -> Result<Vec<Integration>, StoreError> {
@@ -53,7 +75,7 @@ impl Store {
             let key = self.integration_key(&id);
             let raw: Option<String> = c.get(&key).await?;
             if let Some(r) = raw {
-                out.push(decode(&key, &r)?);
+                out.push(self.open_integration(&id, &key, &r)?);
             }
         }
         Ok(out)

@@ -1,7 +1,8 @@
 //! Ponte's state in Redis, behind one small API: integrations, links both
 //! ways, event dedupe, command intents and results, ticket snapshots, echo
 //! marks, link history and shared rate limits. Every key is prefixed with
-//! the namespace.
+//! the namespace. Integrations are encrypted at rest when the operator
+//! gives a key (`sealed`); history-like keys expire after their retention.
 
 mod calls;
 mod dedupe;
@@ -14,11 +15,15 @@ mod integrations;
 mod intents;
 mod links;
 mod ratelimit;
+mod reseal;
+mod sealed;
 mod snapshots;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
+use ponte_config::{Retention, SecretsKeys};
 
 pub use calls::{CallOutcome, CallRecord};
 pub use eligible::Eligible;
@@ -26,11 +31,15 @@ pub use error::StoreError;
 pub use history::{HistoryEntry, HistoryKind};
 pub use holds::Arrival;
 pub use intents::Intent;
+pub use reseal::{Resealed, SecretsCheck};
+pub use sealed::{Keyring, SealError, Sealing};
 
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
     ns: String,
+    keys: Arc<Keyring>,
+    retention: Retention,
 }
 
 impl Store {
@@ -54,7 +63,30 @@ impl Store {
         Ok(Store {
             pool,
             ns: namespace.to_string(),
+            keys: Arc::new(Keyring::default()),
+            retention: Retention::default(),
         })
+    }
+
+    /// The same store, encrypting integrations with `keys.current` and
+    /// reading with either key.
+    pub fn with_keys(mut self, keys: &SecretsKeys) -> Store {
+        self.keys = Arc::new(Keyring::new(keys));
+        self
+    }
+
+    /// The same store with other retention periods.
+    pub fn with_retention(mut self, retention: Retention) -> Store {
+        self.retention = retention;
+        self
+    }
+
+    pub(crate) fn keys(&self) -> &Keyring {
+        &self.keys
+    }
+
+    pub(crate) fn retention(&self) -> &Retention {
+        &self.retention
     }
 
     pub fn namespace(&self) -> &str {
@@ -118,6 +150,13 @@ impl Store {
 
 impl Store {
     pub fn from_common(common: &ponte_config::Common) -> Result<Store, StoreError> {
-        Store::new(&common.redis_url, &common.namespace)
+        Ok(Store::new(&common.redis_url, &common.namespace)?
+            .with_keys(&common.secrets_keys)
+            .with_retention(common.retention))
     }
+}
+
+/// Seconds in `days` days, for `EXPIRE`.
+pub(crate) fn days(days: u32) -> i64 {
+    i64::from(days) * 24 * 3600
 }

@@ -13,10 +13,17 @@ impl Store {
         raw.map(|r| decode(&key, &r)).transpose()
     }
 
+    /// Stores the snapshot; it expires `PONTE_SNAPSHOT_RETENTION_DAYS`
+    /// after its last write.
     pub async fn put_snapshot(&self, ticket_key: &str, snapshot: &Value) -> Result<(), StoreError> {
         let mut c = self.conn().await?;
+        let ttl = crate::days(self.retention().snapshot_days);
         let _: () = c
-            .set(self.key(&["snapshot", ticket_key]), encode(snapshot))
+            .set_ex(
+                self.key(&["snapshot", ticket_key]),
+                encode(snapshot),
+                ttl as u64,
+            )
             .await?;
         Ok(())
     }

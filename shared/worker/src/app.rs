@@ -105,9 +105,11 @@ pub async fn bootstrap(service: &'static str, default_addr: &str) -> Result<Star
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| StartError::Listen { addr, source })?;
+    let store = Store::from_common(&common)?;
+    store.check_secrets_at_start().await?;
     let app = WorkerApp {
         bus: Bus::new(ponte_bus::BusConfig::from_common(&common, service)),
-        store: Store::from_common(&common)?,
+        store,
         prefetch: common.prefetch,
         listener,
     };

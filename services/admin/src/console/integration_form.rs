@@ -165,6 +165,7 @@ fn endpoint(f: &FormData, side: &str, editing: bool, errors: &mut Errors, l: Lan
         base_url: f.text(&field("base_url")),
         credentials,
         inbound_secret: Secret::new(f.raw(&field("inbound_secret")).unwrap_or_default()),
+        previous_inbound_secret: None,
         inbound_header: f.opt(&field("inbound_header")),
         rate_per_second: number(f, &field("rate_per_second"), 0, errors, l),
     }
@@ -683,6 +684,7 @@ fn blank() -> Integration {
         base_url: String::new(),
         credentials: BTreeMap::from([("token".to_string(), Secret::default())]),
         inbound_secret: Secret::default(),
+        previous_inbound_secret: None,
         inbound_header: None,
         rate_per_second: 0,
     };
@@ -946,6 +948,7 @@ mod tests {
         let stored = Endpoint {
             credentials: BTreeMap::from([("token".into(), Secret::new("real-token"))]),
             inbound_secret: Secret::new("real-inbound-secret"),
+            previous_inbound_secret: None,
             ..i.source.clone()
         };
         i.source.keep_secrets_from(&stored);

@@ -27,7 +27,6 @@ use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
-use ponte_core::Secret;
 
 use crate::app::State;
 
@@ -35,7 +34,7 @@ pub use settings::ConsoleSettings;
 
 pub(crate) struct Console {
     pub api: Arc<State>,
-    pub token: Arc<Secret>,
+    pub token: Arc<crate::auth::AdminTokens>,
     pub settings: ConsoleSettings,
     pub sessions: session::Sessions,
     pub limiter: limiter::SignInLimiter,
@@ -68,7 +67,11 @@ async fn security_headers(mut r: Response) -> Response {
 }
 
 /// Every console route; the API stays under `/api/v1`.
-pub(crate) fn router(api: Arc<State>, token: Arc<Secret>, settings: ConsoleSettings) -> Router {
+pub(crate) fn router(
+    api: Arc<State>,
+    token: Arc<crate::auth::AdminTokens>,
+    settings: ConsoleSettings,
+) -> Router {
     let console = Arc::new(Console {
         api,
         token,

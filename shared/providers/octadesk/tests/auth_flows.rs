@@ -27,6 +27,7 @@ fn endpoint(base: &str, creds: &[(&str, &str)]) -> Endpoint {
             .map(|(k, v)| (k.to_string(), Secret::new(*v)))
             .collect(),
         inbound_secret: Secret::new("inbound-secret-0123456789"),
+        previous_inbound_secret: None,
         inbound_header: None,
         rate_per_second: 0,
     }

@@ -1,0 +1,93 @@
+//! `POST /api/v1/integrations/{id}/inbound-secret`: a side's new inbound
+//! secret, with the old one still accepted by the ingress for an overlap
+//! window, so the provider's webhook settings can be changed over without
+//! losing a webhook.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State as AxumState};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use ponte_core::{Secret, Side};
+use ponte_http::ApiError;
+use serde::Deserialize;
+
+use crate::app::State;
+use crate::body::{json, store_error};
+use crate::integrations::load;
+
+/// The longest overlap: a month is enough to change any provider's webhook.
+pub(crate) const MAX_OVERLAP_SECS: u64 = 30 * 24 * 3600;
+const DEFAULT_OVERLAP_SECS: u64 = 24 * 3600;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Rotation {
+    side: Side,
+    secret: Secret,
+    /// Seconds the old secret is still accepted (0: refused at once).
+    #[serde(default = "default_overlap")]
+    overlap_secs: u64,
+}
+
+fn default_overlap() -> u64 {
+    DEFAULT_OVERLAP_SECS
+}
+
+pub(crate) async fn inbound_secret(
+    AxumState(state): AxumState<Arc<State>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let rotation: Rotation = json(&body)?;
+    if rotation.overlap_secs > MAX_OVERLAP_SECS {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            format!(
+                "`overlap_secs`: {} is over the maximum {MAX_OVERLAP_SECS} (30 days)",
+                rotation.overlap_secs
+            ),
+        ));
+    }
+    if rotation.secret.is_placeholder() {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "`secret`: send the new secret, not the `***` placeholder",
+        ));
+    }
+    let mut integration = load(&state, &id).await?;
+    let now = Utc::now();
+    let overlap = chrono::Duration::seconds(rotation.overlap_secs as i64);
+    let endpoint = match rotation.side {
+        Side::Source => &mut integration.source,
+        Side::Target => &mut integration.target,
+    };
+    if endpoint.inbound_secret == rotation.secret {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "`secret`: is the side's current inbound secret; a rotation needs a new one",
+        ));
+    }
+    endpoint.rotate_inbound_secret(rotation.secret, overlap, now);
+    let until = endpoint.previous_inbound_secret.as_ref().map(|p| p.until);
+    integration
+        .validate()
+        .map_err(|e| ApiError::bad_request("invalid_integration", e.to_string()))?;
+    integration.updated_at = Some(now);
+    state
+        .store
+        .put_integration(&integration)
+        .await
+        .map_err(store_error)?;
+    tracing::info!(
+        audit = true,
+        action = "integration.inbound_secret_rotated",
+        integration = %id,
+        side = rotation.side.as_str(),
+        previous_accepted_until = ?until,
+        "inbound secret rotated"
+    );
+    Ok(Json(integration.redacted()).into_response())
+}
