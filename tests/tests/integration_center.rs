@@ -344,12 +344,12 @@ async fn the_integration_center_manages_and_exports_integrations() {
         .cli(&["dlq", "list", "--reason", "no such reason", "--limit", "5"])
         .await;
     assert!(ok, "{text}");
-    assert!(
-        text.contains("PARKED") && text.contains("(none)"),
-        "{text}"
-    );
+    assert!(text.contains("PARKED") && text.contains("(none)"), "{text}");
     let (ok, text) = t.cli(&["dlq", "list", "--limit", "0"]).await;
-    assert!(!ok && text.contains("--limit"), "a limit of 0 is refused: {text}");
+    assert!(
+        !ok && text.contains("--limit"),
+        "a limit of 0 is refused: {text}"
+    );
     let got = t.admin.get("/integrations/center-movi").await.expect("get");
     assert_eq!(got["enabled"], true, "enabled again");
     let (ok, text) = t.cli(&["integrations", "disable", "center-okdesk"]).await;

@@ -41,7 +41,10 @@ pub(crate) async fn eligible(
     } else {
         None
     };
-    Ok(Json(json!({"integration": id, "mode": integration.mode, "eligible": list, "note": note})).into_response())
+    Ok(
+        Json(json!({"integration": id, "mode": integration.mode, "eligible": list, "note": note}))
+            .into_response(),
+    )
 }
 
 #[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]

@@ -509,7 +509,10 @@ async fn links(admin: &AdminClient, c: LinkCmd, json_out: bool) -> anyhow::Resul
                 &["ticket", "subject", "status", "client", "eligible since"],
                 rows,
             );
-            if empty && !json_out && let Some(note) = v["note"].as_str() {
+            if empty
+                && !json_out
+                && let Some(note) = v["note"].as_str()
+            {
                 println!("{note}");
             }
         }
@@ -599,7 +602,10 @@ async fn dlq(admin: &AdminClient, c: DlqCmd, json_out: bool) -> anyhow::Result<(
                 }
             }
             let v = admin
-                .get(&format!("/dead-letters?{}", url.query().unwrap_or_default()))
+                .get(&format!(
+                    "/dead-letters?{}",
+                    url.query().unwrap_or_default()
+                ))
                 .await?;
             let rows = v["dead_letters"]
                 .as_array()
