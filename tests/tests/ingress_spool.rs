@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use ponte_cli::fleet::FleetOptions;
 use ponte_e2e::proxy::Proxy;
-use ponte_e2e::{Options, Pair, RETRY_TIERS, Svc, TestFleet, amqp_url, redis_url, spool_root};
+use ponte_e2e::{
+    Options, Pair, RETRY_TIERS, SECRETS_KEY, Svc, TestFleet, amqp_url, redis_url, spool_root,
+};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
@@ -40,6 +42,7 @@ async fn start_ingress(t: &mut TestFleet, amqp: &str, extra: &[(&str, &str)]) ->
         ("PONTE_NAMESPACE", t.ns.clone()),
         ("PONTE_AMQP_URL", amqp.to_string()),
         ("PONTE_REDIS_URL", redis_url()),
+        ("PONTE_SECRETS_KEY", SECRETS_KEY.to_string()),
         ("PONTE_EVENT_SHARDS", "2".into()),
         ("PONTE_WORK_SHARDS", "2".into()),
         ("PONTE_RETRY_TIERS", RETRY_TIERS.into()),

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ponte_e2e::{Options, Svc, TestFleet, redis_url};
+use ponte_e2e::{Options, SECRETS_KEY, Svc, TestFleet, redis_url};
 use serde_json::{Value, json};
 use sqlx::Row;
 use sqlx::postgres::PgPool;
@@ -117,6 +117,7 @@ fn ponte(f: &TestFleet, args: &[&str]) -> tokio::process::Command {
         .args(args)
         .env("PONTE_NAMESPACE", &f.ns)
         .env("PONTE_REDIS_URL", redis_url())
+        .env("PONTE_SECRETS_KEY", SECRETS_KEY)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     cmd

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use sqlx::postgres::PgPool;
 use tokio::task::JoinSet;
 
-use crate::{Options, Svc, TestFleet, redis_url};
+use crate::{Options, SECRETS_KEY, Svc, TestFleet, redis_url};
 
 const LIVE: &str = "bench-wh-live";
 const BACKFILL: &str = "bench-wh-backfill";
@@ -283,6 +283,7 @@ async fn measure(
         ])
         .env("PONTE_NAMESPACE", &t.ns)
         .env("PONTE_REDIS_URL", redis_url())
+        .env("PONTE_SECRETS_KEY", SECRETS_KEY)
         .output()
         .await
         .context("cannot run `ponte warehouse backfill`")?;
