@@ -29,10 +29,18 @@ where
     pb.set_message(message.to_string());
     pb.enable_steady_tick(Duration::from_millis(100));
     let started = Instant::now();
+    let mut said = false;
     loop {
         if let Some(v) = check().await {
             pb.finish_and_clear();
             return Ok(v);
+        }
+        if !said && started.elapsed() > Duration::from_secs(10) {
+            // The desk's sandbox account has Movidesk's real budget.
+            pb.set_message(format!(
+                "{message} (waiting for the desk's Movidesk budget of 10 requests a minute; up to a minute)"
+            ));
+            said = true;
         }
         if started.elapsed() > Duration::from_secs(120) {
             pb.finish_and_clear();

@@ -59,6 +59,13 @@ impl RetryPolicy {
         (tier, delay)
     }
 
+    /// The delay of a back-pressure wait: `wait` plus up to half the
+    /// policy's jitter fraction (10 % by default), never less than `wait`.
+    pub fn pace(&self, wait: Duration) -> Duration {
+        let spread = rand::rng().random_range(0.0..=self.jitter.max(0.0) / 2.0);
+        wait.mul_f64(1.0 + spread).max(Duration::from_millis(1))
+    }
+
     /// Whether another try is allowed after `attempt` tries failed.
     pub fn allows(&self, attempts_made: u32) -> bool {
         attempts_made < self.max_attempts
@@ -103,7 +110,13 @@ impl Bus {
         wait: Duration,
         headers: &Headers,
     ) -> Result<Duration, BusError> {
-        let (tier, delay) = self.config.retry.schedule(1, Some(wait));
+        let (tier, _) = self.config.retry.schedule(1, Some(wait));
+        // The wait itself (a little more, so that many waiters do not come
+        // back at once), not the tier's length: a budget that frees up in
+        // 40 s must not cost the 2-minute tier it is queued in. Messages
+        // expire at the head of their tier, so one behind a longer delay
+        // waits no longer than before.
+        let delay = self.config.retry.pace(wait);
         let mut h = headers.clone();
         let delays = h
             .get(headers::DELAYS)
@@ -127,6 +140,17 @@ impl Bus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_back_pressure_wait_costs_the_wait_not_its_tier() {
+        let p = RetryPolicy::default();
+        for _ in 0..50 {
+            let d = p.pace(Duration::from_secs(40));
+            assert!(d >= Duration::from_secs(40), "{d:?}");
+            assert!(d <= Duration::from_secs(44), "at most 10 % more: {d:?}");
+        }
+        assert!(p.pace(Duration::ZERO) > Duration::ZERO);
+    }
 
     #[test]
     fn attempts_climb_the_tiers_with_jitter() {
