@@ -38,6 +38,13 @@ pub fn amqp_url() -> String {
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
+/// The PostgreSQL the warehouse tests and benchmark write into
+/// (`PONTE_TEST_DATABASE_URL`), each in its own schema.
+pub fn database_url() -> String {
+    std::env::var("PONTE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
 pub fn redis_url() -> String {
     std::env::var("PONTE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
@@ -171,39 +178,27 @@ impl TestFleet {
 
     /// Messages waiting in the router's input queues.
     pub async fn events_waiting(&self) -> u32 {
-        let bus = self.bus();
-        let Ok(ch) = bus.channel().await else {
-            return u32::MAX;
-        };
-        let mut total = 0;
-        for q in self.topology.events_queues() {
-            let opts = QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            };
-            if let Ok(info) = ch
-                .queue_declare(ShortString::from(q.as_str()), opts, FieldTable::default())
-                .await
-            {
-                total += info.message_count();
-            }
-        }
-        bus.close().await;
-        total
+        self.waiting_in(self.topology.events_queues()).await
     }
 
     /// Messages waiting in the namespace's event, work and retry queues
     /// (a command in a worker's hands is not counted).
     pub async fn messages_waiting(&self) -> u32 {
-        let bus = self.bus();
-        let Ok(ch) = bus.channel().await else {
-            return u32::MAX;
-        };
         let mut queues = self.topology.events_queues();
         for p in ponte_core::Provider::ALL {
             queues.extend(self.topology.work_queues(p));
         }
         queues.extend((0..self.topology.retry_tiers.len()).map(|t| self.topology.retry_name(t)));
+        self.waiting_in(queues).await
+    }
+
+    /// Messages ready in `queues`, as the broker counts them; `u32::MAX`
+    /// when the broker cannot be asked.
+    async fn waiting_in(&self, queues: Vec<String>) -> u32 {
+        let bus = self.bus();
+        let Ok(ch) = bus.channel().await else {
+            return u32::MAX;
+        };
         let mut total = 0;
         for q in queues {
             let opts = QueueDeclareOptions {

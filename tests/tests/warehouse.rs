@@ -4,15 +4,10 @@
 
 use std::time::Duration;
 
-use ponte_e2e::{Options, SECRETS_KEY, Svc, TestFleet, redis_url};
+use ponte_e2e::{Options, SECRETS_KEY, Svc, TestFleet, database_url, redis_url};
 use serde_json::{Value, json};
 use sqlx::Row;
 use sqlx::postgres::PgPool;
-
-fn database_url() -> String {
-    std::env::var("PONTE_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
 
 /// The test's schema and a pool to read it.
 struct Db {

@@ -101,7 +101,7 @@ pub fn sandbox_values(sandbox: &SandboxClient) -> BTreeMap<&'static str, String>
     ])
 }
 
-pub(crate) fn spinner(msg: &str) -> ProgressBar {
+fn spinner(msg: &str) -> ProgressBar {
     let pb = ProgressBar::new_spinner();
     pb.set_style(
         ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")

@@ -16,7 +16,7 @@ use crate::sandbox::domain_spec;
 const INTEGRATION: &str = "blip-desk";
 
 /// Polls `check` with a spinner until it gives a value.
-async fn wait<T, F, Fut>(message: &str, check: F) -> anyhow::Result<T>
+pub(crate) async fn wait<T, F, Fut>(message: &str, check: F) -> anyhow::Result<T>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -36,9 +36,9 @@ where
             return Ok(v);
         }
         if !said && started.elapsed() > Duration::from_secs(10) {
-            // The desk's sandbox account has Movidesk's real budget.
+            // The demo's sandbox accounts have Movidesk's real budget.
             pb.set_message(format!(
-                "{message} (waiting for the desk's Movidesk budget of 10 requests a minute; up to a minute)"
+                "{message} (waiting for the Movidesk account's budget of 10 requests a minute; up to a minute)"
             ));
             said = true;
         }

@@ -5,12 +5,13 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use ponte_core::warehouse::parse_database_url;
 use ponte_warehouse::Warehouse;
 use serde_json::{Value, json};
 
 use crate::demo::DemoTargets;
+use crate::demo_blip::wait;
 use crate::output::{cell, table};
 use crate::sandbox::domain_spec;
 
@@ -46,21 +47,12 @@ async fn landed(
     (table, column, want): (&str, &str, i64),
     id: &str,
 ) -> anyhow::Result<Duration> {
-    let pb = crate::demo::spinner(what);
     let started = Instant::now();
-    loop {
-        if rows(wh, table, column, id).await == want {
-            pb.finish_and_clear();
-            return Ok(started.elapsed());
-        }
-        if started.elapsed() > Duration::from_secs(90) {
-            pb.finish_and_clear();
-            bail!(
-                "{what}: not in `{table}` after 90s; check `ponte dlq list` and the worker-warehouse log"
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait(what, || async {
+        (rows(wh, table, column, id).await == want).then_some(())
+    })
+    .await?;
+    Ok(started.elapsed())
 }
 
 pub async fn run(t: &DemoTargets, base: i64) -> anyhow::Result<()> {

@@ -15,11 +15,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use ponte_cli::fleet::FleetOptions;
 use ponte_cli::sandbox::SandboxClient;
+use ponte_core::warehouse::parse_database_url;
+use ponte_warehouse::Warehouse;
 use serde_json::{Value, json};
 use sqlx::postgres::PgPool;
 use tokio::task::JoinSet;
 
-use crate::{Options, SECRETS_KEY, Svc, TestFleet, redis_url};
+use crate::{Options, SECRETS_KEY, Svc, TestFleet, database_url, redis_url};
 
 const LIVE: &str = "bench-wh-live";
 const BACKFILL: &str = "bench-wh-backfill";
@@ -69,28 +71,14 @@ impl Figures {
     }
 }
 
-/// The PostgreSQL the phase writes into (`PONTE_TEST_DATABASE_URL`).
-pub fn database_url() -> String {
-    std::env::var("PONTE_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// Rows in every table of `schema`.
-async fn all_rows(pool: &PgPool, schema: &str) -> Result<i64> {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'movidesk%'",
-    )
-    .bind(schema)
-    .fetch_all(pool)
-    .await?;
-    let mut total = 0;
-    for t in tables {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {schema}.\"{t}\""))
-            .fetch_one(pool)
-            .await?;
-        total += n;
-    }
-    Ok(total)
+/// Rows in every warehouse table of `schema`, as `ponte warehouse status` counts them.
+async fn all_rows(schema: &str) -> Result<i64> {
+    let mut address = parse_database_url(&database_url())?;
+    address.schema = schema.to_string();
+    let wh = Warehouse::open(&address, None).await?;
+    let rows = wh.counts().await?.iter().map(|(_, n)| n).sum();
+    wh.close().await;
+    Ok(rows)
 }
 
 async fn tickets_in(pool: &PgPool, schema: &str) -> i64 {
@@ -260,7 +248,7 @@ async fn measure(
     .fetch_all(pool)
     .await?;
     delays.sort_by(f64::total_cmp);
-    let live_rows = all_rows(pool, live_schema).await?;
+    let live_rows = all_rows(live_schema).await?;
     let live_calls = calls(t, &domain).await;
 
     // Backfill, into the second schema.
@@ -302,7 +290,7 @@ async fn measure(
         live_delay_p99_ms: percentile(&delays, 0.99),
         live_calls,
         backfill_secs,
-        backfill_rows: all_rows(pool, backfill_schema).await?,
+        backfill_rows: all_rows(backfill_schema).await?,
         backfill_calls: calls(t, &domain).await,
     })
 }
