@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 
 use ponte_bus::Route;
 use ponte_core::{Envelope, MessageKind, Provider};
-use ponte_e2e::{Options, Pair, Svc, TestFleet, action_texts};
+use ponte_e2e::rounds::{self, act, counterparts};
+use ponte_e2e::{Options, Svc, TestFleet};
 use serde_json::{Value, json};
 
 const SERVICES: [Svc; 5] = [
@@ -105,39 +106,6 @@ fn node_number(name: &str) -> Option<u8> {
         .ok()
 }
 
-async fn actions(t: &TestFleet, pair: &Pair, tickets: &[String], step: u32) {
-    for a in tickets {
-        t.sandbox
-            .movidesk_ui_action(
-                &pair.a,
-                a,
-                &json!({"type": 2, "description": format!("step {step} of {a}"), "createdBy": {"id": "agent-a"}}),
-            )
-            .await
-            .expect("action");
-    }
-}
-
-async fn open(t: &TestFleet, pair: &Pair, round: usize) -> Vec<String> {
-    let mut batch = Vec::new();
-    for i in 0..PER_ROUND {
-        batch.push(t.open_ticket(pair, &format!("cluster {round}-{i}")).await);
-    }
-    batch
-}
-
-async fn counterparts(t: &TestFleet, pair: &Pair, batch: &[String], timeout: Duration) {
-    t.eventually("the round's counterparts", timeout, || async {
-        for a in batch {
-            if t.counterparts(pair, &pair.b, a).await.is_empty() {
-                return None;
-            }
-        }
-        Some(())
-    })
-    .await
-}
-
 /// Publishes to the first retry tier, whose classic queue lives on the
 /// node that declared it, without an expiry and for a queue name nothing
 /// is bound to: if it were kept it would only wait there, touching no
@@ -213,9 +181,9 @@ async fn losing_the_shard_queues_leader_loses_and_doubles_nothing() {
 
     let started = Instant::now();
     // Round 0 before the loss: tickets, then a first action on each.
-    let round0 = open(&t, &pair, 0).await;
+    let round0 = rounds::open(&t, &pair, "cluster", 0, PER_ROUND).await;
     counterparts(&t, &pair, &round0, Duration::from_secs(30)).await;
-    actions(&t, &pair, &round0, 1).await;
+    act(&t, &pair, &round0, 1).await;
 
     // Round 1 and round 0's second action, with the leader killed midway.
     let mut round1 = Vec::new();
@@ -226,61 +194,24 @@ async fn losing_the_shard_queues_leader_loses_and_doubles_nothing() {
         }
     }
     let killed_at = Instant::now();
-    actions(&t, &pair, &round0, 2).await;
+    act(&t, &pair, &round0, 2).await;
     counterparts(&t, &pair, &round1, Duration::from_secs(90)).await;
     let recovered_in = killed_at.elapsed();
-    actions(&t, &pair, &round1, 1).await;
-    actions(&t, &pair, &round1, 2).await;
+    act(&t, &pair, &round1, 1).await;
+    act(&t, &pair, &round1, 2).await;
 
     // Round 2 on the two nodes left.
-    let round2 = open(&t, &pair, 2).await;
+    let round2 = rounds::open(&t, &pair, "cluster", 2, PER_ROUND).await;
     counterparts(&t, &pair, &round2, Duration::from_secs(60)).await;
-    actions(&t, &pair, &round2, 1).await;
-    actions(&t, &pair, &round2, 2).await;
+    act(&t, &pair, &round2, 1).await;
+    act(&t, &pair, &round2, 2).await;
 
     let opened: Vec<String> = [round0, round1, round2].concat();
     let expected_actions = opened.len() * 2;
-    t.eventually(
-        "every action on a counterpart",
-        Duration::from_secs(120),
-        || async {
-            let all = t.sandbox.movidesk_tickets(&pair.b).await.ok()?;
-            let crossed = all
-                .iter()
-                .flat_map(action_texts)
-                .filter(|x| x.contains("step 1 of") || x.contains("step 2 of"))
-                .count();
-            (crossed >= expected_actions).then_some(())
-        },
-    )
-    .await;
+    rounds::actions_crossed(&t, &pair, 2, expected_actions, Duration::from_secs(120)).await;
     t.settled(Duration::from_secs(60)).await;
     let elapsed = started.elapsed();
-
-    let all_b = t.sandbox.movidesk_tickets(&pair.b).await.expect("b");
-    let (mut lost, mut doubled) = (0, 0);
-    for a in &opened {
-        let tag = json!(format!("ponte-cluster-{a}"));
-        let mine: Vec<_> = all_b
-            .iter()
-            .filter(|b| b["tags"].as_array().is_some_and(|t| t.contains(&tag)))
-            .collect();
-        match mine.len() {
-            0 => lost += 1,
-            1 => {}
-            _ => doubled += 1,
-        }
-        let Some(b) = mine.first() else { continue };
-        let texts = action_texts(b);
-        for step in [1, 2] {
-            let needle = format!("step {step} of {a}");
-            match texts.iter().filter(|x| x.contains(&needle)).count() {
-                0 => lost += 1,
-                1 => {}
-                n => doubled += n - 1,
-            }
-        }
-    }
+    let tally = rounds::tally(&t, &pair, &opened, 2).await;
     let after: Vec<Value> = node
         .queues(survivor)
         .into_iter()
@@ -320,16 +251,22 @@ async fn losing_the_shard_queues_leader_loses_and_doubles_nothing() {
     println!(
         "rabbit-cluster: node {victim} (leader of {victim_leads} of {} shard queues) SIGKILLed mid-flow; \
          {} tickets, {expected_actions} actions in {elapsed:.0?}; the round in flight at the kill \
-         had its counterparts {recovered_in:.1?} after it; lost {lost}, doubled {doubled}, \
+         had its counterparts {recovered_in:.1?} after it; lost {}, doubled {}, \
          stray tickets in B {}, parked: {}; leaders after the kill {new_leaders:?}; \
          a retry published while its queue's node was down: {probe:?}; node {victim} back in {rejoined_in:.1?}",
         shards.len(),
         opened.len(),
-        all_b.len().saturating_sub(opened.len()),
+        tally.lost,
+        tally.doubled,
+        tally.stray,
         if dlq.contains("(none)") { "none" } else { &dlq }
     );
-    assert_eq!((lost, doubled), (0, 0), "nothing lost or doubled");
-    assert_eq!(all_b.len(), opened.len(), "no stray tickets in B");
+    assert_eq!(
+        (tally.lost, tally.doubled),
+        (0, 0),
+        "nothing lost or doubled"
+    );
+    assert_eq!(tally.stray, 0, "no stray tickets in B");
     assert!(dlq.contains("(none)"), "nothing parked: {dlq}");
     assert!(
         new_leaders.iter().all(|l| node_number(l) != Some(victim)),

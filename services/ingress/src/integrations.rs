@@ -1,9 +1,14 @@
 //! Integrations kept in memory, so a webhook costs no Redis round trip to
-//! find its integration. The admin bumps a version number in Redis on every
+//! find its integration and is still accepted while Redis is away (a
+//! failover, a restart). The admin bumps a version number in Redis on every
 //! change (`Store::integrations_version`); a watcher reads it a few times a
-//! second and forgets everything when it moved, so a disabled integration is
-//! refused within about [`WATCH_EVERY`]. While the version cannot be read
-//! (Redis away) nothing is cached: every lookup reads Redis, as before.
+//! second and, when it moved, loads every integration again, so a disabled
+//! integration is refused within about [`WATCH_EVERY`].
+//!
+//! While the version cannot be read the last complete copy keeps serving:
+//! no integration can change then, since changes are written to that same
+//! Redis. An id the copy lacks (unknown, or created since the last load)
+//! is read from Redis, and fails with 503 while Redis is away.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -23,10 +28,11 @@ pub(crate) struct Integrations {
 
 #[derive(Default)]
 struct Cache {
-    /// `None` while the version is unknown: nothing is cached then.
+    /// The version the copy was loaded at; `None` while there is no
+    /// complete copy.
     version: Option<u64>,
-    /// Known integrations, and known absences (`None`).
-    by_id: HashMap<String, Option<Arc<Integration>>>,
+    /// Every integration at `version`.
+    by_id: HashMap<String, Arc<Integration>>,
 }
 
 impl Integrations {
@@ -37,49 +43,56 @@ impl Integrations {
         }
     }
 
-    /// The integration, from memory when the cache is current.
+    /// The integration, from memory when the copy has it. An id the copy
+    /// lacks may have been created since it was loaded, so Redis is asked
+    /// (the next refresh loads it, as the version moved).
     pub(crate) async fn get(&self, id: &str) -> Result<Option<Arc<Integration>>, StoreError> {
-        let seen_version = match self.cache.read() {
-            Ok(cache) => {
-                if cache.version.is_some()
-                    && let Some(hit) = cache.by_id.get(id)
-                {
-                    return Ok(hit.clone());
-                }
-                cache.version
-            }
-            Err(_) => None,
-        };
-        let found = self.store.integration(id).await?.map(Arc::new);
-        // Kept only if no change was noticed while reading; a change not
-        // noticed yet clears it at the next watch.
-        if let Ok(mut cache) = self.cache.write()
-            && seen_version.is_some()
-            && cache.version == seen_version
+        if let Ok(cache) = self.cache.read()
+            && let Some(hit) = cache.by_id.get(id)
         {
-            cache.by_id.insert(id.to_string(), found.clone());
+            return Ok(Some(hit.clone()));
         }
-        Ok(found)
+        Ok(self.store.integration(id).await?.map(Arc::new))
     }
 
-    /// Reads the version once; a new one (or none) empties the cache.
+    /// Reads the version once; when it moved, loads every integration.
     pub(crate) async fn refresh(&self) {
         let version = match self.store.integrations_version().await {
-            Ok(v) => Some(v),
+            Ok(v) => v,
             Err(e) => {
-                tracing::debug!(error = %e, "integrations version unreadable; not caching");
-                None
+                // Nothing can change while Redis is away: keep the copy.
+                tracing::debug!(error = %e, "integrations version unreadable; keeping the copy in memory");
+                return;
             }
         };
-        if let Ok(mut cache) = self.cache.write()
-            && cache.version != version
-        {
-            cache.version = version;
-            cache.by_id.clear();
+        let current = self.cache.read().ok().and_then(|c| c.version);
+        if current == Some(version) {
+            return;
+        }
+        // Read after the version, so the copy is at least as new as it; a
+        // change in between moves the version again and is loaded next time.
+        let loaded = self.store.integrations().await;
+        let Ok(mut cache) = self.cache.write() else {
+            return;
+        };
+        match loaded {
+            Ok(all) => {
+                cache.by_id = all
+                    .into_iter()
+                    .map(|i| (i.id.clone(), Arc::new(i)))
+                    .collect();
+                cache.version = Some(version);
+            }
+            Err(e) => {
+                // Something changed and cannot be read: serve nothing stale.
+                tracing::warn!(error = %e, "cannot load the integrations; reading Redis per webhook");
+                cache.by_id.clear();
+                cache.version = None;
+            }
         }
     }
 
-    /// Keeps the cache current until `shutdown`.
+    /// Keeps the copy current until `shutdown`.
     pub(crate) async fn watch(self: Arc<Self>, shutdown: CancellationToken) {
         loop {
             self.refresh().await;

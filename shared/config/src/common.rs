@@ -1,6 +1,6 @@
 use std::net::SocketAddr;
 
-use crate::{ConfigError, SecretsKeys, Source, redact_url};
+use crate::{ConfigError, RedisAddress, SecretsKeys, Source, redact_url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -12,6 +12,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone)]
 pub struct Common {
     pub amqp_url: String,
+    /// A `redis://`/`rediss://` URL, or `redis+sentinel://` sentinels and a
+    /// master name (see [`RedisAddress`]); validated at load.
     pub redis_url: String,
     /// Prefix of every exchange, queue and Redis key.
     pub namespace: String,
@@ -109,15 +111,8 @@ impl Common {
             ));
         }
         let redis_url = source.string("PONTE_REDIS_URL", DEFAULT_REDIS_URL);
-        if !(redis_url.starts_with("redis://") || redis_url.starts_with("rediss://")) {
-            return Err(ConfigError::invalid(
-                "PONTE_REDIS_URL",
-                format!(
-                    "must start with redis:// or rediss://, got `{}`",
-                    redact_url(&redis_url)
-                ),
-            ));
-        }
+        RedisAddress::parse(&redis_url)
+            .map_err(|why| ConfigError::invalid("PONTE_REDIS_URL", why))?;
         let namespace = source.string("PONTE_NAMESPACE", "ponte");
         let ns_ok = !namespace.is_empty()
             && namespace.len() <= 48

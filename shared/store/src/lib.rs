@@ -14,16 +14,16 @@ mod holds;
 mod integrations;
 mod intents;
 mod links;
+mod pool;
 mod ratelimit;
 mod reseal;
 mod sealed;
 mod snapshots;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
 use ponte_config::{Retention, SecretsKeys};
+use pool::{Conn, Pool};
 
 pub use calls::{CallOutcome, CallRecord};
 pub use eligible::Eligible;
@@ -46,22 +46,8 @@ impl Store {
     /// Builds the pool; connects lazily, so a service can start while Redis
     /// is down and report it through `/readyz`.
     pub fn new(redis_url: &str, namespace: &str) -> Result<Store, StoreError> {
-        let mut cfg = Config::from_url(redis_url);
-        let timeouts = Timeouts {
-            wait: Some(Duration::from_secs(3)),
-            create: Some(Duration::from_secs(3)),
-            recycle: Some(Duration::from_secs(3)),
-        };
-        cfg.pool = Some(PoolConfig {
-            max_size: 32,
-            timeouts,
-            ..PoolConfig::default()
-        });
-        let pool = cfg
-            .create_pool(Some(Runtime::Tokio1))
-            .map_err(|e| StoreError::Config(e.to_string()))?;
         Ok(Store {
-            pool,
+            pool: Pool::new(redis_url)?,
             ns: namespace.to_string(),
             keys: Arc::new(Keyring::default()),
             retention: Retention::default(),
@@ -102,11 +88,8 @@ impl Store {
         k
     }
 
-    pub(crate) async fn conn(&self) -> Result<deadpool_redis::Connection, StoreError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    pub(crate) async fn conn(&self) -> Result<Conn, StoreError> {
+        self.pool.get().await
     }
 
     /// Ready when Redis answers (used by `/readyz`).
