@@ -125,6 +125,8 @@ async fn every_service_exposes_its_series_from_the_start_and_promtool_accepts_th
                     assert_eq!(has(&page, s, series), 0.0, "{series}");
                 }
                 assert_eq!(has(&page, s, "ponte_consumers"), 0.0);
+                // Only providers that send webhooks have series.
+                assert!(!page.contains("provider=\"warehouse\""), "{page}");
             }
             Svc::Router => {
                 for series in [

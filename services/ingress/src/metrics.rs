@@ -27,7 +27,8 @@ pub(crate) const OUTCOMES: [&str; 10] = [
 pub(crate) const UNKNOWN_PROVIDER: &str = "unknown_provider";
 
 pub(crate) fn register() {
-    for provider in Provider::ALL {
+    // The warehouse receives no webhooks: it is a target only.
+    for provider in Provider::ALL.into_iter().filter(|p| !p.is_warehouse()) {
         for outcome in OUTCOMES {
             catalog::WEBHOOKS.zero(&[provider.as_str(), outcome]);
         }
