@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use ponte_e2e::{Options, Svc, TestFleet};
+use ponte_e2e::proxy::Proxy;
+use ponte_e2e::{Options, Svc, TestFleet, amqp_url};
 
 /// The Ponte services (the sandbox is not one).
 const SERVICES: [Svc; 8] = [
@@ -237,5 +238,45 @@ async fn every_service_exposes_its_series_from_the_start_and_promtool_accepts_th
         1.0
     );
     assert!(!ingress.contains("evil"), "{ingress}");
+    t.teardown().await;
+}
+
+/// The router's connection gauges and consumers, as one scrape shows them.
+async fn connection_state(t: &TestFleet) -> (f64, f64, f64) {
+    let page = scrape(t, Svc::Router).await;
+    let get = |series: &str| value(&page, series).unwrap_or(f64::NAN);
+    (
+        get("ponte_broker_connected"),
+        get("ponte_redis_connected"),
+        get("ponte_consumers"),
+    )
+}
+
+#[tokio::test]
+async fn connection_gauges_and_consumers_follow_the_broker_going_away_and_back() {
+    // The fleet reaches the broker through a proxy this test can cut.
+    let (proxy, proxied) = Proxy::for_amqp_url(&amqp_url()).await;
+    let t = TestFleet::start(Options {
+        services: vec![Svc::Router],
+        env: vec![("PONTE_AMQP_URL".into(), proxied)],
+    })
+    .await;
+    let wait = Duration::from_secs(20);
+    t.eventually("the router's consumers attach", wait, || async {
+        (connection_state(&t).await == (1.0, 1.0, 2.0)).then_some(())
+    })
+    .await;
+
+    proxy.cut();
+    t.eventually("the gauges show the broker gone", wait, || async {
+        (connection_state(&t).await == (0.0, 1.0, 0.0)).then_some(())
+    })
+    .await;
+
+    proxy.restore();
+    t.eventually("the gauges show the broker back", wait, || async {
+        (connection_state(&t).await == (1.0, 1.0, 2.0)).then_some(())
+    })
+    .await;
     t.teardown().await;
 }
