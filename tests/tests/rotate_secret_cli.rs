@@ -1,9 +1,11 @@
 //! `ponte integrations rotate-secret` (issue 15, item 7): one line that
 //! shows the generated secret once and never the old one; the ingress
 //! accepts both during the overlap, and only the new one after a rotation
-//! with `--overlap 0s`; bad input and unknown integrations fail.
+//! with `--overlap 0s`; a secret given on standard input is not echoed; bad
+//! input and unknown integrations fail.
 
-use ponte_e2e::{CHANGE_REACHES_INGRESS, Options, Svc, TestFleet};
+use ponte_cli::fleet::FleetOptions;
+use ponte_e2e::{ADMIN_TOKEN, CHANGE_REACHES_INGRESS, Options, Svc, TestFleet};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -37,6 +39,33 @@ async fn accepted_soon(t: &TestFleet, integration: &str, secret: &str) {
         || async { (hook(t, integration, secret).await == StatusCode::ACCEPTED).then_some(()) },
     )
     .await;
+}
+
+/// Runs the real `ponte` CLI against the fleet with `input` on its stdin.
+async fn cli_with_stdin(t: &TestFleet, args: &[&str], input: &str) -> (bool, String) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(FleetOptions::default_bin_dir().join("ponte"))
+        .args(args)
+        .env("PONTE_ADMIN_URL", t.url(Svc::Admin))
+        .env("PONTE_ADMIN_TOKEN", ADMIN_TOKEN)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run ponte: {e}"));
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(input.as_bytes())
+        .await
+        .expect("ponte reads stdin");
+    drop(stdin);
+    let out = child.wait_with_output().await.expect("ponte finishes");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
 }
 
 #[tokio::test]
@@ -97,6 +126,28 @@ async fn rotate_secret_prints_the_new_secret_once_and_the_ingress_follows() {
     let second = shown_secret(&out);
     accepted_soon(&t, "turn", &second).await;
     assert_eq!(hook(&t, "turn", &first).await, StatusCode::UNAUTHORIZED);
+
+    // A secret of the operator's choosing comes on standard input and is
+    // not echoed.
+    let chosen = format!("chosen-{}-0123456789", t.ns);
+    let (ok, out) = cli_with_stdin(
+        &t,
+        &[
+            "integrations",
+            "rotate-secret",
+            "turn",
+            "--side",
+            "source",
+            "--secret-stdin",
+        ],
+        &format!("{chosen}\n"),
+    )
+    .await;
+    assert!(ok, "{out}");
+    assert!(out.contains("the one given on standard input"), "{out}");
+    assert!(!out.contains(&chosen), "{out}");
+    accepted_soon(&t, "turn", &chosen).await;
+    assert_eq!(hook(&t, "turn", &second).await, StatusCode::ACCEPTED);
 
     // Bad input and unknown integrations fail with a reason.
     let (ok, out) = t
