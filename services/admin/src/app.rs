@@ -85,6 +85,9 @@ pub struct Admin {
 
 impl Admin {
     pub async fn build(settings: Settings) -> std::io::Result<Admin> {
+        // Latency series appear per route as requests come (the routes are
+        // many; registering each at zero would bury the page).
+        ponte_http::register_routes(&[]);
         let bus = Bus::new(BusConfig::from_common(&settings.common, "ponte-admin"));
         let store = Store::from_common(&settings.common).map_err(std::io::Error::other)?;
         store
@@ -139,14 +142,11 @@ impl Admin {
                 auth::require(token, req, next)
             }))
             .with_state(state);
-        let router =
-            Router::new()
-                .nest("/api/v1", api)
-                .merge(console)
-                .merge(ponte_http::ops_router(ponte_http::bus_and_store_ready(
-                    bus.clone(),
-                    store,
-                )));
+        // The API and the console are timed by route template; the ops
+        // endpoints are not (scrapes and probes would fill the histogram).
+        let router = ponte_http::timed(Router::new().nest("/api/v1", api).merge(console)).merge(
+            ponte_http::ops_router(ponte_http::bus_and_store_ready(bus.clone(), store)),
+        );
         Ok(Admin {
             listener: TcpListener::bind(settings.addr).await?,
             router,

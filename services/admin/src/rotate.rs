@@ -1,7 +1,8 @@
 //! `POST /api/v1/integrations/{id}/inbound-secret`: a side's new inbound
 //! secret, with the old one still accepted by the ingress for an overlap
 //! window, so the provider's webhook settings can be changed over without
-//! losing a webhook.
+//! losing a webhook. Without a `secret` in the body the admin generates one
+//! (32 random bytes, hex) and returns it once as `new_inbound_secret`.
 
 use std::sync::Arc;
 
@@ -26,7 +27,9 @@ const DEFAULT_OVERLAP_SECS: u64 = 24 * 3600;
 #[serde(deny_unknown_fields)]
 pub(crate) struct Rotation {
     side: Side,
-    secret: Secret,
+    /// The new secret; generated when left out.
+    #[serde(default)]
+    secret: Option<Secret>,
     /// Seconds the old secret is still accepted (0: refused at once).
     #[serde(default = "default_overlap")]
     overlap_secs: u64,
@@ -51,7 +54,14 @@ pub(crate) async fn inbound_secret(
             ),
         ));
     }
-    if rotation.secret.is_placeholder() {
+    let (secret, generated) = match rotation.secret {
+        Some(given) => (given, None),
+        None => {
+            let made = crate::console::random_token();
+            (Secret::new(made.clone()), Some(made))
+        }
+    };
+    if secret.is_placeholder() {
         return Err(ApiError::bad_request(
             "invalid_body",
             "`secret`: send the new secret, not the `***` placeholder",
@@ -64,13 +74,13 @@ pub(crate) async fn inbound_secret(
         Side::Source => &mut integration.source,
         Side::Target => &mut integration.target,
     };
-    if endpoint.inbound_secret == rotation.secret {
+    if endpoint.inbound_secret == secret {
         return Err(ApiError::bad_request(
             "invalid_body",
             "`secret`: is the side's current inbound secret; a rotation needs a new one",
         ));
     }
-    endpoint.rotate_inbound_secret(rotation.secret, overlap, now);
+    endpoint.rotate_inbound_secret(secret, overlap, now);
     let until = endpoint.previous_inbound_secret.as_ref().map(|p| p.until);
     integration
         .validate()
@@ -87,7 +97,13 @@ pub(crate) async fn inbound_secret(
         integration = %id,
         side = rotation.side.as_str(),
         previous_accepted_until = ?until,
+        generated = generated.is_some(),
         "inbound secret rotated"
     );
-    Ok(Json(integration.redacted()).into_response())
+    let mut answer = serde_json::to_value(integration.redacted()).unwrap_or_default();
+    if let (Some(g), Some(map)) = (generated, answer.as_object_mut()) {
+        // Shown this once: it is stored sealed and read back only as `***`.
+        map.insert("new_inbound_secret".into(), g.into());
+    }
+    Ok(Json(answer).into_response())
 }

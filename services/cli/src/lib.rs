@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod manual;
 pub mod output;
 pub mod rebuild;
+pub mod rotate_secret;
 pub mod sandbox;
 pub mod secrets;
 pub mod warehouse;

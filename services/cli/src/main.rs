@@ -103,6 +103,20 @@ enum IntegrationCmd {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Give one side a new inbound secret (generated and shown once); the old one is still
+    /// accepted for the overlap, so the provider's webhook can be changed over.
+    RotateSecret {
+        id: String,
+        /// The side whose webhooks present the secret.
+        #[arg(long, value_parser = ["source", "target"])]
+        side: String,
+        /// How long the old secret is still accepted: 0s (a leaked secret) up to 30d.
+        #[arg(long, default_value = "24h", value_parser = ponte_cli::rotate_secret::parse_overlap)]
+        overlap: Duration,
+        /// Read the new secret from standard input instead of having one generated.
+        #[arg(long)]
+        secret_stdin: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -415,6 +429,21 @@ async fn integrations(
                 json_out,
                 &format!("cloned integration {id} as {new_id} (disabled; enable it when ready)"),
             );
+        }
+        IntegrationCmd::RotateSecret {
+            id,
+            side,
+            overlap,
+            secret_stdin,
+        } => {
+            let rotation = ponte_cli::rotate_secret::Rotation {
+                id,
+                side,
+                overlap,
+                secret_stdin,
+            };
+            let (v, line) = ponte_cli::rotate_secret::rotate(admin, &rotation).await?;
+            return one_line(&v, json_out, &line);
         }
     };
     println!("{}", serde_json::to_string_pretty(&v)?);

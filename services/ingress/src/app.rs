@@ -54,6 +54,7 @@ impl Ingress {
     /// Binds the listener (port 0 picks a free one) and wires the routes.
     /// Neither the broker nor Redis needs to be up yet.
     pub async fn build(settings: Settings) -> std::io::Result<Ingress> {
+        crate::metrics::register();
         let bus = Bus::new(BusConfig::from_common(&settings.common, "ponte-ingress"));
         let store = Store::from_common(&settings.common).map_err(std::io::Error::other)?;
         store
@@ -73,10 +74,10 @@ impl Ingress {
             spool: spool.clone(),
         });
         let ready = crate::spool_ready::report(bus.clone(), store.clone(), spool.clone());
-        let router = Router::new()
-            .route("/hooks/{provider}/{integration}", post(hooks::receive))
-            .with_state(state)
-            .merge(ponte_http::ops_router_reporting(ready));
+        let hooks = Router::new()
+            .route(crate::metrics::HOOK_ROUTE, post(hooks::receive))
+            .with_state(state);
+        let router = ponte_http::timed(hooks).merge(ponte_http::ops_router_reporting(ready));
         let router = ponte_http::with_json_errors(router);
         let listener = TcpListener::bind(settings.addr).await?;
         Ok(Ingress {

@@ -11,7 +11,7 @@ use ponte_core::envelope::WebhookBody;
 use ponte_core::ids::derive;
 use ponte_core::{Envelope, MessageKind, Provider, TicketRef};
 use ponte_http::ApiError;
-use ponte_telemetry::{metrics, propagation};
+use ponte_telemetry::{catalog, propagation};
 use serde_json::{Value, json};
 use tracing::Instrument;
 
@@ -75,11 +75,7 @@ pub(crate) async fn receive(
         Ok((_, false)) => "accepted",
         Err(e) => e.code,
     };
-    metrics::inc(
-        "ponte_webhooks_total",
-        "Webhooks received, by outcome",
-        &[("provider", provider_label), ("outcome", outcome)],
-    );
+    catalog::WEBHOOKS.inc(&[provider_label, outcome]);
     match result {
         Ok((event_id, duplicate)) => (
             StatusCode::ACCEPTED,

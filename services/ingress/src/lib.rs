@@ -11,6 +11,7 @@ mod app;
 mod auth;
 mod hooks;
 mod integrations;
+mod metrics;
 mod spool;
 mod spool_forward;
 mod spool_ready;

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use ponte_bus::{Bus, BusError, Headers, Route};
 use ponte_core::Envelope;
 use ponte_http::ApiError;
-use ponte_telemetry::metrics;
+use ponte_telemetry::catalog;
 use tokio_util::sync::CancellationToken;
 
 use crate::spool::{Spool, SpoolError, Spooled};
@@ -59,11 +59,7 @@ pub(crate) async fn deliver(
     };
     match spool.append(&event).await {
         Ok(()) => {
-            metrics::inc(
-                "ponte_spool_appended_total",
-                "Webhooks written to the ingress spool while the broker could not confirm",
-                &[],
-            );
+            catalog::SPOOL_APPENDED.inc(&[]);
             gauges(spool);
             Ok(Delivered::Spool)
         }
@@ -94,18 +90,8 @@ fn not_confirmed(e: BusError) -> ApiError {
 }
 
 pub(crate) fn gauges(spool: &Spool) {
-    metrics::set(
-        "ponte_spool_depth",
-        "Webhooks waiting in the ingress spool for the broker",
-        &[],
-        spool.depth() as f64,
-    );
-    metrics::set(
-        "ponte_spool_bytes",
-        "Bytes the ingress spool takes on disk",
-        &[],
-        spool.bytes() as f64,
-    );
+    catalog::SPOOL_DEPTH.set(&[], spool.depth() as f64);
+    catalog::SPOOL_BYTES.set(&[], spool.bytes() as f64);
 }
 
 /// Forwards spooled events, oldest first, each only after the previous one
@@ -127,11 +113,7 @@ pub(crate) async fn forward(spool: Arc<Spool>, bus: Arc<Bus>, shutdown: Cancella
         {
             Ok(()) => {
                 spool.remove(seq).await;
-                metrics::inc(
-                    "ponte_spool_forwarded_total",
-                    "Spooled webhooks the broker confirmed",
-                    &[],
-                );
+                catalog::SPOOL_FORWARDED.inc(&[]);
                 gauges(&spool);
                 if backoff > Duration::from_millis(200) {
                     tracing::info!(

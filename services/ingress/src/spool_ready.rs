@@ -59,12 +59,10 @@ pub(crate) fn report(bus: Arc<Bus>, store: Store, spool: Option<Arc<Spool>>) -> 
         let (bus, store, spool) = (bus.clone(), store.clone(), spool.clone());
         async move {
             let mut facts = Map::new();
-            let broker = bus.check().await.map_err(|e| e.to_string());
+            let broker = ponte_http::probe_broker(&bus).await;
             let Some(spool) = spool else {
-                let ready = match (broker, store.ping().await) {
-                    (Err(e), _) => Err(e),
-                    (Ok(()), r) => r.map_err(|e| e.to_string()),
-                };
+                let redis = ponte_http::probe_redis(&store).await;
+                let ready = broker.and(redis);
                 return (ready, facts);
             };
             facts.insert(
@@ -76,8 +74,8 @@ pub(crate) fn report(bus: Arc<Bus>, store: Store, spool: Option<Arc<Spool>>) -> 
                     "broker": if broker.is_ok() { "confirming" } else { "unreachable" },
                 }),
             );
-            let ready = match (broker, store.ping().await) {
-                (_, Err(e)) => Err(e.to_string()),
+            let ready = match (broker, ponte_http::probe_redis(&store).await) {
+                (_, Err(e)) => Err(e),
                 (Ok(()), Ok(())) => Ok(()),
                 (Err(_), Ok(())) if !spool.is_full(HEADROOM.min(spool.max_bytes() / 4)) => Ok(()),
                 (Err(e), Ok(())) => Err(format!("{e}, and the spool is full")),

@@ -37,6 +37,7 @@ const DRAIN_DEADLINE: Duration = Duration::from_secs(20);
 
 impl Router {
     pub async fn build(settings: Settings) -> std::io::Result<Router> {
+        crate::metrics::register();
         let bus = Bus::new(BusConfig::from_common(&settings.common, "ponte-router"));
         let store = Store::from_common(&settings.common).map_err(std::io::Error::other)?;
         store

@@ -11,7 +11,7 @@ use ponte_core::{
     TicketRef,
 };
 use ponte_store::{Eligible, Store};
-use ponte_telemetry::{metrics, propagation};
+use ponte_telemetry::{catalog, propagation};
 use tracing::Instrument;
 
 use crate::rules::{Decision, Facts, plan};
@@ -67,11 +67,7 @@ impl EventHandler {
             .await
             .map_err(infra)?
         {
-            metrics::inc(
-                "ponte_duplicates_total",
-                "Repeated events dropped",
-                &[("stage", "router")],
-            );
+            catalog::DUPLICATES.inc(&["router"]);
             tracing::info!("event already routed; dropping the repeat");
             return Ok(());
         }
@@ -83,11 +79,7 @@ impl EventHandler {
             .map_err(infra)?
         else {
             tracing::warn!("integration no longer exists; event dropped");
-            metrics::inc(
-                "ponte_events_ignored_total",
-                "Events that needed nothing done",
-                &[("reason", "unknown_integration")],
-            );
+            catalog::EVENTS_IGNORED.inc(&["unknown_integration"]);
             return self.done(env).await;
         };
         if events.is_empty() {
@@ -157,11 +149,7 @@ impl EventHandler {
         match plan(integration, &env.id, event, facts) {
             Decision::Ignore(reason) => {
                 tracing::info!(reason, "nothing to do for this event");
-                metrics::inc(
-                    "ponte_events_ignored_total",
-                    "Events that needed nothing done",
-                    &[("reason", reason)],
-                );
+                catalog::EVENTS_IGNORED.inc(&[reason]);
                 if reason == "conditions_not_met" || reason == "finished_ticket" {
                     self.store
                         .remove_eligible(&integration.id, &event.ticket.ticket_id)
@@ -169,11 +157,7 @@ impl EventHandler {
                         .map_err(infra)?;
                 }
                 if matches!(reason, "own_status" | "own_action") {
-                    metrics::inc(
-                        "ponte_echoes_dropped_total",
-                        "Ponte's own writes recognised in webhooks",
-                        &[("kind", reason)],
-                    );
+                    catalog::ECHOES_DROPPED.inc(&[reason]);
                 }
             }
             Decision::Eligible(ticket) => {
@@ -292,14 +276,7 @@ impl EventHandler {
             .await
             .map_err(|e| Failure::Infrastructure(e.to_string()))?;
         tracing::info!(command_id = %envelope.id, op = command.op.name(), provider = %command.provider, "command sent");
-        metrics::inc(
-            "ponte_commands_sent_total",
-            "Commands sent to provider workers",
-            &[
-                ("provider", command.provider.as_str()),
-                ("op", command.op.name()),
-            ],
-        );
+        catalog::COMMANDS_SENT.inc(&[command.provider.as_str(), command.op.name()]);
         Ok(())
     }
 
@@ -331,11 +308,7 @@ impl EventHandler {
             .await
         {
             Ok(()) => {
-                metrics::inc(
-                    "ponte_dead_lettered_total",
-                    "Messages parked in a dead-letter queue",
-                    &[("provider", "router"), ("reason", "permanent")],
-                );
+                catalog::DEAD_LETTERED.inc(&["router", "permanent"]);
                 Disposition::Ack
             }
             Err(_) => Disposition::Requeue,

@@ -4,6 +4,7 @@
 
 mod app;
 mod handler;
+mod metrics;
 mod rules;
 mod webhooks;
 

@@ -85,6 +85,22 @@ pub async fn run_consumer<H: Handler>(
     }
 }
 
+/// Counts an attached consumer in `ponte_consumers` while it lives.
+struct Attached;
+
+impl Attached {
+    fn new() -> Attached {
+        ponte_telemetry::catalog::CONSUMERS.add(&[], 1.0);
+        Attached
+    }
+}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        ponte_telemetry::catalog::CONSUMERS.add(&[], -1.0);
+    }
+}
+
 async fn consume_once<H: Handler>(
     bus: &Bus,
     queue: &str,
@@ -104,6 +120,7 @@ async fn consume_once<H: Handler>(
             FieldTable::default(),
         )
         .await?;
+    let _attached = Attached::new();
     let mut lanes: Lanes<Delivery, Incoming> = Lanes::default();
     let mut running: JoinSet<(String, Result<Settled, crate::BusError>)> = JoinSet::new();
     let start = |running: &mut JoinSet<_>, lane: String, d: Delivery, i: Incoming| {

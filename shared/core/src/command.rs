@@ -93,6 +93,21 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every [`Operation::name`], for metrics registered before the first
+    /// command (keep in step with `name`).
+    pub const NAMES: [&'static str; 10] = [
+        "sync_ticket",
+        "create_ticket",
+        "add_action",
+        "change_status",
+        "link_tickets",
+        "assign_agent",
+        "pop_caller_card",
+        "log_call",
+        "open_missed_call_ticket",
+        "remove_marker",
+    ];
+
     pub fn name(&self) -> &'static str {
         match self {
             Operation::SyncTicket { .. } => "sync_ticket",
@@ -141,5 +156,29 @@ impl Command {
             | Operation::LinkTickets { link_id, .. }
             | Operation::RemoveMarker { link_id, .. } => Some(link_id),
         }
+    }
+}
+
+#[cfg(test)]
+mod names_tests {
+    use super::Operation;
+
+    /// `NAMES` holds exactly the names `name` gives (read from the source,
+    /// so a new operation cannot be forgotten there).
+    #[test]
+    fn names_list_every_operation_name() {
+        let src = include_str!("command.rs");
+        let start = src.find("pub fn name(&self)").expect("name() is here");
+        let body = &src[start..];
+        let body = &body[..body.find("\n    }\n").expect("name() ends")];
+        let mut found: Vec<&str> = body
+            .split("=> \"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .collect();
+        let mut listed = Operation::NAMES.to_vec();
+        found.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(found, listed);
     }
 }

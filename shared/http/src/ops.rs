@@ -1,10 +1,12 @@
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use futures_util::future::BoxFuture;
+use ponte_telemetry::catalog;
 use serde_json::json;
 
 /// Checks the dependencies a service needs to do useful work; the error
@@ -36,6 +38,7 @@ pub fn ops_router(ready: ReadyCheck) -> Router {
 
 /// Like [`ops_router`], with the report's facts added to the `/readyz` body.
 pub fn ops_router_reporting(report: ReadyReport) -> Router {
+    let scrape_report = report.clone();
     Router::new()
         .route(
             "/healthz",
@@ -69,44 +72,70 @@ pub fn ops_router_reporting(report: ReadyReport) -> Router {
         )
         .route(
             "/metrics",
-            get(|| async {
-                let mut text = process_metrics();
-                text.push_str(&ponte_telemetry::metrics::render());
-                (
-                    [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-                    text,
-                )
+            get(move || {
+                let report = scrape_report.clone();
+                async move {
+                    // The readiness checks set the connection gauges, so
+                    // every scrape sees the state of now; each check has
+                    // its own time limit (PROBE_TIMEOUT).
+                    let _ = report().await;
+                    let me = crate::identity();
+                    let mut text = ponte_telemetry::process::render(
+                        me.service,
+                        env!("CARGO_PKG_VERSION"),
+                        crate::announce::started_at_unix(),
+                    );
+                    text.push_str(&ponte_telemetry::metrics::render());
+                    (
+                        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                        text,
+                    )
+                }
             }),
         )
 }
 
-/// Ready when the broker and Redis both answer.
+/// How long one dependency check may take before it counts as failed.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Asks the broker, and notes the answer in `ponte_broker_connected`.
+pub async fn probe_broker(bus: &ponte_bus::Bus) -> Result<(), String> {
+    let result = match tokio::time::timeout(PROBE_TIMEOUT, bus.check()).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "the broker did not answer within {} s",
+            PROBE_TIMEOUT.as_secs()
+        )),
+    };
+    catalog::BROKER_CONNECTED.set(&[], if result.is_ok() { 1.0 } else { 0.0 });
+    result
+}
+
+/// Pings Redis, and notes the answer in `ponte_redis_connected`.
+pub async fn probe_redis(store: &ponte_store::Store) -> Result<(), String> {
+    let result = match tokio::time::timeout(PROBE_TIMEOUT, store.ping()).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "Redis did not answer within {} s",
+            PROBE_TIMEOUT.as_secs()
+        )),
+    };
+    catalog::REDIS_CONNECTED.set(&[], if result.is_ok() { 1.0 } else { 0.0 });
+    result
+}
+
+/// Ready when the broker and Redis both answer (both are asked each time,
+/// so both connection gauges stay current).
 pub fn bus_and_store_ready(bus: Arc<ponte_bus::Bus>, store: ponte_store::Store) -> ReadyCheck {
     use futures_util::FutureExt;
     Arc::new(move || {
         let bus = bus.clone();
         let store = store.clone();
         async move {
-            bus.check().await.map_err(|e| e.to_string())?;
-            store.ping().await.map_err(|e| e.to_string())
+            let broker = probe_broker(&bus).await;
+            let redis = probe_redis(&store).await;
+            broker.and(redis)
         }
         .boxed()
     })
-}
-
-/// Series every service has from its start: which build runs where, and
-/// when the process started (a restart shows as a jump).
-fn process_metrics() -> String {
-    let me = crate::identity();
-    let service = ponte_telemetry::metrics::escape_label_value(me.service);
-    format!(
-        "# HELP ponte_build_info The running build: always 1, labelled with service and version\n\
-         # TYPE ponte_build_info gauge\n\
-         ponte_build_info{{service=\"{service}\",version=\"{}\"}} 1\n\
-         # HELP process_start_time_seconds Start time of the process since the Unix epoch, in seconds\n\
-         # TYPE process_start_time_seconds gauge\n\
-         process_start_time_seconds {}\n",
-        env!("CARGO_PKG_VERSION"),
-        crate::announce::started_at_unix()
-    )
 }

@@ -1,8 +1,10 @@
 //! Logs, traces and metrics for every Ponte service.
 
+pub mod catalog;
 mod init;
 mod logline;
 pub mod metrics;
+pub mod process;
 pub mod propagation;
 
 pub use init::{LogFormat, Telemetry, TelemetryError, init};

@@ -36,6 +36,7 @@ pub async fn run_worker<E: Executor>(
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     let provider = executor.provider();
+    crate::metrics::register(provider);
     let handler = Arc::new(CommandHandler {
         bus: app.bus.clone(),
         store: app.store.clone(),

@@ -5,7 +5,7 @@ use chrono::Utc;
 use ponte_bus::{Bus, DeadLetterInfo, Disposition, Handler, Headers, Incoming, Route};
 use ponte_core::{Command, Envelope, MessageKind};
 use ponte_store::{Arrival, HistoryEntry, HistoryKind, Intent, Store};
-use ponte_telemetry::{metrics, propagation};
+use ponte_telemetry::{catalog, propagation};
 use tracing::Instrument;
 
 use crate::busy::Busy;
@@ -54,11 +54,7 @@ impl<E: Executor> Handler for CommandHandler<E> {
             Ok(env) => env.clone(),
             Err(e) => {
                 tracing::error!(queue = %incoming.queue, error = %e, "unreadable message parked");
-                metrics::inc(
-                    "ponte_dead_lettered_total",
-                    "Messages parked in a dead-letter queue",
-                    &[("provider", provider.as_str()), ("reason", "malformed")],
-                );
+                catalog::DEAD_LETTERED.inc(&[provider.as_str(), "malformed"]);
                 return Disposition::Reject;
             }
         };
@@ -96,11 +92,7 @@ impl<E: Executor> CommandHandler<E> {
                 tracing::info!(
                     "an earlier command of this key waits for its retry; this one waits behind it"
                 );
-                metrics::inc(
-                    "ponte_commands_held_total",
-                    "Commands kept behind an earlier command of their key that waits for a retry",
-                    &[("provider", provider)],
-                );
+                catalog::COMMANDS_HELD.inc(&[provider]);
                 return Disposition::Ack;
             }
             Ok(Arrival::Released) => return self.release(&lane, &env.id).await,
@@ -153,11 +145,7 @@ impl<E: Executor> CommandHandler<E> {
         let resumed = match self.store.begin(&env.id).await {
             Ok(Intent::Done(_)) => {
                 tracing::info!("command already done; acknowledging the repeat");
-                metrics::inc(
-                    "ponte_commands_repeated_total",
-                    "Commands delivered again after they were done",
-                    &[("provider", provider)],
-                );
+                catalog::COMMANDS_REPEATED.inc(&[provider]);
                 return Ran::finished(Disposition::Ack);
             }
             Ok(Intent::Fresh) => false,
@@ -194,12 +182,7 @@ impl<E: Executor> CommandHandler<E> {
                 retry_after: None,
             }),
         };
-        metrics::observe(
-            "ponte_command_seconds",
-            "Time to carry out a command",
-            &[("provider", provider), ("op", command.op.name())],
-            started.elapsed(),
-        );
+        catalog::COMMAND_SECONDS.observe(&[provider, command.op.name()], started.elapsed());
         match result {
             Ok(outcome) => Ran::finished(
                 self.complete(env, &incoming.headers, command, outcome)
@@ -247,14 +230,7 @@ impl<E: Executor> CommandHandler<E> {
         {
             Ok(delay) => {
                 tracing::warn!(error = %err, status = err.status().unwrap_or("-"), retry_in_ms = delay.as_millis() as u64, "provider call failed; retry scheduled");
-                metrics::inc(
-                    "ponte_retries_total",
-                    "Retries scheduled",
-                    &[
-                        ("provider", self.executor.provider().as_str()),
-                        ("op", command.op.name()),
-                    ],
-                );
+                catalog::RETRIES.inc(&[self.executor.provider().as_str(), command.op.name()]);
                 Ran::waiting(Disposition::Ack)
             }
             Err(e) => {
@@ -285,14 +261,10 @@ impl<E: Executor> CommandHandler<E> {
         {
             Ok(delay) => {
                 tracing::info!(reason = %err, wait_ms = delay.as_millis() as u64, "back-pressure; the command waits without counting an attempt");
-                metrics::inc(
-                    "ponte_backpressure_delays_total",
-                    "Commands delayed by back-pressure (429, rate budget, busy account), not counted as attempts",
-                    &[
-                        ("provider", self.executor.provider().as_str()),
-                        ("integration", command.integration.as_str()),
-                    ],
-                );
+                catalog::BACKPRESSURE_DELAYS.inc(&[
+                    self.executor.provider().as_str(),
+                    command.integration.as_str(),
+                ]);
                 Ran::waiting(Disposition::Ack)
             }
             Err(e) => {
@@ -339,11 +311,7 @@ impl<E: Executor> CommandHandler<E> {
             .await
         {
             Ok(()) => {
-                metrics::inc(
-                    "ponte_commands_released_total",
-                    "Held commands sent on after the command they waited for finished",
-                    &[("provider", self.executor.provider().as_str())],
-                );
+                catalog::COMMANDS_RELEASED.inc(&[self.executor.provider().as_str()]);
                 Disposition::Ack
             }
             Err(e) => {
@@ -397,14 +365,7 @@ impl<E: Executor> CommandHandler<E> {
         }
         let _ = headers;
         tracing::info!(events = outcome.events.len(), "command done");
-        metrics::inc(
-            "ponte_commands_done_total",
-            "Commands carried out",
-            &[
-                ("provider", self.executor.provider().as_str()),
-                ("op", command.op.name()),
-            ],
-        );
+        catalog::COMMANDS_DONE.inc(&[self.executor.provider().as_str(), command.op.name()]);
         Disposition::Ack
     }
 
@@ -458,14 +419,10 @@ impl<E: Executor> CommandHandler<E> {
             }
         }
         tracing::error!(reason = %reason, status = err.status().unwrap_or("-"), "command parked in the dead-letter queue");
-        metrics::inc(
-            "ponte_dead_lettered_total",
-            "Messages parked in a dead-letter queue",
-            &[
-                ("provider", provider.as_str()),
-                ("reason", if permanent { "permanent" } else { "exhausted" }),
-            ],
-        );
+        catalog::DEAD_LETTERED.inc(&[
+            provider.as_str(),
+            if permanent { "permanent" } else { "exhausted" },
+        ]);
         Disposition::Ack
     }
 }

@@ -11,6 +11,7 @@ pub mod effect;
 mod executor;
 mod handler;
 pub mod http;
+pub mod metrics;
 mod order;
 mod pair;
 pub mod transport;

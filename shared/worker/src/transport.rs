@@ -207,12 +207,8 @@ impl Transport {
     }
 
     fn observe(&self, outcome: &str, started: Instant) {
-        ponte_telemetry::metrics::observe(
-            "ponte_provider_seconds",
-            "Provider API call latency",
-            &[("provider", self.label), ("outcome", outcome)],
-            started.elapsed(),
-        );
+        ponte_telemetry::catalog::PROVIDER_SECONDS
+            .observe(&[self.label, outcome], started.elapsed());
     }
 }
 

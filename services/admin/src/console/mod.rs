@@ -30,6 +30,7 @@ use axum::routing::{get, post};
 
 use crate::app::State;
 
+pub(crate) use session::random_token;
 pub use settings::ConsoleSettings;
 
 pub(crate) struct Console {

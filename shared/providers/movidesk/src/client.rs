@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ponte_core::Endpoint;
 use ponte_store::Store;
-use ponte_telemetry::metrics;
+use ponte_telemetry::catalog;
 use ponte_worker::ExecError;
 use ponte_worker::transport::{Answer, AnswerLogic, Transport};
 use reqwest::Method;
@@ -248,11 +248,7 @@ impl<'a> Client<'a> {
                 .await?
             {
                 None => {
-                    metrics::inc(
-                        "ponte_rate_budget_taken_total",
-                        "Provider calls taken from an account's rate budget",
-                        &[("provider", "movidesk"), ("account", account)],
-                    );
+                    catalog::RATE_BUDGET_TAKEN.inc(&["movidesk", account]);
                     return Ok(());
                 }
                 Some(wait) if waited + wait <= self.rate.max_wait => {
@@ -260,21 +256,12 @@ impl<'a> Client<'a> {
                         wait_ms = wait.as_millis() as u64,
                         "waiting for the Movidesk rate budget"
                     );
-                    metrics::observe(
-                        "ponte_rate_budget_wait_seconds",
-                        "Short waits for an account's rate budget spent in the command's lane",
-                        &[("provider", "movidesk"), ("account", account)],
-                        wait,
-                    );
+                    catalog::RATE_BUDGET_WAIT.observe(&["movidesk", account], wait);
                     tokio::time::sleep(wait).await;
                     waited += wait;
                 }
                 Some(wait) => {
-                    metrics::inc(
-                        "ponte_rate_budget_delays_total",
-                        "Commands sent back to wait for an account's rate budget (not attempts)",
-                        &[("provider", "movidesk"), ("account", account)],
-                    );
+                    catalog::RATE_BUDGET_DELAYS.inc(&["movidesk", account]);
                     return Err(ExecError::Throttled {
                         reason: format!(
                             "Movidesk rate budget of {} requests/minute is used up",

@@ -15,7 +15,7 @@ use ponte_core::{
     CanonicalEvent, Change, Envelope, Integration, MessageKind, Provider, Side, Ticket, TicketRef,
 };
 use ponte_store::Store;
-use ponte_telemetry::metrics;
+use ponte_telemetry::catalog;
 use ponte_worker::{Ctx, ExecError};
 use tokio_util::sync::CancellationToken;
 
@@ -200,12 +200,7 @@ async fn pass(
     store.set_cursor(&name, &newest.to_rfc3339()).await?;
     if hinted > 0 {
         tracing::info!(integration = %integration.id, side = side.as_str(), hinted, "reconciliation found changes no webhook carried");
-        metrics::count(
-            "ponte_reconciled_total",
-            "Changes found by reconciliation, not by a webhook",
-            &[("provider", "movidesk")],
-            hinted,
-        );
+        catalog::RECONCILED.add(&["movidesk"], hinted);
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use ponte_core::ids::reference;
 
 use super::{MovideskExecutor, history, html_escape, side_name};
 use crate::model::{self, NewCustomFieldValue};
-use ponte_telemetry::metrics;
+use ponte_telemetry::catalog;
 
 impl MovideskExecutor {
     pub(super) async fn add_action(
@@ -56,17 +56,16 @@ impl MovideskExecutor {
             .iter()
             .map(|(field, why)| {
                 tracing::warn!(field = %field, "custom field not mirrored: {why}");
-                metrics::inc(
-                    "ponte_custom_fields_dropped_total",
-                    "Custom-field values the correlation could not map, left out of a mirrored action",
-                    &[("provider", "movidesk")],
-                );
+                catalog::CUSTOM_FIELDS_DROPPED.inc(&["movidesk"]);
                 (
                     link_id.to_string(),
                     history(
                         ctx,
                         HistoryKind::Dropped,
-                        format!("custom field {field} not mirrored with action {}: {why}", action.id),
+                        format!(
+                            "custom field {field} not mirrored with action {}: {why}",
+                            action.id
+                        ),
                     ),
                 )
             })

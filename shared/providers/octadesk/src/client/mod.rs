@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use ponte_core::Endpoint;
 use ponte_store::Store;
-use ponte_telemetry::metrics;
+use ponte_telemetry::catalog;
 use ponte_worker::ExecError;
 use ponte_worker::transport::Transport;
 use reqwest::{Method, StatusCode};
@@ -164,11 +164,7 @@ impl<'a> Client<'a> {
                     }
                     (_, Some(stale)) if !renewed => {
                         tracing::info!(path = %req.path, "Octadesk refused the access token (expired?); logging in again once");
-                        metrics::inc(
-                            "ponte_octadesk_token_renewals_total",
-                            "Access tokens renewed after a 401",
-                            &[],
-                        );
+                        catalog::OCTADESK_TOKEN_RENEWALS.inc(&[]);
                         self.tokens.forget(&self.account, &stale).await;
                         renewed = true;
                         continue;

@@ -14,7 +14,7 @@
 
 use ponte_core::{Call, Side};
 use ponte_store::CallOutcome;
-use ponte_telemetry::metrics;
+use ponte_telemetry::catalog;
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::{Value, json};
 
@@ -80,11 +80,7 @@ impl OkdeskExecutor {
         };
         let note = if let Some((reason, note)) = skipped {
             tracing::warn!(call = %call.id, reason, "{note}");
-            metrics::inc(
-                "ponte_call_pops_skipped_total",
-                "Ringing calls whose caller card could not be popped, by reason",
-                &[("provider", "okdesk"), ("reason", reason)],
-            );
+            catalog::CALL_POPS_SKIPPED.inc(&["okdesk", reason]);
             Some(note)
         } else if already {
             tracing::warn!(call = %call.id, "an earlier try popped the card; not popping it again");
