@@ -103,6 +103,8 @@ impl TestFleet {
             ("PONTE_RETRY_TIERS".into(), RETRY_TIERS.into()),
             ("PONTE_MAX_ATTEMPTS".into(), "6".into()),
             ("PONTE_MOVIDESK_RATE_PER_MINUTE".into(), "0".into()),
+            // The sandbox's search is current unless a test makes it lag.
+            ("PONTE_MOVIDESK_SEARCH_LAG_SECS".into(), "0".into()),
             ("RUST_LOG".into(), "info".into()),
             ("PONTE_SPOOL_DIR".into(), spool_root().display().to_string()),
         ]);

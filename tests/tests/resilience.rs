@@ -199,9 +199,40 @@ async fn a_rejected_command_is_parked_after_one_try_and_replayed_once_fixed() {
 
 #[tokio::test]
 async fn a_worker_killed_after_the_call_and_before_the_ack_creates_no_second_ticket() {
-    let mut t = TestFleet::start(Options::default()).await;
+    killed_after_the_call(None).await;
+}
+
+/// Movidesk's search shows a new ticket only minutes later (provider
+/// notes): the redelivered create finds no marker yet, and must wait for
+/// the search rather than create a second ticket.
+#[tokio::test]
+async fn a_worker_killed_after_the_call_while_the_search_lags_creates_no_second_ticket() {
+    killed_after_the_call(Some(Duration::from_secs(4))).await;
+}
+
+/// Domain B creates the ticket but its answer never comes back; the worker
+/// is SIGKILLed with the command in hand and started again.
+async fn killed_after_the_call(search_lag: Option<Duration>) {
+    let env = match search_lag {
+        // Ponte is told a little more than the sandbox's lag.
+        Some(lag) => vec![(
+            "PONTE_MOVIDESK_SEARCH_LAG_SECS".into(),
+            (lag.as_secs() + 1).to_string(),
+        )],
+        None => vec![],
+    };
+    let mut t = TestFleet::start(Options {
+        env,
+        ..Options::default()
+    })
+    .await;
     let pair = t.movidesk_pair("killed").await;
-    // Domain B creates the ticket but the answer never comes back.
+    if let Some(lag) = search_lag {
+        t.sandbox
+            .patch_domain(&pair.b, &json!({"search_lag_ms": lag.as_millis() as u64}))
+            .await
+            .expect("search lag");
+    }
     t.sandbox
         .fault(&pair.b, &json!({"timeout_rate": 1.0, "timeout_ms": 60000, "methods": ["POST"], "count": 1, "after_effect": true}))
         .await
@@ -229,7 +260,7 @@ async fn a_worker_killed_after_the_call_and_before_the_ack_creates_no_second_tic
         .expect("worker restarts");
     let b = one_counterpart(&t, &pair, &a_id).await;
     let link = t
-        .eventually("the link", Duration::from_secs(20), || async {
+        .eventually("the link", Duration::from_secs(30), || async {
             let v = t.admin.get("/links?integration=killed").await.ok()?;
             v["links"].as_array()?.first().cloned()
         })

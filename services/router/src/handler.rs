@@ -82,6 +82,15 @@ impl EventHandler {
             catalog::EVENTS_IGNORED.inc(&["unknown_integration"]);
             return self.done(env).await;
         };
+        if env.kind == MessageKind::Webhook
+            && let Ok(body) = env.body_as::<WebhookBody>("webhook")
+            && crate::webhooks::own_write(env, &integration, &body)
+        {
+            tracing::info!(reason = "own_write", "nothing to do for this event");
+            catalog::EVENTS_IGNORED.inc(&["own_write"]);
+            catalog::ECHOES_DROPPED.inc(&["own_write"]);
+            return self.done(env).await;
+        }
         if events.is_empty() {
             tracing::info!("the webhook needs nothing done");
         }

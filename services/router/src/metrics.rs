@@ -5,9 +5,11 @@ use ponte_core::{Operation, Provider};
 use ponte_telemetry::catalog;
 
 /// Every reason the router gives for an event that needed nothing done:
-/// the rules' `Decision::Ignore` reasons and an unknown integration.
-pub(crate) const IGNORE_REASONS: [&str; 16] = [
+/// the rules' `Decision::Ignore` reasons, an unknown integration and a
+/// webhook reporting Ponte's own write.
+pub(crate) const IGNORE_REASONS: [&str; 17] = [
     "unknown_integration",
+    "own_write",
     "integration_disabled",
     "counterpart_created",
     "link_removed",
@@ -30,7 +32,7 @@ pub(crate) fn register() {
     for reason in IGNORE_REASONS {
         catalog::EVENTS_IGNORED.zero(&[reason]);
     }
-    for kind in ["own_status", "own_action"] {
+    for kind in ["own_status", "own_action", "own_write"] {
         catalog::ECHOES_DROPPED.zero(&[kind]);
     }
     for provider in Provider::ALL {

@@ -1,6 +1,7 @@
 //! What a provider's webhook means, before any rule applies.
 
-use ponte_core::{Change, Provider};
+use ponte_core::envelope::WebhookBody;
+use ponte_core::{Change, Envelope, Integration, MessageKind, Provider};
 use serde_json::Value;
 
 /// A webhook body read into canonical terms.
@@ -32,4 +33,17 @@ pub(crate) fn read(provider: Provider, payload: &Value) -> Result<Meaning, Strin
             .map_err(|e| e.to_string()),
         Provider::Warehouse => Err("a warehouse sends no webhooks".to_string()),
     }
+}
+
+/// A Movidesk webhook reporting only Ponte's own write on a linked desk:
+/// the re-read it would cost finds nothing to carry (see
+/// `ponte_movidesk::webhook::written_by`). A warehouse copies every change,
+/// Ponte's included, so its webhooks are always read.
+pub(crate) fn own_write(env: &Envelope, integration: &Integration, body: &WebhookBody) -> bool {
+    env.kind == MessageKind::Webhook
+        && env.provider == Provider::Movidesk
+        && integration.target.provider != Provider::Warehouse
+        && integration
+            .agent(body.side)
+            .is_some_and(|agent| ponte_movidesk::webhook::written_by(&body.payload, agent))
 }

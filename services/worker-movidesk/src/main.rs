@@ -28,7 +28,12 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(addr = %app.local_addr()?, rate_per_minute = rate.per_minute, "ponte-worker-movidesk running");
     let shutdown = CancellationToken::new();
     ponte_http::shutdown_on_signal(shutdown.clone());
-    let executor = Arc::new(MovideskExecutor::new(rate).context("cannot build the HTTP client")?);
+    let search_lag = Duration::from_secs(source.parse("PONTE_MOVIDESK_SEARCH_LAG_SECS", 300)?);
+    let executor = Arc::new(
+        MovideskExecutor::new(rate)
+            .context("cannot build the HTTP client")?
+            .with_search_lag(search_lag),
+    );
     let reconciler = tokio::spawn(reconcile::run(
         executor.clone(),
         app.store.clone(),

@@ -4,6 +4,7 @@
 //! the namespace. Integrations are encrypted at rest when the operator
 //! gives a key (`sealed`); history-like keys expire after their retention.
 
+mod attempts;
 mod calls;
 mod dedupe;
 mod eligible;

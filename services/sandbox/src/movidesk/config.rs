@@ -111,6 +111,10 @@ pub struct DomainSpec {
     /// Extra attempts for a webhook answered non-2xx or not answered.
     #[serde(default)]
     pub webhook_retries: u32,
+    /// How long a new ticket stays out of list and search answers (the
+    /// search index lags behind writes; reading by id is always current).
+    #[serde(default)]
+    pub search_lag_ms: u64,
     /// Status set (default: the Portuguese set Novo…Fechado).
     #[serde(default)]
     pub statuses: Option<Vec<StatusSpec>>,
@@ -143,6 +147,7 @@ impl DomainSpec {
             lockout_seconds: DEFAULT_LOCKOUT_SECONDS,
             webhook_delay_ms: DEFAULT_WEBHOOK_DELAY_MS,
             webhook_retries: 0,
+            search_lag_ms: 0,
             statuses: None,
             categories: Vec::new(),
             urgencies: Vec::new(),
@@ -258,6 +263,7 @@ pub struct DomainPatch {
     pub lockout_seconds: Option<u64>,
     pub webhook_delay_ms: Option<u64>,
     pub webhook_retries: Option<u32>,
+    pub search_lag_ms: Option<u64>,
     pub statuses: Option<Vec<StatusSpec>>,
     pub categories: Option<Vec<String>>,
     pub urgencies: Option<Vec<String>>,

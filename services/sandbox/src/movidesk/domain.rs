@@ -43,6 +43,8 @@ pub struct Domain {
     pub webhook_url: Option<String>,
     pub webhook_delay: Duration,
     pub webhook_retries: u32,
+    /// New tickets stay out of list/search answers this long.
+    pub search_lag: Duration,
     pub statuses: Vec<StatusSpec>,
     pub categories: Vec<String>,
     pub urgencies: Vec<String>,
@@ -202,6 +204,7 @@ impl Domain {
             "locked_for_seconds": self.guard.locked_for(Instant::now()),
             "webhook_delay_ms": u64::try_from(self.webhook_delay.as_millis()).unwrap_or(u64::MAX),
             "webhook_retries": self.webhook_retries,
+            "search_lag_ms": u64::try_from(self.search_lag.as_millis()).unwrap_or(u64::MAX),
             "pending_webhook_drops": self.outbox.pending_drops(),
             "statuses": self.statuses,
             "categories": self.categories,
@@ -261,6 +264,7 @@ impl MovideskState {
             webhook_url: spec.webhook_url.clone(),
             webhook_delay: Duration::from_millis(spec.webhook_delay_ms),
             webhook_retries: spec.webhook_retries,
+            search_lag: Duration::from_millis(spec.search_lag_ms),
             statuses: spec.statuses.clone().unwrap_or_else(default_statuses),
             categories: spec.categories.clone(),
             urgencies: spec.urgencies.clone(),
@@ -355,6 +359,9 @@ impl MovideskState {
         }
         if let Some(v) = patch.webhook_retries {
             domain.webhook_retries = v;
+        }
+        if let Some(v) = patch.search_lag_ms {
+            domain.search_lag = Duration::from_millis(v);
         }
         if let Some(v) = patch.statuses {
             domain.statuses = v;

@@ -768,9 +768,13 @@ impl Domain {
     /// Tickets in the list window: `recent` = lastUpdate within 90 days (`/tickets`), else `/tickets/past`.
     pub fn tickets_in_window(&self, recent: bool, now: &DateTime<Utc>) -> Vec<Value> {
         let cutoff = *now - chrono::Duration::days(90);
+        // The search index has not seen tickets newer than the lag yet.
+        let indexed_until =
+            *now - chrono::Duration::from_std(self.search_lag).unwrap_or(chrono::Duration::zero());
         self.tickets
             .values()
             .filter(|t| (t.last_update >= cutoff) == recent)
+            .filter(|t| t.created_date <= indexed_until)
             .map(|t| self.render_ticket(t, now))
             .collect()
     }

@@ -1,5 +1,6 @@
 //! Movidesk trigger ("gatilho") webhooks: PascalCase, partial, unsigned.
-//! They only say which ticket changed; the worker re-reads it.
+//! They only say which ticket changed; the worker re-reads it, unless the
+//! body shows the change was Ponte's own write ([`written_by`]).
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -51,6 +52,56 @@ pub fn accept(body: &Value) -> Result<Accepted, WebhookError> {
     Ok(Accepted { ticket_id: id })
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ActionsBody {
+    #[serde(default)]
+    actions: Option<Vec<TriggerAction>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TriggerAction {
+    description: Option<String>,
+    html_description: Option<String>,
+    created_by: Option<TriggerPerson>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TriggerPerson {
+    #[serde(default, deserialize_with = "de::opt_id")]
+    id: Option<String>,
+}
+
+/// True when the change the body reports is one of Ponte's own writes:
+/// it lists actions, and every one was written by `agent` (Ponte's agent on
+/// that side) and carries Ponte's reference. One change sends one webhook,
+/// so someone else's edit arrives in its own body and is read as usual;
+/// a body without actions (a status or field edit) is never taken as
+/// Ponte's. Re-reading the ticket for such an echo would only find what
+/// Ponte wrote, at one Movidesk call each.
+pub fn written_by(body: &Value, agent: &str) -> bool {
+    let Ok(parsed) = serde_json::from_value::<ActionsBody>(body.clone()) else {
+        return false;
+    };
+    let actions = parsed.actions.unwrap_or_default();
+    !agent.is_empty()
+        && !actions.is_empty()
+        && actions.iter().all(|a| {
+            let by_agent = a
+                .created_by
+                .as_ref()
+                .and_then(|p| p.id.as_deref())
+                .is_some_and(|id| id == agent);
+            let referenced = [&a.description, &a.html_description]
+                .into_iter()
+                .flatten()
+                .any(|t| ponte_core::ids::has_reference(t));
+            by_agent && referenced
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +125,35 @@ mod tests {
         assert_eq!(accept(&json!({"Id": "abc"})).unwrap_err().field, "Id");
         assert_eq!(accept(&json!({"Id": 0})).unwrap_err().field, "Id");
         assert_eq!(accept(&json!([1])).unwrap_err().field, "body");
+    }
+
+    #[test]
+    fn only_actions_all_by_ponte_with_its_reference_are_its_own_write() {
+        let ours = json!({"Id": 7, "Actions": [
+            {"Id": 3, "Description": "note <small>ponte ref abc123</small>", "CreatedBy": {"Id": "gen-b"}}
+        ]});
+        assert!(written_by(&ours, "gen-b"));
+        // Another agent, or Ponte's agent without the reference (typed by a
+        // person logged in as it), or no actions at all: read the ticket.
+        assert!(!written_by(&ours, "someone-else"));
+        assert!(!written_by(&ours, ""));
+        let unreferenced = json!({"Id": 7, "Actions": [
+            {"Id": 3, "Description": "typed by hand", "CreatedBy": {"Id": "gen-b"}}
+        ]});
+        assert!(!written_by(&unreferenced, "gen-b"));
+        assert!(!written_by(
+            &json!({"Id": 7, "Status": "Resolvido", "Actions": []}),
+            "gen-b"
+        ));
+        assert!(!written_by(&json!({"Id": 7}), "gen-b"));
+        let mixed = json!({"Id": 7, "Actions": [
+            {"Id": 3, "Description": "ponte ref abc123", "CreatedBy": {"Id": "gen-b"}},
+            {"Id": 4, "Description": "quoting ponte ref abc123", "CreatedBy": {"Id": "agent-b"}}
+        ]});
+        assert!(
+            !written_by(&mixed, "gen-b"),
+            "one action of someone else: read"
+        );
+        assert!(!written_by(&json!({"Id": 7, "Actions": "x"}), "gen-b"));
     }
 }

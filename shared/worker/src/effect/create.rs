@@ -15,6 +15,7 @@
 //! deterministic ids of the snapshot diff, so it crosses once.
 
 use std::future::Future;
+use std::time::Duration;
 
 use chrono::Utc;
 use ponte_core::link::marker;
@@ -70,6 +71,13 @@ pub trait CounterpartDesk: Send + Sync {
     /// The history line; `created` is false when an earlier try's ticket was found.
     fn describe(&self, id: &str, created: bool) -> String;
 
+    /// How long this provider's search may take to show a ticket just
+    /// created. While an earlier try is younger than this, a search that
+    /// finds nothing proves nothing, and the create waits instead.
+    fn search_lag(&self) -> Duration {
+        Duration::ZERO
+    }
+
     /// What the router is told about the new counterpart (a channel source
     /// is told who attends).
     fn announce(&self, id: &str, baseline: Option<&Ticket>) -> Ticket {
@@ -104,6 +112,47 @@ pub fn history(ctx: &Ctx<'_>, kind: HistoryKind, detail: String) -> HistoryEntry
         trace_id: ponte_telemetry::propagation::current_trace_id(),
         cause: ctx.command_id.to_string(),
     }
+}
+
+/// What an attempt record is called in the store.
+const CREATE_ATTEMPT: &str = "create";
+
+/// Before creating: when an earlier try may have created the counterpart
+/// less than the provider's search lag ago (a crash or a lost answer after
+/// the provider's write), its marker may not be searchable yet, so the
+/// command waits (back-pressure, not a failed attempt) until the search can
+/// be trusted. Then the attempt is recorded, just before the write.
+async fn wait_out_search_lag<D: CounterpartDesk>(
+    ctx: &Ctx<'_>,
+    desk: &D,
+    link_id: &str,
+) -> Result<(), ExecError> {
+    let lag = desk.search_lag();
+    if lag.is_zero() {
+        return Ok(());
+    }
+    if let Some(age) = ctx.store.attempt_age(CREATE_ATTEMPT, link_id).await?
+        && age < lag
+    {
+        let wait = lag - age;
+        tracing::warn!(
+            wait_secs = wait.as_secs_f64(),
+            "an earlier try may have created the counterpart and the search may not show it yet; waiting before looking again"
+        );
+        return Err(ExecError::Throttled {
+            reason: format!(
+                "an earlier try may have created the counterpart {:.0} s ago; {} search shows a new ticket only after {} s",
+                age.as_secs_f64(),
+                desk.provider(),
+                lag.as_secs()
+            ),
+            retry_after: Some(wait),
+        });
+    }
+    ctx.store
+        .note_attempt(CREATE_ATTEMPT, link_id, lag * 2)
+        .await?;
+    Ok(())
 }
 
 /// Creates (or finds) the counterpart and links the pair; see the module.
@@ -162,7 +211,19 @@ pub async fn create_counterpart<D: CounterpartDesk>(
             (id, current, news, false)
         }
         None => {
-            let created = desk.create(&tag).await?;
+            wait_out_search_lag(ctx, desk, pair.link_id).await?;
+            let created = match desk.create(&tag).await {
+                Ok(created) => created,
+                // Refused before any write (a budget wait, a 429, a 4xx):
+                // nothing can be waiting to show up in the search.
+                Err(e @ (ExecError::Throttled { .. } | ExecError::Permanent { .. })) => {
+                    ctx.store
+                        .forget_attempt(CREATE_ATTEMPT, pair.link_id)
+                        .await?;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            };
             tracing::info!(ticket = %created.id, provider = %desk.provider(), "counterpart created");
             let baseline = match created.as_created {
                 Some(t) => Some(t),

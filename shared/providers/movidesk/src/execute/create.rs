@@ -1,6 +1,7 @@
 //! Creating the counterpart of a source ticket.
 
 use ponte_core::correlation::MappedField;
+use ponte_core::ids::reference;
 use ponte_core::link::marker;
 use ponte_core::{Integration, LinkOrigin, Provider, Side, Ticket, TicketRef};
 use ponte_worker::effect::{CounterpartDesk, Created, Pair, create_counterpart};
@@ -44,6 +45,7 @@ impl CounterpartDesk for Desk<'_> {
             client_id,
             tag.to_string(),
             self.how,
+            &reference(self.ctx.command_id),
         )?;
         let (id, as_created) = target.create_ticket(&body).await?;
         Ok(Created {
@@ -70,6 +72,10 @@ impl CounterpartDesk for Desk<'_> {
                 &marker(&self.ctx.integration.id, counterpart),
             )
             .await
+    }
+
+    fn search_lag(&self) -> std::time::Duration {
+        self.exec.search_lag()
     }
 
     fn describe(&self, id: &str, created: bool) -> String {
@@ -171,6 +177,7 @@ fn new_ticket(
     client: String,
     marker: String,
     how: LinkOrigin,
+    reference: &str,
 ) -> Result<NewTicket, ExecError> {
     let corr = &integration.correlation;
     let generator = integration
@@ -199,8 +206,10 @@ fn new_ticket(
                 .unwrap_or_else(|| format!("<p>{}</p>", html_escape(&a.text).replace('\n', "<br>")))
         })
         .unwrap_or_default();
+    // The reference lets the router know the creation's own webhook for
+    // Ponte's write (no re-read; `webhook::written_by`).
     let description = format!(
-        "{body_html}<p><small>— {}, ticket #{} ({}) via Ponte</small></p>",
+        "{body_html}<p><small>— {}, ticket #{} ({}) via Ponte · {reference}</small></p>",
         html_escape(&author),
         source.ticket_id,
         html_escape(&integration.name)

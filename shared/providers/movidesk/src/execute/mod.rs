@@ -19,6 +19,8 @@ use crate::client::{Client, RateLimit};
 pub struct MovideskExecutor {
     http: reqwest::Client,
     rate: RateLimit,
+    /// How long Movidesk's search may take to show a new ticket.
+    search_lag: std::time::Duration,
 }
 
 impl MovideskExecutor {
@@ -28,7 +30,21 @@ impl MovideskExecutor {
                 .user_agent("ponte-worker-movidesk")
                 .build()?,
             rate,
+            search_lag: std::time::Duration::ZERO,
         })
+    }
+
+    /// Movidesk's searches show new and changed tickets "some minutes"
+    /// after the write (provider notes): a create whose earlier try may
+    /// have written waits this long before trusting a search that finds
+    /// nothing.
+    pub fn with_search_lag(mut self, lag: std::time::Duration) -> Self {
+        self.search_lag = lag;
+        self
+    }
+
+    pub(crate) fn search_lag(&self) -> std::time::Duration {
+        self.search_lag
     }
 
     pub fn client<'a>(&'a self, ctx: &'a Ctx<'_>, side: Side) -> Result<Client<'a>, ExecError> {
