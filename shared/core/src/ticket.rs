@@ -105,6 +105,10 @@ pub struct Ticket {
     pub updated_at: Option<DateTime<Utc>>,
     /// The provider's origin/channel code, as text.
     pub origin: Option<String>,
+    /// Why the ticket is in its status, where the provider has it
+    /// (Movidesk's status justification).
+    #[serde(default)]
+    pub justification: Option<String>,
 }
 
 impl Ticket {

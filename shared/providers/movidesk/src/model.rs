@@ -93,6 +93,9 @@ pub struct Ticket {
     pub urgency: Option<String>,
     pub status: Option<String>,
     pub base_status: Option<String>,
+    /// The status's justification (must belong to the status).
+    #[serde(default)]
+    pub justification: Option<String>,
     #[serde(default, deserialize_with = "de::opt_int")]
     pub origin: Option<i64>,
     pub created_date: Option<String>,

@@ -112,6 +112,7 @@ pub fn ticket(t: &model::Ticket) -> Ticket {
         created_at: t.created_date.as_deref().and_then(parse_date),
         updated_at: t.last_update.as_deref().and_then(parse_date),
         origin: t.origin.map(|o| o.to_string()),
+        justification: t.justification.clone().filter(|j| !j.trim().is_empty()),
     }
 }
 

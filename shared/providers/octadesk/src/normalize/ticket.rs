@@ -139,6 +139,7 @@ pub fn ticket(t: &model::Ticket, interactions: &[Interaction]) -> Ticket {
         created_at: t.created_at,
         updated_at: t.updated_at,
         origin: t.channel.clone(),
+        justification: None,
     }
 }
 
