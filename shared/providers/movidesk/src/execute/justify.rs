@@ -7,7 +7,8 @@
 //! 1. the source ticket's own justification, when it has one (both sides
 //!    often share the values: no table entry is needed);
 //! 2. the correlation table's justification for the receiving status;
-//! 3. when the table has none: no justification, then the default.
+//!    when the table has none: no justification;
+//! 3. the default (also after a table entry the desk refused).
 //!
 //! Only a refusal that names the justification moves on to the next; the
 //! last refusal is the command's error.
@@ -43,12 +44,10 @@ pub(super) fn candidates(
     }
     match given(correlation.justification.get(status).map(String::as_str)) {
         Some(t) => push(Some(t)),
-        None => {
-            push(None);
-            if let Some(d) = given(correlation.defaults.justification.as_deref()) {
-                push(Some(d));
-            }
-        }
+        None => push(None),
+    }
+    if let Some(d) = given(correlation.defaults.justification.as_deref()) {
+        push(Some(d));
     }
     out
 }
@@ -90,15 +89,20 @@ mod tests {
         let c = correlation(&[("Solucionado", "Resolvido pelo cliente")], Some("Outro"));
         assert_eq!(
             candidates(&c, "Solucionado", Some("Sem retorno")),
-            [some("Sem retorno"), some("Resolvido pelo cliente")]
+            [
+                some("Sem retorno"),
+                some("Resolvido pelo cliente"),
+                some("Outro")
+            ]
         );
         assert_eq!(
             candidates(&c, "Solucionado", Some("resolvido pelo CLIENTE")),
-            [some("resolvido pelo CLIENTE")],
+            [some("resolvido pelo CLIENTE"), some("Outro")],
             "the same value once"
         );
+        let no_default = correlation(&[("Solucionado", "Resolvido pelo cliente")], None);
         assert_eq!(
-            candidates(&c, "Solucionado", None),
+            candidates(&no_default, "Solucionado", None),
             [some("Resolvido pelo cliente")]
         );
     }
