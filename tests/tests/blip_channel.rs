@@ -350,9 +350,11 @@ async fn every_lime_content_reads_as_text_and_the_team_drives_the_desk_ticket() 
         .find(|f| f["customFieldId"] == 901)
         .unwrap_or_else(|| panic!("no team field: {desk}"));
     assert_eq!(team_field["value"], "Financeiro");
+    let first = action_texts(&desk)[0].clone();
+    assert!(first.contains("Loja Paulista: -23.55, -46.63"), "{desk}");
     assert!(
-        action_texts(&desk)[0].contains("Loja Paulista: -23.55, -46.63"),
-        "{desk}"
+        first.contains("— 5511999990009, ticket #"),
+        "the customer named by their number, not `?`: {first}"
     );
     t.eventually("the Blip ticket open", WAIT, || async {
         let bt = blip_ticket(&t, &b, &blip_id).await;
