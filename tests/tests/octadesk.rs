@@ -948,6 +948,11 @@ async fn a_known_requester_with_changed_data_is_updated_in_octadesk() {
         json!({"id": pid, "businessName": name, "personType": 1, "profileType": profile,
                "emails": [{"emailType": "Profissional", "email": email, "isDefault": true}]})
     };
+    // Ana and Bruno work at ACME on the Movidesk side.
+    let in_acme = |mut p: Value| {
+        p["relationships"] = json!([{"id": "acme"}]);
+        p
+    };
     let mut spec = domain_spec(
         &domain,
         &format!("token-{domain}"),
@@ -959,7 +964,9 @@ async fn a_known_requester_with_changed_data_is_updated_in_octadesk() {
         vec![
             person("agent-a", "Agent A", "agent@a.test", 1),
             person("ponte-a", "Ponte", "ponte@a.test", 1),
-            person("ana", "Ana Souza Lima", "ana@client.test", 2),
+            json!({"id": "acme", "businessName": "ACME Ltda", "personType": 2, "profileType": 2}),
+            in_acme(person("ana", "Ana Souza Lima", "ana@client.test", 2)),
+            in_acme(person("bruno", "Bruno Reis", "bruno@client.test", 2)),
         ],
     );
     spec["lockout_after_failures"] = json!(0);
@@ -1016,6 +1023,37 @@ async fn a_known_requester_with_changed_data_is_updated_in_octadesk() {
     assert_eq!(
         persons[0]["name"], "Ana Souza Lima",
         "her new name was written to Octadesk: {persons:?}"
+    );
+    assert_eq!(
+        persons[0]["organization"]["name"], "ACME Ltda",
+        "she was put in her organization, created by its name: {persons:?}"
+    );
+    // A new requester of the same organization is created in it; the
+    // organization is not created twice.
+    let opened = t
+        .sandbox
+        .movidesk_ui_ticket(&domain, &json!({
+            "type": 2, "subject": "Boleto", "createdBy": {"id": "agent-a"}, "clients": [{"id": "bruno"}],
+            "actions": [{"type": 2, "description": "Segunda via", "createdBy": {"id": "bruno"}}]
+        }))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let desk = desk_ticket(&t, &octa, id, &id_of(&opened["id"])).await;
+    assert_eq!(desk["requester"]["email"], "bruno@client.test");
+    let bruno = list(&t, &format!("/octadesk/{}/persons", octa.tenant))
+        .await
+        .into_iter()
+        .find(|p| p["email"] == "bruno@client.test")
+        .unwrap_or_else(|| panic!("Bruno created"));
+    assert_eq!(bruno["organization"]["name"], "ACME Ltda", "{bruno}");
+    let organizations = list(&t, &format!("/octadesk/{}/organizations", octa.tenant)).await;
+    assert_eq!(
+        organizations
+            .iter()
+            .filter(|o| o["name"] == "ACME Ltda")
+            .count(),
+        1,
+        "{organizations:?}"
     );
     let puts: Vec<Value> = list(
         &t,

@@ -47,6 +47,9 @@ pub struct Person {
     pub document: Option<String>,
     /// Movidesk "Cód. Ref. adicional" or another secondary key.
     pub code_reference: Option<String>,
+    /// The organization (company) the person belongs to, by name.
+    #[serde(default)]
+    pub organization: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -27,6 +27,7 @@ pub fn customer(identity: &str) -> Person {
             .then(|| local.to_string()),
         document: None,
         code_reference: None,
+        organization: None,
     }
 }
 

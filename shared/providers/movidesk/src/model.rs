@@ -17,6 +17,9 @@ pub struct PersonRef {
     pub person_type: Option<i64>,
     #[serde(default, deserialize_with = "de::opt_int")]
     pub profile_type: Option<i64>,
+    /// A ticket client's organization (itself a person reference).
+    #[serde(default, deserialize_with = "de::opt_object")]
+    pub organization: Option<Box<PersonRef>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

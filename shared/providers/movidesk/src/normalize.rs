@@ -45,6 +45,11 @@ fn person(p: &model::PersonRef) -> Person {
         phone: p.phone.clone(),
         document: None,
         code_reference: None,
+        organization: p
+            .organization
+            .as_ref()
+            .and_then(|o| o.business_name.clone())
+            .filter(|n| !n.trim().is_empty()),
     }
 }
 

@@ -44,6 +44,7 @@ pub(crate) fn person(p: &PersonRef) -> Person {
         phone: p.phone.clone(),
         document: None,
         code_reference: None,
+        organization: p.organization.as_ref().and_then(|o| o.name.clone()),
     }
 }
 
