@@ -259,7 +259,22 @@ impl TestFleet {
         extra: Value,
         domain_b: Value,
     ) -> Pair {
-        let pair = self.movidesk_domains(integration, domain_b).await;
+        self.movidesk_pair_with_domains(integration, extra, json!({}), domain_b)
+            .await
+    }
+
+    /// Like [`TestFleet::movidesk_pair_with`], with `domain_a` merged into
+    /// domain A's registration too.
+    pub async fn movidesk_pair_with_domains(
+        &self,
+        integration: &str,
+        extra: Value,
+        domain_a: Value,
+        domain_b: Value,
+    ) -> Pair {
+        let pair = self
+            .movidesk_domains_with(integration, domain_a, domain_b)
+            .await;
         let api = self.sandbox.movidesk_api();
         let body = json!({
             "id": integration, "name": format!("{integration} test"), "enabled": true, "mode": "automatic",
@@ -284,6 +299,16 @@ impl TestFleet {
     /// (agents, a client, webhooks to integration `integration`), without
     /// the integration itself: for tests that create it another way.
     pub async fn movidesk_domains(&self, integration: &str, domain_b: Value) -> Pair {
+        self.movidesk_domains_with(integration, json!({}), domain_b)
+            .await
+    }
+
+    async fn movidesk_domains_with(
+        &self,
+        integration: &str,
+        domain_a: Value,
+        domain_b: Value,
+    ) -> Pair {
         let pair = Pair {
             integration: integration.to_string(),
             a: format!("{}-{integration}-a", self.ns),
@@ -316,6 +341,11 @@ impl TestFleet {
         );
         spec_a["lockout_after_failures"] = json!(0);
         spec_a["api_person_id"] = json!("ponte-a");
+        if let (Some(a), Some(e)) = (spec_a.as_object_mut(), domain_a.as_object()) {
+            for (k, v) in e {
+                a.insert(k.clone(), v.clone());
+            }
+        }
         let mut spec_b = domain_spec(
             &pair.b,
             &pair.token_b(),

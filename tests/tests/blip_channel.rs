@@ -350,9 +350,11 @@ async fn every_lime_content_reads_as_text_and_the_team_drives_the_desk_ticket() 
         .find(|f| f["customFieldId"] == 901)
         .unwrap_or_else(|| panic!("no team field: {desk}"));
     assert_eq!(team_field["value"], "Financeiro");
+    let first = action_texts(&desk)[0].clone();
+    assert!(first.contains("Loja Paulista: -23.55, -46.63"), "{desk}");
     assert!(
-        action_texts(&desk)[0].contains("Loja Paulista: -23.55, -46.63"),
-        "{desk}"
+        first.contains("— 5511999990009, ticket #"),
+        "the customer named by their number, not `?`: {first}"
     );
     t.eventually("the Blip ticket open", WAIT, || async {
         let bt = blip_ticket(&t, &b, &blip_id).await;
@@ -366,9 +368,18 @@ async fn every_lime_content_reads_as_text_and_the_team_drives_the_desk_ticket() 
             "replied": {"type": "text/plain", "value": "Sim, pode ser"},
             "inReplyTo": {"id": "m1", "type": "text/plain", "value": "Amanhã às 10h?", "direction": "sent"}}}),
         json!({"type": "application/vnd.lime.media-link+json", "content": {"type": "application/pdf", "uri": "https://files.example/nota.pdf", "title": "nota.pdf"}}),
+        // "Typing…": a chat state is not a message and must not reach the desk.
+        json!({"type": "application/vnd.lime.chatstate+json", "content": {"state": "composing"}}),
         json!({"type": "application/vnd.lime.select+json", "content": {"text": "Forma de pagamento", "options": [{"text": "Boleto"}, {"text": "Pix"}]}}),
+        json!({"type": "application/vnd.lime.document-select+json", "content": {
+            "header": {"type": "text/plain", "value": "Planos"},
+            "options": [{"label": {"type": "text/plain", "value": "Básico"}},
+                        {"label": {"type": "application/vnd.lime.web-link+json", "value": {"uri": "https://example.com/pro", "title": "Plano Pro"}}}]}}),
         json!({"type": "application/vnd.lime.web-link+json", "content": {"uri": "https://example.com/comprovante", "title": "Comprovante"}}),
+        json!({"type": "text/plain", "content": "Obrigada!"}),
     ];
+    // One desk action per message but the chat state, after the first words.
+    let expected = messages.len();
     for m in &messages {
         t.blip(
             Method::POST,
@@ -378,13 +389,27 @@ async fn every_lime_content_reads_as_text_and_the_team_drives_the_desk_ticket() 
         )
         .await;
     }
+    t.eventually("every message on the desk", WAIT, || async {
+        let d = t.sandbox.movidesk_ticket(&b.desk, &desk_id).await.ok()?;
+        (d["actions"].as_array()?.len() >= expected).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let desk = t
-        .eventually("every message on the desk", WAIT, || async {
-            let d = t.sandbox.movidesk_ticket(&b.desk, &desk_id).await.ok()?;
-            (d["actions"].as_array()?.len() > messages.len()).then_some(d)
-        })
-        .await;
+        .sandbox
+        .movidesk_ticket(&b.desk, &desk_id)
+        .await
+        .expect("desk");
     let texts = action_texts(&desk);
+    assert_eq!(
+        texts.len(),
+        expected,
+        "every message once, the chat state not at all: {texts:?}"
+    );
+    assert!(
+        texts.last().is_some_and(|x| x.contains("Obrigada!")),
+        "in order: {texts:?}"
+    );
     let all = texts.join("\n");
     for readable in [
         "👤 Contato: Ana Souza, telefone: +5511999990002",
@@ -392,14 +417,17 @@ async fn every_lime_content_reads_as_text_and_the_team_drives_the_desk_ticket() 
         "em resposta a: \"Amanhã às 10h?\"",
         "Forma de pagamento",
         "2. Pix",
+        "Planos",
+        "1. Básico",
+        "2. 🔗 Plano Pro — https://example.com/pro",
         "Comprovante — https://example.com/comprovante",
     ] {
         assert!(all.contains(readable), "`{readable}` in {texts:?}");
     }
     for text in &texts {
         assert!(
-            !text.contains("{\"") && !text.contains("\":"),
-            "raw JSON reached the desk: {text}"
+            !text.contains("{\"") && !text.contains("\":") && !text.contains("chatstate"),
+            "raw JSON or a chat state reached the desk: {text}"
         );
     }
     let attachments = desk.to_string();

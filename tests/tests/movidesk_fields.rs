@@ -162,3 +162,125 @@ async fn a_status_that_needs_a_justification_gets_the_correlated_one() {
     );
     t.teardown().await;
 }
+
+/// An agent of domain A changes a status in the web UI, with a justification.
+async fn status_with(
+    t: &TestFleet,
+    domain: &str,
+    id: &str,
+    status: &str,
+    justification: Option<&str>,
+) {
+    let r = t
+        .http
+        .post(format!(
+            "{}/_sandbox/movidesk/{domain}/tickets/{id}/status",
+            t.url(ponte_e2e::Svc::Sandbox)
+        ))
+        .json(&json!({"status": status, "justification": justification, "changedBy": {"id": "agent-a"}}))
+        .send()
+        .await
+        .expect("status");
+    assert!(
+        r.status().is_success(),
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
+async fn b_in(t: &TestFleet, domain: &str, id: &str, status: &str) -> Value {
+    t.eventually(&format!("B in `{status}`"), WAIT, || async {
+        let tb = t.sandbox.movidesk_ticket(domain, id).await.ok()?;
+        (tb["status"] == status).then_some(tb)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_source_justification_crosses_and_a_default_fills_a_missing_one() {
+    let t = TestFleet::start(Options::default()).await;
+    let justified = |name: &str, base: &str, list: &[&str]| json!({"name": name, "base": base, "justifications": list});
+    // Both desks justify a solution the same way; only A knows "Duplicado",
+    // only B "Desistência" (the integration's default). No table entry.
+    let pair = t
+        .movidesk_pair_with_domains(
+            "justify-carry",
+            json!({"correlation": {
+                "status": {"Novo": "Aberto", "Em atendimento": "Trabalhando", "Parado": "Parado",
+                           "Resolvido": "Solucionado", "Cancelado": "Cancelado"},
+                "defaults": {"justification": "Desistência"}
+            }}),
+            json!({"statuses": [
+                {"name": "Novo", "base": "New"}, {"name": "Em atendimento", "base": "InAttendance"},
+                {"name": "Parado", "base": "Stopped"},
+                justified("Resolvido", "Resolved", &["Resolvido pelo cliente", "Sem retorno"]),
+                justified("Cancelado", "Canceled", &["Duplicado"]),
+            ]}),
+            json!({"statuses": [
+                {"name": "Aberto", "base": "New"}, {"name": "Trabalhando", "base": "InAttendance"},
+                {"name": "Parado", "base": "Stopped"},
+                justified("Solucionado", "Resolved", &["Resolvido pelo cliente", "Sem retorno"]),
+                justified("Cancelado", "Canceled", &["Desistência"]),
+            ]}),
+        )
+        .await;
+    let open = |subject: &'static str| {
+        let t = &t;
+        let domain = pair.a.clone();
+        async move {
+            let opened = t
+                .sandbox
+                .movidesk_ui_ticket(&domain, &json!({
+                    "type": 2, "subject": subject, "createdBy": {"id": "agent-a"}, "clients": [{"id": "ana"}],
+                    "actions": [{"type": 2, "description": subject, "createdBy": {"id": "ana"}}]
+                }))
+                .await
+                .expect("ticket");
+            id_of(&opened["id"])
+        }
+    };
+    let a1 = open("Sem sinal").await;
+    let a2 = open("Pedido repetido").await;
+    let b1 = t.counterpart_id(&pair, &a1).await;
+    let b2 = t.counterpart_id(&pair, &a2).await;
+
+    // A status without justifications gets none, though a default exists.
+    status_with(&t, &pair.a, &a1, "Parado", None).await;
+    let tb = b_in(&t, &pair.b, &b1, "Parado").await;
+    assert!(tb["justification"].is_null(), "{tb}");
+    // A's own justification, shared by B, crosses as it is.
+    status_with(&t, &pair.a, &a1, "Resolvido", Some("Sem retorno")).await;
+    let tb = b_in(&t, &pair.b, &b1, "Solucionado").await;
+    assert_eq!(tb["justification"], "Sem retorno", "{tb}");
+    // One B does not have: the default fills it; nothing is parked.
+    status_with(&t, &pair.a, &a2, "Cancelado", Some("Duplicado")).await;
+    let tb = b_in(&t, &pair.b, &b2, "Cancelado").await;
+    assert_eq!(tb["justification"], "Desistência", "{tb}");
+
+    let link = format!("{}:{a1}", pair.integration);
+    let h = t
+        .admin
+        .get(&format!("/links/{link}/history"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        h["history"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|e| e["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("`Solucionado` (justification `Sem retorno`)")))),
+        "the history says which justification was sent: {h}"
+    );
+    let parked = t
+        .admin
+        .get("/dead-letters?queue=movidesk")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        parked["dead_letters"]
+            .as_array()
+            .is_none_or(|d| d.is_empty()),
+        "nothing parked: {parked}"
+    );
+    t.teardown().await;
+}

@@ -948,6 +948,11 @@ async fn a_known_requester_with_changed_data_is_updated_in_octadesk() {
         json!({"id": pid, "businessName": name, "personType": 1, "profileType": profile,
                "emails": [{"emailType": "Profissional", "email": email, "isDefault": true}]})
     };
+    // Ana and Bruno work at ACME on the Movidesk side.
+    let in_acme = |mut p: Value| {
+        p["relationships"] = json!([{"id": "acme"}]);
+        p
+    };
     let mut spec = domain_spec(
         &domain,
         &format!("token-{domain}"),
@@ -959,7 +964,9 @@ async fn a_known_requester_with_changed_data_is_updated_in_octadesk() {
         vec![
             person("agent-a", "Agent A", "agent@a.test", 1),
             person("ponte-a", "Ponte", "ponte@a.test", 1),
-            person("ana", "Ana Souza Lima", "ana@client.test", 2),
+            json!({"id": "acme", "businessName": "ACME Ltda", "personType": 2, "profileType": 2}),
+            in_acme(person("ana", "Ana Souza Lima", "ana@client.test", 2)),
+            in_acme(person("bruno", "Bruno Reis", "bruno@client.test", 2)),
         ],
     );
     spec["lockout_after_failures"] = json!(0);
@@ -1017,6 +1024,37 @@ async fn a_known_requester_with_changed_data_is_updated_in_octadesk() {
         persons[0]["name"], "Ana Souza Lima",
         "her new name was written to Octadesk: {persons:?}"
     );
+    assert_eq!(
+        persons[0]["organization"]["name"], "ACME Ltda",
+        "she was put in her organization, created by its name: {persons:?}"
+    );
+    // A new requester of the same organization is created in it; the
+    // organization is not created twice.
+    let opened = t
+        .sandbox
+        .movidesk_ui_ticket(&domain, &json!({
+            "type": 2, "subject": "Boleto", "createdBy": {"id": "agent-a"}, "clients": [{"id": "bruno"}],
+            "actions": [{"type": 2, "description": "Segunda via", "createdBy": {"id": "bruno"}}]
+        }))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let desk = desk_ticket(&t, &octa, id, &id_of(&opened["id"])).await;
+    assert_eq!(desk["requester"]["email"], "bruno@client.test");
+    let bruno = list(&t, &format!("/octadesk/{}/persons", octa.tenant))
+        .await
+        .into_iter()
+        .find(|p| p["email"] == "bruno@client.test")
+        .unwrap_or_else(|| panic!("Bruno created"));
+    assert_eq!(bruno["organization"]["name"], "ACME Ltda", "{bruno}");
+    let organizations = list(&t, &format!("/octadesk/{}/organizations", octa.tenant)).await;
+    assert_eq!(
+        organizations
+            .iter()
+            .filter(|o| o["name"] == "ACME Ltda")
+            .count(),
+        1,
+        "{organizations:?}"
+    );
     let puts: Vec<Value> = list(
         &t,
         &format!(
@@ -1029,6 +1067,96 @@ async fn a_known_requester_with_changed_data_is_updated_in_octadesk() {
     .filter(|r| r["path"].as_str().is_some_and(|p| p.contains("/persons/")))
     .collect();
     assert_eq!(puts.len(), 1, "{puts:?}");
+    assert!(
+        dead_letters(&t).await.is_empty(),
+        "{:?}",
+        dead_letters(&t).await
+    );
+    t.teardown().await;
+}
+
+#[tokio::test]
+async fn a_known_caller_with_a_new_name_is_updated_in_octadesk() {
+    let (t, _worker) = start().await;
+    let id = "uis-octa-known";
+    let uis = format!("{}-{id}-uis", t.ns);
+    let uis_secret = format!("uis-secret-{}-0123456789", t.ns);
+    let phone = "5511955550002";
+    // Octadesk has the caller by phone (without the country code), under
+    // the placeholder name an earlier call left.
+    let octa = octadesk_with(
+        &t,
+        id,
+        Flow::ApiKey,
+        json!([]),
+        json!([{"name": "Cliente +5511955550002", "email": "carla@client.test",
+                "phoneContacts": [{"countryCode": "55", "number": &phone[2..]}]}]),
+    )
+    .await;
+    let known = list(&t, &format!("/octadesk/{}/persons", octa.tenant)).await;
+    assert_eq!(known.len(), 1, "{known:?}");
+    t.admin
+        .put(
+            &format!("/integrations/{id}"),
+            &json!({
+                "id": id, "name": "UIS → Octadesk", "generator_agent": octa.ponte, "reconcile_every_secs": 0,
+                "telephony": {"utc_offset": "-03:00", "missed_call_title": "Chamada perdida de {caller}"},
+                "source": {"provider": "uis", "base_url": "http://uis.invalid", "inbound_secret": uis_secret},
+                "target": octa.endpoint,
+            }),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("apply failed: {e}"));
+    let url = format!("{}/hooks/uis/{id}?token={uis_secret}", t.url(Svc::Ingress));
+    let notifications: Vec<Value> = uis_templates()
+        .into_iter()
+        .map(|(event, body)| json!({"event": event, "url": url, "template": body}))
+        .collect();
+    control(
+        &t,
+        Method::POST,
+        "/uis/accounts",
+        Some(json!({
+            "name": uis, "app_id": 12346,
+            "employees": [{"id": 501, "full_name": "Ana Lima", "extension": "101"}],
+            "notifications": notifications, "notification_delay_ms": 20
+        })),
+    )
+    .await;
+    control(
+        &t,
+        Method::POST,
+        &format!("/uis/{uis}/calls"),
+        Some(json!({"from": phone, "ring": ["101"], "outcome": "lost", "wait_seconds": 12, "contact_full_name": "Carla Dias"})),
+    )
+    .await;
+    let tk = t
+        .eventually("the missed-call ticket", WAIT, || async {
+            list(&t, &format!("/octadesk/{}/tickets", octa.tenant))
+                .await
+                .into_iter()
+                .next()
+        })
+        .await;
+    // The ticket is the known person's; her name is now the one UIS has,
+    // her e-mail kept.
+    assert_eq!(tk["requester"]["id"], known[0]["id"], "{tk}");
+    let persons = list(&t, &format!("/octadesk/{}/persons", octa.tenant)).await;
+    assert_eq!(persons.len(), 1, "found, not created again: {persons:?}");
+    assert_eq!(persons[0]["name"], "Carla Dias", "{persons:?}");
+    assert_eq!(persons[0]["email"], "carla@client.test", "{persons:?}");
+    let puts: Vec<Value> = list(
+        &t,
+        &format!(
+            "/requests?provider=octadesk&domain={}&method=PUT",
+            octa.tenant
+        ),
+    )
+    .await
+    .into_iter()
+    .filter(|r| r["path"].as_str().is_some_and(|p| p.contains("/contacts/")))
+    .collect();
+    assert_eq!(puts.len(), 1, "one edit of the contact: {puts:?}");
     assert!(
         dead_letters(&t).await.is_empty(),
         "{:?}",

@@ -232,6 +232,7 @@ fn mirror(
                     status: to.clone(),
                     base_status: ticket.base_status.clone(),
                     changed_at,
+                    justification: ticket.justification.clone(),
                 },
             )])
         }

@@ -60,6 +60,10 @@ pub enum Operation {
         #[serde(default)]
         base_status: BaseStatus,
         changed_at: DateTime<Utc>,
+        /// The source ticket's justification for its new status, carried
+        /// to a desk that shares the value.
+        #[serde(default)]
+        justification: Option<String>,
     },
     /// Tell a channel who attends its ticket: the desk counterpart's owner,
     /// mapped through the correlation, or the default agent.

@@ -47,6 +47,9 @@ pub struct Person {
     pub document: Option<String>,
     /// Movidesk "Cód. Ref. adicional" or another secondary key.
     pub code_reference: Option<String>,
+    /// The organization (company) the person belongs to, by name.
+    #[serde(default)]
+    pub organization: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +108,10 @@ pub struct Ticket {
     pub updated_at: Option<DateTime<Utc>>,
     /// The provider's origin/channel code, as text.
     pub origin: Option<String>,
+    /// Why the ticket is in its status, where the provider has it
+    /// (Movidesk's status justification).
+    #[serde(default)]
+    pub justification: Option<String>,
 }
 
 impl Ticket {

@@ -21,6 +21,15 @@ pub const SENSITIVE: &str = "application/vnd.lime.sensitive+json";
 pub const INPUT: &str = "application/vnd.lime.input+json";
 pub const PAYMENT: &str = "application/vnd.lime.invoice+json";
 pub const TEXT: &str = "text/plain";
+/// "Typing…", "paused" and the like: a channel's signal, not a message.
+pub const CHAT_STATE: &str = "application/vnd.lime.chatstate+json";
+
+/// Whether a message of this type is for the conversation's screen only
+/// and must not become a desk action (chat states).
+pub fn is_signal(kind: &str) -> bool {
+    let kind = kind.split(';').next().unwrap_or(kind).trim();
+    kind.eq_ignore_ascii_case(CHAT_STATE)
+}
 
 /// How deep nested contents (replies, collections) are followed.
 const MAX_DEPTH: usize = 4;
@@ -332,5 +341,14 @@ mod tests {
         assert!(t.contains("something"), "{t}");
         let (t, _) = render(SENSITIVE, &json!({"type": "text/plain", "value": "1234"}));
         assert!(!t.contains("1234"), "{t}");
+    }
+
+    #[test]
+    fn chat_states_are_signals_not_messages() {
+        assert!(is_signal(CHAT_STATE));
+        assert!(is_signal(
+            "application/vnd.lime.chatstate+json; charset=utf-8"
+        ));
+        assert!(!is_signal(TEXT) && !is_signal(LOCATION));
     }
 }

@@ -27,6 +27,7 @@ pub fn customer(identity: &str) -> Person {
             .then(|| local.to_string()),
         document: None,
         code_reference: None,
+        organization: None,
     }
 }
 
@@ -50,6 +51,10 @@ pub fn read(body: &Value) -> Result<Option<Change>, WebhookError> {
                 message: format!("not a ticket: {e}"),
             })?;
         return Ok(ticket_change(&t));
+    }
+    // "Typing…" and other chat states change nothing an agent reads.
+    if crate::content::is_signal(&kind) {
+        return Ok(None);
     }
     let ticket_id = env
         .from
@@ -288,5 +293,11 @@ mod tests {
         ));
         let ours = json!({"type": TICKET_TYPE, "id": "Ticket:t1:ClosedAttendant", "content": {"id": "t1", "status": "ClosedAttendant"}});
         assert!(read(&ours).unwrap().is_none());
+        let typing = json!({"type": crate::content::CHAT_STATE, "id": "fwd:fwd:m3", "from": "t1@desk.msging.net/Webhook",
+            "content": {"state": "composing"}});
+        assert!(
+            read(&typing).unwrap().is_none(),
+            "a chat state is no action"
+        );
     }
 }

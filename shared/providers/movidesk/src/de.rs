@@ -29,6 +29,16 @@ pub fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// An optional object, left out (not an error) when Movidesk sends
+/// something of another shape: one odd field must not hide the ticket.
+pub fn opt_object<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?
+        .filter(Value::is_object)
+        .and_then(|v| serde_json::from_value(v).ok()))
+}
+
 /// `2025-12-04T00:21:12.5903668` (UTC without offset), or RFC 3339.
 pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
@@ -42,6 +52,25 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_organization_of_another_shape_is_left_out() {
+        use crate::model::PersonRef;
+        let read = |v: Value| serde_json::from_value::<PersonRef>(v).expect("person");
+        let p = read(
+            serde_json::json!({"id": "ana", "organization": {"id": "acme", "businessName": "ACME"}}),
+        );
+        let org = p.organization.expect("organization");
+        assert_eq!(org.business_name.as_deref(), Some("ACME"));
+        for odd in [
+            serde_json::json!("acme"),
+            serde_json::json!(null),
+            serde_json::json!([1]),
+        ] {
+            let p = read(serde_json::json!({"id": "ana", "organization": odd}));
+            assert!(p.organization.is_none());
+        }
+    }
 
     #[test]
     fn movidesk_dates_parse() {

@@ -17,6 +17,9 @@ pub struct PersonRef {
     pub person_type: Option<i64>,
     #[serde(default, deserialize_with = "de::opt_int")]
     pub profile_type: Option<i64>,
+    /// A ticket client's organization (itself a person reference).
+    #[serde(default, deserialize_with = "de::opt_object")]
+    pub organization: Option<Box<PersonRef>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -93,6 +96,9 @@ pub struct Ticket {
     pub urgency: Option<String>,
     pub status: Option<String>,
     pub base_status: Option<String>,
+    /// The status's justification (must belong to the status).
+    #[serde(default)]
+    pub justification: Option<String>,
     #[serde(default, deserialize_with = "de::opt_int")]
     pub origin: Option<i64>,
     pub created_date: Option<String>,

@@ -45,6 +45,11 @@ fn person(p: &model::PersonRef) -> Person {
         phone: p.phone.clone(),
         document: None,
         code_reference: None,
+        organization: p
+            .organization
+            .as_ref()
+            .and_then(|o| o.business_name.clone())
+            .filter(|n| !n.trim().is_empty()),
     }
 }
 
@@ -112,6 +117,7 @@ pub fn ticket(t: &model::Ticket) -> Ticket {
         created_at: t.created_date.as_deref().and_then(parse_date),
         updated_at: t.last_update.as_deref().and_then(parse_date),
         origin: t.origin.map(|o| o.to_string()),
+        justification: t.justification.clone().filter(|j| !j.trim().is_empty()),
     }
 }
 

@@ -130,6 +130,7 @@ pub fn ticket(i: &HookIssue) -> Ticket {
         created_at: parse_time(i.created_at.as_deref()),
         updated_at: None,
         origin: None,
+        justification: None,
     }
 }
 

@@ -197,7 +197,10 @@ fn new_ticket(
     };
     let first = ticket.first_action();
     let author = first
-        .and_then(|a| a.author.name.clone().or(a.author.email.clone()))
+        .and_then(|a| {
+            let p = &a.author;
+            p.name.clone().or(p.email.clone()).or(p.phone.clone())
+        })
         .unwrap_or_else(|| "?".into());
     let body_html = first
         .map(|a| {

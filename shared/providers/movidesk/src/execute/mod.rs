@@ -2,6 +2,7 @@
 
 mod action;
 mod create;
+mod justify;
 mod link;
 mod person;
 mod status;
@@ -99,10 +100,16 @@ impl Executor for MovideskExecutor {
                 origin,
                 status,
                 changed_at,
+                justification,
                 ..
             } => {
                 let ticket_id = pair_ticket(ctx, link_id, side).await?;
-                self.change_status(ctx, side, link_id, &ticket_id, origin, status, *changed_at)
+                let change = status::StatusChange {
+                    status,
+                    changed_at: *changed_at,
+                    justification: justification.as_deref(),
+                };
+                self.change_status(ctx, side, link_id, &ticket_id, origin, change)
                     .await
             }
             Operation::LinkTickets {

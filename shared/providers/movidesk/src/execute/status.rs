@@ -9,13 +9,48 @@ use ponte_store::HistoryKind;
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
+use super::justify;
 use super::{MovideskExecutor, history, side_name, unmapped};
+use crate::client::Client;
 
 /// How long Ponte's own status change is recognised in a webhook.
 const ECHO_WINDOW: Duration = Duration::from_secs(600);
 
+/// The other side's status change, as the command carries it.
+pub(super) struct StatusChange<'a> {
+    pub status: &'a str,
+    pub changed_at: DateTime<Utc>,
+    /// The source ticket's own justification, when it has one.
+    pub justification: Option<&'a str>,
+}
+
+/// PATCHes `status` with the first justification Movidesk accepts (see
+/// [`justify`]); answers the one sent.
+async fn patch_status(
+    client: &Client<'_>,
+    ticket_id: &str,
+    status: &str,
+    candidates: Vec<Option<String>>,
+) -> Result<Option<String>, ExecError> {
+    let mut last = None;
+    for justification in candidates {
+        let mut patch = json!({"status": status});
+        if let Some(j) = &justification {
+            patch["justification"] = json!(j);
+        }
+        match client.patch_ticket(ticket_id, &patch).await {
+            Ok(()) => return Ok(justification),
+            Err(e) if justify::refused_for_justification(&e) => {
+                tracing::info!(reason = %e, "justification refused; trying the next one");
+                last = Some(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| ExecError::permanent("no justification to try")))
+}
+
 impl MovideskExecutor {
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn change_status(
         &self,
         ctx: &Ctx<'_>,
@@ -23,9 +58,13 @@ impl MovideskExecutor {
         link_id: &str,
         ticket_id: &str,
         origin: &TicketRef,
-        status: &str,
-        changed_at: DateTime<Utc>,
+        change: StatusChange<'_>,
     ) -> Result<Outcome, ExecError> {
+        let StatusChange {
+            status,
+            changed_at,
+            justification,
+        } = change;
         let integration = ctx.integration;
         let mapped = integration
             .correlation
@@ -60,6 +99,7 @@ impl MovideskExecutor {
                 ),
                 status: Some("404".into()),
             })?;
+        let mut sent = None;
         if current.status.as_deref() != Some(mapped.as_str()) {
             // Marked first: the provider's webhook may arrive before the
             // PATCH returns.
@@ -69,24 +109,25 @@ impl MovideskExecutor {
                     ECHO_WINDOW,
                 )
                 .await?;
-            // A status the desk requires a justification for gets the
-            // correlated one (table, else default).
-            let mut patch = json!({"status": mapped});
-            if let Some(j) = integration.correlation.justification(&mapped) {
-                patch["justification"] = json!(j);
-            }
-            client.patch_ticket(ticket_id, &patch).await?;
+            // The source's justification, the table's, none, the default:
+            // the first Movidesk accepts.
+            let candidates = justify::candidates(&integration.correlation, &mapped, justification);
+            sent = patch_status(&client, ticket_id, &mapped, candidates).await?;
         }
         ctx.store
             .set_applied_at(link_id, side_key, "status", changed_at)
             .await?;
+        let with = sent
+            .as_deref()
+            .map(|j| format!(" (justification `{j}`)"))
+            .unwrap_or_default();
         let detail = format!(
-            "status `{status}` on the {} side #{} → `{mapped}` on #{ticket_id}",
+            "status `{status}` on the {} side #{} → `{mapped}`{with} on #{ticket_id}",
             side_name(origin.side),
             origin.ticket_id
         );
         Ok(Outcome {
-            result: json!({"ticket": ticket_id, "status": mapped}),
+            result: json!({"ticket": ticket_id, "status": mapped, "justification": sent}),
             history: vec![(
                 link_id.to_string(),
                 history(ctx, HistoryKind::StatusMirrored, detail),

@@ -39,11 +39,16 @@ pub struct PersonChange {
     pub email: Option<String>,
     /// Digits, with the country code.
     pub phone: Option<String>,
+    /// The id of the organization the person now belongs to.
+    pub organization: Option<String>,
 }
 
 impl PersonChange {
     pub fn is_empty(&self) -> bool {
-        self.name.is_none() && self.email.is_none() && self.phone.is_none()
+        self.name.is_none()
+            && self.email.is_none()
+            && self.phone.is_none()
+            && self.organization.is_none()
     }
 }
 
@@ -208,6 +213,9 @@ impl Client<'_> {
             }
             body["phoneContacts"] = json!([contact]);
         }
+        if let Some(o) = &change.organization {
+            body["organization"] = json!({"id": o});
+        }
         let answer = self
             .send(Request::with_body(Method::PUT, path.clone(), &body))
             .await?;
@@ -218,7 +226,10 @@ impl Client<'_> {
                 name: change.name.clone(),
                 email: change.email.clone(),
                 phone: change.phone.clone(),
-                organization: None,
+                organization: change.organization.as_ref().map(|id| OrgRef {
+                    id: Some(id.clone()),
+                    name: None,
+                }),
             }))
     }
 

@@ -4,8 +4,8 @@
 //! outcome back (a card popped after the call was lost leaves it lost).
 
 use chrono::{DateTime, FixedOffset, Utc};
-use ponte_core::Call;
 use ponte_core::call::Direction;
+use ponte_core::{Call, Person};
 use ponte_store::{CallOutcome, CallRecord};
 use ponte_worker::{Ctx, ExecError};
 
@@ -91,6 +91,15 @@ pub(crate) fn client_name(call: &Call) -> Option<&str> {
     match call.direction {
         Direction::In => call.caller_name.as_deref().filter(|n| !n.trim().is_empty()),
         Direction::Out => None,
+    }
+}
+
+/// What the call says about a caller Octadesk already has: the name the
+/// telephony gives (never a placeholder), so a changed name is written.
+pub(crate) fn known_caller(call: &Call) -> Person {
+    Person {
+        name: client_name(call).map(|n| n.trim().to_string()),
+        ..Person::default()
     }
 }
 

@@ -8,7 +8,7 @@
 
 use ponte_core::call::Direction;
 use ponte_core::ids::reference;
-use ponte_core::{Call, Person, Side};
+use ponte_core::{Call, Side};
 use ponte_store::CallOutcome;
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
@@ -31,7 +31,7 @@ impl OctadeskExecutor {
                 requester::find_or_create(
                     &client,
                     &Key::Phone(p.to_string()),
-                    &Person::default(),
+                    &calls::known_caller(call),
                     false,
                     None,
                 )

@@ -82,8 +82,9 @@ impl OctadeskExecutor {
         };
         let telephony = &ctx.integration.telephony;
         let key = Key::Phone(phone.to_string());
+        // A known caller whose name UIS has differently is brought up to date.
         if let Some(found) =
-            requester::find_or_create(client, &key, &Person::default(), false, None).await?
+            requester::find_or_create(client, &key, &calls::known_caller(call), false, None).await?
         {
             return Ok(Some(found));
         }

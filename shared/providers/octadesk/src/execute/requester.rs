@@ -52,7 +52,8 @@ impl Key {
 }
 
 /// Looks the person up by `key`; creates it (from `who`, in
-/// `organization`) when nobody has it and `create` allows.
+/// `organization`, else in the organization `who` names) when nobody has
+/// it and `create` allows.
 pub(crate) async fn find_or_create(
     client: &Client<'_>,
     key: &Key,
@@ -74,6 +75,13 @@ pub(crate) async fn find_or_create(
     if !create {
         return Ok(None);
     }
+    let organization = match (organization, who.organization.as_deref().map(str::trim)) {
+        (Some(id), _) => Some(id),
+        (None, Some(named)) if !named.is_empty() => {
+            organization_named_or_created(client, named).await?
+        }
+        (None, _) => None,
+    };
     let name = who
         .name
         .clone()
@@ -123,7 +131,34 @@ pub(crate) fn changes(found: &PersonRef, who: &Person) -> PersonChange {
         name,
         email,
         phone: phone.filter(|p| !digits(p).is_empty()),
+        organization: None,
     }
+}
+
+/// The organization the other side puts the person in, when Octadesk has
+/// them elsewhere (or nowhere): its id, found by name or created.
+async fn moved_to(
+    client: &Client<'_>,
+    found: &PersonRef,
+    who: &Person,
+) -> Result<Option<String>, ExecError> {
+    let Some(wanted) = who
+        .organization
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    else {
+        return Ok(None);
+    };
+    let current = found.organization.as_ref();
+    if current
+        .and_then(|o| o.name.as_deref())
+        .is_some_and(|n| n.trim().eq_ignore_ascii_case(wanted))
+    {
+        return Ok(None);
+    }
+    let id = organization_named_or_created(client, wanted).await?;
+    Ok(id.filter(|id| current.and_then(|o| o.id.as_deref()) != Some(id.as_str())))
 }
 
 /// The found person, brought up to date with what the other side knows
@@ -133,7 +168,8 @@ async fn refresh(
     found: PersonRef,
     who: &Person,
 ) -> Result<PersonRef, ExecError> {
-    let change = changes(&found, who);
+    let mut change = changes(&found, who);
+    change.organization = moved_to(client, &found, who).await?;
     let Some(id) = found.id.clone().filter(|_| !change.is_empty()) else {
         return Ok(found);
     };
@@ -142,6 +178,7 @@ async fn refresh(
         name = change.name.is_some(),
         email = change.email.is_some(),
         phone = change.phone.is_some(),
+        organization = change.organization.is_some(),
         "Octadesk person updated with the other side's data"
     );
     Ok(client.person(&id).await?.unwrap_or(found))
@@ -163,6 +200,19 @@ pub(crate) async fn for_ticket(
                 key.describe()
             ))
         })
+}
+
+/// The organization with this name, or a new one by that name.
+async fn organization_named_or_created(
+    client: &Client<'_>,
+    name: &str,
+) -> Result<Option<String>, ExecError> {
+    if let Some(o) = client.organization_named(name).await? {
+        return Ok(o.id);
+    }
+    let created = client.create_organization(name).await?;
+    tracing::info!("organization created in Octadesk");
+    Ok(created.id)
 }
 
 /// The organization `reference` names — an organization id, else a name —

@@ -44,6 +44,7 @@ pub(crate) fn person(p: &PersonRef) -> Person {
         phone: p.phone.clone(),
         document: None,
         code_reference: None,
+        organization: p.organization.as_ref().and_then(|o| o.name.clone()),
     }
 }
 
@@ -139,6 +140,7 @@ pub fn ticket(t: &model::Ticket, interactions: &[Interaction]) -> Ticket {
         created_at: t.created_at,
         updated_at: t.updated_at,
         origin: t.channel.clone(),
+        justification: None,
     }
 }
 
