@@ -3,8 +3,10 @@
 //! Both follow Movidesk's documented behaviour and are configurable so other providers can reuse them:
 //! * at most `per_minute` admitted requests in any rolling 60 s window, else `429` with `retry-after`;
 //! * after `lockout_after` consecutive error answers (4xx/5xx other than 429) the tenant is locked for
-//!   `lockout_seconds`: every request gets `429 Too many failed requests` with `retry-after`. A success
-//!   resets the count. Rejected (429) requests neither count in the window nor as failures.
+//!   `lockout_seconds`: every request gets `429 Too many failed requests` with `retry-after`. Each
+//!   further series before a success locks longer, as Movidesk's block escalates 60 s → 120 s → 300 s:
+//!   ×1, ×2, then ×5 of `lockout_seconds`. A success resets the count and the escalation. Rejected (429)
+//!   requests neither count in the window nor as failures.
 //!
 //! A value of 0 switches the corresponding mechanism off.
 
@@ -40,7 +42,12 @@ pub struct AccessGuard {
     admitted: VecDeque<Instant>,
     consecutive_failures: u32,
     locked_until: Option<Instant>,
+    /// Lockouts since the last success: each locks longer.
+    lockouts: u32,
 }
+
+/// How much longer each successive lockout lasts (Movidesk: 60, 120, 300 s).
+const ESCALATION: [u64; 3] = [1, 2, 5];
 
 fn ceil_secs(d: Duration) -> u64 {
     let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
@@ -54,6 +61,7 @@ impl AccessGuard {
             admitted: VecDeque::new(),
             consecutive_failures: 0,
             locked_until: None,
+            lockouts: 0,
         }
     }
 
@@ -107,6 +115,7 @@ impl AccessGuard {
         }
         if status < 400 {
             self.consecutive_failures = 0;
+            self.lockouts = 0;
             return false;
         }
         if !counts_as_failure || self.settings.lockout_after_failures == 0 {
@@ -115,7 +124,11 @@ impl AccessGuard {
         self.consecutive_failures += 1;
         if self.consecutive_failures >= self.settings.lockout_after_failures {
             self.consecutive_failures = 0;
-            self.locked_until = Some(now + Duration::from_secs(self.settings.lockout_seconds));
+            let factor = ESCALATION[(self.lockouts as usize).min(ESCALATION.len() - 1)];
+            self.lockouts = self.lockouts.saturating_add(1);
+            self.locked_until = Some(
+                now + Duration::from_secs(self.settings.lockout_seconds.saturating_mul(factor)),
+            );
             return true;
         }
         false
@@ -126,6 +139,7 @@ impl AccessGuard {
         self.admitted.clear();
         self.consecutive_failures = 0;
         self.locked_until = None;
+        self.lockouts = 0;
     }
 }
 
@@ -175,6 +189,32 @@ mod tests {
             })
         );
         assert!(g.admit(t0 + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn successive_lockouts_escalate_until_a_success() {
+        let mut g = guard(0, 3);
+        let mut now = Instant::now();
+        let lock = |g: &mut AccessGuard, now: Instant| {
+            for _ in 0..3 {
+                g.record(400, true, now);
+            }
+            match g.admit(now) {
+                Err(Rejection::LockedOut { retry_after_secs }) => retry_after_secs,
+                other => panic!("not locked: {other:?}"),
+            }
+        };
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let secs = lock(&mut g, now);
+            seen.push(secs);
+            now += Duration::from_secs(secs);
+            assert!(g.admit(now).is_ok(), "the lock ends after {secs} s");
+        }
+        assert_eq!(seen, vec![60, 120, 300, 300]);
+        // A success starts over at 60 s.
+        g.record(200, true, now);
+        assert_eq!(lock(&mut g, now), 60);
     }
 
     #[test]
