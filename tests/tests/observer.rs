@@ -2,11 +2,14 @@
 //! command shows on the admin's `/metrics` as `ponte_dead_letters` by
 //! queue and reason, with the oldest one's age, within a few observer
 //! periods; counting it does not take it (it is still listed, and purged);
-//! after `ponte dlq purge` the gauges fall back to 0.
+//! after `ponte dlq purge` the gauges fall back to 0. While the broker is
+//! away the observer skips its passes (its last-success time stands still)
+//! and the admin API keeps answering.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use ponte_e2e::{Options, Svc, TestFleet};
+use ponte_e2e::proxy::Proxy;
+use ponte_e2e::{Options, Svc, TestFleet, amqp_url};
 use serde_json::json;
 
 /// A few observer periods (the fleet runs it every 200 ms).
@@ -136,6 +139,60 @@ async fn a_parked_command_shows_in_the_dead_letter_gauges_until_it_is_purged() {
             && value(&page, OLDEST)? == 0.0
             && value(&page, PARKING)? == 0.0)
             .then_some(())
+    })
+    .await;
+    t.teardown().await;
+}
+
+const LAST_SUCCESS: &str = "ponte_observer_last_success_timestamp_seconds";
+
+#[tokio::test]
+async fn a_broker_outage_makes_the_observer_stale_without_holding_up_the_admin() {
+    // The admin reaches the broker through a proxy this test can cut.
+    let (proxy, proxied) = Proxy::for_amqp_url(&amqp_url()).await;
+    let t = TestFleet::start(Options {
+        services: vec![Svc::Admin],
+        env: vec![
+            ("PONTE_AMQP_URL".into(), proxied),
+            ("PONTE_OBSERVER_PERIOD".into(), "200ms".into()),
+        ],
+    })
+    .await;
+    let last_success = || async { value(&admin_metrics(&t).await, LAST_SUCCESS) };
+    let before = t
+        .eventually("a pass", PERIODS, || async {
+            last_success().await.filter(|v| *v > 0.0)
+        })
+        .await;
+    t.eventually("passes go on", PERIODS, || async {
+        last_success().await.filter(|v| *v > before)
+    })
+    .await;
+
+    proxy.cut();
+    // Passes stop succeeding: the time stands still (one pass may have
+    // been finishing when the broker went).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let stale = last_success().await.expect("the series stays");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        last_success().await,
+        Some(stale),
+        "no pass succeeds without the broker"
+    );
+    // The admin API still answers, and quickly.
+    let asked = Instant::now();
+    let integrations = t.admin.get("/integrations").await;
+    assert!(integrations.is_ok(), "{integrations:?}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "the API waited {:?}",
+        asked.elapsed()
+    );
+
+    proxy.restore();
+    t.eventually("passes succeed again", Duration::from_secs(20), || async {
+        last_success().await.filter(|v| *v > stale)
     })
     .await;
     t.teardown().await;
