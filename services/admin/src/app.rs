@@ -24,6 +24,7 @@ pub struct Settings {
     pub previous_token: Option<Secret>,
     pub console: ConsoleSettings,
     pub rebuild: crate::rebuild::RebuildSettings,
+    pub observer: crate::observer::ObserverSettings,
 }
 
 pub const MIN_TOKEN_LEN: usize = 16;
@@ -66,6 +67,7 @@ impl Settings {
             rebuild: crate::rebuild::RebuildSettings {
                 movidesk_per_minute: source.parse("PONTE_MOVIDESK_RATE_PER_MINUTE", 10)?,
             },
+            observer: crate::observer::ObserverSettings::load(source)?,
         })
     }
 }
@@ -81,6 +83,7 @@ pub struct Admin {
     listener: TcpListener,
     router: Router,
     bus: Arc<Bus>,
+    observer: crate::observer::ObserverSettings,
 }
 
 impl Admin {
@@ -151,6 +154,7 @@ impl Admin {
             listener: TcpListener::bind(settings.addr).await?,
             router,
             bus,
+            observer: settings.observer,
         })
     }
 
@@ -159,6 +163,7 @@ impl Admin {
     }
 
     pub async fn run(self, shutdown: CancellationToken) -> std::io::Result<()> {
+        crate::observer::spawn(self.bus.clone(), self.observer, shutdown.child_token());
         // Reports the bound address, and serves with the peer address,
         // which the console's sign-in limit counts by.
         let result = ponte_http::serve(self.listener, self.router, shutdown).await;

@@ -11,9 +11,11 @@ mod export;
 mod integrations;
 mod links;
 mod manual;
+mod observer;
 mod rebuild;
 mod rebuild_scan;
 mod rotate;
 
 pub use app::{Admin, Settings};
 pub use console::ConsoleSettings;
+pub use observer::ObserverSettings;

@@ -33,6 +33,10 @@ pub struct Bus {
     /// The node to try first: the one that answered last, or the next one
     /// after a failure (`PONTE_AMQP_URL` may name several nodes).
     first_node: AtomicUsize,
+    /// Taken by every dead-letter walk: a message one walk holds unacked
+    /// is invisible to another, so a purge running beside a browse would
+    /// miss it. Fair, so a waiting walk goes next.
+    pub(crate) browse: Mutex<()>,
 }
 
 impl Bus {
@@ -41,6 +45,7 @@ impl Bus {
             config,
             live: Mutex::new(None),
             first_node: AtomicUsize::new(0),
+            browse: Mutex::new(()),
         })
     }
 

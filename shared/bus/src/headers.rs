@@ -63,3 +63,23 @@ pub fn first_death(table: Option<&FieldTable>) -> Option<(String, String)> {
     let queue = table.get(&ShortString::from("x-first-death-queue"))?;
     Some((value_text(reason)?, value_text(queue)?))
 }
+
+/// When the broker first dead-lettered a message (the earliest `time` in
+/// its `x-death` entries, Unix seconds); `None` when it never did.
+pub fn first_death_time(table: Option<&FieldTable>) -> Option<u64> {
+    let deaths = table?.inner().get(&ShortString::from("x-death"))?;
+    let AMQPValue::FieldArray(deaths) = deaths else {
+        return None;
+    };
+    deaths
+        .as_slice()
+        .iter()
+        .filter_map(|d| match d {
+            AMQPValue::FieldTable(t) => match t.inner().get(&ShortString::from("time"))? {
+                AMQPValue::Timestamp(at) => Some(*at),
+                _ => None,
+            },
+            _ => None,
+        })
+        .min()
+}

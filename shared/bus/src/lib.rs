@@ -1,6 +1,7 @@
 //! RabbitMQ for Ponte: topology, a confirmed publisher that survives broker
 //! restarts, a consumer loop, retry tiers and dead-letter queues.
 
+mod census;
 mod connection;
 mod consumer;
 mod deadletter;
@@ -12,9 +13,10 @@ mod publish;
 mod retry;
 mod topology;
 
+pub use census::Census;
 pub use connection::{Bus, BusConfig};
 pub use consumer::{Disposition, Handler, Incoming, run_consumer};
-pub use deadletter::{DeadLetter, DeadLetterInfo, Selection};
+pub use deadletter::{CATEGORIES as DEAD_LETTER_CATEGORIES, DeadLetter, DeadLetterInfo, Selection};
 pub use error::BusError;
 pub use headers::Headers;
 pub use retry::RetryPolicy;

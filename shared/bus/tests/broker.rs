@@ -226,6 +226,16 @@ async fn a_message_given_back_too_often_is_parked_by_the_broker() {
             .as_deref()
             .is_some_and(|q| q.contains(".work.movidesk."))
     );
+    // Counted as the broker's own parking, aged from the broker's x-death.
+    assert_eq!(parked[0].category, "delivery_limit");
+    let age = parked[0].dead_at.map(|at| Utc::now() - at);
+    assert!(
+        age.is_some_and(|a| a >= chrono::TimeDelta::zero() && a < chrono::TimeDelta::minutes(1)),
+        "{age:?}"
+    );
+    let census = bus.census("movidesk", 100).await.expect("census");
+    assert_eq!(census.by_category["delivery_limit"], 1, "{census:?}");
+    assert_eq!(census.total(), 1);
     assert_eq!(
         bus.purge("movidesk", &Selection::default())
             .await

@@ -7,7 +7,7 @@ mod redis_address;
 mod secrets;
 mod source;
 
-pub use common::{Common, LogFormat, MAX_RETENTION_DAYS, Retention, listen_addr};
+pub use common::{Common, LogFormat, MAX_RETENTION_DAYS, Retention, listen_addr, parse_duration};
 pub use redis_address::{RedisAddress, SENTINEL_SCHEME, SentinelAddress};
 pub use secrets::{KeyMaterial, SecretsKeys};
 pub use source::{ConfigError, Source, redact_url};

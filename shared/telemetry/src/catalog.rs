@@ -131,6 +131,34 @@ pub static PROVIDER_SECONDS: Histogram = Histogram::new(
     &["provider", "outcome"],
 );
 
+// ---- admin: the observer (what the broker holds) ------------------------
+
+pub static DEAD_LETTERS: Gauge = Gauge::new(
+    "ponte_dead_letters",
+    "Messages parked in a dead-letter queue at the observer's last pass, by queue (provider or router) and reason",
+    &["provider", "reason"],
+);
+pub static DEAD_LETTERS_NOT_BROWSED: Gauge = Gauge::new(
+    "ponte_dead_letters_not_browsed",
+    "Parked messages beyond the observer's browse limit, not counted by reason in ponte_dead_letters",
+    &["provider"],
+);
+pub static DEAD_LETTER_OLDEST_AGE: Gauge = Gauge::new(
+    "ponte_dead_letter_oldest_age_seconds",
+    "Age of the oldest parked message of a dead-letter queue at the observer's last pass (0 when empty)",
+    &["provider"],
+);
+pub static QUEUE_MESSAGES: Gauge = Gauge::new(
+    "ponte_queue_messages",
+    "Messages ready in the namespace's queues at the observer's last pass, by kind (events, work, retry, parking) and provider",
+    &["kind", "provider"],
+);
+pub static OBSERVER_LAST_SUCCESS: Gauge = Gauge::new(
+    "ponte_observer_last_success_timestamp_seconds",
+    "When the admin's observer last finished a pass over the broker's queues (Unix seconds; 0 before the first)",
+    &[],
+);
+
 // ---- provider-specific ----------------------------------------------------
 
 pub static RATE_BUDGET_TAKEN: Counter = Counter::new(
@@ -186,6 +214,11 @@ pub fn all() -> Vec<&'static Metric> {
         &ECHOES_DROPPED.0,
         &COMMANDS_SENT.0,
         &DEAD_LETTERED.0,
+        &DEAD_LETTERS.0,
+        &DEAD_LETTERS_NOT_BROWSED.0,
+        &DEAD_LETTER_OLDEST_AGE.0,
+        &QUEUE_MESSAGES.0,
+        &OBSERVER_LAST_SUCCESS.0,
         &COMMANDS_DONE.0,
         &COMMAND_SECONDS.0,
         &RETRIES.0,
