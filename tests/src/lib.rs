@@ -23,6 +23,7 @@ pub use ponte_cli::fleet::Service as Svc;
 
 pub mod proxy;
 pub mod rounds;
+pub mod scripts;
 
 pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789";
 /// Every test fleet encrypts integration secrets at rest with this key

@@ -17,13 +17,12 @@
 //! cluster is stopped at the end, also when the test fails. Figures go to docs/reliability.md.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ponte_bus::Route;
 use ponte_core::{Envelope, MessageKind, Provider};
 use ponte_e2e::rounds::{self, act, counterparts};
+use ponte_e2e::scripts;
 use ponte_e2e::{Options, Svc, TestFleet};
 use serde_json::{Value, json};
 
@@ -36,24 +35,8 @@ const SERVICES: [Svc; 5] = [
 ];
 const PER_ROUND: usize = 6;
 
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/rabbit-cluster")
-}
-
-/// `scripts/rabbit-cluster ARGS…`; its stdout, or a panic with its output.
 fn cluster(args: &[&str]) -> String {
-    let out = Command::new("bash")
-        .arg(script())
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run scripts/rabbit-cluster: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "scripts/rabbit-cluster {args:?} failed: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    scripts::run("rabbit-cluster", args)
 }
 
 /// The running cluster; stopped (nodes and data directory) when dropped,
@@ -64,14 +47,9 @@ struct Cluster {
 
 impl Cluster {
     fn start() -> Cluster {
-        let out = cluster(&["start"]);
-        let amqp_url = out
-            .lines()
-            .find_map(|l| l.strip_prefix("PONTE_AMQP_URL="))
-            .unwrap_or_else(|| panic!("scripts/rabbit-cluster start printed no URL: {out}"))
-            .trim()
-            .to_string();
-        Cluster { amqp_url }
+        Cluster {
+            amqp_url: scripts::printed(&cluster(&["start"]), "PONTE_AMQP_URL"),
+        }
     }
 
     /// Name, leader and members of every queue, asked of node `via`.
@@ -93,7 +71,7 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let _ = Command::new("bash").arg(script()).arg("stop").status();
+        scripts::run_quietly("rabbit-cluster", &["stop"]);
     }
 }
 
@@ -145,7 +123,7 @@ async fn losing_the_shard_queues_leader_loses_and_doubles_nothing() {
         ],
     })
     .await;
-    let pids: BTreeMap<Svc, Option<u32>> = SERVICES.iter().map(|s| (*s, t.fleet.pid(*s))).collect();
+    let pids = scripts::pids(&t, &SERVICES);
     let pair = t.movidesk_pair("cluster").await;
 
     // Where the namespace's shard queues live: three members each, one leader.
@@ -221,24 +199,7 @@ async fn losing_the_shard_queues_leader_loses_and_doubles_nothing() {
         })
         .collect();
     let new_leaders: Vec<&str> = after.iter().filter_map(|q| q["leader"].as_str()).collect();
-    let (mut restarted, mut not_ready) = (Vec::new(), Vec::new());
-    for s in SERVICES {
-        if t.fleet.pid(s) != pids[&s] {
-            restarted.push(s);
-        }
-        if s == Svc::Sandbox {
-            continue; // not a broker client
-        }
-        let ready = t
-            .http
-            .get(format!("{}/readyz", t.url(s)))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success());
-        if !ready {
-            not_ready.push(s);
-        }
-    }
+    let (restarted, not_ready) = scripts::restarted_and_unready(&t, &pids).await;
     // A message for a classic queue on the dead node (a retry delay) is
     // refused, not confirmed and dropped: the worker gives its command back.
     let probe = retry_probe(&t).await;

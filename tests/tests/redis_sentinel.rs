@@ -16,12 +16,11 @@
 //! ready, each now on the promoted master). The servers are stopped at the
 //! end, also when the test fails. Figures go to docs/reliability.md.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ponte_e2e::rounds::{self, act, counterparts};
+use ponte_e2e::scripts;
 use ponte_e2e::{Options, Svc, TestFleet};
 
 const SERVICES: [Svc; 5] = [
@@ -33,24 +32,8 @@ const SERVICES: [Svc; 5] = [
 ];
 const PER_ROUND: usize = 6;
 
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/redis-sentinel")
-}
-
-/// `scripts/redis-sentinel ARGS…`; its stdout, or a panic with its output.
 fn sentinel(args: &[&str]) -> String {
-    let out = Command::new("bash")
-        .arg(script())
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run scripts/redis-sentinel: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "scripts/redis-sentinel {args:?} failed: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    scripts::run("redis-sentinel", args)
 }
 
 /// The running servers; stopped (and their directory deleted) when
@@ -61,14 +44,9 @@ struct Servers {
 
 impl Servers {
     fn start() -> Servers {
-        let out = sentinel(&["start"]);
-        let redis_url = out
-            .lines()
-            .find_map(|l| l.strip_prefix("PONTE_REDIS_URL="))
-            .unwrap_or_else(|| panic!("scripts/redis-sentinel start printed no URL: {out}"))
-            .trim()
-            .to_string();
-        Servers { redis_url }
+        Servers {
+            redis_url: scripts::printed(&sentinel(&["start"]), "PONTE_REDIS_URL"),
+        }
     }
 
     /// The port of the master the sentinels name now.
@@ -94,7 +72,7 @@ impl Servers {
 
 impl Drop for Servers {
     fn drop(&mut self) {
-        let _ = Command::new("bash").arg(script()).arg("stop").status();
+        scripts::run_quietly("redis-sentinel", &["stop"]);
     }
 }
 
@@ -110,7 +88,7 @@ async fn losing_the_redis_master_loses_and_doubles_nothing() {
         ],
     })
     .await;
-    let pids: BTreeMap<Svc, Option<u32>> = SERVICES.iter().map(|s| (*s, t.fleet.pid(*s))).collect();
+    let pids = scripts::pids(&t, &SERVICES);
     let pair = t.movidesk_pair("sentinel").await;
     let first_master = servers.master();
 
@@ -155,24 +133,7 @@ async fn losing_the_redis_master_loses_and_doubles_nothing() {
     let elapsed = started.elapsed();
     let tally = rounds::tally(&t, &pair, &opened, 2).await;
 
-    let (mut restarted, mut not_ready) = (Vec::new(), Vec::new());
-    for s in SERVICES {
-        if t.fleet.pid(s) != pids[&s] {
-            restarted.push(s);
-        }
-        if s == Svc::Sandbox {
-            continue; // not a Redis client
-        }
-        let ready = t
-            .http
-            .get(format!("{}/readyz", t.url(s)))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success());
-        if !ready {
-            not_ready.push(s);
-        }
-    }
+    let (restarted, not_ready) = scripts::restarted_and_unready(&t, &pids).await;
     let clients = servers.clients_on(&new_master);
     // Webhooks the ingress refused for want of Redis (the sandbox, like
     // Movidesk, does not retry them): its integrations are in memory.
