@@ -3,6 +3,7 @@
 //! state, the admin API and the broker, as a user would.
 
 pub mod bench;
+pub mod budget;
 pub mod namespace;
 
 use std::collections::BTreeMap;

@@ -1,39 +1,17 @@
-//! The real Movidesk budget on both sides: Ponte's shared limiter and the
-//! sandbox's own (10 requests in any rolling minute, 429 beyond). More work
-//! than one minute's budget is queued; it all links, and the provider never
-//! had to refuse a request.
+//! The real Movidesk budget on: Ponte's shared limiter and the sandbox's
+//! own (10 requests in any rolling minute, 429 beyond, the failed-request
+//! lockout armed), for Movidesk ↔ Movidesk and for a Blip channel served by
+//! a Movidesk desk. More work than one minute's budget is queued; it all
+//! crosses once, and the provider never had to refuse a request.
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use ponte_e2e::{Options, TestFleet};
+use ponte_e2e::budget;
+use ponte_e2e::{Options, TestFleet, action_texts, id_of};
+use reqwest::Method;
 use serde_json::{Value, json};
 
-/// Movidesk's documented budget.
-const PER_MINUTE: usize = 10;
-
-fn at(r: &Value) -> DateTime<Utc> {
-    r["at"]
-        .as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|d| d.with_timezone(&Utc))
-        .unwrap_or_else(|| panic!("request without a time: {r}"))
-}
-
-/// The most requests the provider admitted in any rolling 60 s window.
-fn busiest_minute(requests: &[Value]) -> usize {
-    let mut times: Vec<DateTime<Utc>> = requests.iter().map(at).collect();
-    times.sort();
-    let mut most = 0;
-    for (i, start) in times.iter().enumerate() {
-        let n = times[i..]
-            .iter()
-            .take_while(|t| **t - *start < chrono::Duration::seconds(60))
-            .count();
-        most = most.max(n);
-    }
-    most
-}
+const PER_MINUTE: usize = budget::MOVIDESK_PER_MINUTE;
 
 #[tokio::test]
 async fn with_the_movidesk_budget_on_nothing_is_refused_and_everything_links() {
@@ -74,22 +52,137 @@ async fn with_the_movidesk_budget_on_nothing_is_refused_and_everything_links() {
     }
     let mut most = 0;
     for domain in [&pair.a, &pair.b] {
-        let requests = t.sandbox.requests(domain).await.expect("request log");
-        let refused: Vec<&Value> = requests.iter().filter(|r| r["status"] == 429).collect();
-        assert!(
-            refused.is_empty(),
-            "{domain}: the provider never had to refuse a request: {refused:#?}"
-        );
-        let busiest = busiest_minute(&requests);
-        assert!(
-            busiest <= PER_MINUTE,
-            "{domain}: {busiest} requests in one minute"
-        );
-        most = most.max(requests.len());
+        most = most.max(budget::movidesk_within_budget(&t, domain).await);
     }
     assert!(
         most > PER_MINUTE,
         "the work needed more than one minute's budget ({most} requests)"
+    );
+    let (_, dlq) = t.cli(&["dlq", "list"]).await;
+    assert!(dlq.contains("(none)"), "nothing parked: {dlq}");
+    t.teardown().await;
+}
+
+/// Seed 004 with the desk's real Movidesk budget on, Ponte's limiter and
+/// the sandbox's (10 a minute, the failed-request lockout armed): a Blip
+/// conversation needs more than a minute's calls, and it all crosses once,
+/// in order, without the desk ever refusing a request.
+#[tokio::test]
+async fn a_blip_conversation_with_the_desk_budget_on_drains_without_a_refusal() {
+    let t = TestFleet::start(Options {
+        env: vec![(
+            "PONTE_MOVIDESK_RATE_PER_MINUTE".into(),
+            PER_MINUTE.to_string(),
+        )],
+        ..Options::default()
+    })
+    .await;
+    let b = t.blip_desk("blip-budget").await;
+    t.sandbox
+        .patch_domain(
+            &b.desk,
+            &json!({"rate_limit_per_minute": PER_MINUTE, "lockout_after_failures": 3}),
+        )
+        .await
+        .expect("budget on");
+    let opened = t
+        .blip(
+        Method::POST,
+        &b.contract,
+        "/tickets",
+        Some(json!({"customer": "5511999990002@wa.gw.msging.net", "first_message": "Sem sinal desde ontem"})),
+    )
+    .await;
+    let blip_id = opened["id"].as_str().expect("ticket id").to_string();
+    let customer = ["Já reiniciei o roteador", "Continua sem sinal"];
+    for text in customer {
+        t.blip(
+            Method::POST,
+            &b.contract,
+            &format!("/tickets/{blip_id}/messages"),
+            Some(json!({"type": "text/plain", "content": text})),
+        )
+        .await;
+    }
+    let tag = json!(format!("ponte-{}-{blip_id}", b.integration));
+    let desk = t
+        .eventually(
+            "the desk ticket with the customer's messages, within the budget",
+            Duration::from_secs(240),
+            || async {
+                t.sandbox
+                    .movidesk_tickets(&b.desk)
+                    .await
+                    .ok()?
+                    .into_iter()
+                    .find(|tk| {
+                        tk["tags"]
+                            .as_array()
+                            .is_some_and(|tags| tags.contains(&tag))
+                            && tk["actions"].as_array().is_some_and(|a| a.len() >= 3)
+                    })
+            },
+        )
+        .await;
+    let desk_id = id_of(&desk["id"]);
+    let replies = ["Vou verificar", "Pode testar agora?"];
+    for text in replies {
+        t.sandbox
+            .movidesk_ui_action(
+                &b.desk,
+                &desk_id,
+                &json!({"type": 2, "description": text, "createdBy": {"id": "agent-b"}}),
+            )
+            .await
+            .expect("reply");
+    }
+    let sent = |ticket: &Value| -> Vec<String> {
+        ticket["thread"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["direction"] == "sent")
+            .filter_map(|m| m["content"].as_str().map(str::to_string))
+            .collect()
+    };
+    let on_blip = t
+        .eventually(
+            "the agent's replies on Blip, within the budget",
+            Duration::from_secs(240),
+            || async {
+                let bt = t
+                    .blip(
+                        Method::GET,
+                        &b.contract,
+                        &format!("/tickets/{blip_id}"),
+                        None,
+                    )
+                    .await;
+                (sent(&bt).len() >= replies.len()).then_some(bt)
+            },
+        )
+        .await;
+    t.settled(Duration::from_secs(120)).await;
+
+    assert_eq!(sent(&on_blip), replies, "each reply once, in order");
+    let desk = t
+        .sandbox
+        .movidesk_ticket(&b.desk, &desk_id)
+        .await
+        .expect("desk ticket");
+    let texts = action_texts(&desk);
+    for (i, text) in customer.iter().enumerate() {
+        assert_eq!(
+            texts.iter().filter(|x| x.contains(text)).count(),
+            1,
+            "`{text}` once on the desk: {texts:?}"
+        );
+        assert!(texts[i + 1].contains(text), "in order: {texts:?}");
+    }
+    let requests = budget::movidesk_within_budget(&t, &b.desk).await;
+    assert!(
+        requests > PER_MINUTE,
+        "the conversation needed more than one minute's budget ({requests} requests)"
     );
     let (_, dlq) = t.cli(&["dlq", "list"]).await;
     assert!(dlq.contains("(none)"), "nothing parked: {dlq}");

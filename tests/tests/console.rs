@@ -540,17 +540,25 @@ async fn the_console_runs_the_integration_center_in_a_browser() {
     )))
     .await;
     b.wait_for("disabled: its webhooks are refused").await;
-    let hook = t
-        .http
-        .post(format!(
-            "{}/hooks/movidesk/{INTEGRATION}?token={}",
-            t.url(Svc::Ingress),
-            pair.secret_a
-        ))
-        .json(&json!({"Id": a1}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    // The ingress learns of the change within CHANGE_REACHES_INGRESS.
+    let refused_by = Instant::now() + ponte_e2e::CHANGE_REACHES_INGRESS;
+    let hook = loop {
+        let hook = t
+            .http
+            .post(format!(
+                "{}/hooks/movidesk/{INTEGRATION}?token={}",
+                t.url(Svc::Ingress),
+                pair.secret_a
+            ))
+            .json(&json!({"Id": a1}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        if hook.status() == 401 || Instant::now() > refused_by {
+            break hook;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(
         hook.status(),
         401,

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use ponte_cli::sandbox::domain_spec;
+use ponte_e2e::budget;
 use ponte_e2e::{Options, Svc, TestFleet, id_of};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -18,6 +19,24 @@ const WAIT: Duration = Duration::from_secs(30);
 /// (the second value is kept for the callers' shape: no extra child).
 async fn start() -> (TestFleet, Option<tokio::process::Child>) {
     (TestFleet::start(Options::default()).await, None)
+}
+
+/// A fleet with Ponte's Movidesk limiter at the documented budget; the
+/// flows between Movidesk and Octadesk run with it and the sandbox's own
+/// limit and lockout on (issue 11, item 15).
+async fn start_budgeted() -> (TestFleet, Option<tokio::process::Child>) {
+    let env = vec![(
+        "PONTE_MOVIDESK_RATE_PER_MINUTE".into(),
+        budget::MOVIDESK_PER_MINUTE.to_string(),
+    )];
+    (
+        TestFleet::start(Options {
+            env,
+            ..Options::default()
+        })
+        .await,
+        None,
+    )
 }
 
 /// Calls the sandbox's control API; panics on a non-2xx answer.
@@ -542,7 +561,7 @@ async fn a_blip_conversation_served_by_an_octadesk_desk() {
 
 #[tokio::test]
 async fn a_movidesk_ticket_is_mirrored_to_octadesk() {
-    let (t, _worker) = start().await;
+    let (t, _worker) = start_budgeted().await;
     let id = "movi-octa";
     let domain = format!("{}-{id}-movi", t.ns);
     let movi_secret = format!("movi-secret-{}-0123456789", t.ns);
@@ -557,14 +576,13 @@ async fn a_movidesk_ticket_is_mirrored_to_octadesk() {
             "{}/hooks/movidesk/{id}?token={movi_secret}",
             t.url(Svc::Ingress)
         ),
-        0,
+        budget::MOVIDESK_PER_MINUTE as u32,
         vec![
             person("agent-a", "Agent A", "agent@a.test", 1),
             person("ponte-a", "Ponte", "ponte@a.test", 1),
             person("ana", "Ana Souza", "ana@client.test", 2),
         ],
     );
-    spec["lockout_after_failures"] = json!(0);
     spec["api_person_id"] = json!("ponte-a");
     t.sandbox
         .movidesk_domain(&spec)
@@ -626,6 +644,7 @@ async fn a_movidesk_ticket_is_mirrored_to_octadesk() {
         "{:?}",
         dead_letters(&t).await
     );
+    budget::movidesk_within_budget(&t, &domain).await;
     t.teardown().await;
 }
 
@@ -815,7 +834,7 @@ async fn octadesk_webhooks_are_accepted_and_named_when_wrong() {
 
 #[tokio::test]
 async fn an_octadesk_ticket_reaches_a_movidesk_desk_and_back() {
-    let (t, _worker) = start().await;
+    let (t, _worker) = start_budgeted().await;
     let id = "octa-movi";
     let domain = format!("{}-{id}-movi", t.ns);
     let movi_secret = format!("movi-secret-{}-0123456789", t.ns);
@@ -827,13 +846,12 @@ async fn an_octadesk_ticket_reaches_a_movidesk_desk_and_back() {
             "{}/hooks/movidesk/{id}?token={movi_secret}",
             t.url(Svc::Ingress)
         ),
-        0,
+        budget::MOVIDESK_PER_MINUTE as u32,
         vec![
             person("gen-b", "Ponte", 1),
             person("agent-b", "Bia (agent)", 1),
         ],
     );
-    spec["lockout_after_failures"] = json!(0);
     spec["api_person_id"] = json!("gen-b");
     t.sandbox
         .movidesk_domain(&spec)
@@ -935,6 +953,7 @@ async fn an_octadesk_ticket_reaches_a_movidesk_desk_and_back() {
         "{:?}",
         dead_letters(&t).await
     );
+    budget::movidesk_within_budget(&t, &domain).await;
     t.teardown().await;
 }
 
