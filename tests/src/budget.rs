@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::TestFleet;
+use serde_json::json;
+
+use crate::{Options, TestFleet};
 
 /// Movidesk's documented budget.
 pub const MOVIDESK_PER_MINUTE: usize = 10;
@@ -53,4 +55,28 @@ pub async fn movidesk_within_budget(t: &TestFleet, domain: &str) -> usize {
         "{domain}: {busiest} requests in one minute"
     );
     requests.len()
+}
+
+/// A test fleet whose Movidesk limiter keeps the documented budget.
+pub async fn budgeted_fleet() -> TestFleet {
+    TestFleet::start(Options {
+        env: vec![(
+            "PONTE_MOVIDESK_RATE_PER_MINUTE".into(),
+            MOVIDESK_PER_MINUTE.to_string(),
+        )],
+        ..Options::default()
+    })
+    .await
+}
+
+/// Turns the sandbox's own limit and failed-request lockout on for a
+/// Movidesk domain.
+pub async fn movidesk_budget_on(t: &TestFleet, domain: &str) {
+    t.sandbox
+        .patch_domain(
+            domain,
+            &json!({"rate_limit_per_minute": MOVIDESK_PER_MINUTE, "lockout_after_failures": 3}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("budget on for {domain}: {e}"));
 }

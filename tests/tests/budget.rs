@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use ponte_e2e::budget;
-use ponte_e2e::{Options, TestFleet, action_texts, id_of};
+use ponte_e2e::{action_texts, id_of};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -15,23 +15,10 @@ const PER_MINUTE: usize = budget::MOVIDESK_PER_MINUTE;
 
 #[tokio::test]
 async fn with_the_movidesk_budget_on_nothing_is_refused_and_everything_links() {
-    let t = TestFleet::start(Options {
-        env: vec![(
-            "PONTE_MOVIDESK_RATE_PER_MINUTE".into(),
-            PER_MINUTE.to_string(),
-        )],
-        ..Options::default()
-    })
-    .await;
+    let t = budget::budgeted_fleet().await;
     let pair = t.movidesk_pair("budget").await;
     for domain in [&pair.a, &pair.b] {
-        t.sandbox
-            .patch_domain(
-                domain,
-                &json!({"rate_limit_per_minute": PER_MINUTE, "lockout_after_failures": 3}),
-            )
-            .await
-            .expect("budget on");
+        budget::movidesk_budget_on(&t, domain).await;
     }
     let mut opened = Vec::new();
     for i in 0..6 {
@@ -69,22 +56,9 @@ async fn with_the_movidesk_budget_on_nothing_is_refused_and_everything_links() {
 /// in order, without the desk ever refusing a request.
 #[tokio::test]
 async fn a_blip_conversation_with_the_desk_budget_on_drains_without_a_refusal() {
-    let t = TestFleet::start(Options {
-        env: vec![(
-            "PONTE_MOVIDESK_RATE_PER_MINUTE".into(),
-            PER_MINUTE.to_string(),
-        )],
-        ..Options::default()
-    })
-    .await;
+    let t = budget::budgeted_fleet().await;
     let b = t.blip_desk("blip-budget").await;
-    t.sandbox
-        .patch_domain(
-            &b.desk,
-            &json!({"rate_limit_per_minute": PER_MINUTE, "lockout_after_failures": 3}),
-        )
-        .await
-        .expect("budget on");
+    budget::movidesk_budget_on(&t, &b.desk).await;
     let opened = t
         .blip(
         Method::POST,

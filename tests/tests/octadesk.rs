@@ -25,18 +25,7 @@ async fn start() -> (TestFleet, Option<tokio::process::Child>) {
 /// flows between Movidesk and Octadesk run with it and the sandbox's own
 /// limit and lockout on (issue 11, item 15).
 async fn start_budgeted() -> (TestFleet, Option<tokio::process::Child>) {
-    let env = vec![(
-        "PONTE_MOVIDESK_RATE_PER_MINUTE".into(),
-        budget::MOVIDESK_PER_MINUTE.to_string(),
-    )];
-    (
-        TestFleet::start(Options {
-            env,
-            ..Options::default()
-        })
-        .await,
-        None,
-    )
+    (budget::budgeted_fleet().await, None)
 }
 
 /// Calls the sandbox's control API; panics on a non-2xx answer.
