@@ -71,7 +71,16 @@ impl EventHandler {
             tracing::info!("event already routed; dropping the repeat");
             return Ok(());
         }
-        let events = self.canonical(env)?;
+        // A webhook's body is read once, for its events and for whether it
+        // only reports Ponte's own write.
+        let webhook: Option<WebhookBody> = match env.kind {
+            MessageKind::Webhook => Some(
+                env.body_as("webhook")
+                    .map_err(|e| Failure::Poison(e.to_string()))?,
+            ),
+            MessageKind::Event | MessageKind::Command => None,
+        };
+        let events = self.canonical(env, webhook.as_ref())?;
         let Some(integration) = self
             .store
             .integration(&env.integration)
@@ -82,9 +91,8 @@ impl EventHandler {
             catalog::EVENTS_IGNORED.inc(&["unknown_integration"]);
             return self.done(env).await;
         };
-        if env.kind == MessageKind::Webhook
-            && let Ok(body) = env.body_as::<WebhookBody>("webhook")
-            && crate::webhooks::own_write(env, &integration, &body)
+        if let Some(body) = &webhook
+            && crate::webhooks::own_write(env, &integration, body)
         {
             tracing::info!(reason = "own_write", "nothing to do for this event");
             catalog::EVENTS_IGNORED.inc(&["own_write"]);
@@ -195,12 +203,13 @@ impl EventHandler {
         Ok(())
     }
 
-    fn canonical(&self, env: &Envelope) -> Result<Vec<CanonicalEvent>, Failure> {
-        match env.kind {
-            MessageKind::Webhook => {
-                let body: WebhookBody = env
-                    .body_as("webhook")
-                    .map_err(|e| Failure::Poison(e.to_string()))?;
+    fn canonical(
+        &self,
+        env: &Envelope,
+        webhook: Option<&WebhookBody>,
+    ) -> Result<Vec<CanonicalEvent>, Failure> {
+        match (env.kind, webhook) {
+            (MessageKind::Webhook, Some(body)) => {
                 // The ingress keyed the envelope by `integration:side:subject`.
                 let subject = env
                     .shard_key
@@ -230,13 +239,16 @@ impl EventHandler {
                     },
                 )
             }
-            MessageKind::Event => env
+            (MessageKind::Event, _) => env
                 .body_as("canonical event")
                 .map(|e| vec![e])
                 .map_err(|e| Failure::Poison(e.to_string())),
-            MessageKind::Command => Err(Failure::Poison(
+            (MessageKind::Command, _) => Err(Failure::Poison(
                 "a command arrived on the event queue".into(),
             )),
+            (MessageKind::Webhook, None) => {
+                Err(Failure::Poison("a webhook without its body".into()))
+            }
         }
     }
 

@@ -82,7 +82,7 @@ struct TriggerPerson {
 /// Ponte's. Re-reading the ticket for such an echo would only find what
 /// Ponte wrote, at one Movidesk call each.
 pub fn written_by(body: &Value, agent: &str) -> bool {
-    let Ok(parsed) = serde_json::from_value::<ActionsBody>(body.clone()) else {
+    let Ok(parsed) = ActionsBody::deserialize(body) else {
         return false;
     };
     let actions = parsed.actions.unwrap_or_default();
