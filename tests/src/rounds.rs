@@ -6,7 +6,19 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::{Pair, TestFleet, action_texts};
+use crate::{Pair, Svc, TestFleet, action_texts};
+
+/// The services a Movidesk ↔ Movidesk flow needs.
+pub const SERVICES: [Svc; 5] = [
+    Svc::Sandbox,
+    Svc::Router,
+    Svc::WorkerMovidesk,
+    Svc::Ingress,
+    Svc::Admin,
+];
+
+/// Tickets per round in the node-loss tests.
+pub const PER_ROUND: usize = 6;
 
 /// Opens `n` tickets in domain A named `{label} {round}-{i}`; their numbers.
 pub async fn open(t: &TestFleet, pair: &Pair, label: &str, round: usize, n: usize) -> Vec<String> {

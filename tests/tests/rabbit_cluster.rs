@@ -21,19 +21,10 @@ use std::time::{Duration, Instant};
 
 use ponte_bus::Route;
 use ponte_core::{Envelope, MessageKind, Provider};
-use ponte_e2e::rounds::{self, act, counterparts};
+use ponte_e2e::rounds::{self, PER_ROUND, SERVICES, act, counterparts};
 use ponte_e2e::scripts;
-use ponte_e2e::{Options, Svc, TestFleet};
+use ponte_e2e::{Options, TestFleet};
 use serde_json::{Value, json};
-
-const SERVICES: [Svc; 5] = [
-    Svc::Sandbox,
-    Svc::Router,
-    Svc::WorkerMovidesk,
-    Svc::Ingress,
-    Svc::Admin,
-];
-const PER_ROUND: usize = 6;
 
 fn cluster(args: &[&str]) -> String {
     scripts::run("rabbit-cluster", args)

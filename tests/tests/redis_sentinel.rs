@@ -19,18 +19,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ponte_e2e::rounds::{self, act, counterparts};
+use ponte_e2e::rounds::{self, PER_ROUND, SERVICES, act, counterparts};
 use ponte_e2e::scripts;
 use ponte_e2e::{Options, Svc, TestFleet};
-
-const SERVICES: [Svc; 5] = [
-    Svc::Sandbox,
-    Svc::Router,
-    Svc::WorkerMovidesk,
-    Svc::Ingress,
-    Svc::Admin,
-];
-const PER_ROUND: usize = 6;
 
 fn sentinel(args: &[&str]) -> String {
     scripts::run("redis-sentinel", args)
