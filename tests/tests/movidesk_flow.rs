@@ -68,11 +68,18 @@ async fn a_ticket_opened_in_a_is_created_and_linked_in_b() {
     assert_eq!(link["source_ticket"], json!(a_id));
     assert_eq!(link["target_ticket"], json!(b_id));
     assert_eq!(link["origin"], "automatic");
+    // The history line is written once the command's events are out,
+    // a moment after the link itself.
     let history = t
-        .admin
-        .get(&format!("/links/movi-movi:{a_id}/history"))
-        .await
-        .expect("history");
+        .eventually("the link's history", Duration::from_secs(10), || async {
+            let h = t
+                .admin
+                .get(&format!("/links/movi-movi:{a_id}/history"))
+                .await
+                .ok()?;
+            (h["history"].as_array().is_some_and(|l| !l.is_empty())).then_some(h)
+        })
+        .await;
     assert_eq!(history["history"][0]["kind"], "created_automatically");
 
     // B's own trigger about the ticket Ponte created does not create
