@@ -810,6 +810,35 @@ async fn manual_mode_previews_then_creates_and_associates_in_the_browser() {
         .await;
     b.wait_for(&format!("#{first}")).await;
 
+    // A ticket whose webhook was lost: typed by number, read from the desk
+    // while the page waits, then previewed.
+    t.sandbox
+        .drop_webhooks(&pair.a, 1)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let unseen = t.open_ticket(&pair, "Never reached Ponte").await;
+    b.open("/manual?integration=manual").await;
+    b.driver
+        .find(By::Id("by-number"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .send_keys(unseen.as_str())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    b.click(By::Css(
+        "form[action='/manual/preview'] button[type=submit]",
+    ))
+    .await;
+    b.wait_for("Never reached Ponte: details from the customer")
+        .await;
+    assert!(
+        b.driver
+            .find(By::Css("form[action='/manual/create'] button[type=submit]"))
+            .await
+            .is_ok(),
+        "the preview of an unread ticket offers the create"
+    );
+
     let _ = b.driver.clone().quit().await;
     let _ = std::fs::remove_dir_all(&b.downloads);
     t.teardown().await;

@@ -31,7 +31,15 @@ async fn a_removed_link_loses_its_markers_and_a_new_create_makes_a_new_counterpa
         (ok && out.contains(&a)).then_some(())
     })
     .await;
-    let create = ["links", "create", "--integration", "unlink", "--ticket", &a];
+    let create = [
+        "links",
+        "create",
+        "--integration",
+        "unlink",
+        "--ticket",
+        &a,
+        "--yes",
+    ];
     let (ok, out) = t.cli(&create).await;
     assert!(ok, "{out}");
     let b1 = t.counterpart_id(&pair, &a).await;

@@ -34,17 +34,31 @@ async fn manual_mode_lists_creates_associates_and_removes_through_the_cli() {
         "manual mode creates nothing by itself"
     );
 
-    // Create the counterpart of the first.
-    let (ok, out) = t
-        .cli(&[
-            "links",
-            "create",
-            "--integration",
-            "manual",
-            "--ticket",
-            &first,
-        ])
-        .await;
+    // Create the counterpart of the first: the preview first, then a
+    // create that is refused without a confirmation, then confirmed.
+    let create = [
+        "links",
+        "create",
+        "--integration",
+        "manual",
+        "--ticket",
+        &first,
+    ];
+    let (ok, out) = t.cli(&create).await;
+    assert!(!ok && out.contains("--yes"), "no terminal, no --yes: {out}");
+    assert!(
+        out.contains("Manual one") && out.contains("first action"),
+        "the preview is shown before the question: {out}"
+    );
+    assert!(
+        t.sandbox
+            .movidesk_tickets(&pair.b)
+            .await
+            .expect("b")
+            .is_empty(),
+        "nothing is created without a confirmation"
+    );
+    let (ok, out) = t.cli(&[&create[..], &["--yes"]].concat()).await;
     assert!(ok, "{out}");
     let b1 = t.counterparts(&pair, &pair.b, &first).await;
     assert_eq!(b1.len(), 1);
@@ -262,5 +276,74 @@ async fn a_lost_webhook_is_recovered_by_reconciliation() {
             .count(),
         1
     );
+    t.teardown().await;
+}
+
+#[tokio::test]
+async fn a_ticket_ponte_never_saw_is_read_previewed_and_created_on_demand() {
+    let t = TestFleet::start(Options::default()).await;
+    let pair = t
+        .movidesk_pair_with(
+            "unread",
+            json!({"mode": "manual", "reconcile_every_secs": 0}),
+            json!({}),
+        )
+        .await;
+    // Its webhook is lost: Ponte has never read the ticket.
+    t.sandbox.drop_webhooks(&pair.a, 1).await.expect("drop");
+    let a = t
+        .open_ticket(&pair, "Opened while the webhook was lost")
+        .await;
+    let hooks = t.sandbox.movidesk_webhooks(&pair.a).await.expect("hooks");
+    assert!(hooks.iter().any(|h| h["dropped"] == true), "{hooks:?}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (_, eligible) = t
+        .cli(&["links", "eligible", "--integration", "unread"])
+        .await;
+    assert!(
+        !eligible.contains(&a),
+        "Ponte has not seen #{a}: {eligible}"
+    );
+
+    let (ok, out) = t
+        .cli(&[
+            "links",
+            "preview",
+            "--integration",
+            "unread",
+            "--ticket",
+            &a,
+        ])
+        .await;
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("Opened while the webhook was lost")
+            && out.contains("details from the customer"),
+        "the preview shows the subject and the first action read from the desk: {out}"
+    );
+    assert!(
+        t.sandbox
+            .movidesk_tickets(&pair.b)
+            .await
+            .expect("b")
+            .is_empty(),
+        "a preview creates nothing"
+    );
+
+    let (ok, out) = t
+        .cli(&[
+            "links",
+            "create",
+            "--integration",
+            "unread",
+            "--ticket",
+            &a,
+            "--yes",
+        ])
+        .await;
+    assert!(ok && out.contains("linked"), "{out}");
+    let b = t.counterparts(&pair, &pair.b, &a).await;
+    assert_eq!(b.len(), 1, "one counterpart");
+    assert_eq!(b[0]["subject"], "Opened while the webhook was lost");
     t.teardown().await;
 }

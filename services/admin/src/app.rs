@@ -134,6 +134,7 @@ impl Admin {
             )
             .route("/calls", get(calls::list))
             .route("/links", get(links::list).post(manual::create))
+            .route("/links/preview", post(crate::preview::preview))
             .route("/links/{id}", get(links::get).delete(manual::remove))
             .route("/links/{id}/history", get(links::history))
             .route("/dead-letters", get(deadletters::list))

@@ -12,6 +12,7 @@ mod integrations;
 mod links;
 mod manual;
 mod observer;
+mod preview;
 mod rebuild;
 mod rebuild_scan;
 mod rotate;

@@ -13,9 +13,7 @@ use chrono::Utc;
 use ponte_bus::Route;
 use ponte_core::ids::derive;
 use ponte_core::link::marker;
-use ponte_core::{
-    Command, Envelope, Link, LinkOrigin, MessageKind, Operation, Side, Ticket, TicketRef,
-};
+use ponte_core::{Command, Envelope, Link, LinkOrigin, MessageKind, Operation, Side, TicketRef};
 use ponte_http::ApiError;
 use ponte_store::{HistoryEntry, HistoryKind};
 use serde::Deserialize;
@@ -125,19 +123,7 @@ pub(crate) async fn queue_link(state: &State, req: LinkRequest) -> Result<Queued
     let link_id = Link::id_for(&integration.id, &source_ticket);
     let op = match req.action {
         LinkAction::Create => {
-            let ticket: Ticket = state
-                .store
-                .snapshot(&source.key())
-                .await
-                .map_err(store_error)?
-                .and_then(|v| serde_json::from_value(v).ok())
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::CONFLICT,
-                        "unknown_ticket",
-                        format!("Ponte has not read ticket #{source_ticket} yet; it does when the ticket's first webhook arrives"),
-                    )
-                })?;
+            let ticket = crate::preview::read_source(state, &integration, &source_ticket).await?;
             Operation::CreateTicket {
                 link_id: link_id.clone(),
                 source,
@@ -174,12 +160,12 @@ pub(crate) async fn queue_link(state: &State, req: LinkRequest) -> Result<Queued
     })
 }
 
-/// Publishes `command` on its provider's work queue, on the link's shard;
-/// the command's id.
-async fn queue(
+/// Publishes `command` on its provider's work queue, on `shard_key`'s shard
+/// (the link's, or the ticket's for a read); the command's id.
+pub(crate) async fn queue(
     state: &State,
     command: &Command,
-    link_id: &str,
+    shard_key: &str,
     cause: &str,
 ) -> Result<String, ApiError> {
     let envelope = Envelope {
@@ -187,7 +173,7 @@ async fn queue(
         kind: MessageKind::Command,
         integration: command.integration.clone(),
         provider: command.provider,
-        shard_key: link_id.to_string(),
+        shard_key: shard_key.to_string(),
         occurred_at: Utc::now(),
         received_at: Utc::now(),
         attempt: 0,
@@ -198,7 +184,7 @@ async fn queue(
         .publish(
             &Route::Work {
                 provider: command.provider,
-                shard_key: link_id.to_string(),
+                shard_key: shard_key.to_string(),
             },
             &envelope,
             &ponte_telemetry::propagation::inject_current(),

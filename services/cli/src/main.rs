@@ -146,13 +146,26 @@ enum LinkCmd {
         #[arg(long)]
         integration: String,
     },
-    /// Create the counterpart of a source ticket (manual mode).
+    /// What creating a source ticket's counterpart would send (reads the
+    /// ticket from its desk first if Ponte has not seen it).
+    Preview {
+        #[arg(long)]
+        integration: String,
+        /// The source ticket's number.
+        #[arg(long)]
+        ticket: String,
+    },
+    /// Create the counterpart of a source ticket (manual mode): shows the
+    /// preview, asks for confirmation, then waits for the link.
     Create {
         #[arg(long)]
         integration: String,
         /// The source ticket's number.
         #[arg(long)]
         ticket: String,
+        /// Create without asking (the preview is still printed).
+        #[arg(long)]
+        yes: bool,
     },
     /// Link a source ticket with an existing ticket on the target (manual mode).
     Associate {
@@ -545,10 +558,29 @@ async fn links(admin: &AdminClient, c: LinkCmd, json_out: bool) -> anyhow::Resul
                 println!("{note}");
             }
         }
-        LinkCmd::Create {
+        LinkCmd::Preview {
             integration,
             ticket,
         } => {
+            let p = manual::preview(admin, &integration, &ticket, Duration::from_secs(60)).await?;
+            if json_out {
+                println!("{}", serde_json::to_string_pretty(&p)?);
+            } else {
+                print!("{}", manual::render_preview(&p));
+            }
+        }
+        LinkCmd::Create {
+            integration,
+            ticket,
+            yes,
+        } => {
+            let p = manual::preview(admin, &integration, &ticket, Duration::from_secs(60)).await?;
+            print!("{}", manual::render_preview(&p));
+            if !yes && !manual::confirm(&format!("Create it on {}?", cell(&p["target_provider"])))?
+            {
+                println!("nothing created");
+                return Ok(());
+            }
             let link = manual::link(
                 admin,
                 manual::create_request(&integration, &ticket),

@@ -617,9 +617,15 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Na fila; o vínculo {link} aparece quando o worker terminar.",
     ),
     (
-        "manual.unknown_ticket",
-        "Ponte has not read ticket #{n} yet.",
-        "O Ponte ainda não leu o ticket #{n}.",
+        "manual.reading",
+        "Ponte is reading ticket #{n} from the desk; this page refreshes until it has it.",
+        "O Ponte está lendo o ticket #{n} no help desk; esta página se atualiza até recebê-lo.",
+    ),
+    ("manual.check_again", "Check again", "Verificar de novo"),
+    (
+        "manual.by_number",
+        "Any source ticket by number",
+        "Qualquer ticket de origem pelo número",
     ),
     ("ticket.type", "Type", "Tipo"),
     ("ticket.public", "public", "público"),

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State as AxumState};
 use axum::response::Response;
 use maud::html;
-use ponte_core::{Integration, Side, Ticket, TicketRef, Visibility};
+use ponte_core::Visibility;
 use serde::Deserialize;
 
 use super::Console;
@@ -20,6 +20,7 @@ use super::links::integration_select;
 use crate::body::store_error;
 use crate::integrations as api;
 use crate::manual::{LinkAction, LinkRequest, queue_link};
+use crate::preview::{Preview, source_ticket};
 
 #[derive(Deserialize)]
 pub(crate) struct Which {
@@ -53,6 +54,12 @@ pub(crate) async fn queue(
         }
         p.muted { (l.t("manual.intro")) }
         @if let Some(id) = &chosen {
+            form.filters method="get" action="/manual/preview" {
+                input type="hidden" name="integration" value=(id);
+                label for="by-number" { (l.t("manual.by_number")) }
+                input #by-number type="text" name="ticket" required size="8" inputmode="numeric";
+                button type="submit" { (l.t("manual.preview")) }
+            }
             @if eligible.is_empty() { p.muted { (l.t("manual.none")) } } @else {
                 table {
                     thead { tr {
@@ -104,48 +111,15 @@ fn visibility(l: Lang, v: Visibility) -> &'static str {
     }
 }
 
-/// The correlated fields the counterpart will get, or why one cannot be.
-fn correlated(l: Lang, i: &Integration, t: &Ticket) -> Vec<(String, String)> {
-    let c = &i.correlation;
-    let show = |r: Result<String, ponte_core::correlation::Unmapped>| match r {
-        Ok(v) => v,
-        Err(e) => format!("⚠ {e}"),
-    };
-    let mut out = vec![(
-        "status".to_string(),
-        show(c.status(Side::Source, &t.status)),
-    )];
-    if let Some(cat) = &t.category {
-        out.push((l.t("corr.category").into(), show(c.category(cat))));
+/// A preview field's label in the console's language.
+fn label(l: Lang, field: &str) -> String {
+    match field {
+        "category" => l.t("corr.category").into(),
+        "urgency" => l.t("corr.urgency").into(),
+        "agent" => l.t("corr.agent").into(),
+        "custom_fields" => l.t("corr.custom_fields").into(),
+        other => other.to_string(),
     }
-    if let Some(u) = &t.urgency {
-        out.push((l.t("corr.urgency").into(), show(c.urgency(u))));
-    }
-    let owner = t.owner.as_ref().and_then(|o| o.id.as_deref());
-    match c.agent(owner) {
-        Ok(Some(a)) => out.push((
-            l.t("corr.agent").into(),
-            a.team
-                .map(|team| format!("{} ({team})", a.id))
-                .unwrap_or(a.id),
-        )),
-        Ok(None) => {}
-        Err(e) => out.push((l.t("corr.agent").into(), format!("⚠ {e}"))),
-    }
-    match c.custom_fields(Side::Source, &t.custom_fields) {
-        Ok(fields) => {
-            for f in fields {
-                let value = f
-                    .field
-                    .value
-                    .clone()
-                    .unwrap_or_else(|| f.field.items.join(", "));
-                out.push((format!("custom_field:{}", f.field.id), value));
-            }
-        }
-        Err(e) => out.push((l.t("corr.custom_fields").into(), format!("⚠ {e}"))),
-    }
-    out
 }
 
 pub(crate) async fn preview(
@@ -161,49 +135,29 @@ pub(crate) async fn preview(
         Ok(i) => i,
         Err(e) => return error_page(&ctx, Nav::Manual, e),
     };
-    let key = TicketRef {
-        integration: id.clone(),
-        side: Side::Source,
-        provider: integration.source.provider,
-        ticket_id: number.clone(),
-    }
-    .key();
-    let ticket: Option<Ticket> = console
-        .api
-        .store
-        .snapshot(&key)
-        .await
-        .ok()
-        .flatten()
-        .and_then(|v| serde_json::from_value(v).ok());
-    let Some(t) = ticket else {
-        return error_page(
-            &ctx,
-            Nav::Manual,
-            ponte_http::ApiError::not_found(l.t("manual.unknown_ticket").replace("{n}", &number)),
-        );
+    let t = match source_ticket(&console.api, &integration, &number).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return reading(&ctx, &id, &number),
+        Err(e) => return error_page(&ctx, Nav::Manual, e),
     };
-    let client = t
-        .client
-        .as_ref()
-        .map(|c| {
-            [c.name.as_deref(), c.email.as_deref(), c.phone.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · ")
-        })
-        .unwrap_or_default();
+    let p = Preview::of(&integration, &t);
     let body = html! {
         p { (l.t("manual.preview_intro").replace("{provider}", integration.target.provider.as_str())) }
         section.card aria-labelledby="preview-title" {
-            h2 #preview-title { "#" (t.id) " — " (t.subject) }
+            h2 #preview-title { "#" (p.source_ticket) " — " (p.subject) }
             dl.facts {
-                dt { (l.t("ticket.type")) } dd { (visibility(l, t.visibility)) }
-                dt { (l.t("manual.client")) } dd { (client) }
-                dt { (l.t("ticket.first_action")) } dd { (t.first_action().map(|a| a.text.as_str()).unwrap_or("—")) }
-                @for (field, value) in correlated(l, &integration, &t) {
-                    dt { (field) } dd { (value) }
+                dt { (l.t("ticket.type")) } dd { (visibility(l, p.visibility)) }
+                dt { (l.t("manual.client")) } dd { (p.client.clone().unwrap_or_default()) }
+                dt { (l.t("ticket.first_action")) } dd { (p.first_action.as_deref().unwrap_or("—")) }
+                @for f in &p.fields {
+                    dt { (label(l, &f.field)) }
+                    dd {
+                        @match (&f.value, &f.problem) {
+                            (_, Some(problem)) => { "⚠ " (problem) }
+                            (Some(v), None) => { (v) }
+                            (None, None) => { "—" }
+                        }
+                    }
                 }
             }
         }
@@ -221,6 +175,31 @@ pub(crate) async fn preview(
         &ctx,
         Nav::Manual,
         &l.t("manual.preview_title").replace("{n}", &number),
+        body,
+    )
+}
+
+/// The page shown while the desk is asked for a ticket Ponte has not read;
+/// it reloads itself until the ticket is known.
+fn reading(ctx: &Ctx, id: &str, number: &str) -> Response {
+    let l = ctx.lang;
+    let again = format!(
+        "/manual/preview?integration={}&ticket={}",
+        enc(id),
+        enc(number)
+    );
+    let body = html! {
+        meta http-equiv="refresh" content=(format!("{}", crate::preview::RETRY_AFTER_SECS));
+        p role="status" { (l.t("manual.reading").replace("{n}", number)) }
+        p {
+            a.button href=(again) { (l.t("manual.check_again")) } " "
+            a.button.secondary href={ "/manual?integration=" (enc(id)) } { (l.t("cancel")) }
+        }
+    };
+    page(
+        ctx,
+        Nav::Manual,
+        &l.t("manual.preview_title").replace("{n}", number),
         body,
     )
 }
