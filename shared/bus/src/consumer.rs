@@ -25,6 +25,15 @@ pub struct Incoming {
 }
 
 impl Incoming {
+    /// How many times this message was sent back by back-pressure (a
+    /// delay, not an attempt).
+    pub fn delays(&self) -> u32 {
+        self.headers
+            .get(crate::headers::DELAYS)
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(0)
+    }
+
     /// The lane this message runs in: its envelope's shard key (the link or
     /// the ticket). An unreadable message gets a lane of its own.
     fn lane(&self, tag: u64) -> String {

@@ -41,7 +41,7 @@ pub async fn run_worker<E: Executor>(
         bus: app.bus.clone(),
         store: app.store.clone(),
         executor,
-        busy: crate::busy::Busy::new(usize::from(app.prefetch).div_ceil(2)),
+        busy: crate::busy::Busy::new(usize::from(app.prefetch)),
     });
     let mut consumers = tokio::task::JoinSet::new();
     for queue in app.bus.topology().work_queues(provider) {

@@ -131,16 +131,15 @@ impl<E: Executor> CommandHandler<E> {
             ));
             return Ran::finished(self.park(env, incoming, &err, Some(command)).await);
         }
-        let Some(_slot) = self.busy.enter(&integration.id) else {
-            let wait = ExecError::Throttled {
-                reason: format!(
-                    "integration `{}` has {} slow commands in hand",
-                    integration.id,
-                    self.busy.limit()
-                ),
-                retry_after: Some(crate::busy::BUSY_DELAY),
-            };
-            return self.delay(env, incoming, command, lane, &wait).await;
+        let _slot = match self.busy.enter(&incoming.queue, &integration.id) {
+            Ok(slot) => slot,
+            Err(full) => {
+                let wait = ExecError::Throttled {
+                    reason: format!("integration `{}` {full}", integration.id),
+                    retry_after: Some(crate::busy::busy_delay(incoming.delays())),
+                };
+                return self.delay(env, incoming, command, lane, &wait).await;
+            }
         };
         let resumed = match self.store.begin(&env.id).await {
             Ok(Intent::Done(_)) => {

@@ -36,6 +36,9 @@ use ponte_core::Provider;
 use ponte_e2e::{Options, Pair, Svc, TestFleet, id_of};
 use serde_json::{Value, json};
 
+mod noisy;
+mod sweep;
+
 /// Integration used by phase 1 (its tickets do not exist: commands park).
 const INGRESS_INTEGRATION: &str = "bench-ingress";
 /// Integration used by phase 2 (the real Movidesk ↔ Movidesk flow).
@@ -81,12 +84,57 @@ struct Args {
     /// Pause between two polls of domain B's ticket list, milliseconds.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(10..=5000))]
     poll_ms: u64,
+    /// `--phase sweep`: the open rates tried, tickets per second, in order.
+    #[arg(long, value_delimiter = ',', default_value = "25,50,100,150,200,300")]
+    rates: Vec<u32>,
+    /// `--phase sweep`: seconds of opening per step (rate × this tickets).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    step_secs: u64,
+    /// `--phase sweep`: the p99 of Ponte's part a step must keep, ms.
+    #[arg(long, default_value_t = 100.0)]
+    target_p99_ms: f64,
+    /// `--phase noisy`: tenant Y's tickets per round.
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    y_tickets: u32,
+    /// `--phase noisy`: tenant Y's open rate, tickets per second.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    y_rate: u32,
+    /// `--phase noisy`: tenant X's burst, opened at once.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    x_tickets: u32,
+    /// `--phase noisy`: latency of every call to X's slow target, ms.
+    #[arg(long, default_value_t = 2500, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    x_latency_ms: u64,
+    /// `--phase noisy`: seconds X's burst backs up before Y starts.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(0..=600))]
+    x_head_start_secs: u64,
+    /// `--phase noisy`: how X's provider misbehaves, one round each.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "slow,limited"
+    )]
+    troubles: Vec<noisy::Trouble>,
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Fleet,
+    /// The highest open rate that keeps Ponte's part within the target.
+    Sweep,
+    /// One tenant's slow or rate-limited provider next to another tenant.
+    Noisy,
     Warehouse,
+}
+
+/// How an end-to-end round ends: when the whole fleet is quiet (nothing
+/// else runs), or as soon as its own tickets are linked (another tenant's
+/// work may keep the queues busy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settle {
+    Quiet,
+    Linked,
 }
 
 impl Args {
@@ -1087,6 +1135,7 @@ async fn phase_e2e(
     args: &Args,
     mp: &MultiProgress,
     probe: &mut QueueProbe,
+    settle: Settle,
 ) -> E2eResult {
     let n = args.tickets as usize;
     let deadline = args.phase_deadline();
@@ -1203,6 +1252,10 @@ async fn phase_e2e(
         }
         last_accepted = accepted;
         let waited = settle_start.elapsed();
+        if settle == Settle::Linked && tagged >= opened.len() {
+            r.quiet = true;
+            break;
+        }
         if tagged >= opened.len() && quiet_polls >= 3 && waited >= Duration::from_secs(2) {
             r.quiet = true;
             break;
@@ -1689,7 +1742,7 @@ async fn bench(t: Arc<TestFleet>, args: Args, report: Arc<Mutex<Report>>) -> Res
     tokio::time::sleep(Duration::from_millis(500)).await;
     sampler.enter(P_E2E);
     let e0 = watched.cpu();
-    let e2e = phase_e2e(&t, &p_e2e, &args, &mp, &mut probe).await;
+    let e2e = phase_e2e(&t, &p_e2e, &args, &mp, &mut probe, Settle::Quiet).await;
     let e1 = watched.cpu();
     sampler.enter(0);
     {
@@ -1789,28 +1842,39 @@ async fn main() -> ExitCode {
             .map(|p| p.display().to_string())
             .unwrap_or_default()
     );
-    let report = Arc::new(Mutex::new(Report {
-        args: Some(args.clone()),
-        ns: ns.clone(),
-        ..Default::default()
-    }));
-    let shards = args.shards;
+    let (shards, phase) = (args.shards, args.phase);
     let t = Arc::new(t);
-    let mut run = tokio::spawn(bench(t.clone(), args, report.clone()));
-    let outcome = tokio::select! {
-        r = &mut run => match r {
-            Ok(r) => r,
-            Err(e) => Err(anyhow!("the bench stopped: {e}")),
-        },
-        _ = tokio::signal::ctrl_c() => {
-            run.abort();
-            let _ = run.await;
-            Err(anyhow!("interrupted"))
+    let (text, failures) = match phase {
+        Phase::Sweep => {
+            let report = Arc::new(Mutex::new(sweep::SweepReport::default()));
+            let outcome = until_ctrl_c(sweep::run(t.clone(), args, report.clone())).await;
+            let report = lock(&report);
+            let mut failures = report.failures();
+            failures.extend(outcome.err().map(|e| format!("{e:#}")));
+            (report.render(), failures)
+        }
+        Phase::Noisy => {
+            let report = Arc::new(Mutex::new(noisy::NoisyReport::default()));
+            let outcome = until_ctrl_c(noisy::run(t.clone(), args, report.clone())).await;
+            let mut report = lock(&report);
+            report.check();
+            let mut failures = report.failures.clone();
+            failures.extend(outcome.err().map(|e| format!("{e:#}")));
+            (report.render(), failures)
+        }
+        Phase::Fleet | Phase::Warehouse => {
+            let report = Arc::new(Mutex::new(Report {
+                args: Some(args.clone()),
+                ns: ns.clone(),
+                ..Default::default()
+            }));
+            if let Err(e) = until_ctrl_c(bench(t.clone(), args, report.clone())).await {
+                lock(&report).failures.push(format!("{e:#}"));
+            }
+            let report = lock(&report);
+            (report.render(), report.failures.clone())
         }
     };
-    if let Err(e) = &outcome {
-        lock(&report).failures.push(format!("{e:#}"));
-    }
     eprintln!("tearing down namespace {ns} ...");
     match Arc::try_unwrap(t) {
         Ok(t) => t.teardown().await,
@@ -1821,12 +1885,36 @@ async fn main() -> ExitCode {
         probe.delete_extra_shards().await;
         probe.close().await;
     }
-    let report = lock(&report);
-    println!("{}", report.render());
-    if report.failures.is_empty() {
+    println!("{text}");
+    // The fleet's report lists its own failures.
+    if !matches!(phase, Phase::Fleet | Phase::Warehouse) {
+        for f in &failures {
+            println!("FAILED: {f}");
+        }
+    }
+    if failures.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// Runs `work` on its own task until it ends or Ctrl-C (what it measured
+/// so far stays in its report).
+async fn until_ctrl_c(
+    work: impl std::future::Future<Output = Result<()>> + Send + 'static,
+) -> Result<()> {
+    let mut run = tokio::spawn(work);
+    tokio::select! {
+        r = &mut run => match r {
+            Ok(r) => r,
+            Err(e) => Err(anyhow!("the bench stopped: {e}")),
+        },
+        _ = tokio::signal::ctrl_c() => {
+            run.abort();
+            let _ = run.await;
+            Err(anyhow!("interrupted"))
+        }
     }
 }
 
