@@ -108,6 +108,10 @@ struct Args {
     /// `--phase noisy`: seconds X's burst backs up before Y starts.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(0..=600))]
     x_head_start_secs: u64,
+    /// Extra environment for every service, `KEY=VALUE` (repeatable), e.g.
+    /// `--env PONTE_PREFETCH=16 --env RUST_LOG=info`.
+    #[arg(long = "env", value_parser = parse_env)]
+    service_env: Vec<(String, String)>,
     /// `--phase noisy`: how X's provider misbehaves, one round each.
     #[arg(
         long,
@@ -116,6 +120,13 @@ struct Args {
         default_value = "slow,limited"
     )]
     troubles: Vec<noisy::Trouble>,
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("`{s}` is not KEY=VALUE")),
+    }
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -1830,7 +1841,10 @@ async fn main() -> ExitCode {
             ("PONTE_LOG_FORMAT".into(), "text".into()),
             ("PONTE_EVENT_SHARDS".into(), args.shards.to_string()),
             ("PONTE_WORK_SHARDS".into(), args.shards.to_string()),
-        ],
+        ]
+        .into_iter()
+        .chain(args.service_env.iter().cloned())
+        .collect(),
     })
     .await;
     let ns = t.ns.clone();
