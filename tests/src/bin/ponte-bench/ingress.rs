@@ -170,37 +170,39 @@ pub(crate) async fn phase_ingress(
     args: &Args,
     mp: &MultiProgress,
 ) -> Result<IngressResult> {
-    let c = args.concurrency as usize;
-    let m = args.webhooks as usize;
-    let client = http_client(c)?;
     let url = format!(
         "{}/hooks/movidesk/{}?token={}",
         t.url(Svc::Ingress),
         pair.integration,
         pair.secret_a
     );
-    // Warm-up: one request per client, to open the connections; not counted.
+    post_phase(&url, args, mp, "phase 1: ingress posts").await
+}
+
+/// Posts `--webhooks` distinct trigger bodies at `url` with `--concurrency`
+/// clients, after one warm-up request per client (not counted).
+pub(crate) async fn post_phase(
+    url: &str,
+    args: &Args,
+    mp: &MultiProgress,
+    label: &str,
+) -> Result<IngressResult> {
+    let c = args.concurrency as usize;
+    let m = args.webhooks as usize;
+    let client = http_client(c)?;
     let warm: Vec<Vec<u8>> = (0..c as u64).map(|i| trigger_body(m as u64 + i)).collect();
-    let (warm_r, _) = post_all(
-        &client,
-        &url,
-        Arc::new(warm),
-        c,
-        args.phase_deadline(),
-        None,
-    )
-    .await;
+    let (warm_r, _) = post_all(&client, url, Arc::new(warm), c, args.phase_deadline(), None).await;
     if warm_r.accepted == 0 {
         return Err(anyhow!(
-            "the ingress accepted none of the warm-up webhooks: {:?}",
+            "{url} accepted none of the warm-up webhooks: {:?}",
             warm_r.refused
         ));
     }
     let bodies: Vec<Vec<u8>> = (0..m as u64).map(trigger_body).collect();
-    let pb = bar(mp, m as u64, "phase 1: ingress posts");
+    let pb = bar(mp, m as u64, label);
     let (mut r, timed_out) = post_all(
         &client,
-        &url,
+        url,
         Arc::new(bodies),
         c,
         args.phase_deadline(),

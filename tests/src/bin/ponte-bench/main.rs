@@ -45,6 +45,7 @@ use ponte_e2e::{Options, Pair, Svc, TestFleet, id_of};
 use serde_json::{Value, json};
 
 mod args;
+mod baseline;
 mod broker;
 mod e2e;
 mod figures;
@@ -83,6 +84,29 @@ async fn bench(t: Arc<TestFleet>, args: Args, report: Arc<Mutex<Report>>) -> Res
     lock(&report).idle_rss = watched.rss();
     let sampler = MemorySampler::start(watched.clone());
     let dlq_before = probe.depths().await.map(|d| d.dlq).unwrap_or(0);
+
+    // The minimal ingress first, on the idle fleet: the yardstick for
+    // phase 1.
+    eprintln!(
+        "baseline: {} webhooks at a minimal publish-and-confirm ingress ...",
+        args.webhooks
+    );
+    match baseline::Baseline::start(&t.ns).await {
+        Ok(b) => {
+            let r = post_phase(&b.url, &args, &mp, "baseline ingress posts").await;
+            b.stop().await;
+            match r {
+                Ok(r) => lock(&report).baseline = Some(r),
+                Err(e) => lock(&report)
+                    .warnings
+                    .push(format!("baseline ingress: {e:#}")),
+            }
+        }
+        Err(e) => lock(&report)
+            .warnings
+            .push(format!("baseline ingress not measured: {e:#}")),
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
 
     // Phase 1.
     eprintln!(

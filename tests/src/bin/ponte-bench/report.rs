@@ -7,6 +7,8 @@ pub(crate) struct Report {
     pub(crate) args: Option<Args>,
     pub(crate) ns: String,
     pub(crate) ingress: Option<IngressResult>,
+    /// The minimal publish-and-confirm ingress, same bodies and clients.
+    pub(crate) baseline: Option<IngressResult>,
     pub(crate) drain: Option<DrainResult>,
     pub(crate) e2e: Option<E2eResult>,
     pub(crate) idle_rss: BTreeMap<String, u64>,
@@ -50,6 +52,25 @@ impl Report {
                 let _ = writeln!(o, "NOT accepted: {:?}", r.refused);
             }
             let _ = writeln!(o, "202 latency: {}\n", r.latency.summary());
+            if let Some(b) = &self.baseline {
+                let bsecs = b.wall.as_secs_f64();
+                let (ours, theirs) = (rate(r.accepted, secs), rate(b.accepted, bsecs));
+                let _ = writeln!(
+                    o,
+                    "baseline (a minimal ingress: publish, await the confirm, 202; same bodies and clients, measured first): {}/{} at {:.0} webhooks/s, 202 latency {}\n",
+                    b.accepted,
+                    b.posted,
+                    theirs,
+                    b.latency.summary()
+                );
+                if theirs > 0.0 {
+                    let _ = writeln!(
+                        o,
+                        "Ponte's ingress = {:.2} × the baseline's webhooks/s\n",
+                        ours / theirs
+                    );
+                }
+            }
         }
         if let Some(d) = &self.drain {
             let _ = writeln!(o, "## Drain after phase 1 (router + worker)\n");
