@@ -15,6 +15,7 @@ mod holds;
 mod integrations;
 mod intents;
 mod links;
+mod persons;
 mod pool;
 mod ratelimit;
 mod reseal;
