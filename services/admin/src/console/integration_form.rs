@@ -168,6 +168,7 @@ fn endpoint(f: &FormData, side: &str, editing: bool, errors: &mut Errors, l: Lan
         previous_inbound_secret: None,
         inbound_header: f.opt(&field("inbound_header")),
         rate_per_second: number(f, &field("rate_per_second"), 0, errors, l),
+        view: Default::default(),
     }
 }
 
@@ -687,6 +688,7 @@ fn blank() -> Integration {
         previous_inbound_secret: None,
         inbound_header: None,
         rate_per_second: 0,
+        view: Default::default(),
     };
     Integration {
         id: String::new(),
@@ -799,6 +801,10 @@ pub(crate) async fn update(
     let (mut draft, mut errors) = read(&FormData::parse(&body), Some(&id), l);
     draft.source.keep_secrets_from(&stored.source);
     draft.target.keep_secrets_from(&stored.target);
+    // The form does not edit the desk-view options (set with `ponte apply`
+    // or the API): an edit keeps them.
+    draft.source.view = stored.source.view.clone();
+    draft.target.view = stored.target.view.clone();
     if errors.is_empty()
         && let Err(e) = draft.validate()
     {
