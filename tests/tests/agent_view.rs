@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use ponte_e2e::{Options, Pair, Svc, TestFleet, action_texts};
+use ponte_e2e::{Options, Pair, Svc, TestFleet, action_texts, id_of};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -23,9 +23,9 @@ fn services() -> Options {
     }
 }
 
-/// Two sandbox domains and an automatic integration whose endpoints carry
+/// Two sandbox domains and an integration in `mode` whose endpoints carry
 /// `view_a` and `view_b` (desk-view options).
-async fn integrated(t: &TestFleet, id: &str, view_a: Value, view_b: Value) -> Pair {
+async fn integrated(t: &TestFleet, id: &str, mode: &str, view_a: Value, view_b: Value) -> Pair {
     let pair = t.movidesk_domains(id, json!({})).await;
     let api = t.sandbox.movidesk_api();
     let endpoint = |token: String, secret: &str, view: &Value| {
@@ -36,7 +36,7 @@ async fn integrated(t: &TestFleet, id: &str, view_a: Value, view_b: Value) -> Pa
         e
     };
     let body = json!({
-        "id": id, "name": id, "enabled": true, "mode": "automatic", "client_key": "email",
+        "id": id, "name": id, "enabled": true, "mode": mode, "client_key": "email",
         "generator_agent": "gen-b", "source_agent": "ponte-a", "reconcile_every_secs": 0,
         "source": endpoint(pair.token_a(), &pair.secret_a, &view_a),
         "target": endpoint(pair.token_b(), &pair.secret_b, &view_b),
@@ -88,6 +88,7 @@ async fn agents_see_the_counterpart_its_status_and_the_link_history_in_movidesk(
     let pair = integrated(
         &t,
         "view",
+        "automatic",
         json!({
             "ticket_url": "https://a.example/Ticket/Edit/{id}",
             "counterpart_field": {"id": 900, "rule": 90},
@@ -196,7 +197,7 @@ async fn agents_see_the_counterpart_its_status_and_the_link_history_in_movidesk(
 #[tokio::test]
 async fn with_the_options_off_a_link_costs_no_extra_movidesk_call() {
     let t = TestFleet::start(services()).await;
-    let pair = integrated(&t, "plain", json!({}), json!({})).await;
+    let pair = integrated(&t, "plain", "automatic", json!({}), json!({})).await;
     settle(&t).await;
     let before_a = t.sandbox.requests(&pair.a).await.expect("log").len();
     let before_b = t.sandbox.requests(&pair.b).await.expect("log").len();
@@ -244,5 +245,127 @@ async fn with_the_options_off_a_link_costs_no_extra_movidesk_call() {
         .await
         .expect("link");
     assert_eq!(l["status"]["target"]["status"], "Em atendimento", "{l}");
+    t.teardown().await;
+}
+
+/// The PATCHes and POSTs a domain served after the first `skip` requests.
+async fn writes_since(t: &TestFleet, domain: &str, skip: usize) -> Vec<String> {
+    t.sandbox
+        .requests(domain)
+        .await
+        .expect("log")
+        .iter()
+        .skip(skip)
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["method"].as_str().unwrap_or("?"),
+                r["path"].as_str().unwrap_or("?")
+            )
+        })
+        .filter(|c| !c.starts_with("GET"))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_associated_pair_shows_each_other_until_the_link_is_removed() {
+    let t = TestFleet::start(services()).await;
+    let pair = integrated(
+        &t,
+        "assoc",
+        "manual",
+        json!({"ticket_url": "https://a.example/Ticket/Edit/{id}", "counterpart_field": {"id": 901, "rule": 91}}),
+        json!({
+            "ticket_url": "https://b.example/Ticket/Edit/{id}",
+            "counterpart_field": {"id": 902, "rule": 92},
+            "history_in_ticket": true,
+        }),
+    )
+    .await;
+    let a = t.open_ticket(&pair, "Associar").await;
+    t.eventually("the ticket eligible", WAIT, || async {
+        let (ok, out) = t
+            .cli(&["links", "eligible", "--integration", "assoc"])
+            .await;
+        (ok && out.contains(&a)).then_some(())
+    })
+    .await;
+    let existing = t
+        .sandbox
+        .movidesk_ui_ticket(&pair.b, &json!({
+            "type": 2, "subject": "Já existe em B", "createdBy": {"id": "agent-b"}, "clients": [{"id": "ana-b"}],
+            "actions": [{"type": 2, "description": "aberto em B", "createdBy": {"id": "ana-b"}}]
+        }))
+        .await
+        .expect("ticket");
+    let b = id_of(&existing["id"]);
+    settle(&t).await;
+    let before_a = t.sandbox.requests(&pair.a).await.expect("log").len();
+    let before_b = t.sandbox.requests(&pair.b).await.expect("log").len();
+
+    let (ok, out) = t
+        .cli(&[
+            "links",
+            "associate",
+            "--integration",
+            "assoc",
+            "--ticket",
+            &a,
+            "--with",
+            &b,
+        ])
+        .await;
+    assert!(ok && out.contains("associated"), "{out}");
+    t.eventually("each ticket showing the other", WAIT, || async {
+        let ta = ticket(&t, &pair.a, &a).await;
+        let tb = ticket(&t, &pair.b, &b).await;
+        (field(&ta, 901)? == format!("Movidesk #{b} — https://b.example/Ticket/Edit/{b}")
+            && field(&tb, 902)? == format!("Movidesk #{a} — https://a.example/Ticket/Edit/{a}")
+            && ponte_notes(&tb, "gen-b", "ticket associated") == 1)
+            .then_some(())
+    })
+    .await;
+    settle(&t).await;
+    // The field rides on the marker's PATCH; B's history line is its own.
+    let on_a = writes_since(&t, &pair.a, before_a).await;
+    let on_b = writes_since(&t, &pair.b, before_b).await;
+    assert_eq!(on_a.len(), 1, "A: {on_a:?}");
+    assert_eq!(on_b.len(), 2, "B: {on_b:?}");
+    assert_eq!(
+        ponte_notes(&ticket(&t, &pair.a, &a).await, "ponte-a", ""),
+        0,
+        "A asked for no history"
+    );
+    // Both statuses are on the link from the start.
+    let link = format!("assoc:{a}");
+    let l = t.admin.get(&format!("/links/{link}")).await.expect("link");
+    assert!(
+        l["status"]["source"]["status"].is_string() && l["status"]["target"]["status"].is_string(),
+        "{l}"
+    );
+
+    // Removed: the fields go with the markers; B's history says so once.
+    let (ok, out) = t.cli(&["links", "remove", &link]).await;
+    assert!(ok, "{out}");
+    t.eventually("the fields off both tickets", WAIT, || async {
+        let ta = ticket(&t, &pair.a, &a).await;
+        let tb = ticket(&t, &pair.b, &b).await;
+        (field(&ta, 901).is_none() && field(&tb, 902).is_none()).then_some(())
+    })
+    .await;
+    settle(&t).await;
+    let tb = ticket(&t, &pair.b, &b).await;
+    assert_eq!(
+        ponte_notes(&tb, "gen-b", "link removed"),
+        1,
+        "{}",
+        action_texts(&tb).join("\n")
+    );
+    assert!(
+        !tb["tags"]
+            .as_array()
+            .is_some_and(|tags| tags.contains(&json!(format!("ponte-assoc-{a}")))),
+        "{tb}"
+    );
     t.teardown().await;
 }

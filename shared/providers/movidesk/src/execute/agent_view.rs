@@ -88,6 +88,26 @@ pub(super) fn on_new_ticket(
     }
 }
 
+/// The ticket's whole custom-field list without field `id` (a removed
+/// link's counterpart field); `None` when the ticket does not have it.
+pub(super) fn without_field(
+    current: &[model::CustomFieldValue],
+    id: i64,
+) -> Option<Vec<NewCustomFieldValue>> {
+    let id = id.to_string();
+    if !current.iter().any(|c| c.custom_field_id == id) {
+        return None;
+    }
+    let gone = NewCustomFieldValue::id_value(&id);
+    Some(
+        super::action::merge_fields(current, vec![])
+            .values
+            .into_iter()
+            .filter(|v| v.custom_field_id != gone)
+            .collect(),
+    )
+}
+
 /// What a linked ticket needs beyond what it holds: the marker tag, the
 /// counterpart field, the counterpart note. `None` when it has it all.
 fn linked_patch(
@@ -254,6 +274,19 @@ mod tests {
         let html = note["description"].as_str().unwrap_or_default();
         assert!(html.contains("<a href=\"https://b.example/Ticket/Edit/70\">#70</a>"));
         assert!(html.contains("ponte ref "));
+    }
+
+    #[test]
+    fn a_removed_links_field_goes_and_the_others_stay() {
+        let mut t = ticket(&[]);
+        assert_eq!(without_field(&t.custom_field_values, 77), None);
+        t.custom_field_values.push(
+            serde_json::from_value(json!({"customFieldId": 77, "customFieldRuleId": 3, "line": 1, "value": "Movidesk #70"}))
+                .expect("field"),
+        );
+        let kept = without_field(&t.custom_field_values, 77).expect("the field is there");
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].value.as_deref(), Some("keep me"));
     }
 
     #[test]
