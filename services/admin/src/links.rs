@@ -5,7 +5,8 @@ use axum::extract::{Path, Query, State as AxumState};
 use axum::response::{IntoResponse, Response};
 use ponte_core::Link;
 use ponte_http::ApiError;
-use serde::Deserialize;
+use ponte_store::LinkStatus;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::app::State;
@@ -63,7 +64,20 @@ pub(crate) async fn get(
         .await
         .map_err(store_error)?
         .ok_or_else(|| ApiError::not_found(format!("no link `{id}`")))?;
-    Ok(Json(link).into_response())
+    let status = state.store.link_status(&id).await.map_err(store_error)?;
+    Ok(Json(LinkView {
+        link: &link,
+        status,
+    })
+    .into_response())
+}
+
+/// A link with each side's current status.
+#[derive(Serialize)]
+struct LinkView<'a> {
+    #[serde(flatten)]
+    link: &'a Link,
+    status: LinkStatus,
 }
 
 pub(crate) async fn history(

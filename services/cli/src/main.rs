@@ -138,6 +138,10 @@ enum LinkCmd {
         #[arg(long)]
         ticket: Option<String>,
     },
+    /// One link: both tickets and each side's current status.
+    Show {
+        id: String,
+    },
     History {
         id: String,
     },
@@ -498,6 +502,30 @@ async fn links(admin: &AdminClient, c: LinkCmd, json_out: bool) -> anyhow::Resul
                 &["link", "source", "target", "how", "created"],
                 rows,
             );
+        }
+        LinkCmd::Show { id } => {
+            let v = admin.get(&format!("/links/{id}")).await?;
+            if !json_out {
+                println!(
+                    "link {} ({}, created {})",
+                    cell(&v["id"]),
+                    cell(&v["origin"]),
+                    cell(&v["created_at"])
+                );
+            }
+            let rows = [("source", "source_ticket"), ("target", "target_ticket")]
+                .iter()
+                .map(|(side, ticket)| {
+                    let status = &v["status"][side];
+                    vec![
+                        side.to_string(),
+                        format!("#{}", cell(&v[ticket])),
+                        cell(&status["status"]),
+                        cell(&status["at"]),
+                    ]
+                })
+                .collect();
+            show(&v, json_out, &["side", "ticket", "status", "since"], rows);
         }
         LinkCmd::History { id } => {
             let v = admin.get(&format!("/links/{id}/history")).await?;

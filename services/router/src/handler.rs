@@ -122,6 +122,16 @@ impl EventHandler {
             .link_of(&integration.id, event.ticket.side, &event.ticket.ticket_id)
             .await
             .map_err(infra)?;
+        // The side's status is kept on the link by the event's time (the
+        // desk's time of the change), so a late event cannot undo a newer one.
+        if let Some(link) = &link
+            && let Some(status) = crate::link_status::reading(event)
+        {
+            self.store
+                .set_link_status(&link.id, event.ticket.side, status, env.occurred_at)
+                .await
+                .map_err(infra)?;
+        }
         // A status Ponte set itself comes back in the provider's webhook;
         // its mark is taken here, once.
         let status_echo = match (&event.change, &link) {

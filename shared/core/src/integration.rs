@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::conditions::Conditions;
 use crate::correlation::Correlation;
+use crate::desk_view::DeskView;
 use crate::{Provider, Secret, ValidationError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -84,6 +85,10 @@ pub struct Endpoint {
     /// default for the provider).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub rate_per_second: u32,
+    /// What agents see of the integration inside this desk (counterpart
+    /// field or note, ticket URL, history in the ticket).
+    #[serde(default, flatten)]
+    pub view: DeskView,
 }
 
 /// A secret accepted for a while after it was replaced.
@@ -329,6 +334,7 @@ impl Endpoint {
                 format!("must be at least {MIN_SECRET_LEN} characters"),
             ));
         }
+        self.view.validate(self.provider)?;
         Ok(())
     }
 
@@ -501,6 +507,30 @@ impl Integration {
                 "is required for a Movidesk source: actions Ponte writes there need an author",
             ));
         }
+        for side in [Side::Source, Side::Target] {
+            let view = &self.endpoint(side).view;
+            let writes = view.counterpart_note || view.history_in_ticket;
+            if writes && self.agent(side).unwrap_or_default().is_empty() {
+                return Err(ValidationError::new(
+                    format!(
+                        "{}.{}",
+                        side.as_str(),
+                        if view.counterpart_note {
+                            "counterpart_note"
+                        } else {
+                            "history_in_ticket"
+                        }
+                    ),
+                    format!(
+                        "needs {} set: internal actions Ponte writes there need an author",
+                        match side {
+                            Side::Source => "source_agent",
+                            Side::Target => "generator_agent",
+                        }
+                    ),
+                ));
+            }
+        }
         self.conditions
             .validate()
             .map_err(|e| e.within("conditions"))?;
@@ -552,6 +582,7 @@ mod tests {
             previous_inbound_secret: None,
             inbound_header: None,
             rate_per_second: 0,
+            view: DeskView::default(),
         }
     }
 
@@ -643,6 +674,40 @@ mod tests {
     }
 
     #[test]
+    fn desk_view_options_sit_in_the_endpoint_and_errors_name_the_side() {
+        let mut i = integration();
+        let raw = serde_json::json!({
+            "provider": "movidesk",
+            "base_url": "http://127.0.0.1:8090/movidesk/public/v1",
+            "credentials": {"token": "tok"},
+            "inbound_secret": "target-secret-0123456789",
+            "counterpart_field": {"id": 35294, "rule": 17311},
+            "history_in_ticket": true,
+            "ticket_url": "https://b.movidesk.com/Ticket/Edit/{id}",
+        });
+        i.target = serde_json::from_value(raw).expect("an endpoint with desk-view options");
+        assert_eq!(
+            i.target.view.counterpart_field,
+            Some(crate::desk_view::CounterpartField {
+                id: 35294,
+                rule: 17311
+            })
+        );
+        assert!(i.target.view.history_in_ticket);
+        assert_eq!(i.validate(), Ok(()));
+        i.target.view.ticket_url = Some("https://b.movidesk.com/Ticket/Edit".into());
+        assert_eq!(i.validate().unwrap_err().field, "target.ticket_url");
+        i.target.view.ticket_url = None;
+        i.generator_agent = None;
+        i.source.provider = Provider::Octadesk;
+        assert_eq!(
+            i.validate().unwrap_err().field,
+            "target.history_in_ticket",
+            "an internal action needs an author"
+        );
+    }
+
+    #[test]
     fn redaction_hides_and_updates_keep_secrets() {
         let i = integration();
         let shown = serde_json::to_string(&i.redacted()).unwrap_or_default();
@@ -666,6 +731,7 @@ mod tests {
             previous_inbound_secret: None,
             inbound_header: None,
             rate_per_second: 0,
+            view: DeskView::default(),
         };
         assert_eq!(i.validate(), Ok(()), "no agents, no inbound secret needed");
         let mut bad = i.clone();

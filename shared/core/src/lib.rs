@@ -5,6 +5,7 @@ pub mod call;
 pub mod command;
 pub mod conditions;
 pub mod correlation;
+pub mod desk_view;
 pub mod envelope;
 pub mod error;
 pub mod event;

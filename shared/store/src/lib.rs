@@ -14,6 +14,7 @@ mod history;
 mod holds;
 mod integrations;
 mod intents;
+mod link_status;
 mod links;
 mod persons;
 mod pool;
@@ -33,6 +34,7 @@ pub use error::StoreError;
 pub use history::{HistoryEntry, HistoryKind};
 pub use holds::Arrival;
 pub use intents::Intent;
+pub use link_status::{LinkStatus, SideStatus};
 pub use reseal::{Resealed, SecretsCheck};
 pub use sealed::{Keyring, SealError, Sealing};
 

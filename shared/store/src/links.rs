@@ -103,6 +103,7 @@ impl Store {
         let _: () = deadpool_redis::redis::pipe()
             .atomic()
             .del(self.link_key(id))
+            .del(self.link_status_key(id))
             .del(self.ticket_key(&link.integration, Side::Source, &link.source_ticket))
             .del(self.ticket_key(&link.integration, Side::Target, &link.target_ticket))
             .zrem(self.key(&["links", &link.integration]), id)

@@ -56,6 +56,43 @@ async fn links_are_found_from_both_tickets_and_removed_whole() {
 }
 
 #[tokio::test]
+async fn a_links_status_keeps_the_newest_reading_of_each_side() {
+    let s = store();
+    let id = "mm:101";
+    assert_eq!(s.link_status(id).await.expect("read"), Default::default());
+    let t0 = Utc::now();
+    let later = t0 + chrono::Duration::seconds(5);
+    assert!(
+        s.set_link_status(id, Side::Target, "Novo", t0)
+            .await
+            .expect("set")
+    );
+    assert!(
+        s.set_link_status(id, Side::Target, "Em atendimento", later)
+            .await
+            .expect("set")
+    );
+    assert!(
+        !s.set_link_status(id, Side::Target, "Novo", t0)
+            .await
+            .expect("set"),
+        "an older reading arriving late is dropped"
+    );
+    assert!(
+        !s.set_link_status(id, Side::Source, "", t0)
+            .await
+            .expect("set")
+    );
+    let status = s.link_status(id).await.expect("read");
+    assert_eq!(
+        status.on(Side::Target).map(|x| x.status.as_str()),
+        Some("Em atendimento")
+    );
+    assert_eq!(status.source, None);
+    s.wipe().await.expect("wipe");
+}
+
+#[tokio::test]
 async fn history_records_each_cause_once() {
     let s = store();
     let e = HistoryEntry {

@@ -321,6 +321,46 @@ const LABELS: &[(&str, &str, &str)] = &[
         "0 uses the worker's default.",
         "0 usa o padrão do worker.",
     ),
+    (
+        "form.desk_view",
+        "What agents see in the desk",
+        "O que os agentes veem no desk",
+    ),
+    (
+        "form.desk_view_hint",
+        "Off by default: each costs calls to the provider. The field, the note and the history are Movidesk's.",
+        "Desligado por padrão: cada um custa chamadas ao provedor. Campo, nota e histórico são do Movidesk.",
+    ),
+    (
+        "form.ticket_url",
+        "Ticket page URL",
+        "URL da página do ticket",
+    ),
+    (
+        "form.ticket_url_hint",
+        "{id} is replaced by the ticket number; the other side links to it.",
+        "{id} é trocado pelo número do ticket; o outro lado aponta para ela.",
+    ),
+    (
+        "form.counterpart_field_id",
+        "Counterpart custom field id",
+        "ID do campo adicional da contraparte",
+    ),
+    (
+        "form.counterpart_field_rule",
+        "Its display rule id",
+        "ID da regra de exibição dele",
+    ),
+    (
+        "form.counterpart_note",
+        "Write the counterpart as an internal action",
+        "Escrever a contraparte como ação interna",
+    ),
+    (
+        "form.history_in_ticket",
+        "Write the link history as internal actions",
+        "Escrever o histórico do vínculo como ações internas",
+    ),
     ("form.credentials", "Credentials", "Credenciais"),
     (
         "form.credentials_hint",

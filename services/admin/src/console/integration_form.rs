@@ -15,6 +15,7 @@ use axum::response::Response;
 use maud::{Markup, html};
 use ponte_core::conditions::{Condition, Conditions, MatchMode, Op};
 use ponte_core::correlation::{AgentTarget, Correlation, Defaults, FieldCorrelation};
+use ponte_core::desk_view::{CounterpartField, DeskView};
 use ponte_core::integration::{ClientKey, Endpoint, Mode, Telephony, required_credentials};
 use ponte_core::{Integration, Provider, Secret};
 
@@ -168,6 +169,28 @@ fn endpoint(f: &FormData, side: &str, editing: bool, errors: &mut Errors, l: Lan
         previous_inbound_secret: None,
         inbound_header: f.opt(&field("inbound_header")),
         rate_per_second: number(f, &field("rate_per_second"), 0, errors, l),
+        view: desk_view(f, side, errors, l),
+    }
+}
+
+/// A side's desk-view options; the field's id and rule go together (one
+/// left empty reads as 0, which validation refuses naming it).
+fn desk_view(f: &FormData, side: &str, errors: &mut Errors, l: Lang) -> DeskView {
+    let field = |n: &str| format!("{side}.{n}");
+    let (id, rule) = (
+        field("counterpart_field.id"),
+        field("counterpart_field.rule"),
+    );
+    let counterpart_field =
+        (f.get(&id).is_some() || f.get(&rule).is_some()).then(|| CounterpartField {
+            id: number(f, &id, 0, errors, l),
+            rule: number(f, &rule, 0, errors, l),
+        });
+    DeskView {
+        counterpart_field,
+        counterpart_note: f.checked(&field("counterpart_note")),
+        ticket_url: f.opt(&field("ticket_url")),
+        history_in_ticket: f.checked(&field("history_in_ticket")),
     }
 }
 
@@ -490,6 +513,18 @@ fn side_fields(x: &Fields, side: &str, e: &Endpoint) -> Markup {
                 (x.text(&f("inbound_header"), l.t("form.inbound_header"), e.inbound_header.as_deref().unwrap_or_default(), Some(l.t("form.inbound_header_hint"))))
                 (x.text(&f("rate_per_second"), l.t("form.rate"), &e.rate_per_second.to_string(), Some(l.t("form.rate_hint"))))
             }
+            fieldset {
+                legend { (l.t("form.desk_view")) }
+                p.hint.muted { (l.t("form.desk_view_hint")) }
+                @let cf = e.view.counterpart_field.as_ref();
+                div.grid {
+                    (x.text(&f("ticket_url"), l.t("form.ticket_url"), e.view.ticket_url.as_deref().unwrap_or_default(), Some(l.t("form.ticket_url_hint"))))
+                    (x.text(&f("counterpart_field.id"), l.t("form.counterpart_field_id"), &cf.map(|c| c.id.to_string()).unwrap_or_default(), None))
+                    (x.text(&f("counterpart_field.rule"), l.t("form.counterpart_field_rule"), &cf.map(|c| c.rule.to_string()).unwrap_or_default(), None))
+                }
+                (x.check(&f("counterpart_note"), l.t("form.counterpart_note"), e.view.counterpart_note))
+                (x.check(&f("history_in_ticket"), l.t("form.history_in_ticket"), e.view.history_in_ticket))
+            }
             fieldset id=(html_id(&f("credentials"))) aria-describedby=[cred_error.as_ref().map(|_| format!("{}-error", html_id(&f("credentials"))))] {
                 legend { (l.t("form.credentials")) }
                 p.hint.muted { (l.t("form.credentials_hint")) @if !needs.is_empty() { " " (l.t("form.needs")) " " code { (needs) } } }
@@ -687,6 +722,7 @@ fn blank() -> Integration {
         previous_inbound_secret: None,
         inbound_header: None,
         rate_per_second: 0,
+        view: Default::default(),
     };
     Integration {
         id: String::new(),
@@ -852,6 +888,11 @@ mod tests {
             ("target.cred_value.0", "tok-b"),
             ("target.inbound_secret", "secret-b-0123456789"),
             ("target.rate_per_second", "4"),
+            ("source.ticket_url", "https://a.test/Ticket/Edit/{id}"),
+            ("source.counterpart_field.id", "35294"),
+            ("source.counterpart_field.rule", "17311"),
+            ("source.counterpart_note", "on"),
+            ("source.history_in_ticket", "on"),
             ("conditions.match", "any"),
             ("conditions.row0.field", "tag"),
             ("conditions.row0.op", "in"),
@@ -877,6 +918,15 @@ mod tests {
         assert_eq!(i.client_key, ClientKey::Phone);
         assert_eq!(i.target.provider, Provider::Okdesk);
         assert_eq!(i.target.rate_per_second, 4);
+        assert_eq!(
+            i.source.view.counterpart_field,
+            Some(CounterpartField {
+                id: 35294,
+                rule: 17311
+            })
+        );
+        assert!(i.source.view.counterpart_note && i.source.view.history_in_ticket);
+        assert_eq!(i.target.view, DeskView::default());
         assert_eq!(i.conditions.mode, MatchMode::Any);
         assert_eq!(i.conditions.rules.len(), 1);
         assert_eq!(i.conditions.rules[0].values, ["vip", "gold"]);

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State as AxumState};
 use axum::response::Response;
 use maud::{Markup, html};
 use ponte_core::{Link, LinkOrigin, Side, Ticket, TicketRef};
-use ponte_store::HistoryKind;
+use ponte_store::{HistoryKind, SideStatus};
 use serde::Deserialize;
 
 use super::Console;
@@ -173,19 +173,29 @@ fn ticket_card(
     provider: ponte_core::Provider,
     number: &str,
     t: Option<&Ticket>,
+    current: Option<&SideStatus>,
 ) -> Markup {
+    // The link's own record of the side's status is the freshest; the
+    // snapshot's is shown when the link has none yet.
+    let status = current
+        .map(|c| c.status.as_str())
+        .or(t.map(|t| t.status.as_str()));
     html! {
         section.card aria-label=(title) {
             h2 { (title) }
             dl.facts {
                 dt { (l.t("link.provider")) } dd { (provider) }
                 dt { (l.t("link.number")) } dd { "#" (number) }
-                @if let Some(t) = t {
-                    dt { (l.t("link.subject")) } dd { (t.subject) }
-                    dt { (l.t("link.status")) } dd { strong { (t.status) } }
-                    @if let Some(u) = &t.updated_at { dt { (l.t("link.updated")) } dd { (when(u)) } }
+                @if let Some(t) = t { dt { (l.t("link.subject")) } dd { (t.subject) } }
+                @if let Some(status) = status {
+                    dt { (l.t("link.status")) } dd { strong { (status) } }
                 } @else {
                     dt { (l.t("link.status")) } dd.muted { (l.t("link.not_read")) }
+                }
+                @if let Some(c) = current {
+                    dt { (l.t("link.updated")) } dd { (when(&c.at)) }
+                } @else if let Some(u) = t.and_then(|t| t.updated_at.as_ref()) {
+                    dt { (l.t("link.updated")) } dd { (when(u)) }
                 }
             }
         }
@@ -219,12 +229,16 @@ pub(crate) async fn show(
     };
     let source = ticket_status(&console, &link, Side::Source, integration.source.provider).await;
     let target = ticket_status(&console, &link, Side::Target, integration.target.provider).await;
+    let current = match console.api.store.link_status(&id).await {
+        Ok(c) => c,
+        Err(e) => return error_page(&ctx, Nav::Links, store_error(e)),
+    };
     let body = html! {
         p { (l.t("link.integration")) ": " a href={ "/integrations/" (enc(&link.integration)) } { (link.integration) }
             " · " (origin_label(l, link.origin)) " · " (when(&link.created_at)) }
         div.cards {
-            (ticket_card(l, l.t("link.source_ticket"), integration.source.provider, &link.source_ticket, source.as_ref()))
-            (ticket_card(l, l.t("link.counterpart"), integration.target.provider, &link.target_ticket, target.as_ref()))
+            (ticket_card(l, l.t("link.source_ticket"), integration.source.provider, &link.source_ticket, source.as_ref(), current.on(Side::Source)))
+            (ticket_card(l, l.t("link.counterpart"), integration.target.provider, &link.target_ticket, target.as_ref(), current.on(Side::Target)))
         }
         h2 #history { (l.t("link.history")) }
         @if history.is_empty() { p.muted { (l.t("link.no_history")) } }

@@ -251,6 +251,7 @@ pub async fn create_counterpart<D: CounterpartDesk>(
         .remove_eligible(&integration.id, &source.ticket_id)
         .await?;
     desk.mark_source(&id).await?;
+    crate::record_link_statuses(ctx, &link.id, source, pair.side, baseline.as_ref()).await?;
 
     let kind = match pair.how {
         LinkOrigin::Automatic => HistoryKind::CreatedAutomatically,

@@ -199,7 +199,7 @@ fn done(ctx: &Ctx<'_>, w: &Write<'_>) -> Outcome {
     }
 }
 
-fn carries(a: &model::Action, reference: &str) -> bool {
+pub(super) fn carries(a: &model::Action, reference: &str) -> bool {
     a.description
         .as_deref()
         .is_some_and(|d| d.contains(reference))
@@ -249,14 +249,17 @@ fn describe(action: &Action, origin: &TicketRef, reference: &str) -> String {
     out
 }
 
-struct Merged {
-    values: Vec<NewCustomFieldValue>,
-    changed: bool,
+pub(super) struct Merged {
+    pub(super) values: Vec<NewCustomFieldValue>,
+    pub(super) changed: bool,
 }
 
 /// The ticket's whole custom-field list with the mapped fields replaced or
 /// added: Movidesk deletes the fields a PATCH leaves out.
-fn merge_fields(current: &[model::CustomFieldValue], incoming: Vec<NewCustomFieldValue>) -> Merged {
+pub(super) fn merge_fields(
+    current: &[model::CustomFieldValue],
+    incoming: Vec<NewCustomFieldValue>,
+) -> Merged {
     let mut values: Vec<NewCustomFieldValue> = current
         .iter()
         .map(|c| NewCustomFieldValue {

@@ -2,11 +2,9 @@
 
 use ponte_core::correlation::MappedField;
 use ponte_core::ids::reference;
-use ponte_core::link::marker;
 use ponte_core::{Integration, LinkOrigin, Provider, Side, Ticket, TicketRef};
 use ponte_worker::effect::{CounterpartDesk, Created, Pair, create_counterpart};
 use ponte_worker::{Ctx, ExecError, Outcome};
-use serde_json::json;
 
 use super::{MovideskExecutor, html_escape, unmapped};
 use crate::model::{CustomFieldItem, NewAction, NewCustomFieldValue, NewTicket, Ref};
@@ -38,7 +36,7 @@ impl CounterpartDesk for Desk<'_> {
             .exec
             .resolve_client(self.ctx, self.side, self.ticket)
             .await?;
-        let body = new_ticket(
+        let mut body = new_ticket(
             self.ctx.integration,
             self.ticket,
             self.source,
@@ -47,6 +45,13 @@ impl CounterpartDesk for Desk<'_> {
             self.how,
             &reference(self.ctx.command_id),
         )?;
+        super::agent_view::on_new_ticket(
+            self.ctx.integration,
+            self.side,
+            &self.source.ticket_id,
+            &mut body.custom_field_values,
+            body.actions.first_mut().map(|a| &mut a.description),
+        );
         let (id, as_created) = target.create_ticket(&body).await?;
         Ok(Created {
             id,
@@ -65,11 +70,11 @@ impl CounterpartDesk for Desk<'_> {
             return Ok(());
         }
         self.exec
-            .tag(
+            .mark_linked(
                 self.ctx,
                 self.source.side,
                 &self.source.ticket_id,
-                &marker(&self.ctx.integration.id, counterpart),
+                counterpart,
             )
             .await
     }
@@ -122,27 +127,6 @@ impl MovideskExecutor {
             how,
         };
         create_counterpart(ctx, &desk, pair).await
-    }
-
-    /// Adds `tag` to a ticket's tags (PATCH replaces the whole list).
-    pub(super) async fn tag(
-        &self,
-        ctx: &Ctx<'_>,
-        side: Side,
-        ticket_id: &str,
-        tag: &str,
-    ) -> Result<(), ExecError> {
-        let client = self.client(ctx, side)?;
-        if let Some(current) = client.ticket(ticket_id).await?
-            && !current.tags.iter().any(|t| t == tag)
-        {
-            let mut tags = current.tags.clone();
-            tags.push(tag.to_string());
-            client
-                .patch_ticket(ticket_id, &json!({"tags": tags}))
-                .await?;
-        }
-        Ok(())
     }
 }
 

@@ -1,7 +1,6 @@
 //! Manual mode's "associate": link a source ticket with an existing one.
 
 use chrono::Utc;
-use ponte_core::link::marker;
 use ponte_core::{Link, LinkOrigin, Side, TicketRef};
 use ponte_store::HistoryKind;
 use ponte_worker::{Ctx, Deferred, ExecError, Outcome};
@@ -76,22 +75,22 @@ impl MovideskExecutor {
         ctx.store
             .remove_eligible(&integration.id, &source.ticket_id)
             .await?;
-        self.tag(
+        // Both tickets show their counterpart: the marker tag, and the
+        // field or note where configured, one PATCH each.
+        self.mark_linked(ctx, side, ticket_id, &source.ticket_id)
+            .await?;
+        if source.provider == ponte_core::Provider::Movidesk {
+            self.mark_linked(ctx, source.side, &source.ticket_id, ticket_id)
+                .await?;
+        }
+        ponte_worker::record_link_statuses(
             ctx,
+            &link.id,
+            source,
             side,
-            ticket_id,
-            &marker(&integration.id, &source.ticket_id),
+            Some(&crate::normalize::ticket(&existing)),
         )
         .await?;
-        if source.provider == ponte_core::Provider::Movidesk {
-            self.tag(
-                ctx,
-                source.side,
-                &source.ticket_id,
-                &marker(&integration.id, ticket_id),
-            )
-            .await?;
-        }
         let detail = format!(
             "#{} associated with the existing ticket #{ticket_id} by an agent",
             source.ticket_id

@@ -1,7 +1,9 @@
 //! Canonical commands → Movidesk API calls, one file per command.
 
 mod action;
+mod agent_view;
 mod create;
+mod history_note;
 mod justify;
 mod link;
 mod person;
@@ -68,6 +70,17 @@ impl Executor for MovideskExecutor {
     }
 
     async fn execute(&self, ctx: &Ctx<'_>, command: &Command) -> Result<Outcome, ExecError> {
+        let outcome = self.run(ctx, command).await?;
+        // A marker's removal is about its own ticket; other lines are
+        // about the pair.
+        let only = matches!(command.op, Operation::RemoveMarker { .. }).then_some(command.side);
+        self.history_in_ticket(ctx, &outcome, only).await?;
+        Ok(outcome)
+    }
+}
+
+impl MovideskExecutor {
+    async fn run(&self, ctx: &Ctx<'_>, command: &Command) -> Result<Outcome, ExecError> {
         let side = command.side;
         match &command.op {
             Operation::SyncTicket { ticket_id } => self.sync(ctx, side, ticket_id).await,
