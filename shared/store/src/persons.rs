@@ -48,10 +48,11 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets the person of `client_key` (the desk no longer knows it).
-    pub async fn forget_person(&self, account: &str, client_key: &str) -> Result<(), StoreError> {
+    /// Forgets the person of `client_key` (the desk may no longer know
+    /// it); whether one was remembered.
+    pub async fn forget_person(&self, account: &str, client_key: &str) -> Result<bool, StoreError> {
         let mut c = self.conn().await?;
-        let _: () = c.del(self.person_key(account, client_key)).await?;
-        Ok(())
+        let removed: u32 = c.del(self.person_key(account, client_key)).await?;
+        Ok(removed > 0)
     }
 }
