@@ -267,6 +267,7 @@ mod tests {
             previous_inbound_secret: None,
             inbound_header: None,
             rate_per_second: 0,
+            client_organization: None,
         };
         Integration {
             id: "mm".into(),

@@ -184,8 +184,7 @@ pub(crate) async fn preview(
         );
     };
     let client = t
-        .client
-        .as_ref()
+        .client()
         .map(|c| {
             [c.name.as_deref(), c.email.as_deref(), c.phone.as_deref()]
                 .into_iter()

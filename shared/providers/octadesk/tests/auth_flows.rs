@@ -30,6 +30,7 @@ fn endpoint(base: &str, creds: &[(&str, &str)]) -> Endpoint {
         previous_inbound_secret: None,
         inbound_header: None,
         rate_per_second: 0,
+        client_organization: None,
     }
 }
 
