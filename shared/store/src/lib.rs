@@ -17,6 +17,7 @@ mod intents;
 mod links;
 mod pool;
 mod ratelimit;
+mod refusals;
 mod reseal;
 mod sealed;
 mod snapshots;

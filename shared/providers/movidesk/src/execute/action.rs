@@ -5,7 +5,6 @@ use ponte_store::HistoryKind;
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
-use super::create::custom_values;
 use ponte_core::ids::reference;
 
 use super::{MovideskExecutor, history, html_escape, side_name};
@@ -45,13 +44,21 @@ impl MovideskExecutor {
         // integrated side.
         // A value the table cannot map drops that field only (history line
         // and metric): the action and the other fields still cross.
-        let (mapped, dropped) = if side == Side::Source && !fields.is_empty() {
+        let (mapped, unmapped) = if side == Side::Source && !fields.is_empty() {
             integration
                 .correlation
                 .custom_fields_lenient(Side::Target, fields)
         } else {
             (vec![], vec![])
         };
+        // Persons and clients the fields name are found (or created) here;
+        // a field whose person cannot be had is dropped like an unmapped one.
+        let written = self.field_values(ctx, side, mapped).await?;
+        let dropped: Vec<(String, String)> = unmapped
+            .into_iter()
+            .map(|(field, why)| (field, why.to_string()))
+            .chain(written.dropped)
+            .collect();
         let dropped_lines: Vec<(String, ponte_store::HistoryEntry)> = dropped
             .iter()
             .map(|(field, why)| {
@@ -108,9 +115,9 @@ impl MovideskExecutor {
             }]
         });
         if let Some(t) = &current
-            && !mapped.is_empty()
+            && !written.values.is_empty()
         {
-            let merged = merge_fields(&t.custom_field_values, custom_values(mapped));
+            let merged = merge_fields(&t.custom_field_values, written.values);
             if merged.changed {
                 patch["customFieldValues"] =
                     serde_json::to_value(merged.values).unwrap_or_default();
@@ -274,12 +281,7 @@ fn merge_fields(current: &[model::CustomFieldValue], incoming: Vec<NewCustomFiel
             .find(|v| v.custom_field_id == new.custom_field_id)
         {
             Some(existing) => {
-                let same = existing.value == new.value
-                    && existing
-                        .items
-                        .iter()
-                        .map(|i| &i.custom_field_item)
-                        .eq(new.items.iter().map(|i| &i.custom_field_item));
+                let same = existing.value == new.value && existing.items == new.items;
                 if !same {
                     new.custom_field_rule_id =
                         new.custom_field_rule_id.or(existing.custom_field_rule_id);

@@ -2,6 +2,7 @@
 
 mod action;
 mod create;
+mod fields;
 mod justify;
 mod link;
 mod person;
