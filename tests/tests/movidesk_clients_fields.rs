@@ -210,6 +210,52 @@ async fn every_client_and_every_kind_of_field_crosses_translated() {
         "no raw file item in a text field: {file}"
     );
     assert_eq!(field(&tb, 403)["customFieldRuleId"], 20);
+
+    // The way back rides on an action: B names its own agent in the
+    // person-list (PATCH replaces the whole list, so every field is sent).
+    let mut values = tb["customFieldValues"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for v in values.iter_mut() {
+        if v["customFieldId"] == json!(400) {
+            v["items"] = json!([{"personId": "agent-b"}]);
+        }
+    }
+    t.sandbox
+        .movidesk_ui_edit(
+            &pair.b,
+            &b,
+            &json!({"changedBy": {"id": "agent-b"}, "customFieldValues": values}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    t.sandbox
+        .movidesk_ui_action(&pair.b, &b, &json!({"type": 1, "description": "Contrato conferido", "createdBy": {"id": "agent-b"}}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ta = t
+        .eventually("B's action and person in A", WAIT, || async {
+            let ta = t.sandbox.movidesk_ticket(&pair.a, &a).await.ok()?;
+            (items(&field(&ta, 300), "personId") != ["carla"]).then_some(ta)
+        })
+        .await;
+    let in_a = persons(&t, &pair.a).await;
+    assert_eq!(
+        items(&field(&ta, 300), "personId"),
+        [id_of(&by_email(&in_a, "bia@b.test")["id"])],
+        "B's agent, found or created in A by e-mail"
+    );
+    assert_eq!(
+        items(&field(&ta, 301), "clientId"),
+        ["rui", "ana"],
+        "B's clients are A's own again"
+    );
+    assert_eq!(
+        items(&field(&ta, 303), "storageFileGuid"),
+        [FILE_GUID],
+        "the link text B holds never replaces A's file"
+    );
     nothing_parked(&t).await;
     t.teardown().await;
 }
