@@ -35,7 +35,7 @@ async fn a_ticket_opened_in_a_is_created_and_linked_in_b() {
         b["clients"][0]["id"], "ana-b",
         "client found in B by e-mail"
     );
-    assert_eq!(b["origin"], 9, "created through the API");
+    assert_eq!(b["origin"], 19, "created as MovideskIntegration");
     let first = &b["actions"][0];
     assert_eq!(first["type"], 2, "first action type mirrored");
     assert!(

@@ -59,7 +59,7 @@ pub(crate) struct Preview {
 
 impl Preview {
     pub(crate) fn of(integration: &Integration, t: &Ticket) -> Preview {
-        let client = t.client.as_ref().map(|c| {
+        let client = t.client().map(|c| {
             [c.name.as_deref(), c.email.as_deref(), c.phone.as_deref()]
                 .into_iter()
                 .flatten()

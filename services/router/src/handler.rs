@@ -194,8 +194,7 @@ impl EventHandler {
                     subject: ticket.subject.clone(),
                     status: ticket.status.clone(),
                     client: ticket
-                        .client
-                        .as_ref()
+                        .client()
                         .and_then(|c| c.name.clone().or(c.email.clone())),
                     since: Utc::now(),
                 };

@@ -268,6 +268,7 @@ mod tests {
             inbound_header: None,
             rate_per_second: 0,
             view: Default::default(),
+            client_organization: None,
         };
         Integration {
             id: "mm".into(),

@@ -185,3 +185,53 @@ async fn create_and_patch_persons() {
     assert_eq!(t["clients"][0]["id"], "12345678901");
     assert_eq!(t["clients"][0]["email"], "other@example.com");
 }
+
+#[tokio::test]
+async fn a_tenant_may_require_clients_to_belong_to_an_organization() {
+    let ctx = Ctx::start().await;
+    ctx.domain("a", "tok-a", json!({"clients_need_organization": true}))
+        .await;
+    let client = |rel: Value| {
+        json!({"businessName": "Rui", "personType": 1, "profileType": 2,
+               "emails": [{"email": "rui@x.test"}], "relationships": rel})
+    };
+    let resp = ctx.post("tok-a", "/persons", &[], &client(json!([]))).await;
+    assert_eq!(resp.status(), 400);
+    let v: Value = resp.json().await.unwrap();
+    assert!(
+        v["message"].as_str().unwrap().contains("relationships"),
+        "{v}"
+    );
+    let resp = ctx
+        .post(
+            "tok-a",
+            "/persons",
+            &[],
+            &client(json!([{"id": "nowhere"}])),
+        )
+        .await;
+    assert_eq!(resp.status(), 400);
+    let v: Value = resp.json().await.unwrap();
+    assert!(v["message"].as_str().unwrap().contains("'nowhere'"), "{v}");
+    let resp = ctx
+        .post("tok-a", "/persons", &[], &client(json!([{"id": "org1"}])))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let id = resp.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let p: Value = ctx
+        .get("tok-a", "/persons", &[("id", &id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(p["relationships"][0]["id"], "org1");
+    // Agents and companies are not clients.
+    let company = json!({"businessName": "Beta", "personType": 2, "profileType": 2});
+    assert_eq!(
+        ctx.post("tok-a", "/persons", &[], &company).await.status(),
+        200
+    );
+}

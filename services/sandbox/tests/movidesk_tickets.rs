@@ -654,3 +654,87 @@ async fn lists_only_show_tickets_updated_in_the_last_90_days() {
     // GET by id still finds it.
     assert_eq!(ctx.ticket("tok-a", old).await["subject"], "old");
 }
+
+#[tokio::test]
+async fn a_new_tickets_origin_is_kept_ignored_or_refused_per_domain() {
+    let ctx = Ctx::start().await;
+    ctx.domain("a", "tok-a", json!({})).await;
+    ctx.domain("i", "tok-i", json!({"origin_on_create": "ignore"}))
+        .await;
+    ctx.domain("r", "tok-r", json!({"origin_on_create": "refuse"}))
+        .await;
+    let mut body = ticket_body("Integrated");
+    body["origin"] = json!(19);
+    let id = ctx.create_ticket("tok-a", &body).await;
+    assert_eq!(ctx.ticket("tok-a", id).await["origin"], 19, "accepted");
+    let id = ctx.create_ticket("tok-i", &body).await;
+    assert_eq!(
+        ctx.ticket("tok-i", id).await["origin"],
+        9,
+        "ignored: web API"
+    );
+    let (status, msg) = message(ctx.post("tok-r", "/tickets", &[], &body).await).await;
+    assert_eq!((status, msg.contains("origin")), (400, true), "{msg}");
+    let all = ctx.control_get("/_sandbox/movidesk/r/tickets").await;
+    assert_eq!(all.as_array().unwrap().len(), 0, "a refusal writes nothing");
+    body["origin"] = json!(99);
+    let (status, msg) = message(ctx.post("tok-a", "/tickets", &[], &body).await).await;
+    assert_eq!((status, msg.contains("origin 99")), (400, true), "{msg}");
+    // Switched at run time: the same body now goes through without origin.
+    let (status, _) = ctx
+        .control_send(
+            reqwest::Method::PATCH,
+            "/_sandbox/movidesk/domains/r",
+            &json!({"origin_on_create": "accept"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    body["origin"] = json!(19);
+    let id = ctx.create_ticket("tok-r", &body).await;
+    assert_eq!(ctx.ticket("tok-r", id).await["origin"], 19);
+}
+
+#[tokio::test]
+async fn every_kind_of_field_item_is_kept_and_persons_must_exist() {
+    let ctx = Ctx::start().await;
+    ctx.domain("a", "tok-a", json!({})).await;
+    let mut body = ticket_body("Fields");
+    body["customFieldValues"] = json!([
+        {"customFieldId": 1, "customFieldRuleId": 9, "line": 1, "items": [{"personId": "ag1"}]},
+        {"customFieldId": 2, "customFieldRuleId": 9, "line": 1, "items": [{"clientId": "org1"}, {"clientId": "c1"}]},
+        {"customFieldId": 3, "customFieldRuleId": 9, "line": 1, "items": [{"team": "Suporte"}]},
+        {"customFieldId": 4, "customFieldRuleId": 9, "line": 1, "items": [{"storageFileGuid": "ab12", "fileName": "nota.pdf"}]}
+    ]);
+    let id = ctx.create_ticket("tok-a", &body).await;
+    let t = ctx.ticket("tok-a", id).await;
+    let cf = &t["customFieldValues"];
+    assert_eq!(cf[0]["items"][0]["personId"], "ag1");
+    assert_eq!(cf[1]["items"][1]["clientId"], "c1");
+    assert_eq!(cf[2]["items"][0]["team"], "Suporte");
+    assert_eq!(cf[3]["items"][0]["storageFileGuid"], "ab12");
+    assert_eq!(cf[3]["items"][0]["fileName"], "nota.pdf");
+    for (item, name) in [
+        (json!({"personId": "ghost"}), "personId"),
+        (json!({"clientId": "ghost"}), "clientId"),
+    ] {
+        body["customFieldValues"] =
+            json!([{"customFieldId": 1, "customFieldRuleId": 9, "line": 1, "items": [item]}]);
+        let (status, msg) = message(ctx.post("tok-a", "/tickets", &[], &body).await).await;
+        assert_eq!(status, 400, "{msg}");
+        assert!(
+            msg.contains(&format!("items[0].{name}")) && msg.contains("'ghost'"),
+            "{msg}"
+        );
+        let (status, msg) = message(
+            ctx.patch(
+                "tok-a",
+                "/tickets",
+                &[("id", &id.to_string())],
+                &json!({"customFieldValues": body["customFieldValues"]}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 400, "PATCH too: {msg}");
+    }
+}

@@ -201,6 +201,7 @@ mod tests {
                 id: "35294".into(),
                 value: None,
                 items: vec!["Internacional".into()],
+                ..CustomField::default()
             }],
             ..Ticket::default()
         }

@@ -38,6 +38,11 @@ pub struct FieldCorrelation {
     /// Option values source → target; empty = same values.
     #[serde(default)]
     pub values: BTreeMap<String, String>,
+    /// Both fields are file fields: files cross as files (storage id and
+    /// name). Otherwise (the default) a file crosses as a link, in the
+    /// receiving field's text value.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub file_field: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -206,6 +211,21 @@ impl Correlation {
         }
     }
 
+    /// A team of the side `from` as the other side names it: the team of
+    /// the agent table's `team:<name>` entry (`agent_back` on the way
+    /// back), else the same name.
+    pub fn team(&self, from: Side, name: &str) -> String {
+        let table = match from {
+            Side::Source => &self.agent,
+            Side::Target => &self.agent_back,
+        };
+        table
+            .get(&format!("{TEAM_PREFIX}{name}"))
+            .and_then(|a| a.team.clone())
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| name.to_string())
+    }
+
     /// The source's agent for a target owner: the mapped one, else the
     /// default; `None` when neither is configured.
     pub fn agent_back(&self, target_owner: Option<&str>) -> Option<AgentTarget> {
@@ -246,8 +266,15 @@ impl Correlation {
                     id: to_id.clone(),
                     value: f.value.as_ref().map(map).transpose()?,
                     items: f.items.iter().map(map).collect::<Result<_, _>>()?,
+                    // Ids of the reading side: the writer finds (or
+                    // creates) each person on its own side.
+                    persons: f.persons.clone(),
+                    clients: f.clients.clone(),
+                    teams: f.teams.iter().map(|t| self.team(from, t)).collect(),
+                    files: f.files.clone(),
                 },
                 rule,
+                file_field: fc.file_field,
             });
         }
         Ok(out)
@@ -309,6 +336,8 @@ pub struct MappedField {
     pub field: CustomField,
     /// The receiving side's display rule id, when configured.
     pub rule: Option<i64>,
+    /// The receiving field is a file field (files cross as files).
+    pub file_field: bool,
 }
 
 #[cfg(test)]
@@ -328,6 +357,7 @@ mod tests {
                 source_rule: Some(11),
                 target_rule: Some(99),
                 values: [("Sim".to_string(), "Yes".to_string())].into(),
+                file_field: false,
             }],
             ..Correlation::default()
         }
@@ -368,6 +398,7 @@ mod tests {
                     id: "1".into(),
                     value: None,
                     items: vec!["Sim".into()],
+                    ..CustomField::default()
                 }],
             )
             .unwrap();
@@ -380,7 +411,7 @@ mod tests {
                 &[CustomField {
                     id: "9".into(),
                     value: Some("Yes".into()),
-                    items: vec![],
+                    ..CustomField::default()
                 }],
             )
             .unwrap();
@@ -397,7 +428,7 @@ mod tests {
             &[CustomField {
                 id: "1".into(),
                 value: Some("Talvez".into()),
-                items: vec![],
+                ..CustomField::default()
             }],
         );
         assert!(bad.unwrap_err().to_string().contains("Talvez"));
@@ -412,11 +443,12 @@ mod tests {
             source_rule: None,
             target_rule: None,
             values: BTreeMap::new(),
+            file_field: false,
         });
         let field = |id: &str, v: &str| CustomField {
             id: id.into(),
             value: Some(v.into()),
-            items: vec![],
+            ..CustomField::default()
         };
         let (mapped, dropped) =
             c.custom_fields_lenient(Side::Source, &[field("1", "Talvez"), field("2", "Sala 3")]);
@@ -425,6 +457,58 @@ mod tests {
         assert_eq!(dropped.len(), 1);
         assert_eq!(dropped[0].0, "1");
         assert!(dropped[0].1.to_string().contains("Talvez"));
+    }
+
+    #[test]
+    fn person_client_team_and_file_items_cross_with_the_field() {
+        let mut c = corr();
+        c.custom_fields.push(FieldCorrelation {
+            source: "3".into(),
+            target: "7".into(),
+            source_rule: None,
+            target_rule: Some(70),
+            values: BTreeMap::new(),
+            file_field: false,
+        });
+        c.agent = [(
+            "team:Suporte N1".to_string(),
+            AgentTarget {
+                id: "bia".into(),
+                team: Some("Atendimento".into()),
+            },
+        )]
+        .into();
+        let who = |id: &str| crate::Person {
+            id: Some(id.into()),
+            ..crate::Person::default()
+        };
+        let field = CustomField {
+            id: "3".into(),
+            persons: vec![who("carla")],
+            clients: vec![who("acme"), who("ana")],
+            teams: vec!["Suporte N1".into(), "Vendas".into()],
+            files: vec![crate::FieldFile {
+                name: "nota.pdf".into(),
+                guid: Some("g1".into()),
+                url: Some("https://files/g1".into()),
+            }],
+            ..CustomField::default()
+        };
+        let out = c
+            .custom_fields(Side::Source, std::slice::from_ref(&field))
+            .unwrap();
+        let f = &out[0].field;
+        assert_eq!((f.id.as_str(), out[0].rule), ("7", Some(70)));
+        assert_eq!(f.persons, field.persons, "ids of the reading side");
+        assert_eq!(f.clients, field.clients, "order kept");
+        assert_eq!(
+            f.teams,
+            ["Atendimento", "Vendas"],
+            "a team mapped by the agent table's team: entry, else by name"
+        );
+        assert_eq!(f.files, field.files);
+        assert!(!out[0].file_field);
+        assert_eq!(c.team(Side::Target, "Atendimento"), "Atendimento");
     }
 
     #[test]

@@ -89,6 +89,11 @@ pub struct Endpoint {
     /// field or note, ticket URL, history in the ticket).
     #[serde(default, flatten)]
     pub view: DeskView,
+    /// Movidesk: the organization (its Cód. Ref.) every client person Ponte
+    /// creates in this account is related to (`relationships`), for
+    /// accounts that require client persons to belong to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_organization: Option<String>,
 }
 
 /// A secret accepted for a while after it was replaced.
@@ -328,6 +333,9 @@ impl Endpoint {
                 ));
             }
         }
+        if let Some(org) = &self.client_organization {
+            validate_client_organization(self.provider, org)?;
+        }
         if self.inbound_secret.len_chars() < MIN_SECRET_LEN {
             return Err(ValidationError::new(
                 "inbound_secret",
@@ -550,6 +558,33 @@ impl Integration {
 }
 
 /// Integration ids appear in URLs, queue-free Redis keys and link ids.
+/// A Movidesk organization reference: a Cód. Ref. (at most 64 characters,
+/// a hierarchy written `IdPai/IdFilho`), only where persons are Movidesk's.
+fn validate_client_organization(provider: Provider, org: &str) -> Result<(), ValidationError> {
+    let field = "client_organization";
+    if provider != Provider::Movidesk {
+        return Err(ValidationError::new(
+            field,
+            format!("is a Movidesk setting; {provider} persons have no organization relationship"),
+        ));
+    }
+    if org.trim().is_empty() || org.trim() != org {
+        return Err(ValidationError::new(
+            field,
+            "must be the organization's Cód. Ref., without surrounding spaces",
+        ));
+    }
+    if org.chars().count() > 64 || org.split('/').any(|part| part.is_empty()) {
+        return Err(ValidationError::new(
+            field,
+            format!(
+                "`{org}` is not a Cód. Ref. (at most 64 characters; a hierarchy is written `IdPai/IdFilho`)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub fn validate_id(id: &str) -> Result<(), ValidationError> {
     let ok = !id.is_empty()
         && id.len() <= 64
@@ -583,6 +618,7 @@ mod tests {
             inbound_header: None,
             rate_per_second: 0,
             view: DeskView::default(),
+            client_organization: None,
         }
     }
 
@@ -708,6 +744,24 @@ mod tests {
     }
 
     #[test]
+    fn a_client_organization_is_a_movidesk_cod_ref() {
+        let mut i = integration();
+        i.target.client_organization = Some("acme/filial-sp".into());
+        assert_eq!(i.validate(), Ok(()));
+        for bad in ["", " acme", "acme//sp", &"x".repeat(65)] {
+            i.target.client_organization = Some(bad.to_string());
+            let e = i.validate().unwrap_err();
+            assert_eq!(e.field, "target.client_organization", "{bad:?}");
+        }
+        let mut i = integration();
+        i.target.provider = Provider::Octadesk;
+        i.target.client_organization = Some("acme".into());
+        let e = i.validate().unwrap_err();
+        assert_eq!(e.field, "target.client_organization");
+        assert!(e.message.contains("Movidesk"), "{}", e.message);
+    }
+
+    #[test]
     fn redaction_hides_and_updates_keep_secrets() {
         let i = integration();
         let shown = serde_json::to_string(&i.redacted()).unwrap_or_default();
@@ -732,6 +786,7 @@ mod tests {
             inbound_header: None,
             rate_per_second: 0,
             view: DeskView::default(),
+            client_organization: None,
         };
         assert_eq!(i.validate(), Ok(()), "no agents, no inbound secret needed");
         let mut bad = i.clone();

@@ -26,4 +26,6 @@ pub use integration::{Endpoint, Integration, Mode, PreviousSecret, Side};
 pub use link::{Link, LinkOrigin};
 pub use provider::Provider;
 pub use secret::Secret;
-pub use ticket::{Action, Attachment, BaseStatus, CustomField, Person, Ticket, Visibility};
+pub use ticket::{
+    Action, Attachment, BaseStatus, CustomField, FieldFile, Person, Ticket, Visibility,
+};

@@ -1,7 +1,7 @@
 //! The canonical ticket: what every desk provider reads into and writes from.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Public (the customer sees it) or internal (agents only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -73,13 +73,40 @@ pub struct Action {
     pub attachments: Vec<Attachment>,
 }
 
+/// A file held by a file custom field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldFile {
+    pub name: String,
+    /// The provider's storage id of the file (Movidesk `storageFileGuid`).
+    #[serde(default)]
+    pub guid: Option<String>,
+    /// Where the file can be downloaded.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// A custom field's value. A field is of one kind, so at most one of the
+/// item lists is filled; the lists Ponte learned to carry later are left
+/// out of the JSON when empty, so older snapshots read the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct CustomField {
     pub id: String,
     pub value: Option<String>,
     /// Selected options of list fields.
     #[serde(default)]
     pub items: Vec<String>,
+    /// Persons chosen in a person-list field (the reading side's ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub persons: Vec<Person>,
+    /// Clients chosen in a client-list field (the reading side's ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<Person>,
+    /// Teams chosen in an agent-list (team) field, by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<String>,
+    /// Files of a file field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FieldFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -96,7 +123,11 @@ pub struct Ticket {
     /// Service path, first level first.
     #[serde(default)]
     pub services: Vec<String>,
-    pub client: Option<Person>,
+    /// Every client of the ticket, in the provider's order; the first is
+    /// the one desks with a single requester use. Snapshots written before
+    /// tickets carried every client hold `client` (one or null).
+    #[serde(default, alias = "client", deserialize_with = "one_or_many")]
+    pub clients: Vec<Person>,
     pub created_by: Option<Person>,
     #[serde(default)]
     pub tags: Vec<String>,
@@ -115,7 +146,86 @@ pub struct Ticket {
 }
 
 impl Ticket {
+    /// The first client: the requester of desks that have only one.
+    pub fn client(&self) -> Option<&Person> {
+        self.clients.first()
+    }
+
     pub fn first_action(&self) -> Option<&Action> {
         self.actions.first()
+    }
+}
+
+/// A list written as a list, or (older snapshots) one value or null.
+fn one_or_many<'de, D, T>(de: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        Many(Vec<T>),
+        One(T),
+    }
+    Ok(match Option::<OneOrMany<T>>::deserialize(de)? {
+        None => Vec::new(),
+        Some(OneOrMany::Many(v)) => v,
+        Some(OneOrMany::One(v)) => vec![v],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_with_one_client_or_none_still_read() {
+        let one: Ticket = serde_json::from_value(serde_json::json!({
+            "id": "1", "subject": "s", "visibility": "public", "status": "Novo", "base_status": "new",
+            "category": null, "urgency": null, "owner": null, "owner_team": null,
+            "client": {"id": "ana", "name": "Ana", "email": "ana@x.test", "phone": null,
+                       "document": null, "code_reference": null},
+            "created_by": null, "created_at": null, "updated_at": null, "origin": null
+        }))
+        .expect("an old snapshot");
+        assert_eq!(one.client().and_then(|c| c.id.as_deref()), Some("ana"));
+        let none: Ticket =
+            serde_json::from_value(serde_json::json!({"id": "1", "subject": "s", "visibility": "public",
+                "status": "Novo", "base_status": "new", "category": null, "urgency": null, "owner": null,
+                "owner_team": null, "client": null, "created_by": null, "created_at": null,
+                "updated_at": null, "origin": null}))
+            .expect("an old snapshot without a client");
+        assert!(none.clients.is_empty());
+        let many = Ticket {
+            clients: vec![
+                Person {
+                    id: Some("a".into()),
+                    ..Person::default()
+                },
+                Person {
+                    id: Some("b".into()),
+                    ..Person::default()
+                },
+            ],
+            ..Ticket::default()
+        };
+        let back: Ticket =
+            serde_json::from_value(serde_json::to_value(&many).expect("json")).expect("read back");
+        assert_eq!(back.clients, many.clients, "order kept");
+    }
+
+    #[test]
+    fn option_fields_serialize_as_before() {
+        let f = CustomField {
+            id: "1".into(),
+            value: None,
+            items: vec!["Sim".into()],
+            ..CustomField::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&f).expect("json"),
+            serde_json::json!({"id": "1", "value": null, "items": ["Sim"]})
+        );
     }
 }

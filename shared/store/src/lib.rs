@@ -19,6 +19,7 @@ mod links;
 mod persons;
 mod pool;
 mod ratelimit;
+mod refusals;
 mod reseal;
 mod sealed;
 mod snapshots;

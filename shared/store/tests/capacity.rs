@@ -38,7 +38,7 @@ fn snapshot(id: &str) -> serde_json::Value {
         "id": id, "subject": format!("Invoice screen error #{id}"), "visibility": "public",
         "status": "Em atendimento", "base_status": "in_attendance", "category": "Problema",
         "urgency": "Média", "owner": person("agent-a", "Agent A"), "owner_team": "Suporte N1",
-        "services": ["Financeiro", "Notas fiscais"], "client": person("ana", "Ana Souza"),
+        "services": ["Financeiro", "Notas fiscais"], "clients": [person("ana", "Ana Souza")],
         "created_by": person("ana", "Ana Souza"), "tags": [format!("ponte-acme-{id}")],
         "custom_fields": [{"id": "cf-1", "value": "ERP 7.2", "items": []}],
         "actions": [action(1), action(2), action(3)],

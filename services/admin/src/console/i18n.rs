@@ -312,6 +312,16 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Só para provedores que enviam o segredo num cabeçalho próprio.",
     ),
     (
+        "form.client_organization",
+        "Organization of created clients (Movidesk, optional)",
+        "Organização dos clientes criados (Movidesk, opcional)",
+    ),
+    (
+        "form.client_organization_hint",
+        "Cód. Ref. of the organization every client person Ponte creates here belongs to.",
+        "Cód. Ref. da organização a que pertence cada cliente que o Ponte cria aqui.",
+    ),
+    (
         "form.rate",
         "Requests per second",
         "Requisições por segundo",

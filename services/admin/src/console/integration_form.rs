@@ -169,6 +169,7 @@ fn endpoint(f: &FormData, side: &str, editing: bool, errors: &mut Errors, l: Lan
         previous_inbound_secret: None,
         inbound_header: f.opt(&field("inbound_header")),
         rate_per_second: number(f, &field("rate_per_second"), 0, errors, l),
+        client_organization: f.opt(&field("client_organization")),
         view: desk_view(f, side, errors, l),
     }
 }
@@ -512,6 +513,7 @@ fn side_fields(x: &Fields, side: &str, e: &Endpoint) -> Markup {
                 (x.secret(&f("inbound_secret"), l.t("form.inbound_secret"), !e.inbound_secret.is_empty()))
                 (x.text(&f("inbound_header"), l.t("form.inbound_header"), e.inbound_header.as_deref().unwrap_or_default(), Some(l.t("form.inbound_header_hint"))))
                 (x.text(&f("rate_per_second"), l.t("form.rate"), &e.rate_per_second.to_string(), Some(l.t("form.rate_hint"))))
+                (x.text(&f("client_organization"), l.t("form.client_organization"), e.client_organization.as_deref().unwrap_or_default(), Some(l.t("form.client_organization_hint"))))
             }
             fieldset {
                 legend { (l.t("form.desk_view")) }
@@ -723,6 +725,7 @@ fn blank() -> Integration {
         inbound_header: None,
         rate_per_second: 0,
         view: Default::default(),
+        client_organization: None,
     };
     Integration {
         id: String::new(),

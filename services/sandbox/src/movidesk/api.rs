@@ -306,6 +306,7 @@ async fn post_person(
     let body = parse_json(&body)?;
     let all = params.flag("returnAllProperties");
     on_domain(&state, &domain, |d| {
+        d.check_organization(&body).map_err(write_error)?;
         let id = d.add_person(&body, &time::now()).map_err(write_error)?;
         let answer = if all {
             d.person(&id)

@@ -67,6 +67,19 @@ pub fn default_statuses() -> Vec<StatusSpec> {
     ]
 }
 
+/// What `POST /tickets` does with an `origin` the body sends (documented read-only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OriginOnCreate {
+    /// Kept, when it is a ticket origin (1 to 25).
+    #[default]
+    Accept,
+    /// Left out: the ticket gets the channel's origin.
+    Ignore,
+    /// Answered 400, naming the field.
+    Refuse,
+}
+
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 10;
 pub const DEFAULT_LOCKOUT_AFTER_FAILURES: u32 = 3;
 pub const DEFAULT_LOCKOUT_SECONDS: u64 = 60;
@@ -133,6 +146,13 @@ pub struct DomainSpec {
     /// The agent the token belongs to: recorded as `changedBy` of status changes made through the API.
     #[serde(default)]
     pub api_person_id: Option<String>,
+    /// What a new ticket's `origin` does.
+    #[serde(default)]
+    pub origin_on_create: OriginOnCreate,
+    /// The tenant requires client persons created through the API to belong to an organization
+    /// (`relationships`).
+    #[serde(default)]
+    pub clients_need_organization: bool,
 }
 
 impl DomainSpec {
@@ -154,6 +174,8 @@ impl DomainSpec {
             persons: Vec::new(),
             first_ticket_number: None,
             api_person_id: None,
+            origin_on_create: OriginOnCreate::Accept,
+            clients_need_organization: false,
         }
     }
 
@@ -269,6 +291,8 @@ pub struct DomainPatch {
     pub urgencies: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub api_person_id: Option<Option<String>>,
+    pub origin_on_create: Option<OriginOnCreate>,
+    pub clients_need_organization: Option<bool>,
     /// `true` lifts a current lockout and empties the rate-limit window.
     #[serde(default)]
     pub reset_limits: bool,

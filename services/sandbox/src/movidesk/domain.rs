@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::config::{
-    DomainPatch, DomainSpec, StatusSpec, default_statuses, validate_statuses, validate_token,
-    validate_webhook_url,
+    DomainPatch, DomainSpec, OriginOnCreate, StatusSpec, default_statuses, validate_statuses,
+    validate_token, validate_webhook_url,
 };
 use super::model::{RelatedTicket, Ticket};
 use super::persons::{self, Person};
@@ -49,6 +49,8 @@ pub struct Domain {
     pub categories: Vec<String>,
     pub urgencies: Vec<String>,
     pub api_person_id: Option<String>,
+    pub origin_on_create: OriginOnCreate,
+    pub clients_need_organization: bool,
     pub next_ticket_number: u64,
     pub guard: AccessGuard,
     pub outbox: Outbox,
@@ -122,6 +124,47 @@ impl Domain {
         let id = p.id().to_owned();
         self.persons.insert(id.to_lowercase(), p);
         Ok(id)
+    }
+
+    /// A client person created through the API when the tenant requires an organization: it must
+    /// name one (`relationships[].id`) that exists.
+    pub fn check_organization(&self, input: &Value) -> Result<(), WriteError> {
+        let Value::Object(o) = input else {
+            return Ok(());
+        };
+        let int = |name: &str| {
+            super::input::present(o, name)
+                .and_then(super::input::as_int)
+                .unwrap_or(if name == "personType" { 1 } else { 2 })
+        };
+        if !self.clients_need_organization
+            || int("personType") != 1
+            || !matches!(int("profileType"), 2 | 3)
+        {
+            return Ok(());
+        }
+        let ids: Vec<String> = match super::input::present(o, "relationships") {
+            Some(Value::Array(list)) => list
+                .iter()
+                .filter_map(|r| r.get("id").and_then(super::input::as_id))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if ids.is_empty() {
+            return Err(WriteError::Invalid(
+                "relationships is required: this account requires every client to belong to an organization".into(),
+            ));
+        }
+        for (i, id) in ids.iter().enumerate() {
+            // A hierarchy is written "IdPai/IdFilho": the last one is the organization.
+            let org = id.rsplit('/').next().unwrap_or(id);
+            if self.person(org).is_none() {
+                return Err(WriteError::Invalid(format!(
+                    "relationships[{i}].id: there is no organization with Ref. code '{id}'"
+                )));
+            }
+        }
+        Ok(())
     }
 
     pub fn patch_person(
@@ -210,6 +253,8 @@ impl Domain {
             "categories": self.categories,
             "urgencies": self.urgencies,
             "api_person_id": self.api_person_id,
+            "origin_on_create": self.origin_on_create,
+            "clients_need_organization": self.clients_need_organization,
             "next_ticket_number": self.next_ticket_number,
             "ticket_count": self.tickets.len(),
             "person_count": self.persons.len(),
@@ -269,6 +314,8 @@ impl MovideskState {
             categories: spec.categories.clone(),
             urgencies: spec.urgencies.clone(),
             api_person_id: spec.api_person_id.clone(),
+            origin_on_create: spec.origin_on_create,
+            clients_need_organization: spec.clients_need_organization,
             next_ticket_number: first,
             guard: AccessGuard::new(spec.limits()),
             outbox: Outbox::spawn(self.http.clone(), format!("movidesk/{}", spec.name)),
@@ -374,6 +421,12 @@ impl MovideskState {
         }
         if let Some(v) = patch.api_person_id {
             domain.api_person_id = v;
+        }
+        if let Some(v) = patch.origin_on_create {
+            domain.origin_on_create = v;
+        }
+        if let Some(v) = patch.clients_need_organization {
+            domain.clients_need_organization = v;
         }
         Ok(domain.view())
     }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use super::config::{BaseStatus, StatusSpec};
+use super::config::{BaseStatus, OriginOnCreate, StatusSpec};
 use super::domain::{Domain, WriteError};
 use super::input::{
     as_id, as_int, as_text, camelize_keys, field, html_to_text, opt_date, opt_text, present,
@@ -175,6 +175,44 @@ fn apply_status(
 }
 
 impl Domain {
+    /// The origin of a new ticket: the channel's, or the one the body sends, as the domain's
+    /// `origin_on_create` says (the field is documented read-only).
+    fn origin_on_create(&self, sent: Option<&Value>, channel: Channel) -> Result<i64, WriteError> {
+        let Some(v) = sent.filter(|v| !v.is_null()) else {
+            return Ok(channel.origin());
+        };
+        match self.origin_on_create {
+            OriginOnCreate::Ignore => Ok(channel.origin()),
+            OriginOnCreate::Refuse => Err(invalid(
+                "The field origin is read-only and cannot be informed",
+            )),
+            OriginOnCreate::Accept => as_int(v)
+                .filter(|o| (1..=25).contains(o))
+                .ok_or_else(|| invalid(format!("origin {v} is not a ticket origin (1 to 25)"))),
+        }
+    }
+
+    /// Person- and client-list items must name persons of the domain.
+    fn checked_items(
+        &self,
+        values: Vec<CustomFieldValue>,
+    ) -> Result<Vec<CustomFieldValue>, WriteError> {
+        for (i, v) in values.iter().enumerate() {
+            for (j, item) in v.items.iter().enumerate() {
+                for (name, id) in [("personId", &item.person_id), ("clientId", &item.client_id)] {
+                    if let Some(id) = id
+                        && self.person(id).is_none()
+                    {
+                        return Err(invalid(format!(
+                            "customFieldValues[{i}].items[{j}].{name}: there is no person with Ref. code '{id}'"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(values)
+    }
+
     fn person_ref(&self, id: &str, what: &str) -> Result<PersonRef, WriteError> {
         self.person(id).map(|p| p.to_ref()).ok_or_else(|| {
             invalid(format!(
@@ -476,9 +514,10 @@ impl Domain {
             None => Vec::new(),
         };
         let custom_field_values = match present(b, "customFieldValues") {
-            Some(v) => parse_custom_fields(v)?,
+            Some(v) => self.checked_items(parse_custom_fields(v)?)?,
             None => Vec::new(),
         };
+        let origin = self.origin_on_create(present(b, "origin"), channel)?;
         let created_date = opt_date(b, "createdDate")
             .map_err(invalid)?
             .flatten()
@@ -517,7 +556,7 @@ impl Domain {
             status: status.name.clone(),
             base_status: BaseStatus::New,
             justification: None,
-            origin: channel.origin(),
+            origin,
             created_date,
             owner_histories: owner
                 .iter()
@@ -627,7 +666,7 @@ impl Domain {
         if let Some(v) = field(b, "customFieldValues") {
             set(
                 &mut t.custom_field_values,
-                parse_custom_fields(v)?,
+                self.checked_items(parse_custom_fields(v)?)?,
                 &mut other,
             );
         }

@@ -137,17 +137,22 @@ fn routing_fields(t: &BlipTicket) -> Vec<CustomField> {
         value.map(|v| CustomField {
             id: id.to_string(),
             value: Some(v),
-            items: vec![],
+            ..CustomField::default()
         })
     })
     .collect()
 }
 
 fn ticket_change(t: &BlipTicket) -> Option<Change> {
-    let client = t.customer_identity.as_deref().map(customer);
+    let clients: Vec<Person> = t
+        .customer_identity
+        .as_deref()
+        .map(customer)
+        .into_iter()
+        .collect();
     match t.status.as_deref() {
         Some("Waiting") => {
-            let who = client.clone().unwrap_or_default();
+            let who = clients.first().cloned().unwrap_or_default();
             let label = who
                 .phone
                 .clone()
@@ -185,7 +190,7 @@ fn ticket_change(t: &BlipTicket) -> Option<Change> {
                     visibility: Visibility::Public,
                     status: "Waiting".into(),
                     base_status: BaseStatus::New,
-                    client,
+                    clients,
                     actions: first.into_iter().collect(),
                     created_at: date(t.storage_date.as_deref()),
                     origin: Some("blip".into()),
@@ -207,7 +212,7 @@ fn ticket_change(t: &BlipTicket) -> Option<Change> {
                     id: t.id.clone(),
                     status: "ClosedClient".into(),
                     base_status: BaseStatus::Closed,
-                    client,
+                    clients,
                     updated_at: Some(at),
                     ..Ticket::default()
                 }),
@@ -235,7 +240,7 @@ mod tests {
         };
         assert_eq!(ticket.id, "t1");
         assert_eq!(
-            ticket.client.as_ref().and_then(|c| c.phone.as_deref()),
+            ticket.client().and_then(|c| c.phone.as_deref()),
             Some("5511999990001")
         );
         assert_eq!(ticket.actions[0].text, "Olá, preciso de ajuda");

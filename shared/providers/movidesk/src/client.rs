@@ -168,6 +168,17 @@ impl<'a> Client<'a> {
         Ok(())
     }
 
+    /// True when this account was found to refuse `what` (e.g. `origin`
+    /// on a new ticket).
+    pub async fn refuses(&self, what: &str) -> Result<bool, ExecError> {
+        Ok(self.store.refuses(&self.bucket, what).await?)
+    }
+
+    /// Remembers that this account refuses `what`.
+    pub async fn note_refusal(&self, what: &str) -> Result<(), ExecError> {
+        Ok(self.store.note_refusal(&self.bucket, what).await?)
+    }
+
     pub async fn person(&self, id: &str) -> Result<Option<Person>, ExecError> {
         self.get_opt("/persons", &[("id", id.to_string())]).await
     }

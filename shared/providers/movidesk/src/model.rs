@@ -59,6 +59,11 @@ pub struct CustomFieldItem {
     pub team: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_field_item: Option<String>,
+    /// A file field's file: its storage id and name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_file_guid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -202,7 +207,14 @@ pub struct NewTicket {
     pub owner_team: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub custom_field_values: Vec<NewCustomFieldValue>,
+    /// Documented read-only; sent as 19 (MovideskIntegration) where the
+    /// account accepts it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<i64>,
 }
+
+/// Ticket origin "MovideskIntegration".
+pub const ORIGIN_INTEGRATION: i64 = 19;
 
 /// A custom field value as written: ids as numbers where they are numeric.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -248,6 +260,9 @@ pub struct NewPerson {
     pub code_reference_additional: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contacts: Vec<NewContact>,
+    /// The organizations the person belongs to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub relationships: Vec<Ref>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,7 +3,9 @@
 //! so every event Ponte acts on comes from a full re-read compared with the
 //! last snapshot.
 
-use ponte_core::{Action, Attachment, BaseStatus, CustomField, Person, Ticket, Visibility};
+use ponte_core::{
+    Action, Attachment, BaseStatus, CustomField, FieldFile, Person, Ticket, Visibility,
+};
 
 use crate::de::parse_date;
 use crate::model;
@@ -53,6 +55,53 @@ fn person(p: &model::PersonRef) -> Person {
     }
 }
 
+fn by_id(id: &str) -> Person {
+    Person {
+        id: Some(id.to_string()),
+        ..Person::default()
+    }
+}
+
+/// Every kind of item a custom field holds: options by name, persons and
+/// clients by id, teams by name, files by storage id and name.
+fn custom_field(c: &model::CustomFieldValue) -> CustomField {
+    let texts = |pick: fn(&model::CustomFieldItem) -> Option<&String>| {
+        c.items
+            .iter()
+            .filter_map(pick)
+            .filter(|v| !v.trim().is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    CustomField {
+        id: c.custom_field_id.clone(),
+        value: c.value.clone(),
+        items: texts(|i| i.custom_field_item.as_ref()),
+        persons: texts(|i| i.person_id.as_ref())
+            .iter()
+            .map(|id| by_id(id))
+            .collect(),
+        clients: texts(|i| i.client_id.as_ref())
+            .iter()
+            .map(|id| by_id(id))
+            .collect(),
+        teams: texts(|i| i.team.as_ref()),
+        files: c
+            .items
+            .iter()
+            .filter_map(|i| {
+                let guid = i.storage_file_guid.clone().filter(|g| !g.trim().is_empty());
+                let name = i.file_name.clone().filter(|n| !n.trim().is_empty());
+                (guid.is_some() || name.is_some()).then(|| FieldFile {
+                    url: guid.as_ref().map(|g| format!("{FILES_BASE}{g}")),
+                    name: name.or(guid.clone()).unwrap_or_default(),
+                    guid,
+                })
+            })
+            .collect(),
+    }
+}
+
 pub fn ticket(t: &model::Ticket) -> Ticket {
     Ticket {
         id: t.id.clone(),
@@ -77,22 +126,10 @@ pub fn ticket(t: &model::Ticket) -> Ticket {
         } else {
             t.service_full.clone()
         },
-        client: t.clients.first().map(person),
+        clients: t.clients.iter().map(person).collect(),
         created_by: t.created_by.as_ref().map(person),
         tags: t.tags.clone(),
-        custom_fields: t
-            .custom_field_values
-            .iter()
-            .map(|c| CustomField {
-                id: c.custom_field_id.clone(),
-                value: c.value.clone(),
-                items: c
-                    .items
-                    .iter()
-                    .filter_map(|i| i.custom_field_item.clone())
-                    .collect(),
-            })
-            .collect(),
+        custom_fields: t.custom_field_values.iter().map(custom_field).collect(),
         actions: t
             .actions
             .iter()
@@ -156,6 +193,45 @@ mod tests {
             created_at: None,
             attachments: vec![],
         }
+    }
+
+    #[test]
+    fn every_client_and_every_kind_of_field_item_is_read() {
+        let t: model::Ticket = serde_json::from_value(serde_json::json!({
+            "id": 7, "clients": [{"id": "ana", "email": "ana@x.test"}, {"id": "rui"}],
+            "customFieldValues": [
+                {"customFieldId": 1, "customFieldRuleId": 9, "line": 1, "items": [{"personId": "carla", "customFieldItem": null}]},
+                {"customFieldId": 2, "customFieldRuleId": 9, "line": 1, "items": [{"clientId": "acme"}, {"clientId": "ana"}]},
+                {"customFieldId": 3, "customFieldRuleId": 9, "line": 1, "items": [{"team": "Suporte N1"}]},
+                {"customFieldId": 4, "customFieldRuleId": 9, "line": 1, "items": [{"storageFileGuid": "ab12", "fileName": "nota.pdf"}]},
+                {"customFieldId": 5, "customFieldRuleId": 9, "line": 1, "items": [{"customFieldItem": "Sim", "storageFileGuid": ""}]}
+            ]
+        }))
+        .expect("ticket");
+        let n = ticket(&t);
+        let ids: Vec<_> = n.clients.iter().filter_map(|c| c.id.as_deref()).collect();
+        assert_eq!(ids, ["ana", "rui"]);
+        let f = |id: &str| {
+            n.custom_fields
+                .iter()
+                .find(|f| f.id == id)
+                .cloned()
+                .expect("field")
+        };
+        assert_eq!(f("1").persons[0].id.as_deref(), Some("carla"));
+        let clients: Vec<_> = f("2").clients.iter().filter_map(|c| c.id.clone()).collect();
+        assert_eq!(clients, ["acme", "ana"]);
+        assert_eq!(f("3").teams, ["Suporte N1"]);
+        assert_eq!(
+            f("4").files,
+            [FieldFile {
+                name: "nota.pdf".into(),
+                guid: Some("ab12".into()),
+                url: Some(format!("{FILES_BASE}ab12")),
+            }]
+        );
+        assert_eq!(f("5").items, ["Sim"]);
+        assert!(f("5").files.is_empty(), "an empty storage id is no file");
     }
 
     #[test]

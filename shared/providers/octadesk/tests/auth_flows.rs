@@ -31,6 +31,7 @@ fn endpoint(base: &str, creds: &[(&str, &str)]) -> Endpoint {
         inbound_header: None,
         rate_per_second: 0,
         view: Default::default(),
+        client_organization: None,
     }
 }
 

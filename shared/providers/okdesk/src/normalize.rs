@@ -118,11 +118,13 @@ pub fn ticket(i: &HookIssue) -> Ticket {
             .and_then(|a| a.group.as_ref())
             .and_then(|g| g.id.clone()),
         services: vec![],
-        client: i
+        clients: i
             .client
             .as_ref()
             .and_then(|c| c.contact.as_ref())
-            .map(person),
+            .map(person)
+            .into_iter()
+            .collect(),
         created_by: author,
         tags: markers(&description),
         custom_fields: vec![],
@@ -214,7 +216,7 @@ mod tests {
         assert_eq!(ticket.id, "153");
         assert_eq!(ticket.base_status, BaseStatus::New);
         assert_eq!(
-            ticket.client.and_then(|c| c.name).as_deref(),
+            ticket.client().and_then(|c| c.name.as_deref()),
             Some("Петров Пётр")
         );
         assert_eq!(ticket.owner.and_then(|o| o.id).as_deref(), Some("3"));

@@ -5,7 +5,6 @@ use ponte_store::HistoryKind;
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
-use super::create::custom_values;
 use ponte_core::ids::reference;
 
 use super::{MovideskExecutor, history, html_escape, side_name};
@@ -41,17 +40,39 @@ impl MovideskExecutor {
         })?;
         let client = self.client(ctx, side)?;
         let reference = reference(ctx.command_id);
+        // Whatever Redis remembers (it may have lost the intent, the link's
+        // snapshot and the router's dedupe), the action is looked for at
+        // the provider by its reference before it is written.
+        let current = client.ticket(ticket_id).await?;
+        if let Some(t) = &current
+            && t.actions.iter().any(|a| carries(a, &reference))
+        {
+            tracing::warn!("the action an earlier try wrote is there; not writing it again");
+            return Ok(done(
+                ctx,
+                &write_of(link_id, ticket_id, origin, action, from_customer),
+            ));
+        }
         // Only what the correlation maps crosses back, and only from the
         // integrated side.
         // A value the table cannot map drops that field only (history line
         // and metric): the action and the other fields still cross.
-        let (mapped, dropped) = if side == Side::Source && !fields.is_empty() {
+        let (mapped, unmapped) = if side == Side::Source && !fields.is_empty() {
             integration
                 .correlation
                 .custom_fields_lenient(Side::Target, fields)
         } else {
             (vec![], vec![])
         };
+        // Persons and clients the fields name are found (or created) here,
+        // only for an action still to write; a field whose person cannot be
+        // had is dropped like an unmapped one.
+        let written = self.field_values(ctx, side, mapped).await?;
+        let dropped: Vec<(String, String)> = unmapped
+            .into_iter()
+            .map(|(field, why)| (field, why.to_string()))
+            .chain(written.dropped)
+            .collect();
         let dropped_lines: Vec<(String, ponte_store::HistoryEntry)> = dropped
             .iter()
             .map(|(field, why)| {
@@ -70,19 +91,6 @@ impl MovideskExecutor {
                 )
             })
             .collect();
-        // Whatever Redis remembers (it may have lost the intent, the link's
-        // snapshot and the router's dedupe), the action is looked for at
-        // the provider by its reference before it is written.
-        let current = client.ticket(ticket_id).await?;
-        if let Some(t) = &current
-            && t.actions.iter().any(|a| carries(a, &reference))
-        {
-            tracing::warn!("the action an earlier try wrote is there; not writing it again");
-            return Ok(done(
-                ctx,
-                &write_of(link_id, ticket_id, origin, action, from_customer),
-            ));
-        }
 
         // A channel customer's message is theirs: public, from the ticket's
         // client. Anything else arrives as an internal action by Ponte's agent.
@@ -108,9 +116,9 @@ impl MovideskExecutor {
             }]
         });
         if let Some(t) = &current
-            && !mapped.is_empty()
+            && !written.values.is_empty()
         {
-            let merged = merge_fields(&t.custom_field_values, custom_values(mapped));
+            let merged = merge_fields(&t.custom_field_values, written.values);
             if merged.changed {
                 patch["customFieldValues"] =
                     serde_json::to_value(merged.values).unwrap_or_default();
@@ -277,12 +285,14 @@ pub(super) fn merge_fields(
             .find(|v| v.custom_field_id == new.custom_field_id)
         {
             Some(existing) => {
-                let same = existing.value == new.value
-                    && existing
-                        .items
-                        .iter()
-                        .map(|i| &i.custom_field_item)
-                        .eq(new.items.iter().map(|i| &i.custom_field_item));
+                let same = existing.value == new.value && existing.items == new.items;
+                // A file field takes files only: the link text its own file
+                // became on the other side must not replace the file.
+                let holds_file =
+                    |v: &NewCustomFieldValue| v.items.iter().any(|i| i.storage_file_guid.is_some());
+                if holds_file(existing) && !holds_file(&new) {
+                    continue;
+                }
                 if !same {
                     new.custom_field_rule_id =
                         new.custom_field_rule_id.or(existing.custom_field_rule_id);
@@ -332,6 +342,34 @@ mod tests {
         assert!(html.contains("See &lt;log&gt;"));
         assert!(html.contains("<a href=\"https://files/x\">log.txt</a>"));
         assert!(html.contains("ponte ref abc"));
+    }
+
+    #[test]
+    fn a_file_field_is_never_overwritten_by_text() {
+        let current = vec![model::CustomFieldValue {
+            custom_field_id: "303".into(),
+            custom_field_rule_id: Some(10),
+            line: Some(1),
+            value: None,
+            items: vec![model::CustomFieldItem {
+                storage_file_guid: Some("ab12".into()),
+                file_name: Some("nota.pdf".into()),
+                ..model::CustomFieldItem::default()
+            }],
+        }];
+        let echo = NewCustomFieldValue {
+            custom_field_id: json!(303),
+            custom_field_rule_id: Some(10),
+            line: 1,
+            value: Some("nota.pdf: https://s3.amazonaws.com/movidesk-files/ab12".into()),
+            items: vec![],
+        };
+        let merged = merge_fields(&current, vec![echo]);
+        assert!(!merged.changed);
+        assert_eq!(
+            merged.values[0].items[0].storage_file_guid.as_deref(),
+            Some("ab12")
+        );
     }
 
     #[test]

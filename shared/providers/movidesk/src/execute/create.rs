@@ -1,14 +1,19 @@
 //! Creating the counterpart of a source ticket.
 
-use ponte_core::correlation::MappedField;
+use std::sync::Mutex;
+
 use ponte_core::ids::reference;
 use ponte_core::{Integration, LinkOrigin, Provider, Side, Ticket, TicketRef};
 use ponte_worker::effect::{CounterpartDesk, Created, Pair, create_counterpart};
 use ponte_worker::{Ctx, ExecError, Outcome};
 
 use super::{MovideskExecutor, html_escape, unmapped};
-use crate::model::{CustomFieldItem, NewAction, NewCustomFieldValue, NewTicket, Ref};
+use crate::model::{NewAction, NewCustomFieldValue, NewTicket, ORIGIN_INTEGRATION, Ref};
 use crate::normalize;
+use ponte_telemetry::catalog;
+
+/// What an account that refuses the ticket origin is remembered as refusing.
+const ORIGIN: &str = "ticket-origin";
 
 /// Movidesk's part of creating a counterpart.
 struct Desk<'a> {
@@ -18,6 +23,9 @@ struct Desk<'a> {
     source: &'a TicketRef,
     ticket: &'a Ticket,
     how: LinkOrigin,
+    /// What the create left out (a client, a field, the origin), told in
+    /// the history line.
+    notes: Mutex<Vec<String>>,
 }
 
 impl CounterpartDesk for Desk<'_> {
@@ -32,16 +40,32 @@ impl CounterpartDesk for Desk<'_> {
 
     async fn create(&self, tag: &str) -> Result<Created, ExecError> {
         let target = self.exec.client(self.ctx, self.side)?;
-        let client_id = self
+        let clients = self
             .exec
-            .resolve_client(self.ctx, self.side, self.ticket)
+            .resolve_clients(self.ctx, self.side, self.ticket)
             .await?;
+        let mapped = self
+            .ctx
+            .integration
+            .correlation
+            .custom_fields(Side::Source, &self.ticket.custom_fields)
+            .map_err(unmapped)?;
+        let fields = self.exec.field_values(self.ctx, self.side, mapped).await?;
+        let mut notes = clients.left_out;
+        for (field, why) in fields.dropped {
+            tracing::warn!(field = %field, "custom field not mirrored: {why}");
+            catalog::CUSTOM_FIELDS_DROPPED.inc(&["movidesk"]);
+            notes.push(format!("custom field {field} not mirrored: {why}"));
+        }
         let mut body = new_ticket(
             self.ctx.integration,
             self.ticket,
             self.source,
-            client_id,
-            tag.to_string(),
+            Parts {
+                clients: clients.ids,
+                fields: fields.values,
+                marker: tag.to_string(),
+            },
             self.how,
             &reference(self.ctx.command_id),
         )?;
@@ -52,7 +76,29 @@ impl CounterpartDesk for Desk<'_> {
             &mut body.custom_field_values,
             body.actions.first_mut().map(|a| &mut a.description),
         );
-        let (id, as_created) = target.create_ticket(&body).await?;
+        // Origin 19 where the account takes it. A refusal is a 400 that
+        // wrote nothing, so the same create is sent again without it at
+        // once, and the account is remembered as refusing it.
+        if !target.refuses(ORIGIN).await? {
+            body.origin = Some(ORIGIN_INTEGRATION);
+        }
+        let (id, as_created) = match target.create_ticket(&body).await {
+            Err(e) if body.origin.is_some() && refuses_origin(&e) => {
+                tracing::warn!(
+                    "the account refuses the ticket origin on create; creating without it from now on"
+                );
+                target.note_refusal(ORIGIN).await?;
+                body.origin = None;
+                notes.push(format!(
+                    "the account refuses origin {ORIGIN_INTEGRATION} (MovideskIntegration): created without it"
+                ));
+                target.create_ticket(&body).await?
+            }
+            answer => answer?,
+        };
+        if let Ok(mut kept) = self.notes.lock() {
+            *kept = notes;
+        }
         Ok(Created {
             id,
             as_created: as_created.as_ref().map(normalize::ticket),
@@ -84,8 +130,13 @@ impl CounterpartDesk for Desk<'_> {
     }
 
     fn describe(&self, id: &str, created: bool) -> String {
+        let notes = self
+            .notes
+            .lock()
+            .map(|n| n.iter().map(|l| format!("; {l}")).collect::<String>())
+            .unwrap_or_default();
         format!(
-            "ticket #{id} {} on the {} side for #{} ({} link; type, first action, category, urgency, responsible and custom fields per correlation)",
+            "ticket #{id} {} on the {} side for #{} ({} link; type, first action, clients, category, urgency, responsible and custom fields per correlation){notes}",
             if created {
                 "created"
             } else {
@@ -119,6 +170,7 @@ impl MovideskExecutor {
             source,
             ticket,
             how,
+            notes: Mutex::new(Vec::new()),
         };
         let pair = Pair {
             side,
@@ -130,25 +182,26 @@ impl MovideskExecutor {
     }
 }
 
-pub(super) fn custom_values(mapped: Vec<MappedField>) -> Vec<NewCustomFieldValue> {
-    mapped
-        .into_iter()
-        .map(|m| NewCustomFieldValue {
-            custom_field_id: NewCustomFieldValue::id_value(&m.field.id),
-            custom_field_rule_id: m.rule,
-            line: 1,
-            value: m.field.value,
-            items: m
-                .field
-                .items
-                .into_iter()
-                .map(|i| CustomFieldItem {
-                    custom_field_item: Some(i),
-                    ..CustomFieldItem::default()
-                })
-                .collect(),
-        })
-        .collect()
+/// A 400 whose message names `origin`: the account does not let the API
+/// set it. (The status of a refused request is `400 <Movidesk's message>`.)
+fn refuses_origin(e: &ExecError) -> bool {
+    let ExecError::Permanent {
+        status: Some(status),
+        ..
+    } = e
+    else {
+        return false;
+    };
+    let (code, said) = status.split_once(' ').unwrap_or((status, ""));
+    code == "400" && said.to_ascii_lowercase().contains("origin")
+}
+
+/// What the counterpart is made of besides the source ticket, already as
+/// the receiving account names it.
+struct Parts {
+    clients: Vec<String>,
+    fields: Vec<NewCustomFieldValue>,
+    marker: String,
 }
 
 /// The counterpart: same ticket type, first action mirrored with its type;
@@ -158,8 +211,7 @@ fn new_ticket(
     integration: &Integration,
     ticket: &Ticket,
     source: &TicketRef,
-    client: String,
-    marker: String,
+    parts: Parts,
     how: LinkOrigin,
     reference: &str,
 ) -> Result<NewTicket, ExecError> {
@@ -211,7 +263,7 @@ fn new_ticket(
         created_by: Ref {
             id: creator.clone(),
         },
-        clients: vec![Ref { id: client }],
+        clients: parts.clients.into_iter().map(|id| Ref { id }).collect(),
         actions: vec![NewAction {
             action_type: normalize::kind_of(
                 first.map(|a| a.visibility).unwrap_or(ticket.visibility),
@@ -219,7 +271,7 @@ fn new_ticket(
             description,
             created_by: Ref { id: creator },
         }],
-        tags: vec![marker],
+        tags: vec![parts.marker],
         category: ticket
             .category
             .as_deref()
@@ -234,9 +286,31 @@ fn new_ticket(
             .map_err(unmapped)?,
         owner: responsible.as_ref().map(|r| Ref { id: r.id.clone() }),
         owner_team: responsible.and_then(|r| r.team),
-        custom_field_values: custom_values(
-            corr.custom_fields(Side::Source, &ticket.custom_fields)
-                .map_err(unmapped)?,
-        ),
+        custom_field_values: parts.fields,
+        origin: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_bad_request_naming_origin_is_a_refused_origin() {
+        // As the transport reports a refused request.
+        let answered = |status: &str| ExecError::Permanent {
+            reason: format!("Movidesk POST /tickets answered {status}"),
+            status: Some(status.into()),
+        };
+        assert!(refuses_origin(&answered(
+            "400 The field Origin is read-only and cannot be informed"
+        )));
+        assert!(!refuses_origin(&answered("400 Customers is required")));
+        assert!(!refuses_origin(&answered("403 origin not allowed")));
+        assert!(!refuses_origin(&ExecError::Transient {
+            reason: "origin".into(),
+            status: Some("500".into()),
+            retry_after: None,
+        }));
+    }
 }

@@ -3,6 +3,7 @@
 mod action;
 mod agent_view;
 mod create;
+mod fields;
 mod history_note;
 mod justify;
 mod link;

@@ -1,39 +1,86 @@
-//! Finding (or creating) the ticket's client on the other side.
+//! Finding (or creating) a person of the other side on this side: the
+//! ticket's clients, and the persons and clients custom fields name.
 
 use ponte_core::integration::ClientKey;
-use ponte_core::{Person, Side, Ticket};
+use ponte_core::{Person, Provider, Side, Ticket};
 use ponte_worker::{Ctx, ExecError};
 
 use super::MovideskExecutor;
 use crate::client::escape;
-use crate::model::{NewContact, NewEmail, NewPerson};
+use crate::model::{NewContact, NewEmail, NewPerson, Ref};
+
+/// The ticket's clients on the receiving side, in order, and what was left
+/// out (a client after the first that cannot be found nor created).
+pub(super) struct Clients {
+    pub ids: Vec<String>,
+    pub left_out: Vec<String>,
+}
 
 impl MovideskExecutor {
-    /// The client's id on `side`, found by the integration's key, created
-    /// when allowed.
-    pub(super) async fn resolve_client(
+    /// Every client of `ticket` on `side`, found by the integration's key,
+    /// created when allowed. The first client is required; a later one
+    /// that cannot be had is left out and told.
+    pub(super) async fn resolve_clients(
         &self,
         ctx: &Ctx<'_>,
         side: Side,
         ticket: &Ticket,
-    ) -> Result<String, ExecError> {
-        let integration = ctx.integration;
-        let target = self.client(ctx, side)?;
-        let mut who = ticket.client.clone().ok_or_else(|| {
-            ExecError::permanent(format!(
+    ) -> Result<Clients, ExecError> {
+        if ticket.clients.is_empty() {
+            return Err(ExecError::permanent(format!(
                 "ticket #{} has no client to look for on the other side",
                 ticket.id
-            ))
-        })?;
-        // Person refs inside a ticket carry no CPF/CNPJ or secondary code:
-        // read the person from its own side when the key needs them.
-        let other_is_movidesk =
-            integration.endpoint(side.other()).provider == ponte_core::Provider::Movidesk;
-        if other_is_movidesk
-            && matches!(
+            )));
+        }
+        let mut out = Clients {
+            ids: Vec::new(),
+            left_out: Vec::new(),
+        };
+        for (n, who) in ticket.clients.iter().enumerate() {
+            match self.find_or_create(ctx, side, who.clone()).await? {
+                Ok(id) => {
+                    if !out.ids.contains(&id) {
+                        out.ids.push(id);
+                    }
+                }
+                Err(why) if n == 0 => {
+                    return Err(ExecError::permanent(format!(
+                        "the client of ticket #{}: {why}",
+                        ticket.id
+                    )));
+                }
+                Err(why) => out.left_out.push(format!(
+                    "client {} of ticket #{} left out: {why}",
+                    n + 1,
+                    ticket.id
+                )),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The person's id on `side`, found by the integration's key (read from
+    /// the other side when `who` carries only its id there), created when
+    /// allowed. `Ok(Err(why))` when it can be neither found nor created.
+    pub(super) async fn find_or_create(
+        &self,
+        ctx: &Ctx<'_>,
+        side: Side,
+        mut who: Person,
+    ) -> Result<Result<String, String>, ExecError> {
+        let integration = ctx.integration;
+        let target = self.client(ctx, side)?;
+        // Person refs inside a ticket carry no CPF/CNPJ or secondary code,
+        // and custom field items only an id: read the person from its own
+        // side when the key needs more.
+        let other_is_movidesk = integration.endpoint(side.other()).provider == Provider::Movidesk;
+        let needs_reading = client_key(integration.client_key, &who).1.is_none()
+            || matches!(
                 integration.client_key,
                 ClientKey::Document | ClientKey::CodeReference | ClientKey::Phone
-            )
+            );
+        if other_is_movidesk
+            && needs_reading
             && let Some(id) = who.id.clone()
             && let Some(full) = self.client(ctx, side.other())?.person(&id).await?
         {
@@ -45,12 +92,15 @@ impl MovideskExecutor {
             who.email = who
                 .email
                 .or_else(|| full.emails.iter().find_map(|e| e.email.clone()));
+            who.name = who.name.or(full.business_name.clone());
         }
         let (key_name, key_value) = client_key(integration.client_key, &who);
         let Some(value) = key_value else {
-            return Err(ExecError::permanent(format!(
-                "the client of ticket #{} has no {key_name}, the key this integration uses to find clients",
-                ticket.id
+            return Ok(Err(format!(
+                "{} has no {key_name}, the key this integration uses to find clients",
+                who.id
+                    .as_deref()
+                    .map_or("the person".to_string(), |id| format!("person `{id}`"))
             )));
         };
         let found = match person_filter(integration.client_key, &value) {
@@ -63,45 +113,60 @@ impl MovideskExecutor {
                 .map(|p| p.id),
         };
         if let Some(id) = found {
-            return Ok(id);
+            return Ok(Ok(id));
         }
         if !integration.create_missing_client {
-            return Err(ExecError::permanent(format!(
+            return Ok(Err(format!(
                 "no client with {key_name} `{value}` on the {} side, and create_missing_client is off",
                 side.as_str()
             )));
         }
-        let body = NewPerson {
-            id: (integration.client_key == ClientKey::Id).then(|| value.clone()),
-            person_type: 1,
-            profile_type: 2,
-            business_name: who
-                .name
-                .clone()
-                .or(who.email.clone())
-                .unwrap_or_else(|| value.clone()),
-            emails: who
-                .email
-                .iter()
-                .map(|e| NewEmail {
-                    email_type: "Profissional".into(),
-                    email: e.clone(),
-                    is_default: true,
-                })
-                .collect(),
-            cpf_cnpj: who.document.clone(),
-            code_reference_additional: who.code_reference.clone(),
-            contacts: who
-                .phone
-                .iter()
-                .map(|p| NewContact {
-                    contact_type: "Telefone celular".into(),
-                    contact: p.clone(),
-                    is_default: true,
-                })
-                .collect(),
-        };
-        target.create_person(&body).await
+        let body = new_person(
+            &who,
+            &value,
+            integration.client_key,
+            integration.endpoint(side).client_organization.as_deref(),
+        );
+        target.create_person(&body).await.map(Ok)
+    }
+}
+
+/// A client person as Ponte creates it, related to the account's
+/// organization when one is configured.
+fn new_person(who: &Person, key: &str, client_key: ClientKey, org: Option<&str>) -> NewPerson {
+    NewPerson {
+        id: (client_key == ClientKey::Id).then(|| key.to_string()),
+        person_type: 1,
+        profile_type: 2,
+        business_name: who
+            .name
+            .clone()
+            .or(who.email.clone())
+            .unwrap_or_else(|| key.to_string()),
+        emails: who
+            .email
+            .iter()
+            .map(|e| NewEmail {
+                email_type: "Profissional".into(),
+                email: e.clone(),
+                is_default: true,
+            })
+            .collect(),
+        cpf_cnpj: who.document.clone(),
+        code_reference_additional: who.code_reference.clone(),
+        contacts: who
+            .phone
+            .iter()
+            .map(|p| NewContact {
+                contact_type: "Telefone celular".into(),
+                contact: p.clone(),
+                is_default: true,
+            })
+            .collect(),
+        relationships: org
+            .map(|id| Ref { id: id.to_string() })
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -125,5 +190,31 @@ fn client_key(key: ClientKey, who: &Person) -> (&'static str, Option<String>) {
         ClientKey::Id => ("reference code", who.id.clone()),
         ClientKey::CodeReference => ("additional reference code", who.code_reference.clone()),
         ClientKey::Phone => ("phone", who.phone.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_created_client_belongs_to_the_configured_organization() {
+        let who = Person {
+            name: Some("Rui".into()),
+            email: Some("rui@x.test".into()),
+            ..Person::default()
+        };
+        let body = serde_json::to_value(new_person(
+            &who,
+            "rui@x.test",
+            ClientKey::Email,
+            Some("acme"),
+        ))
+        .expect("json");
+        assert_eq!(body["relationships"], serde_json::json!([{"id": "acme"}]));
+        assert_eq!(body["profileType"], 2);
+        let without = serde_json::to_value(new_person(&who, "rui@x.test", ClientKey::Email, None))
+            .expect("json");
+        assert!(without.get("relationships").is_none(), "{without}");
     }
 }

@@ -172,6 +172,7 @@ mod tests {
             inbound_header: None,
             rate_per_second: 0,
             view: Default::default(),
+            client_organization: None,
         }
     }
 

@@ -45,7 +45,7 @@ impl CounterpartDesk for Desk<'_> {
 
     async fn create(&self, tag: &str) -> Result<Created, ExecError> {
         let client = self.exec.client(self.ctx, self.side)?;
-        let who = self.ticket.client.clone().ok_or_else(|| {
+        let who = self.ticket.client().cloned().ok_or_else(|| {
             ExecError::permanent(format!(
                 "ticket #{} has no client to be the Octadesk requester",
                 self.ticket.id

@@ -83,7 +83,7 @@ fn room_ticket(room: &str, data: &Value) -> Ticket {
             .and_then(PersonRef::from_value)
             .map(|p| person(&p)),
         owner_team: text(data, &["group.name", "group.id"]),
-        client: contact.as_ref().map(person),
+        clients: contact.iter().map(person).collect(),
         tags: crate::de::tags(data),
         updated_at: date(data, &["lastMessageDate", "updatedAt"]),
         origin: text(data, &["origin", "channel"]).or_else(|| Some("octadesk-chat".into())),
@@ -102,7 +102,7 @@ fn message(m: &Value, room: &Ticket) -> Option<Action> {
             || sender.contains("customer")
             || sender.contains("client") =>
         {
-            room.client.clone().unwrap_or_default()
+            room.client().cloned().unwrap_or_default()
         }
         _ => Person {
             name: (!sender.is_empty()).then(|| sender.clone()),
@@ -159,7 +159,7 @@ mod tests {
         assert_eq!(ticket.id, "chat-r1");
         assert!(ticket.subject.contains("#321"));
         assert_eq!(
-            ticket.client.and_then(|c| c.phone).as_deref(),
+            ticket.client().and_then(|c| c.phone.as_deref()),
             Some("5511999990001")
         );
         assert_eq!(

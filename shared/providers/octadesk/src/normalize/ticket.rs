@@ -124,7 +124,7 @@ pub fn ticket(t: &model::Ticket, interactions: &[Interaction]) -> Ticket {
         owner: t.assigned.as_ref().map(person),
         owner_team: t.group.clone(),
         services: vec![],
-        client: t.requester.as_ref().map(person),
+        clients: t.requester.iter().map(person).collect(),
         created_by: None,
         tags: t.tags.clone(),
         custom_fields: t
@@ -133,7 +133,7 @@ pub fn ticket(t: &model::Ticket, interactions: &[Interaction]) -> Ticket {
             .map(|(k, v)| CustomField {
                 id: k.clone(),
                 value: v.clone(),
-                items: vec![],
+                ..CustomField::default()
             })
             .collect(),
         actions,
@@ -183,7 +183,7 @@ mod tests {
         let ids: Vec<_> = c.actions.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["description", "b"]);
         assert_eq!(c.actions[1].visibility, Visibility::Internal);
-        assert_eq!(c.client.and_then(|p| p.id).as_deref(), Some("p1"));
+        assert_eq!(c.client().and_then(|p| p.id.clone()).as_deref(), Some("p1"));
         let without = ticket(&t, &[]);
         assert_eq!(without.actions.len(), 1);
     }

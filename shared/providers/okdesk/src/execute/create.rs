@@ -83,11 +83,15 @@ impl CounterpartDesk for Desk<'_> {
     fn announce(&self, id: &str, _baseline: Option<&Ticket>) -> Ticket {
         Ticket {
             id: id.to_string(),
-            client: self.contact.as_ref().map(|c| Person {
-                id: Some(c.id.clone()),
-                name: Some(c.display_name()),
-                ..Person::default()
-            }),
+            clients: self
+                .contact
+                .iter()
+                .map(|c| Person {
+                    id: Some(c.id.clone()),
+                    name: Some(c.display_name()),
+                    ..Person::default()
+                })
+                .collect(),
             tags: vec![marker(&self.ctx.integration.id, &self.source.ticket_id)],
             ..Ticket::default()
         }
@@ -149,7 +153,7 @@ fn new_issue(
     let first = ticket.first_action();
     let author = first
         .and_then(|a| a.author.name.clone().or(a.author.email.clone()))
-        .or_else(|| ticket.client.as_ref().and_then(|c| c.name.clone()))
+        .or_else(|| ticket.client().and_then(|c| c.name.clone()))
         .unwrap_or_else(|| "?".into());
     let body = first
         .map(|a| a.html.clone().unwrap_or_else(|| html_lines(&a.text)))

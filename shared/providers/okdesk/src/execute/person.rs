@@ -47,7 +47,7 @@ impl OkdeskExecutor {
         client: &Client<'_>,
         ticket: &Ticket,
     ) -> Result<Option<Contact>, ExecError> {
-        let Some(who) = ticket.client.as_ref() else {
+        let Some(who) = ticket.client() else {
             return Ok(None);
         };
         let phone = who
