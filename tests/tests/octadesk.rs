@@ -578,14 +578,17 @@ async fn a_movidesk_ticket_is_mirrored_to_octadesk() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let octa = octadesk(&t, id, Flow::Password, json!([])).await;
+    let mut target = octa.endpoint.clone();
+    target["ticket_url"] = json!("https://acme.octadesk.test/ticket/{id}");
     t.admin
         .put(
             &format!("/integrations/{id}"),
             &json!({
                 "id": id, "name": "Movidesk → Octadesk", "mode": "automatic", "client_key": "email",
                 "generator_agent": octa.ponte, "source_agent": "ponte-a", "reconcile_every_secs": 0,
-                "source": {"provider": "movidesk", "base_url": t.sandbox.movidesk_api(), "credentials": {"token": format!("token-{domain}")}, "inbound_secret": movi_secret},
-                "target": octa.endpoint,
+                "source": {"provider": "movidesk", "base_url": t.sandbox.movidesk_api(), "credentials": {"token": format!("token-{domain}")}, "inbound_secret": movi_secret,
+                           "counterpart_field": {"id": 950, "rule": 95}},
+                "target": target,
             }),
         )
         .await
@@ -607,6 +610,40 @@ async fn a_movidesk_ticket_is_mirrored_to_octadesk() {
         "requester by e-mail"
     );
     assert!(comments(&desk)[0].1.contains("não liga"));
+    // The Movidesk ticket shows its Octadesk counterpart: Ponte's marker and
+    // the number and URL in the configured field, written by the Movidesk
+    // worker (the Octadesk worker that created it cannot write there).
+    let link = t
+        .admin
+        .get(&format!("/links/{id}:{source}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let counterpart = id_of(&link["target_ticket"]);
+    let marker = json!(format!("ponte-{id}-{counterpart}"));
+    let shown = t
+        .eventually(
+            "the counterpart shown on the Movidesk ticket",
+            WAIT,
+            || async {
+                let a = t.sandbox.movidesk_ticket(&domain, &source).await.ok()?;
+                let tagged = a["tags"]
+                    .as_array()
+                    .is_some_and(|tags| tags.contains(&marker));
+                let field = a["customFieldValues"]
+                    .as_array()?
+                    .iter()
+                    .find(|f| f["customFieldId"] == 950)?["value"]
+                    .as_str()?
+                    .to_string();
+                tagged.then_some(field)
+            },
+        )
+        .await;
+    assert!(
+        shown.contains(&format!("#{counterpart}"))
+            && shown.contains(&format!("https://acme.octadesk.test/ticket/{counterpart}")),
+        "{shown}"
+    );
     t.sandbox
         .movidesk_ui_action(
             &domain,

@@ -56,6 +56,7 @@ mod tests {
         let announced = event(Change::CounterpartCreated {
             link_id: "mm:1".into(),
             ticket: Box::new(Ticket::default()),
+            source_ticket: "1".into(),
         });
         assert_eq!(reading(&announced), None);
         assert_eq!(reading(&event(Change::Hint)), None);

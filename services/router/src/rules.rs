@@ -3,7 +3,8 @@
 
 use ponte_core::ids::has_reference;
 use ponte_core::{
-    CanonicalEvent, Change, Command, Integration, Link, LinkOrigin, Mode, Operation, Side, Ticket,
+    CanonicalEvent, Change, Command, Integration, Link, LinkOrigin, Mode, Operation, Provider,
+    Side, Ticket,
 };
 
 /// What the router does with one event.
@@ -46,8 +47,31 @@ pub fn plan(
     if let Some(decision) = calls(integration, event_id, event) {
         return decision;
     }
-    if let Change::CounterpartCreated { link_id, ticket } = &event.change {
-        // A channel source is told who attends; desks need nothing.
+    if let Change::CounterpartCreated {
+        link_id,
+        ticket,
+        source_ticket,
+    } = &event.change
+    {
+        // A Movidesk source whose counterpart another desk's worker created
+        // is marked by its own worker (the creator cannot write there).
+        if side == Side::Target
+            && integration.source.provider == Provider::Movidesk
+            && integration.target.provider != Provider::Movidesk
+            && !source_ticket.is_empty()
+        {
+            return Decision::Commands(vec![Command::new(
+                integration,
+                Side::Source,
+                event_id,
+                Operation::MarkLinked {
+                    link_id: link_id.clone(),
+                    ticket_id: source_ticket.clone(),
+                    counterpart: ticket.id.clone(),
+                },
+            )]);
+        }
+        // A channel source is told who attends; other desks need nothing.
         if side == Side::Target && integration.source.provider.is_channel() {
             return Decision::Commands(vec![Command::new(
                 integration,
@@ -372,6 +396,46 @@ mod tests {
         ));
         assert_eq!(cmds[0].side, Side::Target);
         assert_eq!(cmds[0].link_id(), Some("mm:7"));
+    }
+
+    #[test]
+    fn a_movidesk_source_is_marked_by_its_own_worker_when_another_desk_created_the_counterpart() {
+        let created = |i: &Integration| {
+            plan(
+                i,
+                "e",
+                &event(
+                    Side::Target,
+                    Change::CounterpartCreated {
+                        link_id: "mm:7".into(),
+                        ticket: Box::new(Ticket {
+                            id: "9".into(),
+                            ..Ticket::default()
+                        }),
+                        source_ticket: "7".into(),
+                    },
+                ),
+                Facts::default(),
+            )
+        };
+        let mut octa = integration(Mode::Automatic);
+        octa.target.provider = Provider::Octadesk;
+        let cmds = commands(created(&octa));
+        assert_eq!(cmds[0].side, Side::Source);
+        assert_eq!(cmds[0].provider, Provider::Movidesk);
+        assert_eq!(
+            cmds[0].op,
+            Operation::MarkLinked {
+                link_id: "mm:7".into(),
+                ticket_id: "7".into(),
+                counterpart: "9".into()
+            }
+        );
+        // Movidesk ↔ Movidesk: the creating worker marked the source itself.
+        assert!(matches!(
+            created(&integration(Mode::Automatic)),
+            Decision::Ignore(_)
+        ));
     }
 
     #[test]

@@ -94,12 +94,21 @@ pub enum Operation {
         ticket_id: String,
         marker: String,
     },
+    /// Show on this side's ticket that it is linked to `counterpart` (the
+    /// other side's number): Ponte's marker and what the endpoint's desk
+    /// view asks for. Sent when another provider's worker created the
+    /// counterpart and cannot write on this desk.
+    MarkLinked {
+        link_id: String,
+        ticket_id: String,
+        counterpart: String,
+    },
 }
 
 impl Operation {
     /// Every [`Operation::name`], for metrics registered before the first
     /// command (keep in step with `name`).
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 11] = [
         "sync_ticket",
         "create_ticket",
         "add_action",
@@ -110,6 +119,7 @@ impl Operation {
         "log_call",
         "open_missed_call_ticket",
         "remove_marker",
+        "mark_linked",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -124,6 +134,7 @@ impl Operation {
             Operation::LogCall { .. } => "log_call",
             Operation::OpenMissedCallTicket { .. } => "open_missed_call_ticket",
             Operation::RemoveMarker { .. } => "remove_marker",
+            Operation::MarkLinked { .. } => "mark_linked",
         }
     }
 }
@@ -158,7 +169,8 @@ impl Command {
             | Operation::AddAction { link_id, .. }
             | Operation::ChangeStatus { link_id, .. }
             | Operation::LinkTickets { link_id, .. }
-            | Operation::RemoveMarker { link_id, .. } => Some(link_id),
+            | Operation::RemoveMarker { link_id, .. }
+            | Operation::MarkLinked { link_id, .. } => Some(link_id),
         }
     }
 }

@@ -73,6 +73,9 @@ pub enum Change {
     CounterpartCreated {
         link_id: String,
         ticket: Box<Ticket>,
+        /// The source ticket's number (empty in events of older versions).
+        #[serde(default)]
+        source_ticket: String,
     },
     /// A call waits for an employee to answer.
     CallRinging {

@@ -266,6 +266,7 @@ pub async fn create_counterpart<D: CounterpartDesk>(
             change: Change::CounterpartCreated {
                 link_id: link.id.clone(),
                 ticket: Box::new(desk.announce(&id, baseline.as_ref())),
+                source_ticket: source.ticket_id.clone(),
             },
         },
     }];

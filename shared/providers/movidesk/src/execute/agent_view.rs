@@ -7,7 +7,7 @@ use ponte_core::desk_view::{CounterpartField, counterpart_text, provider_name};
 use ponte_core::ids::{derive, reference};
 use ponte_core::link::marker;
 use ponte_core::{Integration, Provider, Side};
-use ponte_worker::{Ctx, ExecError};
+use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
 use super::{MovideskExecutor, html_escape};
@@ -173,6 +173,30 @@ impl MovideskExecutor {
     /// Marks a linked ticket with its counterpart (`other_ticket`): Ponte's
     /// marker tag, and where configured the counterpart field and note, in
     /// one read and at most one PATCH.
+    /// `mark_linked` for a pair whose counterpart another provider's
+    /// worker created; nothing when the link was removed meanwhile (its
+    /// tombstone keeps the ticket unmarked).
+    pub(super) async fn mark_linked_source(
+        &self,
+        ctx: &Ctx<'_>,
+        side: Side,
+        link_id: &str,
+        ticket_id: &str,
+        counterpart: &str,
+    ) -> Result<Outcome, ExecError> {
+        if ctx.store.removed_link(link_id).await?.is_some() {
+            return Ok(Outcome {
+                result: json!({"ticket": ticket_id, "marked": false, "why": "link removed"}),
+                ..Outcome::default()
+            });
+        }
+        self.mark_linked(ctx, side, ticket_id, counterpart).await?;
+        Ok(Outcome {
+            result: json!({"ticket": ticket_id, "marked": true, "counterpart": counterpart}),
+            ..Outcome::default()
+        })
+    }
+
     pub(super) async fn mark_linked(
         &self,
         ctx: &Ctx<'_>,

@@ -144,6 +144,14 @@ impl MovideskExecutor {
                 };
                 self.remove_marker(ctx, marked).await
             }
+            Operation::MarkLinked {
+                link_id,
+                ticket_id,
+                counterpart,
+            } => {
+                self.mark_linked_source(ctx, side, link_id, ticket_id, counterpart)
+                    .await
+            }
             Operation::AssignAgent { .. }
             | Operation::PopCallerCard { .. }
             | Operation::LogCall { .. }

@@ -142,6 +142,9 @@ impl Executor for OctadeskExecutor {
             Operation::AssignAgent { .. } => Err(ExecError::permanent(
                 "Octadesk is a desk, not a channel: it cannot be told who attends (`assign_agent`)",
             )),
+            Operation::MarkLinked { .. } => Err(ExecError::permanent(
+                "Octadesk counterparts carry Ponte's marker from their creation; a linked Octadesk source is not marked afterwards (`mark_linked` is not supported)",
+            )),
         }
     }
 }

@@ -133,6 +133,9 @@ impl Executor for OkdeskExecutor {
             Operation::AssignAgent { .. } => Err(ExecError::permanent(
                 "Okdesk is a desk, not a channel: it cannot be told who attends (`assign_agent`)",
             )),
+            Operation::MarkLinked { .. } => Err(ExecError::permanent(
+                "Okdesk is never the source of a desk pair (`mark_linked` is not supported)",
+            )),
             Operation::RemoveMarker { .. } => Err(ExecError::permanent(
                 "Okdesk keeps Ponte's marker in the issue's description, which stays (`remove_marker` is not supported; the link's tombstone keeps it inert)",
             )),
