@@ -78,6 +78,11 @@ impl<'a> Client<'a> {
         })
     }
 
+    /// The account's key (a hash of its URL and token, never the token).
+    pub fn account(&self) -> &str {
+        &self.bucket
+    }
+
     pub async fn ticket(&self, id: &str) -> Result<Option<Ticket>, ExecError> {
         self.get_opt("/tickets", &[("id", id.to_string())]).await
     }

@@ -57,6 +57,7 @@ impl CounterpartDesk for Desk<'_> {
             catalog::CUSTOM_FIELDS_DROPPED.inc(&["movidesk"]);
             notes.push(format!("custom field {field} not mirrored: {why}"));
         }
+        let remembered = clients.remembered;
         let mut body = new_ticket(
             self.ctx.integration,
             self.ticket,
@@ -93,6 +94,21 @@ impl CounterpartDesk for Desk<'_> {
                     "the account refuses origin {ORIGIN_INTEGRATION} (MovideskIntegration): created without it"
                 ));
                 target.create_ticket(&body).await?
+            }
+            Err(e @ ExecError::Permanent { .. })
+                if remembered
+                    && self
+                        .exec
+                        .forget_clients(self.ctx, self.side, self.ticket)
+                        .await? =>
+            {
+                // A person Ponte remembered may be gone from the desk: the
+                // next try looks the clients up again.
+                return Err(ExecError::Transient {
+                    reason: format!("{e}; the clients are looked up again"),
+                    status: e.status().map(str::to_string),
+                    retry_after: None,
+                });
             }
             answer => answer?,
         };

@@ -14,6 +14,8 @@ use crate::model::{NewContact, NewEmail, NewPerson, Ref};
 pub(super) struct Clients {
     pub ids: Vec<String>,
     pub left_out: Vec<String>,
+    /// Some id came from Ponte's memory, not from the desk just now.
+    pub remembered: bool,
 }
 
 impl MovideskExecutor {
@@ -35,10 +37,12 @@ impl MovideskExecutor {
         let mut out = Clients {
             ids: Vec::new(),
             left_out: Vec::new(),
+            remembered: false,
         };
         for (n, who) in ticket.clients.iter().enumerate() {
-            match self.find_or_create(ctx, side, who.clone()).await? {
-                Ok(id) => {
+            match self.find_or_create_noting(ctx, side, who.clone()).await? {
+                Ok((id, remembered)) => {
+                    out.remembered |= remembered;
                     if !out.ids.contains(&id) {
                         out.ids.push(id);
                     }
@@ -66,10 +70,31 @@ impl MovideskExecutor {
         &self,
         ctx: &Ctx<'_>,
         side: Side,
-        mut who: Person,
+        who: Person,
     ) -> Result<Result<String, String>, ExecError> {
+        Ok(self
+            .find_or_create_noting(ctx, side, who)
+            .await?
+            .map(|(id, _)| id))
+    }
+
+    /// [`Self::find_or_create`], saying whether the id came from Ponte's
+    /// memory rather than from the desk.
+    async fn find_or_create_noting(
+        &self,
+        ctx: &Ctx<'_>,
+        side: Side,
+        mut who: Person,
+    ) -> Result<Result<(String, bool), String>, ExecError> {
         let integration = ctx.integration;
         let target = self.client(ctx, side)?;
+        let account = target.account().to_string();
+        // Remembered from an earlier ticket: no call at all.
+        for key in memory_keys(ctx, side, &who) {
+            if let Some(id) = ctx.store.known_person(&account, &key).await? {
+                return Ok(Ok((id, true)));
+            }
+        }
         // Person refs inside a ticket carry no CPF/CNPJ or secondary code,
         // and custom field items only an id: read the person from its own
         // side when the key needs more.
@@ -103,6 +128,11 @@ impl MovideskExecutor {
                     .map_or("the person".to_string(), |id| format!("person `{id}`"))
             )));
         };
+        let value_key = key_memory(integration.client_key, &value);
+        if let Some(id) = ctx.store.known_person(&account, &value_key).await? {
+            remember(ctx, &account, side, &who, &id).await?;
+            return Ok(Ok((id, true)));
+        }
         let found = match person_filter(integration.client_key, &value) {
             None => target.person(&value).await?.map(|p| p.id),
             Some(filter) => target
@@ -113,7 +143,11 @@ impl MovideskExecutor {
                 .map(|p| p.id),
         };
         if let Some(id) = found {
-            return Ok(Ok(id));
+            ctx.store
+                .remember_person(&account, &value_key, &id, PERSON_MEMORY)
+                .await?;
+            remember(ctx, &account, side, &who, &id).await?;
+            return Ok(Ok((id, false)));
         }
         if !integration.create_missing_client {
             return Ok(Err(format!(
@@ -127,8 +161,100 @@ impl MovideskExecutor {
             integration.client_key,
             integration.endpoint(side).client_organization.as_deref(),
         );
-        target.create_person(&body).await.map(Ok)
+        // Once per person: the desk's search does not show a new person
+        // for minutes, so a second ticket of the same new client must find
+        // the first one's creation in Ponte's memory, not create another.
+        let lock = format!("movidesk-person:{account}:{value_key}");
+        let started = std::time::Instant::now();
+        while !ctx.store.try_lock(&lock, CREATE_LOCK_TTL).await? {
+            if let Some(id) = ctx.store.known_person(&account, &value_key).await? {
+                remember(ctx, &account, side, &who, &id).await?;
+                return Ok(Ok((id, false)));
+            }
+            if started.elapsed() > CREATE_LOCK_WAIT {
+                return Err(ExecError::Throttled {
+                    reason: "another command is creating this person; waiting for it".into(),
+                    retry_after: Some(std::time::Duration::from_secs(1)),
+                });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        let created = async {
+            if let Some(id) = ctx.store.known_person(&account, &value_key).await? {
+                return Ok(id);
+            }
+            let id = target.create_person(&body).await?;
+            ctx.store
+                .remember_person(&account, &value_key, &id, PERSON_MEMORY)
+                .await?;
+            Ok::<_, ExecError>(id)
+        }
+        .await;
+        let _ = ctx.store.release_lock(&lock).await;
+        let id = created?;
+        remember(ctx, &account, side, &who, &id).await?;
+        Ok(Ok((id, false)))
     }
+
+    /// Forgets what Ponte remembered of the ticket's clients on `side`;
+    /// whether anything was: a create the desk refused may have named a
+    /// person that is gone, and is worth trying again with fresh look-ups.
+    pub(super) async fn forget_clients(
+        &self,
+        ctx: &Ctx<'_>,
+        side: Side,
+        ticket: &Ticket,
+    ) -> Result<bool, ExecError> {
+        let account = self.client(ctx, side)?.account().to_string();
+        let mut forgot = false;
+        for who in &ticket.clients {
+            let mut keys = memory_keys(ctx, side, who);
+            if let (_, Some(value)) = client_key(ctx.integration.client_key, who) {
+                keys.push(key_memory(ctx.integration.client_key, &value));
+            }
+            for key in keys {
+                forgot |= ctx.store.forget_person(&account, &key).await?;
+            }
+        }
+        Ok(forgot)
+    }
+}
+
+/// How long a person found or created is remembered.
+const PERSON_MEMORY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// The lock that makes a person's creation once; longer than a create.
+const CREATE_LOCK_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a command waits for another one creating the same person.
+const CREATE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The memory key of a person by the integration's client key.
+fn key_memory(key: ClientKey, value: &str) -> String {
+    format!("key:{key:?}:{value}")
+}
+
+/// The memory key of a person by its id on the other side (this
+/// integration's), when it has one.
+fn memory_keys(ctx: &Ctx<'_>, side: Side, who: &Person) -> Vec<String> {
+    who.id
+        .iter()
+        .map(|id| format!("ref:{}:{}:{id}", ctx.integration.id, side.other().as_str()))
+        .collect()
+}
+
+/// Remembers `id` as `who` (by its other side's id) on `account`.
+async fn remember(
+    ctx: &Ctx<'_>,
+    account: &str,
+    side: Side,
+    who: &Person,
+    id: &str,
+) -> Result<(), ExecError> {
+    for key in memory_keys(ctx, side, who) {
+        ctx.store
+            .remember_person(account, &key, id, PERSON_MEMORY)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A client person as Ponte creates it, related to the account's
