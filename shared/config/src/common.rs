@@ -145,7 +145,7 @@ impl Common {
             work_shards: ranged(source, "PONTE_WORK_SHARDS", 4, 1, 256)?,
             delivery_limit: ranged(source, "PONTE_DELIVERY_LIMIT", 10, 2, 1000)?,
             max_attempts: ranged(source, "PONTE_MAX_ATTEMPTS", 8, 1, 100)?,
-            prefetch: ranged(source, "PONTE_PREFETCH", 8, 1, 1000)?,
+            prefetch: ranged(source, "PONTE_PREFETCH", 32, 1, 1000)?,
             retry_tiers: durations(source, "PONTE_RETRY_TIERS", "1s,5s,30s,2m,10m,1h")?,
             quorum_initial_group_size: optional_ranged(
                 source,
