@@ -56,6 +56,11 @@ impl Latencies {
     }
 }
 
+/// A figure in ms, or a dash when there is none.
+pub(crate) fn ms_opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_string(), |v| format!("{v:.0}"))
+}
+
 pub(crate) fn ms(v: f64) -> String {
     if v < 10.0 {
         format!("{v:.2} ms")

@@ -19,7 +19,7 @@ use ponte_e2e::{Pair, TestFleet};
 use serde_json::json;
 
 use super::{
-    Args, E2eResult, Opened, Opener, QueueProbe, Settle, bar, counterparts_by_source, lock,
+    Args, E2eResult, Opened, Opener, QueueProbe, Settle, bar, counterparts_by_source, lock, ms_opt,
     open_tickets, phase_e2e,
 };
 
@@ -222,10 +222,6 @@ async fn linked_of(t: &TestFleet, x: &Pair, ids: &[String]) -> (usize, usize) {
     (linked, doubled)
 }
 
-fn ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_string(), |v| format!("{v:.0}"))
-}
-
 impl NoisyReport {
     pub(crate) fn render(&self) -> String {
         let mut o = String::new();
@@ -241,9 +237,9 @@ impl NoisyReport {
                 "| (none: Y alone) | {}/{} | {} | {} | {} | 1.00 | — | — | — | — |",
                 a.linked,
                 a.opened,
-                ms(a.ponte_p50),
-                ms(a.ponte_p99),
-                ms(a.a_to_b_p99)
+                ms_opt(a.ponte_p50),
+                ms_opt(a.ponte_p99),
+                ms_opt(a.a_to_b_p99)
             );
         }
         let base = self.alone.as_ref().and_then(|a| a.ponte_p99);
@@ -258,9 +254,9 @@ impl NoisyReport {
                 r.trouble,
                 r.y.linked,
                 r.y.opened,
-                ms(r.y.ponte_p50),
-                ms(r.y.ponte_p99),
-                ms(r.y.a_to_b_p99),
+                ms_opt(r.y.ponte_p50),
+                ms_opt(r.y.ponte_p99),
+                ms_opt(r.y.a_to_b_p99),
                 r.x_linked_during,
                 r.x_opened,
                 r.x_linked,

@@ -13,7 +13,9 @@ use anyhow::Result;
 use indicatif::MultiProgress;
 use ponte_e2e::TestFleet;
 
-use super::{Args, QueueProbe, Settle, Watched, clock_ticks_per_sec, cpu_between, lock, phase_e2e};
+use super::{
+    Args, QueueProbe, Settle, Watched, clock_ticks_per_sec, cpu_between, lock, ms_opt, phase_e2e,
+};
 
 /// One step of the sweep.
 #[derive(Debug, Clone)]
@@ -98,10 +100,6 @@ pub(crate) async fn run(
     Ok(())
 }
 
-fn ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_string(), |v| format!("{v:.0}"))
-}
-
 impl SweepReport {
     pub(crate) fn render(&self) -> String {
         let mut o = String::new();
@@ -124,9 +122,9 @@ impl SweepReport {
                 s.missing,
                 s.doubled,
                 s.throughput,
-                ms(s.ponte_p50),
-                ms(s.ponte_p99),
-                ms(s.a_to_b_p99),
+                ms_opt(s.ponte_p50),
+                ms_opt(s.ponte_p99),
+                ms_opt(s.a_to_b_p99),
                 s.busy.map_or_else(|| "—".into(), |b| format!("{b:.0} %")),
                 s.dead_letters
             );
@@ -144,7 +142,7 @@ impl SweepReport {
                     "{} tickets/s opened ({:.1} linked/s) with Ponte's part p99 {} ms ≤ {:.0} ms, machine {} busy",
                     s.rate,
                     s.throughput,
-                    ms(s.ponte_p99),
+                    ms_opt(s.ponte_p99),
                     self.target_ms,
                     s.busy.map_or_else(|| "—".into(), |b| format!("{b:.0} %"))
                 ),
