@@ -113,6 +113,18 @@ impl<E: Executor> CommandHandler<E> {
         lane: &Lane,
     ) -> Ran {
         let provider = self.executor.provider().as_str();
+        // A busy integration's command goes back before anything is read:
+        // the refusals of a backed-up tenant must cost the others little.
+        let _slot = match self.busy.enter(&incoming.queue, &command.integration) {
+            Ok(slot) => slot,
+            Err(full) => {
+                let wait = ExecError::Throttled {
+                    reason: format!("integration `{}` {full}", command.integration),
+                    retry_after: Some(crate::busy::busy_delay(incoming.delays())),
+                };
+                return self.delay(env, incoming, command, lane, &wait).await;
+            }
+        };
         let integration = match self.store.integration(&command.integration).await {
             Ok(Some(i)) => i,
             Ok(None) => {
@@ -131,16 +143,6 @@ impl<E: Executor> CommandHandler<E> {
             ));
             return Ran::finished(self.park(env, incoming, &err, Some(command)).await);
         }
-        let _slot = match self.busy.enter(&incoming.queue, &integration.id) {
-            Ok(slot) => slot,
-            Err(full) => {
-                let wait = ExecError::Throttled {
-                    reason: format!("integration `{}` {full}", integration.id),
-                    retry_after: Some(crate::busy::busy_delay(incoming.delays())),
-                };
-                return self.delay(env, incoming, command, lane, &wait).await;
-            }
-        };
         let resumed = match self.store.begin(&env.id).await {
             Ok(Intent::Done(_)) => {
                 tracing::info!("command already done; acknowledging the repeat");
