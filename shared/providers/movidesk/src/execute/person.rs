@@ -4,6 +4,7 @@
 use ponte_core::integration::ClientKey;
 use ponte_core::{Person, Provider, Side, Ticket};
 use ponte_worker::{Ctx, ExecError};
+use sha2::{Digest, Sha256};
 
 use super::MovideskExecutor;
 use crate::client::escape;
@@ -164,7 +165,9 @@ impl MovideskExecutor {
         // Once per person: the desk's search does not show a new person
         // for minutes, so a second ticket of the same new client must find
         // the first one's creation in Ponte's memory, not create another.
-        let lock = format!("movidesk-person:{account}:{value_key}");
+        // Hashed: no e-mail or document in a Redis key.
+        let hashed = Sha256::digest(value_key.as_bytes());
+        let lock = format!("movidesk-person:{account}:{}", hex::encode(&hashed[..12]));
         let started = std::time::Instant::now();
         while !ctx.store.try_lock(&lock, CREATE_LOCK_TTL).await? {
             if let Some(id) = ctx.store.known_person(&account, &value_key).await? {
