@@ -169,26 +169,26 @@ pub(crate) async fn source_ticket(
             ),
         ));
     }
-    let scope = "manual-read";
+    // One read per window, however many previews poll meanwhile: the
+    // first to take the lock queues it.
     let subject = source.key();
-    if !state
+    let lock = format!("manual-read:{subject}");
+    if state
         .store
-        .was_seen(scope, &subject)
+        .try_lock(&lock, READ_WINDOW)
         .await
         .map_err(store_error)?
     {
-        let shard_key = subject.clone();
         let cause = derive(&["manual-read", &subject, &Utc::now().to_rfc3339()]);
         let op = Operation::SyncTicket {
             ticket_id: ticket_id.to_string(),
         };
         let command = Command::new(integration, Side::Source, &cause, op);
-        crate::manual::queue(state, &command, &shard_key, &cause).await?;
-        state
-            .store
-            .mark_seen(scope, &subject, READ_WINDOW)
-            .await
-            .map_err(store_error)?;
+        if let Err(e) = crate::manual::queue(state, &command, &subject, &cause).await {
+            // Not queued: the next poll may try again.
+            let _ = state.store.release_lock(&lock).await;
+            return Err(e);
+        }
         tracing::info!(ticket = %subject, "source ticket read requested for a manual create");
     }
     Ok(None)

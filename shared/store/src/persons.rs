@@ -14,9 +14,13 @@ use crate::{Store, StoreError};
 
 impl Store {
     fn person_key(&self, account: &str, client_key: &str) -> String {
-        let digest = Sha256::digest(client_key.trim().to_lowercase().as_bytes());
-        let hashed: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-        self.key(&["person", account, &hashed])
+        self.key(&["person", account, &hashed(client_key)])
+    }
+
+    /// The name of the lock (for [`Store::try_lock`]) one command holds
+    /// while it creates the person of `client_key` at `account`.
+    pub fn person_lock(account: &str, client_key: &str) -> String {
+        format!("person:{account}:{}", hashed(client_key))
     }
 
     /// The person's id at `account` remembered for `client_key`, if any.
@@ -55,4 +59,10 @@ impl Store {
         let removed: u32 = c.del(self.person_key(account, client_key)).await?;
         Ok(removed > 0)
     }
+}
+
+/// The client key as it appears in Redis: hashed, case and spaces aside.
+fn hashed(client_key: &str) -> String {
+    let digest = Sha256::digest(client_key.trim().to_lowercase().as_bytes());
+    digest[..12].iter().map(|b| format!("{b:02x}")).collect()
 }

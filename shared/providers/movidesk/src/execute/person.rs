@@ -4,7 +4,6 @@
 use ponte_core::integration::ClientKey;
 use ponte_core::{Person, Provider, Side, Ticket};
 use ponte_worker::{Ctx, ExecError};
-use sha2::{Digest, Sha256};
 
 use super::MovideskExecutor;
 use crate::client::escape;
@@ -91,10 +90,10 @@ impl MovideskExecutor {
         let target = self.client(ctx, side)?;
         let account = target.account().to_string();
         // Remembered from an earlier ticket: no call at all.
-        for key in memory_keys(ctx, side, &who) {
-            if let Some(id) = ctx.store.known_person(&account, &key).await? {
-                return Ok(Ok((id, true)));
-            }
+        if let Some(key) = ref_memory(ctx, side, &who)
+            && let Some(id) = ctx.store.known_person(&account, &key).await?
+        {
+            return Ok(Ok((id, true)));
         }
         // Person refs inside a ticket carry no CPF/CNPJ or secondary code,
         // and custom field items only an id: read the person from its own
@@ -165,9 +164,7 @@ impl MovideskExecutor {
         // Once per person: the desk's search does not show a new person
         // for minutes, so a second ticket of the same new client must find
         // the first one's creation in Ponte's memory, not create another.
-        // Hashed: no e-mail or document in a Redis key.
-        let hashed = Sha256::digest(value_key.as_bytes());
-        let lock = format!("movidesk-person:{account}:{}", hex::encode(&hashed[..12]));
+        let lock = ponte_store::Store::person_lock(&account, &value_key);
         let started = std::time::Instant::now();
         while !ctx.store.try_lock(&lock, CREATE_LOCK_TTL).await? {
             if let Some(id) = ctx.store.known_person(&account, &value_key).await? {
@@ -211,11 +208,10 @@ impl MovideskExecutor {
         let account = self.client(ctx, side)?.account().to_string();
         let mut forgot = false;
         for who in &ticket.clients {
-            let mut keys = memory_keys(ctx, side, who);
-            if let (_, Some(value)) = client_key(ctx.integration.client_key, who) {
-                keys.push(key_memory(ctx.integration.client_key, &value));
-            }
-            for key in keys {
+            let by_value = client_key(ctx.integration.client_key, who)
+                .1
+                .map(|value| key_memory(ctx.integration.client_key, &value));
+            for key in ref_memory(ctx, side, who).into_iter().chain(by_value) {
                 forgot |= ctx.store.forget_person(&account, &key).await?;
             }
         }
@@ -237,11 +233,10 @@ fn key_memory(key: ClientKey, value: &str) -> String {
 
 /// The memory key of a person by its id on the other side (this
 /// integration's), when it has one.
-fn memory_keys(ctx: &Ctx<'_>, side: Side, who: &Person) -> Vec<String> {
+fn ref_memory(ctx: &Ctx<'_>, side: Side, who: &Person) -> Option<String> {
     who.id
-        .iter()
+        .as_ref()
         .map(|id| format!("ref:{}:{}:{id}", ctx.integration.id, side.other().as_str()))
-        .collect()
 }
 
 /// Remembers `id` as `who` (by its other side's id) on `account`.
@@ -252,7 +247,7 @@ async fn remember(
     who: &Person,
     id: &str,
 ) -> Result<(), ExecError> {
-    for key in memory_keys(ctx, side, who) {
+    if let Some(key) = ref_memory(ctx, side, who) {
         ctx.store
             .remember_person(account, &key, id, PERSON_MEMORY)
             .await?;
