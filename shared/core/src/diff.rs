@@ -1,11 +1,9 @@
 //! The difference between two readings of a ticket, as canonical events.
 //! Shared by every provider whose webhooks are hints to re-read.
 
+use crate::ids::derive;
+use crate::{CanonicalEvent, Change, Emitted, Ticket, TicketRef};
 use chrono::{DateTime, Utc};
-use ponte_core::ids::derive;
-use ponte_core::{CanonicalEvent, Change, Ticket, TicketRef};
-
-use crate::Emitted;
 
 /// Fields whose change may make an unlinked ticket meet the conditions.
 fn routing_fields_changed(a: &Ticket, b: &Ticket) -> bool {
