@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use ponte_movidesk::reconcile::{self, ReconcileSettings};
-use ponte_movidesk::{MovideskExecutor, RateLimit};
+use ponte_movidesk_io::reconcile::{self, ReconcileSettings};
+use ponte_movidesk_io::{MovideskExecutor, RateLimit};
 use ponte_worker::{Started, bootstrap, run_worker};
 use tokio_util::sync::CancellationToken;
 
