@@ -1,6 +1,8 @@
 //! `ponte-worker-movidesk`: carries out canonical commands against Movidesk,
 //! and reconciles changes whose webhook was lost.
 
+mod hints;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
     let reconciler = tokio::spawn(reconcile::run(
         executor.clone(),
         app.store.clone(),
-        app.bus.clone(),
+        hints::BusHints(app.bus.clone()),
         reconcile_settings,
         shutdown.clone(),
     ));

@@ -2,14 +2,15 @@
 //! so a periodic, rate-limited poll by `lastUpdate` finds tickets whose
 //! change Ponte has not seen and feeds a hint for each through the same
 //! path as a webhook. One replica runs each integration side's pass (a
-//! lock in Redis); the cursor is kept in Redis.
+//! lock in Redis); the cursor is kept in Redis. The hints go to a [`Hints`]
+//! the worker service provides (the broker): provider code never names it.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use ponte_bus::{Bus, Route};
 use ponte_core::ids::derive;
 use ponte_core::{
     CanonicalEvent, Change, Envelope, Integration, MessageKind, Provider, Side, Ticket, TicketRef,
@@ -22,6 +23,17 @@ use tokio_util::sync::CancellationToken;
 use crate::client::PAGE;
 use crate::execute::MovideskExecutor;
 use ponte_movidesk::de::parse_date;
+
+/// Where a pass's hints go, one at a time as they are found: the worker
+/// service publishes each to the events exchange by its shard key.
+pub trait Hints: Send + Sync {
+    /// Sends one hint (an event envelope whose change is `Change::Hint`).
+    /// When it fails the pass stops and its cursor stays where it was.
+    fn send(&self, hint: &Envelope) -> impl Future<Output = Result<(), SendError>> + Send;
+}
+
+/// Why a hint could not be sent (the broker's error).
+pub type SendError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ReconcileSettings {
@@ -45,7 +57,7 @@ impl Default for ReconcileSettings {
 pub async fn run(
     executor: Arc<MovideskExecutor>,
     store: Store,
-    bus: Arc<Bus>,
+    hints: impl Hints,
     settings: ReconcileSettings,
     shutdown: CancellationToken,
 ) {
@@ -78,8 +90,16 @@ pub async fn run(
                 if integration.endpoint(side).provider != Provider::Movidesk {
                     continue;
                 }
-                if let Err(e) =
-                    pass(&executor, &store, &bus, integration, side, every, settings).await
+                if let Err(e) = pass(
+                    &executor,
+                    &store,
+                    &hints,
+                    integration,
+                    side,
+                    every,
+                    settings,
+                )
+                .await
                 {
                     tracing::warn!(integration = %integration.id, side = side.as_str(), error = %e, "reconciliation pass failed; the next one tries again");
                 }
@@ -95,13 +115,13 @@ enum PassError {
     #[error(transparent)]
     Store(#[from] ponte_store::StoreError),
     #[error(transparent)]
-    Bus(#[from] ponte_bus::BusError),
+    Send(SendError),
 }
 
 async fn pass(
     executor: &MovideskExecutor,
     store: &Store,
-    bus: &Bus,
+    hints: &impl Hints,
     integration: &Integration,
     side: Side,
     every: Duration,
@@ -183,14 +203,7 @@ async fn pass(
                 })
                 .unwrap_or_default(),
             };
-            bus.publish(
-                &Route::Events {
-                    shard_key: at.key(),
-                },
-                &envelope,
-                &Default::default(),
-            )
-            .await?;
+            hints.send(&envelope).await.map_err(PassError::Send)?;
             hinted += 1;
         }
         if changed.len() < PAGE {
