@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use ponte_core::link::marker_target;
 use ponte_core::{Integration, Link, LinkOrigin, Mode, Provider, Side};
-use ponte_movidesk::{Client, RateLimit};
+use ponte_movidesk_io::{Client, RateLimit};
 use ponte_store::Store;
 use ponte_worker::ExecError;
 use serde::Serialize;
@@ -120,7 +120,7 @@ pub(crate) async fn rebuild(
                 progress.tickets_marked += u32::from(marked);
             }
             report(progress);
-            if page.len() < ponte_movidesk::client::PAGE {
+            if page.len() < ponte_movidesk_io::client::PAGE {
                 break;
             }
             skip += page.len();

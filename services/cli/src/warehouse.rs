@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use ponte_core::{Integration, Provider};
-use ponte_movidesk::{Client, RateLimit};
+use ponte_movidesk_io::{Client, RateLimit};
 use ponte_store::Store;
 use ponte_warehouse::backfill::{self, Object, Options, Progress};
 use ponte_warehouse::{Warehouse, targets};

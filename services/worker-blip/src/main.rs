@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use ponte_blip::{BlipExecutor, Throughput};
+use ponte_blip_io::{BlipExecutor, Throughput};
 use ponte_worker::{Started, bootstrap, run_worker};
 use tokio_util::sync::CancellationToken;
 

@@ -1,12 +1,14 @@
 //! `ponte-worker-movidesk`: carries out canonical commands against Movidesk,
 //! and reconciles changes whose webhook was lost.
 
+mod hints;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use ponte_movidesk::reconcile::{self, ReconcileSettings};
-use ponte_movidesk::{MovideskExecutor, RateLimit};
+use ponte_movidesk_io::reconcile::{self, ReconcileSettings};
+use ponte_movidesk_io::{MovideskExecutor, RateLimit};
 use ponte_worker::{Started, bootstrap, run_worker};
 use tokio_util::sync::CancellationToken;
 
@@ -37,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
     let reconciler = tokio::spawn(reconcile::run(
         executor.clone(),
         app.store.clone(),
-        app.bus.clone(),
+        hints::BusHints(app.bus.clone()),
         reconcile_settings,
         shutdown.clone(),
     ));

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use ponte_octadesk::OctadeskExecutor;
+use ponte_octadesk_io::OctadeskExecutor;
 use ponte_worker::{Started, bootstrap, run_worker};
 use tokio_util::sync::CancellationToken;
 

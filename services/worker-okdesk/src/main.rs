@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use ponte_bus::{Bus, BusConfig};
 use ponte_config::{Common, Source, listen_addr};
-use ponte_okdesk::{OkdeskExecutor, RateLimit};
+use ponte_okdesk_io::{OkdeskExecutor, RateLimit};
 use ponte_store::Store;
 use ponte_worker::{WorkerApp, run_worker};
 use tokio_util::sync::CancellationToken;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use ponte_movidesk::RateLimit;
+use ponte_movidesk_io::RateLimit;
 use ponte_warehouse::{WarehouseExecutor, refresh};
 use ponte_worker::{Started, bootstrap, run_worker};
 use tokio_util::sync::CancellationToken;

@@ -129,3 +129,12 @@ impl Change {
         }
     }
 }
+
+/// A canonical event derived from a provider's reading (by the snapshot
+/// diff or an executor), with its deterministic id.
+#[derive(Debug, Clone)]
+pub struct Emitted {
+    pub id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub event: CanonicalEvent,
+}

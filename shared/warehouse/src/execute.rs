@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use ponte_core::{Command, Operation, Provider};
-use ponte_movidesk::{Client, RateLimit};
+use ponte_movidesk_io::{Client, RateLimit};
 use ponte_worker::{Ctx, ExecError, Executor, Outcome};
 use serde_json::json;
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use ponte_core::{Integration, Provider};
-use ponte_movidesk::Client;
+use ponte_movidesk_io::Client;
 use ponte_store::Store;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ponte_movidesk::Client;
+use ponte_movidesk_io::Client;
 use ponte_worker::ExecError;
 use serde_json::Value;
 

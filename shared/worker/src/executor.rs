@@ -1,8 +1,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use ponte_core::{CanonicalEvent, Command, Integration, Provider};
+use ponte_core::{Command, Emitted, Integration, Provider};
 use ponte_store::{HistoryEntry, Store, StoreError};
 use serde_json::Value;
 
@@ -17,14 +16,6 @@ pub struct Ctx<'a> {
     /// effect may already exist at the provider, so look it up before
     /// repeating it.
     pub resumed: bool,
-}
-
-/// A canonical event the executor derived, with its deterministic id.
-#[derive(Debug, Clone)]
-pub struct Emitted {
-    pub id: String,
-    pub occurred_at: DateTime<Utc>,
-    pub event: CanonicalEvent,
 }
 
 /// A state write that must wait until the emitted events are safely

@@ -6,7 +6,6 @@
 
 mod app;
 mod busy;
-mod diff;
 pub mod effect;
 mod executor;
 mod handler;
@@ -18,7 +17,6 @@ mod pair;
 pub mod transport;
 
 pub use app::{StartError, Started, WorkerApp, bootstrap, run_worker};
-pub use diff::diff;
-pub use executor::{Ctx, Deferred, Emitted, ExecError, Executor, Outcome};
+pub use executor::{Ctx, Deferred, ExecError, Executor, Outcome};
 pub use link_status::record_link_statuses;
 pub use pair::pair_ticket;

@@ -1,5 +1,6 @@
 //! Liberal parsing: Movidesk sends ids as strings in GET and numbers in
 //! webhooks, lists as null, and dates without an offset.
+//! Public for `ponte-movidesk-io`, whose client reads the same shapes.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Deserializer};

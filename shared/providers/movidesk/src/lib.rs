@@ -1,16 +1,12 @@
-//! Movidesk: API models, trigger webhooks, a rate-limited client, the
-//! normaliser (ticket → canonical events) and the executor (canonical
-//! commands → API calls). Facts and their sources are in
+//! Movidesk, what its JSON means: API models, trigger webhooks (what the
+//! ingress accepts), the normaliser (ticket → canonical events) and the
+//! tags Ponte leaves on tickets. Pure: no I/O and no runtime, so the
+//! ingress and the router link only this. The client, the executor and
+//! reconciliation are `ponte-movidesk-io`. Facts and their sources are in
 //! `../shared/providers/movidesk-octadesk.md`, Part 1.
 
-pub mod client;
-mod de;
-pub mod execute;
+pub mod de;
 pub mod markers;
 pub mod model;
 pub mod normalize;
-pub mod reconcile;
 pub mod webhook;
-
-pub use client::{Client, RateLimit};
-pub use execute::MovideskExecutor;

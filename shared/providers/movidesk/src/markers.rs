@@ -1,11 +1,10 @@
-//! Ponte's markers on Movidesk tickets, read back in bulk: every ticket
-//! carrying a tag `ponte-<integration>-…`, a page at a time, so links can be
-//! rebuilt from the providers alone when Redis lost them.
+//! Ponte's markers on Movidesk tickets as the bulk read returns them: a
+//! ticket and its tags (`ponte-<integration>-…`), so links can be rebuilt
+//! from the providers alone when Redis lost them. The read itself is
+//! `ponte_movidesk_io::markers`.
 
-use ponte_worker::ExecError;
 use serde::Deserialize;
 
-use crate::client::{Client, PAGE, escape};
 use crate::de;
 
 /// A ticket and its tags.
@@ -15,27 +14,4 @@ pub struct Tagged {
     pub id: String,
     #[serde(default)]
     pub tags: Option<Vec<String>>,
-}
-
-impl Client<'_> {
-    /// One page (at most [`PAGE`]) of the tickets carrying a tag that
-    /// starts with `prefix`, by ticket number, after skipping `skip`.
-    pub async fn tagged_with_prefix(
-        &self,
-        prefix: &str,
-        skip: usize,
-    ) -> Result<Vec<Tagged>, ExecError> {
-        let filter = format!("tags/any(t: startswith(t, '{}'))", escape(prefix));
-        self.get(
-            "/tickets",
-            &[
-                ("$select", "id,tags".into()),
-                ("$filter", filter),
-                ("$orderby", "id asc".into()),
-                ("$top", PAGE.to_string()),
-                ("$skip", skip.to_string()),
-            ],
-        )
-        .await
-    }
 }

@@ -167,7 +167,7 @@ pub fn status_changed_by(t: &model::Ticket) -> Option<String> {
         .and_then(|p| p.id.clone())
 }
 
-pub use ponte_worker::diff;
+pub use ponte_core::diff::diff;
 
 #[cfg(test)]
 mod tests {

@@ -1,13 +1,14 @@
 //! Liberal reading of Octadesk JSON: field names differ between the two
 //! APIs and between accounts, ids come as numbers or strings, lists come
 //! bare or wrapped, dates with or without an offset.
+//! Public for `ponte-octadesk-io`, whose client reads the same JSON.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
 
 /// A scalar as text: strings trimmed, numbers printed; `None` for empty,
 /// null or structured values.
-pub(crate) fn scalar(v: &Value) -> Option<String> {
+pub fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
         Value::Number(n) => Some(n.to_string()),
@@ -16,26 +17,26 @@ pub(crate) fn scalar(v: &Value) -> Option<String> {
 }
 
 /// The first of `keys` (dot paths allowed) that holds a scalar.
-pub(crate) fn text(v: &Value, keys: &[&str]) -> Option<String> {
+pub fn text(v: &Value, keys: &[&str]) -> Option<String> {
     keys.iter().find_map(|k| at(v, k).and_then(scalar))
 }
 
 /// The value at a dot path (`comments.internal.content`).
-pub(crate) fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+pub fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(v, |cur, part| cur.get(part))
 }
 
 /// The first of `keys` holding an object.
-pub(crate) fn object<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+pub fn object<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
     keys.iter().find_map(|k| at(v, k).filter(|o| o.is_object()))
 }
 
 /// The first of `keys` holding a date.
-pub(crate) fn date(v: &Value, keys: &[&str]) -> Option<DateTime<Utc>> {
+pub fn date(v: &Value, keys: &[&str]) -> Option<DateTime<Utc>> {
     keys.iter().find_map(|k| at(v, k).and_then(parse_date))
 }
 
-pub(crate) fn parse_date(v: &Value) -> Option<DateTime<Utc>> {
+pub fn parse_date(v: &Value) -> Option<DateTime<Utc>> {
     match v {
         Value::String(s) => parse_date_text(s.trim()),
         // Epoch milliseconds (or seconds, for small numbers).
@@ -74,7 +75,7 @@ fn parse_date_text(s: &str) -> Option<DateTime<Utc>> {
 
 /// The items of a list answer: a bare array, or one wrapped in `results`,
 /// `items`, `data`… A single object is a list of one.
-pub(crate) fn list(v: &Value) -> Vec<Value> {
+pub fn list(v: &Value) -> Vec<Value> {
     match v {
         Value::Array(a) => a.clone(),
         Value::Object(o) => {
@@ -107,7 +108,7 @@ pub(crate) fn list(v: &Value) -> Vec<Value> {
 }
 
 /// Tags as a list of names (strings, or objects with `name`).
-pub(crate) fn tags(v: &Value) -> Vec<String> {
+pub fn tags(v: &Value) -> Vec<String> {
     match v.get("tags") {
         Some(Value::Array(a)) => a
             .iter()
@@ -124,7 +125,7 @@ pub(crate) fn tags(v: &Value) -> Vec<String> {
 }
 
 /// Digits only.
-pub(crate) fn digits(s: &str) -> String {
+pub fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 

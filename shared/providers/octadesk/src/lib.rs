@@ -1,18 +1,12 @@
-//! Octadesk: both public APIs — the legacy one (`api.octadesk.services`,
-//! access tokens from `POST /login` or `POST /login/apiToken`, cached and
-//! renewed) and the newer API-key one — behind one client; the webhook
-//! the ingress accepts, the normaliser (ticket → canonical events) and the
-//! executor (canonical commands → API calls). Facts and their sources:
+//! Octadesk, what its JSON means, for both public APIs (the legacy
+//! `api.octadesk.services` one and the newer API-key one): the models, the
+//! webhook the ingress accepts and the normaliser (ticket → canonical
+//! events). Pure: no I/O and no runtime, so the ingress and the router link
+//! only this. Authentication, the client and the executor are
+//! `ponte-octadesk-io`. Facts and their sources:
 //! `../shared/providers/movidesk-octadesk.md`, Part 2.
 
-pub mod auth;
-pub mod client;
-mod de;
-pub mod execute;
+pub mod de;
 pub mod model;
 pub mod normalize;
 pub mod webhook;
-
-pub use auth::{Api, Flow, TokenCache};
-pub use client::Client;
-pub use execute::OctadeskExecutor;

@@ -1,5 +1,6 @@
 //! Liberal parsing: Okdesk's REST answers carry ids as integers, its
 //! webhooks carry them (and every number) as strings; lists may be null.
+//! Public for `ponte-okdesk-io`, whose client reads the same shapes.
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;

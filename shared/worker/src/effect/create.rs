@@ -18,14 +18,15 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::Utc;
+use ponte_core::diff::diff;
 use ponte_core::link::marker;
 use ponte_core::{
-    CanonicalEvent, Change, Link, LinkOrigin, Person, Provider, Side, Ticket, TicketRef,
+    CanonicalEvent, Change, Emitted, Link, LinkOrigin, Person, Provider, Side, Ticket, TicketRef,
 };
 use ponte_store::{HistoryEntry, HistoryKind};
 use serde_json::json;
 
-use crate::{Ctx, Deferred, Emitted, ExecError, Outcome, diff};
+use crate::{Ctx, Deferred, ExecError, Outcome};
 
 /// The pair a counterpart is created for.
 #[derive(Debug, Clone, Copy)]

@@ -2,13 +2,12 @@
 //! whose ids depend only on the change: reading the same ticket twice
 //! yields the same ids, and the router drops the repeats.
 
-use ponte_core::{Ticket, TicketRef};
-use ponte_worker::Emitted;
+use ponte_core::{Emitted, Ticket, TicketRef};
 
-/// The shared diff (`ponte_worker::diff`); Octadesk reports no author for
+/// The shared diff (`ponte_core::diff`); Octadesk reports no author for
 /// a status change.
 pub fn diff(previous: Option<&Ticket>, current: &Ticket, at: &TicketRef) -> Vec<Emitted> {
-    ponte_worker::diff(previous, current, at, None)
+    ponte_core::diff::diff(previous, current, at, None)
 }
 
 #[cfg(test)]

@@ -1,0 +1,242 @@
+//! A client of Blip's HTTP API: commands and messages with
+//! `Authorization: Key`, the plan's throughput respected across replicas
+//! (through Redis), and every failure classified. Command failures come as
+//! HTTP 200 with `status: failure`; they are errors here, by LIME reason code.
+
+use std::time::Duration;
+
+use ponte_core::Endpoint;
+use ponte_store::Store;
+use ponte_worker::ExecError;
+use ponte_worker::transport::Transport;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use ponte_blip::model::{CommandResponse, DESK};
+
+/// Requests per second the contract's plan allows (Blip: free plan 3
+/// messages and 48 commands a second).
+#[derive(Debug, Clone, Copy)]
+pub struct Throughput {
+    pub messages_per_second: u32,
+    pub commands_per_second: u32,
+}
+
+impl Default for Throughput {
+    fn default() -> Self {
+        Throughput {
+            messages_per_second: 3,
+            commands_per_second: 48,
+        }
+    }
+}
+
+pub struct Client<'a> {
+    http: &'a reqwest::Client,
+    base: &'a str,
+    key: &'a str,
+    store: &'a Store,
+    throughput: Throughput,
+    bucket: String,
+}
+
+const TIMEOUT: Duration = Duration::from_secs(70);
+
+const TRANSPORT: Transport = Transport {
+    label: "blip",
+    name: "Blip",
+    timeout: TIMEOUT,
+};
+
+impl<'a> Client<'a> {
+    pub fn new(
+        http: &'a reqwest::Client,
+        endpoint: &'a Endpoint,
+        store: &'a Store,
+        mut throughput: Throughput,
+    ) -> Result<Self, ExecError> {
+        let key = endpoint
+            .credential("key")
+            .ok_or_else(|| ExecError::permanent("the Blip endpoint has no `key` credential (the HTTP endpoint's Authorization Key)"))?
+            .expose();
+        if endpoint.rate_per_second > 0 {
+            throughput.messages_per_second = endpoint.rate_per_second;
+        }
+        let account = Sha256::digest(format!("{}\n{key}", endpoint.base_url).as_bytes());
+        Ok(Client {
+            http,
+            base: endpoint.base_url.trim_end_matches('/'),
+            key,
+            store,
+            throughput,
+            bucket: format!("blip:{}", hex::encode(&account[..8])),
+        })
+    }
+
+    /// Sends a command to the desk extension and returns its resource.
+    pub async fn command(
+        &self,
+        id: &str,
+        method: &str,
+        uri: &str,
+        kind: Option<&str>,
+        resource: Option<Value>,
+    ) -> Result<Value, ExecError> {
+        let mut body = json!({"id": id, "to": DESK, "method": method, "uri": uri});
+        if let Some(k) = kind {
+            body["type"] = json!(k);
+        }
+        if let Some(r) = resource {
+            body["resource"] = r;
+        }
+        self.budget("commands", self.throughput.commands_per_second)
+            .await?;
+        let (status, text) = self.post("/commands", &body).await?;
+        if !status.is_success() {
+            return Err(http_error("command", uri, status, &text));
+        }
+        let response: CommandResponse =
+            serde_json::from_str(&text).map_err(|e| ExecError::Permanent {
+                reason: format!(
+                    "Blip answered the command {method} {uri} with a body Ponte cannot read: {e}"
+                ),
+                status: Some(status.as_str().to_string()),
+            })?;
+        match response.status.as_deref() {
+            Some("success") => Ok(response.resource),
+            _ => Err(command_failure(method, uri, &response)),
+        }
+    }
+
+    /// Sends a message envelope; Blip accepts it (202) and delivers later.
+    pub async fn message(&self, envelope: &Value) -> Result<(), ExecError> {
+        self.budget("messages", self.throughput.messages_per_second)
+            .await?;
+        let (status, text) = self.post("/messages", envelope).await?;
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(http_error("message", "/messages", status, &text))
+        }
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Result<(StatusCode, String), ExecError> {
+        let span = tracing::info_span!("blip.http", path = %path, status = tracing::field::Empty);
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::AUTHORIZATION, format!("Key {}", self.key))
+            .json(body);
+        // A body cut off mid-read is a transient failure of the transport.
+        let answer = TRANSPORT
+            .send(span, &reqwest::Method::POST, path, request)
+            .await?;
+        Ok((answer.status, answer.body))
+    }
+
+    /// Waits for a place in the plan's per-second budget.
+    async fn budget(&self, what: &str, per_second: u32) -> Result<(), ExecError> {
+        if per_second == 0 {
+            return Ok(());
+        }
+        let bucket = format!("{}:{what}", self.bucket);
+        for _ in 0..50 {
+            match self
+                .store
+                .take_rate(&bucket, per_second, Duration::from_secs(1))
+                .await?
+            {
+                None => return Ok(()),
+                Some(wait) => tokio::time::sleep(wait).await,
+            }
+        }
+        Err(ExecError::Transient {
+            reason: format!("Blip {what} budget of {per_second}/s stayed full"),
+            status: None,
+            retry_after: Some(Duration::from_secs(1)),
+        })
+    }
+}
+
+fn http_error(what: &str, uri: &str, status: StatusCode, body: &str) -> ExecError {
+    let said: String = body
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(300)
+        .collect();
+    let reason = format!("Blip {what} {uri} answered {status}: {said}");
+    let status_text = Some(status.as_u16().to_string());
+    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        ExecError::Transient {
+            reason,
+            status: status_text,
+            retry_after: None,
+        }
+    } else {
+        ExecError::Permanent {
+            reason,
+            status: status_text,
+        }
+    }
+}
+
+/// LIME reason codes: session, dispatch and gateway troubles (11-17, 51,
+/// 61, 71-74) are worth another try; validation, authorization, routing
+/// and the rest (21-25, 31-32, 41-43, 62-67) are not.
+pub fn is_transient_reason(code: i64) -> bool {
+    matches!(code, 1 | 11..=17 | 51 | 61 | 71..=74)
+}
+
+fn command_failure(method: &str, uri: &str, response: &CommandResponse) -> ExecError {
+    let code = response.reason.as_ref().and_then(|r| r.code).unwrap_or(0);
+    let description = response
+        .reason
+        .as_ref()
+        .and_then(|r| r.description.clone())
+        .unwrap_or_else(|| "no description".into());
+    let reason = format!("Blip command {method} {uri} failed with reason {code}: {description}");
+    let status = Some(format!("failure {code}"));
+    if is_transient_reason(code) {
+        ExecError::Transient {
+            reason,
+            status,
+            retry_after: None,
+        }
+    } else {
+        ExecError::Permanent { reason, status }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ponte_blip::model::Reason;
+
+    #[test]
+    fn failures_are_classified_by_reason_code() {
+        let failed = |code| CommandResponse {
+            status: Some("failure".into()),
+            reason: Some(Reason {
+                code: Some(code),
+                description: Some("nope".into()),
+            }),
+            resource: Value::Null,
+        };
+        assert!(matches!(
+            command_failure("set", "/tickets/change-status", &failed(32)),
+            ExecError::Permanent { .. }
+        ));
+        assert!(matches!(
+            command_failure("set", "/tickets/change-status", &failed(51)),
+            ExecError::Transient { .. }
+        ));
+        let e = command_failure("set", "/tickets/change-status", &failed(66));
+        assert!(
+            e.to_string().contains("66") && e.to_string().contains("nope"),
+            "{e}"
+        );
+    }
+}

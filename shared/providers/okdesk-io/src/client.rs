@@ -1,0 +1,411 @@
+//! An Okdesk API client: `api_token` in the query of every request (the
+//! only auth Okdesk documents), JSON bodies wrapped where Okdesk wants
+//! them, a request budget per account shared by all replicas through
+//! Redis, and every failure classified as transient or permanent with
+//! Okdesk's `{"errors": …}` in the reason. The token never appears in an
+//! error or a log line: errors name the path only, and transport errors
+//! are stripped of their URL.
+
+use std::time::Duration;
+
+use ponte_core::Endpoint;
+use ponte_store::Store;
+use ponte_worker::ExecError;
+use ponte_worker::transport::Transport;
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::errors::{classify, is_duplicate_call};
+use ponte_okdesk::de::first_of;
+use ponte_okdesk::model::{
+    Comment, Company, Contact, Employee, Issue, NewComment, NewContact, NewIssue, NewPhoneCall,
+    NewStatus, TelephonyMessage,
+};
+
+/// Okdesk publishes no limit; this is Ponte's own budget per account.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimit {
+    /// Requests per second when the endpoint sets none (0 turns it off).
+    pub per_second: u32,
+    /// Longest wait spent sleeping in the worker; longer waits become a
+    /// scheduled retry so the shard is not blocked.
+    pub max_wait: Duration,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit {
+            per_second: 5,
+            max_wait: Duration::from_secs(15),
+        }
+    }
+}
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+const TRANSPORT: Transport = Transport {
+    label: "okdesk",
+    name: "Okdesk",
+    timeout: REQUEST_TIMEOUT,
+};
+
+/// Largest page Okdesk serves.
+pub const PAGE: usize = 100;
+
+/// Pages of employees read at most (10 000 employees).
+const MAX_EMPLOYEE_PAGES: usize = 100;
+
+/// What `POST /phone_calls` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logged {
+    Created,
+    /// The call list already has this `call_id`.
+    AlreadyThere,
+}
+
+pub struct Client<'a> {
+    http: &'a reqwest::Client,
+    base: &'a str,
+    token: &'a str,
+    store: &'a Store,
+    per_second: u32,
+    max_wait: Duration,
+    bucket: String,
+}
+
+/// The reply to one request: status and body text.
+struct Reply {
+    status: StatusCode,
+    text: String,
+    retry_after: Option<Duration>,
+}
+
+impl<'a> Client<'a> {
+    pub fn new(
+        http: &'a reqwest::Client,
+        endpoint: &'a Endpoint,
+        store: &'a Store,
+        rate: RateLimit,
+    ) -> Result<Self, ExecError> {
+        let token = endpoint
+            .credential("api_token")
+            .ok_or_else(|| {
+                ExecError::permanent("the Okdesk endpoint has no `api_token` credential")
+            })?
+            .expose();
+        let account = Sha256::digest(format!("{}\n{token}", endpoint.base_url).as_bytes());
+        Ok(Client {
+            http,
+            base: endpoint.base_url.trim_end_matches('/'),
+            token,
+            store,
+            per_second: if endpoint.rate_per_second > 0 {
+                endpoint.rate_per_second
+            } else {
+                rate.per_second
+            },
+            max_wait: rate.max_wait,
+            bucket: format!("okdesk:{}", hex::encode(&account[..8])),
+        })
+    }
+
+    /// Identifies the account (base URL and key) without revealing the key.
+    pub fn account_key(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Every employee, page by page.
+    pub async fn employees(&self) -> Result<Vec<Employee>, ExecError> {
+        let mut all = Vec::new();
+        for page in 1..=MAX_EMPLOYEE_PAGES {
+            let batch: Vec<Employee> = self
+                .get(
+                    "/employees/list",
+                    &[
+                        ("page[number]", page.to_string()),
+                        ("page[size]", PAGE.to_string()),
+                    ],
+                )
+                .await?;
+            let last = batch.len() < PAGE;
+            all.extend(batch);
+            if last {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// The contact whose `key` (`phone`, `email`, `id`) is `value`, if any.
+    /// Okdesk matches a phone exactly; `+` travels as `%2B`.
+    pub async fn contact_by(&self, key: &str, value: &str) -> Result<Option<Contact>, ExecError> {
+        self.find_one("/contacts/", key, value, "contact", "contacts")
+            .await
+    }
+
+    pub async fn company_by_phone(&self, phone: &str) -> Result<Option<Company>, ExecError> {
+        self.find_one("/companies/", "phone", phone, "company", "companies")
+            .await
+    }
+
+    pub async fn create_contact(&self, contact: &NewContact) -> Result<Contact, ExecError> {
+        let created: Value = self
+            .send_ok(
+                Method::POST,
+                "/contacts/",
+                &[],
+                Some(&json!({"contact": contact})),
+            )
+            .await?;
+        first_of(created, "contact", "contacts")
+            .and_then(|v| serde_json::from_value(v).ok())
+            .ok_or_else(|| {
+                ExecError::permanent("Okdesk POST /contacts/ answered without the contact's id")
+            })
+    }
+
+    /// Pops the caller's card on the screens of these employees.
+    pub async fn pop_card(&self, message: &TelephonyMessage) -> Result<(), ExecError> {
+        let _: Value = self
+            .send_ok(Method::POST, "/telephony/messages", &[], Some(message))
+            .await?;
+        Ok(())
+    }
+
+    /// Adds a call to the call list; a `call_id` already there is not an
+    /// error.
+    pub async fn log_call(&self, call: &NewPhoneCall) -> Result<Logged, ExecError> {
+        let path = "/phone_calls";
+        let reply = self
+            .send(Method::POST, path, &[], Some(&json!({"phone_call": call})))
+            .await?;
+        if reply.status.is_success() {
+            return Ok(Logged::Created);
+        }
+        if is_duplicate_call(reply.status, &reply.text) {
+            return Ok(Logged::AlreadyThere);
+        }
+        Err(classify(
+            &Method::POST,
+            path,
+            reply.status,
+            &reply.text,
+            reply.retry_after,
+        ))
+    }
+
+    /// Creates an issue; returns its id.
+    pub async fn create_issue(&self, issue: &NewIssue) -> Result<String, ExecError> {
+        let created: Value = self
+            .send_ok(
+                Method::POST,
+                "/issues/",
+                &[],
+                Some(&json!({"issue": issue})),
+            )
+            .await?;
+        let id = created
+            .get("id")
+            .or_else(|| created.get("issue").and_then(|i| i.get("id")))
+            .and_then(|v| match v {
+                Value::Number(n) => Some(n.to_string()),
+                Value::String(s) if !s.is_empty() => Some(s.clone()),
+                _ => None,
+            });
+        id.ok_or_else(|| ExecError::permanent("Okdesk POST /issues/ answered without an issue id"))
+    }
+
+    pub async fn issue(&self, id: &str) -> Result<Option<Issue>, ExecError> {
+        self.get_opt(&format!("/issues/{id}"), &[]).await
+    }
+
+    /// The newest issues (of a contact, when given) that mention `needle`
+    /// in their title or description. `None` when this Okdesk does not
+    /// serve `/issues/list` or refuses the query, so nothing can be said.
+    pub async fn issues_mentioning(
+        &self,
+        needle: &str,
+        contact_id: Option<&str>,
+    ) -> Result<Option<Vec<String>>, ExecError> {
+        let path = "/issues/list";
+        let mut query = vec![
+            ("page[size]", "50".to_string()),
+            ("page[direction]", "reverse".to_string()),
+        ];
+        if let Some(c) = contact_id {
+            query.push(("contact_ids[]", c.to_string()));
+        }
+        let reply = self.send::<()>(Method::GET, path, &query, None).await?;
+        if reply.status.is_client_error() && reply.status != StatusCode::TOO_MANY_REQUESTS {
+            tracing::warn!(status = reply.status.as_u16(), said = %crate::errors::summarize(&reply.text), "Okdesk GET /issues/list refused; cannot look for an earlier try's issue");
+            return Ok(None);
+        }
+        let found: Vec<Issue> = read(&Method::GET, path, reply)?;
+        Ok(Some(
+            found
+                .into_iter()
+                .filter(|i| i.mentions(needle))
+                .map(|i| i.id)
+                .collect(),
+        ))
+    }
+
+    pub async fn comments(&self, issue_id: &str) -> Result<Vec<Comment>, ExecError> {
+        self.get(&format!("/issues/{issue_id}/comments"), &[]).await
+    }
+
+    pub async fn add_comment(&self, issue_id: &str, comment: &NewComment) -> Result<(), ExecError> {
+        let _: Value = self
+            .send_ok(
+                Method::POST,
+                &format!("/issues/{issue_id}/comments"),
+                &[],
+                Some(&json!({"comment": comment})),
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn change_status(&self, issue_id: &str, status: &NewStatus) -> Result<(), ExecError> {
+        let _: Value = self
+            .send_ok(
+                Method::POST,
+                &format!("/issues/{issue_id}/statuses"),
+                &[],
+                Some(status),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn find_one<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        value: &str,
+        singular: &str,
+        plural: &str,
+    ) -> Result<Option<T>, ExecError> {
+        let found: Option<Value> = self.get_opt(path, &[(key, value.to_string())]).await?;
+        Ok(found
+            .and_then(|v| first_of(v, singular, plural))
+            .and_then(|v| serde_json::from_value(v).ok()))
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ExecError> {
+        self.send_ok::<T, ()>(Method::GET, path, query, None).await
+    }
+
+    /// A GET that answers 404 reads as "none".
+    async fn get_opt<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Option<T>, ExecError> {
+        let reply = self.send::<()>(Method::GET, path, query, None).await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        read(&Method::GET, path, reply).map(Some)
+    }
+
+    async fn send_ok<T: DeserializeOwned, B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<T, ExecError> {
+        let reply = self.send(method.clone(), path, query, body).await?;
+        read(&method, path, reply)
+    }
+
+    /// One request. Transport failures are transient errors; any answer,
+    /// success or not, is returned for the caller to read.
+    async fn send<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<Reply, ExecError> {
+        self.wait_for_budget().await?;
+        let span = tracing::info_span!("okdesk.http", http.method = %method, path = %path, status = tracing::field::Empty);
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .query(&[("api_token", self.token)])
+            .query(query);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let answer = TRANSPORT.send(span, &method, path, req).await?;
+        Ok(Reply {
+            status: answer.status,
+            text: answer.body,
+            retry_after: answer.retry_after,
+        })
+    }
+
+    async fn wait_for_budget(&self) -> Result<(), ExecError> {
+        if self.per_second == 0 {
+            return Ok(());
+        }
+        let mut waited = Duration::ZERO;
+        loop {
+            match self
+                .store
+                .take_rate(&self.bucket, self.per_second, Duration::from_secs(1))
+                .await?
+            {
+                None => return Ok(()),
+                Some(wait) if waited + wait <= self.max_wait => {
+                    tokio::time::sleep(wait).await;
+                    waited += wait;
+                }
+                Some(wait) => {
+                    return Err(ExecError::Throttled {
+                        reason: format!(
+                            "Okdesk rate budget of {} requests/second is used up",
+                            self.per_second
+                        ),
+                        retry_after: Some(wait),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A successful answer's body as `T` (an empty body reads as `null`), or
+/// the classified failure.
+fn read<T: DeserializeOwned>(method: &Method, path: &str, reply: Reply) -> Result<T, ExecError> {
+    if !reply.status.is_success() {
+        return Err(classify(
+            method,
+            path,
+            reply.status,
+            &reply.text,
+            reply.retry_after,
+        ));
+    }
+    let text = if reply.text.trim().is_empty() {
+        "null"
+    } else {
+        reply.text.as_str()
+    };
+    serde_json::from_str(text).map_err(|e| ExecError::Permanent {
+        reason: format!(
+            "Okdesk {method} {path} answered {} with a body Ponte cannot read: {e}",
+            reply.status
+        ),
+        status: Some(reply.status.as_str().to_string()),
+    })
+}
