@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod error;
 pub mod faults;
 pub mod limits;
+pub mod outbox;
 pub mod redact;
 pub mod requests;
 pub mod time;
