@@ -9,6 +9,7 @@ pub mod limits;
 pub mod outbox;
 pub mod redact;
 pub mod requests;
+pub mod tenants;
 pub mod time;
 pub mod zones;
 

@@ -23,6 +23,7 @@ use crate::common::faults::FaultOutcome;
 use crate::common::limits::Rejection;
 use crate::common::redact::strip_secret_params;
 use crate::common::requests::RequestRecord;
+use crate::common::tenants::Tenants;
 use crate::common::time;
 use crate::state::AppState;
 
