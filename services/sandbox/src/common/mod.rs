@@ -5,6 +5,7 @@ pub mod control;
 pub mod delivery;
 pub mod error;
 pub mod faults;
+pub mod gate;
 pub mod limits;
 pub mod outbox;
 pub mod redact;

@@ -13,11 +13,12 @@ use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
 use super::domain::WriteError;
-use super::gate::{ApiError, DomainName, api_error, query_pairs};
+use super::gate::{ApiError, DomainName, api_error};
 use super::model::{TICKET_COLLECTIONS, TICKET_PROPERTIES};
 use super::persons::person_properties;
 use super::query::{EntitySchema, ListQuery};
 use super::tickets::Channel;
+use crate::common::gate::query_pairs;
 use crate::common::time;
 use crate::state::AppState;
 

@@ -14,12 +14,13 @@ use serde_json::{Value, json};
 
 use super::account::Account;
 use super::errors::{FieldErrors, OkError};
-use super::gate::{AccountName, query_pairs};
+use super::gate::AccountName;
 use super::input::{digits, object, parse_json, wrapped};
 use super::issue_list::Query as IssueQuery;
 use super::issues::issue_not_found;
 use super::people::{company_from_input, contact_from_input};
 use super::webhooks::Event;
+use crate::common::gate::query_pairs;
 use crate::common::time;
 use crate::state::AppState;
 
