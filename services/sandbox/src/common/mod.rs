@@ -1,6 +1,7 @@
 //! Pieces shared by every provider simulator: request log, fault injection, rate limits and lockouts,
 //! webhook delivery, date formats, secret redaction and the control-API error shape.
 
+pub mod config;
 pub mod control;
 pub mod delivery;
 pub mod error;

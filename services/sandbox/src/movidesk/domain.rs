@@ -12,10 +12,11 @@ use tokio::time::Instant;
 
 use super::config::{
     DomainPatch, DomainSpec, OriginOnCreate, StatusSpec, default_statuses, validate_statuses,
-    validate_token, validate_webhook_url,
+    validate_token,
 };
 use super::model::{RelatedTicket, Ticket};
 use super::persons::{self, Person};
+use crate::common::config::validate_named_url;
 use crate::common::delivery::{Outbox, Webhook};
 use crate::common::error::ControlError;
 use crate::common::limits::{AccessGuard, LimitSettings};
@@ -422,7 +423,7 @@ impl Tenants for MovideskState {
             }
         }
         if let Some(Some(url)) = &patch.webhook_url {
-            validate_webhook_url(url).map_err(ControlError::validation)?;
+            validate_named_url("webhook_url", url).map_err(ControlError::validation)?;
         }
         if let Some(statuses) = &patch.statuses {
             validate_statuses(statuses).map_err(ControlError::validation)?;

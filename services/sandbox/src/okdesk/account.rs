@@ -10,11 +10,12 @@ use serde_json::{Value, json};
 
 use super::config::{
     AccountPatch, AccountSpec, CodeName, GroupSpec, IssueTypeSpec, default_issue_types,
-    default_priorities, default_statuses, validate_url,
+    default_priorities, default_statuses,
 };
 use super::issues::{Issue, PersonKind, PersonRef};
 use super::people::{Company, Contact, Employee};
 use super::telephony::{PhoneCall, ScreenPop};
+use crate::common::config::validate_url;
 use crate::common::delivery::{Outbox, Webhook};
 use crate::common::error::ControlError;
 use crate::common::limits::{AccessGuard, LimitSettings};
