@@ -211,21 +211,9 @@ impl BlipState {
         }
     }
 
-    pub fn exists(&self, name: &str) -> bool {
-        lock(&self.contracts).contains_key(name)
-    }
-
     /// The contract a key selects.
     pub fn contract_for_key(&self, key: &str) -> Option<String> {
-        lock(&self.contracts)
-            .values()
-            .find(|c| c.key == key)
-            .map(|c| c.name.clone())
-    }
-
-    /// Runs `f` on a contract under the lock. `f` must not block.
-    pub fn with_contract<R>(&self, name: &str, f: impl FnOnce(&mut Contract) -> R) -> Option<R> {
-        lock(&self.contracts).get_mut(name).map(f)
+        self.find_name(|c| c.key == key)
     }
 
     pub fn reset(&self) {
@@ -259,8 +247,8 @@ impl Tenants for BlipState {
         tenant.view()
     }
 
-    fn with_tenant<R>(&self, name: &str, f: impl FnOnce(&mut Contract) -> R) -> Option<R> {
-        self.with_contract(name, f)
+    fn with_map<R>(&self, f: impl FnOnce(&mut BTreeMap<String, Contract>) -> R) -> R {
+        f(&mut lock(&self.contracts))
     }
 
     /// Registers a contract. Must run inside a Tokio runtime (spawns the outboxes).
@@ -331,14 +319,6 @@ impl Tenants for BlipState {
             .ok_or_else(|| unknown_contract(name))?;
         contract.apply(patch);
         Ok(contract.view())
-    }
-
-    fn remove(&self, name: &str) -> bool {
-        lock(&self.contracts).remove(name).is_some()
-    }
-
-    fn list(&self) -> Vec<Value> {
-        lock(&self.contracts).values().map(Contract::view).collect()
     }
 }
 

@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use super::throughput::Kind;
 use crate::common::gate::{FaultAnswers, Served, run_with_faults};
 use crate::common::redact::strip_secret_params;
+use crate::common::tenants::Tenants;
 use crate::state::AppState;
 
 pub const SESSION_AUTHENTICATION_FAILED: u32 = 13;
@@ -128,7 +129,7 @@ pub async fn gate(State(state): State<Arc<AppState>>, mut req: Request, next: Ne
     served.tenant = Some(contract.clone());
 
     if let Some(kind) = kind_of(req.uri().path()) {
-        let admitted = state.blip.with_contract(&contract, |c| {
+        let admitted = state.blip.with_tenant(&contract, |c| {
             let limit = match kind {
                 Kind::Message => c.messages_per_second,
                 Kind::Notification => c.notifications_per_second,

@@ -3,6 +3,7 @@
 //! (`GET/POST /{tenants}`, `GET/PATCH/DELETE /{tenants}/{name}`) and the outbox's records
 //! (`GET/DELETE /{tenant}/webhooks`, `POST /{tenant}/webhooks/drop`).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -33,18 +34,42 @@ pub trait Tenants: Send + Sync + Sized + 'static {
     fn of(state: &AppState) -> &Self;
     /// The control API's 404 for an unknown tenant.
     fn unknown(name: &str) -> ControlError;
-    /// Every tenant's view.
-    fn list(&self) -> Vec<Value>;
     /// Registers a tenant and returns its view. Must run inside a Tokio runtime (spawns the outbox).
     fn register(&self, spec: Self::Spec) -> Result<Value, ControlError>;
     /// Changes a tenant's settings and returns its view.
     fn patch(&self, name: &str, patch: Self::Patch) -> Result<Value, ControlError>;
-    /// Forgets a tenant; false when there was none.
-    fn remove(&self, name: &str) -> bool;
     /// A tenant's view.
     fn view(tenant: &Self::Tenant) -> Value;
+    /// Runs `f` on the tenants by name under the registry's lock. `f` must not block.
+    fn with_map<R>(&self, f: impl FnOnce(&mut BTreeMap<String, Self::Tenant>) -> R) -> R;
+
+    /// Every tenant's view.
+    fn list(&self) -> Vec<Value> {
+        self.with_map(|m| m.values().map(Self::view).collect())
+    }
+
+    /// Forgets a tenant; false when there was none.
+    fn remove(&self, name: &str) -> bool {
+        self.with_map(|m| m.remove(name).is_some())
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        self.with_map(|m| m.contains_key(name))
+    }
+
+    /// The name of the first tenant (by name) that `matches` (e.g. the one a credential selects).
+    fn find_name(&self, matches: impl Fn(&Self::Tenant) -> bool) -> Option<String> {
+        self.with_map(|m| {
+            m.iter()
+                .find(|(_, t)| matches(t))
+                .map(|(name, _)| name.clone())
+        })
+    }
+
     /// Runs `f` on a tenant under the registry's lock. `f` must not block.
-    fn with_tenant<R>(&self, name: &str, f: impl FnOnce(&mut Self::Tenant) -> R) -> Option<R>;
+    fn with_tenant<R>(&self, name: &str, f: impl FnOnce(&mut Self::Tenant) -> R) -> Option<R> {
+        self.with_map(|m| m.get_mut(name).map(f))
+    }
 
     /// Like `with_tenant`, with the control API's 404 for an unknown tenant.
     fn control<R>(

@@ -287,22 +287,9 @@ impl MovideskState {
         }
     }
 
-    pub fn exists(&self, name: &str) -> bool {
-        lock(&self.registry).domains.contains_key(name)
-    }
-
     /// The domain a token selects.
     pub fn domain_for_token(&self, token: &str) -> Option<String> {
-        lock(&self.registry)
-            .domains
-            .values()
-            .find(|d| d.token == token)
-            .map(|d| d.name.clone())
-    }
-
-    /// Runs `f` on a domain under the lock. `f` must not block.
-    pub fn with_domain<R>(&self, name: &str, f: impl FnOnce(&mut Domain) -> R) -> Option<R> {
-        lock(&self.registry).domains.get_mut(name).map(f)
+        self.find_name(|d| d.token == token)
     }
 
     pub fn reset(&self) {
@@ -338,8 +325,8 @@ impl Tenants for MovideskState {
         domain.view()
     }
 
-    fn with_tenant<R>(&self, name: &str, f: impl FnOnce(&mut Domain) -> R) -> Option<R> {
-        self.with_domain(name, f)
+    fn with_map<R>(&self, f: impl FnOnce(&mut BTreeMap<String, Domain>) -> R) -> R {
+        f(&mut lock(&self.registry).domains)
     }
 
     /// Registers a domain (with its persons). Must run inside a Tokio runtime (spawns the outbox).
@@ -487,18 +474,6 @@ impl Tenants for MovideskState {
             domain.clients_need_organization = v;
         }
         Ok(domain.view())
-    }
-
-    fn remove(&self, name: &str) -> bool {
-        lock(&self.registry).domains.remove(name).is_some()
-    }
-
-    fn list(&self) -> Vec<Value> {
-        lock(&self.registry)
-            .domains
-            .values()
-            .map(Domain::view)
-            .collect()
     }
 }
 

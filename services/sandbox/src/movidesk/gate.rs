@@ -16,6 +16,7 @@ use crate::common::gate::{
     FaultAnswers, Served, logged_query, query_pairs, run_with_faults, with_retry_after,
 };
 use crate::common::limits::Rejection;
+use crate::common::tenants::Tenants;
 use crate::state::AppState;
 
 /// The domain selected by the token, for handlers.
@@ -93,7 +94,7 @@ fn finish(state: &AppState, served: &Served, status: u16, counts_as_failure: boo
     let lockout_started = served.tenant.as_ref().is_some_and(|domain| {
         state
             .movidesk
-            .with_domain(domain, |d| {
+            .with_tenant(domain, |d| {
                 d.guard.record(status, counts_as_failure, Instant::now())
             })
             .unwrap_or(false)
@@ -131,7 +132,7 @@ pub async fn gate(State(state): State<Arc<AppState>>, mut req: Request, next: Ne
     };
     served.tenant = Some(domain.clone());
 
-    let admitted = state.movidesk.with_domain(&domain, |d| {
+    let admitted = state.movidesk.with_tenant(&domain, |d| {
         (d.guard.admit(Instant::now()), d.guard.settings())
     });
     match admitted {

@@ -191,10 +191,6 @@ impl OctadeskState {
         Ok(view)
     }
 
-    pub fn exists(&self, name: &str) -> bool {
-        lock(&self.tenants).contains_key(name)
-    }
-
     /// The tenant of a subdomain (case-insensitive).
     pub fn tenant_by_subdomain(&self, subdomain: &str) -> Option<String> {
         lock(&self.tenants)
@@ -254,6 +250,10 @@ impl Tenants for OctadeskState {
 
     fn view(tenant: &Tenant) -> Value {
         tenant.view()
+    }
+
+    fn with_map<R>(&self, f: impl FnOnce(&mut BTreeMap<String, Tenant>) -> R) -> R {
+        f(&mut lock(&self.tenants))
     }
 
     /// Registers a tenant. Must run inside a Tokio runtime (spawns the outbox).
@@ -378,19 +378,6 @@ impl Tenants for OctadeskState {
             }
             Ok(t.view())
         })
-    }
-
-    fn remove(&self, name: &str) -> bool {
-        lock(&self.tenants).remove(name).is_some()
-    }
-
-    fn list(&self) -> Vec<Value> {
-        lock(&self.tenants).values().map(Tenant::view).collect()
-    }
-
-    /// Runs `f` on a tenant under the lock. `f` must not block.
-    fn with_tenant<R>(&self, name: &str, f: impl FnOnce(&mut Tenant) -> R) -> Option<R> {
-        lock(&self.tenants).get_mut(name).map(f)
     }
 }
 

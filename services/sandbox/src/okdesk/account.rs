@@ -147,21 +147,9 @@ impl OkdeskState {
         }
     }
 
-    pub fn exists(&self, name: &str) -> bool {
-        lock(&self.accounts).contains_key(name)
-    }
-
     /// The account an API token selects.
     pub fn account_for_token(&self, token: &str) -> Option<String> {
-        lock(&self.accounts)
-            .values()
-            .find(|a| a.api_token == token)
-            .map(|a| a.name.clone())
-    }
-
-    /// Runs `f` on an account under the lock. `f` must not block.
-    pub fn with_account<R>(&self, name: &str, f: impl FnOnce(&mut Account) -> R) -> Option<R> {
-        lock(&self.accounts).get_mut(name).map(f)
+        self.find_name(|a| a.api_token == token)
     }
 
     pub fn reset(&self) {
@@ -195,8 +183,8 @@ impl Tenants for OkdeskState {
         tenant.view()
     }
 
-    fn with_tenant<R>(&self, name: &str, f: impl FnOnce(&mut Account) -> R) -> Option<R> {
-        self.with_account(name, f)
+    fn with_map<R>(&self, f: impl FnOnce(&mut BTreeMap<String, Account>) -> R) -> R {
+        f(&mut lock(&self.accounts))
     }
 
     /// Registers an account with its people. Must run inside a Tokio runtime (spawns the outbox).
@@ -302,14 +290,6 @@ impl Tenants for OkdeskState {
             }
             Ok(a.view())
         })
-    }
-
-    fn remove(&self, name: &str) -> bool {
-        lock(&self.accounts).remove(name).is_some()
-    }
-
-    fn list(&self) -> Vec<Value> {
-        lock(&self.accounts).values().map(Account::view).collect()
     }
 }
 

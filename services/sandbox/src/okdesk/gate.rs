@@ -15,6 +15,7 @@ use crate::common::gate::{
     FaultAnswers, Served, logged_query, query_pairs, run_with_faults, with_retry_after,
 };
 use crate::common::limits::Rejection;
+use crate::common::tenants::Tenants;
 use crate::state::AppState;
 
 /// The account selected by the token, for handlers.
@@ -71,7 +72,7 @@ impl FaultAnswers for Answers {
 /// Logs the request, counting its status in the account's limits.
 fn finish(state: &AppState, served: &Served, status: u16) {
     if let Some(account) = &served.tenant {
-        state.okdesk.with_account(account, |a| {
+        state.okdesk.with_tenant(account, |a| {
             a.guard.record(status, true, Instant::now());
         });
     }
@@ -104,7 +105,7 @@ pub async fn gate(State(state): State<Arc<AppState>>, mut req: Request, next: Ne
 
     match state
         .okdesk
-        .with_account(&account, |a| a.guard.admit(Instant::now()))
+        .with_tenant(&account, |a| a.guard.admit(Instant::now()))
     {
         None => {
             finish(&state, &served, 401);

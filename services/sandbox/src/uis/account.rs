@@ -428,8 +428,8 @@ impl Tenants for UisState {
         tenant.view()
     }
 
-    fn with_tenant<R>(&self, name: &str, f: impl FnOnce(&mut Account) -> R) -> Option<R> {
-        lock(&self.registry).accounts.get_mut(name).map(f)
+    fn with_map<R>(&self, f: impl FnOnce(&mut BTreeMap<String, Account>) -> R) -> R {
+        f(&mut lock(&self.registry).accounts)
     }
 
     /// Registers an account. Must run inside a Tokio runtime (spawns the outbox).
@@ -505,18 +505,6 @@ impl Tenants for UisState {
             }
             Ok(a.view())
         })
-    }
-
-    fn remove(&self, name: &str) -> bool {
-        lock(&self.registry).accounts.remove(name).is_some()
-    }
-
-    fn list(&self) -> Vec<Value> {
-        lock(&self.registry)
-            .accounts
-            .values()
-            .map(Account::view)
-            .collect()
     }
 }
 
