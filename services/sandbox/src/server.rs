@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use crate::SandboxError;
 use crate::blip;
 use crate::common::error::ControlError;
+use crate::common::tenants::Tenants;
 use crate::movidesk;
 use crate::seed::SeedConfig;
 use crate::state::AppState;

@@ -8,6 +8,7 @@ use crate::blip::contract::BlipState;
 use crate::common::error::ControlError;
 use crate::common::faults::FaultRegistry;
 use crate::common::requests::RequestLog;
+use crate::common::tenants::Tenants;
 use crate::movidesk::domain::MovideskState;
 use crate::octadesk::tenant::OctadeskState;
 use crate::okdesk::account::OkdeskState;

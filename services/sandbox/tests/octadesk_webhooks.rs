@@ -150,21 +150,29 @@ async fn api_changes_fire_the_webhook_too_by_default() {
     assert_eq!(t["interactions"][0]["origin"], "web");
 
     let bodies = rx.settle(4).await;
+    // Webhooks are in order per ticket only: ticket 2's may overtake ticket 1's.
+    let of_ticket = |number: u64| -> Vec<Value> {
+        bodies
+            .iter()
+            .filter(|b| b["data"]["number"] == number)
+            .cloned()
+            .collect()
+    };
+    let first = of_ticket(1);
     assert_eq!(
-        events(&bodies),
+        events(&first),
         vec![
             "ticket.after-create",
             "ticket.after-update",
             "ticket.after-insert-interaction",
-            "ticket.after-create"
         ]
     );
-    assert_eq!(bodies[0]["data"]["requester"]["id"], "p-joao");
+    assert_eq!(first[0]["data"]["requester"]["id"], "p-joao");
     assert_eq!(
-        bodies[0]["data"]["interactions"][0]["origin"], "api",
+        first[0]["data"]["interactions"][0]["origin"], "api",
         "the ingress can tell its own echo"
     );
-    assert_eq!(bodies[3]["data"]["number"], 2);
+    assert_eq!(events(&of_ticket(2)), vec!["ticket.after-create"]);
 
     // Removing the URL stops the webhooks.
     let (status, _) = ctx

@@ -15,6 +15,7 @@ use axum::{Extension, Json, Router};
 use super::envelope::{parse_command, parse_message, parse_notification};
 use super::gate::{ContractName, http_error};
 use super::reason::{GENERAL_ERROR, VALIDATION_ERROR};
+use crate::common::tenants::Tenants;
 use crate::common::time;
 use crate::state::AppState;
 
@@ -68,7 +69,7 @@ async fn post_command(
     let now = time::now();
     state
         .blip
-        .with_contract(&contract, |c| c.process_command(&cmd, now))
+        .with_tenant(&contract, |c| c.process_command(&cmd, now))
         .map_or_else(gone, |resp| Json(resp).into_response())
 }
 
@@ -84,7 +85,7 @@ async fn post_message(
     let now = time::now();
     state
         .blip
-        .with_contract(&contract, |c| c.deliver_message(&msg, now))
+        .with_tenant(&contract, |c| c.deliver_message(&msg, now))
         .map_or_else(gone, |()| StatusCode::ACCEPTED.into_response())
 }
 
@@ -100,6 +101,6 @@ async fn post_notification(
     let now = time::now();
     state
         .blip
-        .with_contract(&contract, |c| c.receive_notification(&n, now))
+        .with_tenant(&contract, |c| c.receive_notification(&n, now))
         .map_or_else(gone, |()| StatusCode::ACCEPTED.into_response())
 }

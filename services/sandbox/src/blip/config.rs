@@ -1,7 +1,9 @@
 //! Contract settings: how a Blip bot ("contract") of the sandbox is registered, seeded and changed.
 
 use axum::http::{HeaderName, HeaderValue};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
+
+use crate::common::config::{double_option, validate_name, validate_named_url};
 
 /// Free plan throughput (docs: messages 3/s, notifications 6/s, commands 48/s).
 pub const DEFAULT_MESSAGES_PER_SECOND: u32 = 3;
@@ -89,16 +91,16 @@ impl ContractSpec {
 
     /// Checks what serde cannot; the message names the bad field.
     pub fn validate(&self) -> Result<(), String> {
-        validate_name(&self.name)?;
+        validate_name("name", &self.name, "contracts")?;
         validate_key(&self.key)?;
         if let Some(bot) = &self.bot_identity {
             validate_identity("bot_identity", bot)?;
         }
         if let Some(url) = &self.webhook_url {
-            validate_url("webhook_url", url)?;
+            validate_named_url("webhook_url", url)?;
         }
         if let Some(url) = &self.notifications_url {
-            validate_url("notifications_url", url)?;
+            validate_named_url("notifications_url", url)?;
         }
         validate_auth_header(&self.webhook_auth_header)?;
         if let Some(key) = &self.webhook_auth_key {
@@ -108,41 +110,12 @@ impl ContractSpec {
     }
 }
 
-pub fn validate_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 64 {
-        return Err("name must have 1 to 64 characters".to_owned());
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return Err(format!(
-            "name '{name}' may only contain letters, digits, '-', '_' and '.'"
-        ));
-    }
-    if name == "contracts" {
-        return Err("name 'contracts' is reserved by the control API".to_owned());
-    }
-    Ok(())
-}
-
 pub fn validate_key(key: &str) -> Result<(), String> {
     if key.trim().is_empty() {
         return Err("key must not be empty".to_owned());
     }
     if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("key must not contain spaces or control characters".to_owned());
-    }
-    Ok(())
-}
-
-pub fn validate_url(field: &str, raw: &str) -> Result<(), String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("{field} is not a valid URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "{field} must be http or https, not '{}'",
-            url.scheme()
-        ));
     }
     Ok(())
 }
@@ -178,15 +151,6 @@ pub fn validate_agents(agents: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Distinguishes an absent field from an explicit `null` (`Some(None)`).
-fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(de).map(Some)
-}
-
 /// `PATCH /_sandbox/blip/contracts/{name}`: every field optional; `null` removes the optional ones.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -213,10 +177,10 @@ impl ContractPatch {
             validate_key(key)?;
         }
         if let Some(Some(url)) = &self.webhook_url {
-            validate_url("webhook_url", url)?;
+            validate_named_url("webhook_url", url)?;
         }
         if let Some(Some(url)) = &self.notifications_url {
-            validate_url("notifications_url", url)?;
+            validate_named_url("notifications_url", url)?;
         }
         if let Some(h) = &self.webhook_auth_header {
             validate_auth_header(h)?;

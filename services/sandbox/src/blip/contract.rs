@@ -14,10 +14,12 @@ use super::failures::CommandFailure;
 use super::reason::Reason;
 use super::throughput::Throughput;
 use super::ticket::Ticket;
-use crate::common::delivery::{DeliveryRecord, Outbox};
+use crate::common::delivery::{DeliveryRecord, Outbox, Webhook};
 use crate::common::error::ControlError;
 use crate::common::lock;
 use crate::common::redact::{REDACTED, redact_url};
+use crate::common::tenants::{HasOutbox, Tenants};
+use crate::state::AppState;
 
 /// Records kept per list (commands, messages, notifications); the oldest go first.
 const RECORDS: usize = 10_000;
@@ -209,8 +211,48 @@ impl BlipState {
         }
     }
 
+    /// The contract a key selects.
+    pub fn contract_for_key(&self, key: &str) -> Option<String> {
+        self.find_name(|c| c.key == key)
+    }
+
+    pub fn reset(&self) {
+        lock(&self.contracts).clear();
+    }
+}
+
+impl HasOutbox for Contract {
+    type Payload = Webhook;
+
+    fn outbox(&mut self) -> &mut Outbox {
+        &mut self.outbox
+    }
+}
+
+impl Tenants for BlipState {
+    type Tenant = Contract;
+    type Spec = ContractSpec;
+    type Patch = ContractPatch;
+    const FAULTS: Option<&'static str> = Some("blip");
+
+    fn of(state: &AppState) -> &Self {
+        &state.blip
+    }
+
+    fn unknown(name: &str) -> ControlError {
+        unknown_contract(name)
+    }
+
+    fn view(tenant: &Contract) -> Value {
+        tenant.view()
+    }
+
+    fn with_map<R>(&self, f: impl FnOnce(&mut BTreeMap<String, Contract>) -> R) -> R {
+        f(&mut lock(&self.contracts))
+    }
+
     /// Registers a contract. Must run inside a Tokio runtime (spawns the outboxes).
-    pub fn register(&self, spec: ContractSpec) -> Result<Value, ControlError> {
+    fn register(&self, spec: ContractSpec) -> Result<Value, ControlError> {
         spec.validate().map_err(ControlError::validation)?;
         let mut contracts = lock(&self.contracts);
         if contracts.contains_key(&spec.name) {
@@ -262,7 +304,7 @@ impl BlipState {
         Ok(view)
     }
 
-    pub fn patch(&self, name: &str, patch: ContractPatch) -> Result<Value, ControlError> {
+    fn patch(&self, name: &str, patch: ContractPatch) -> Result<Value, ControlError> {
         patch.validate().map_err(ControlError::validation)?;
         let mut contracts = lock(&self.contracts);
         if let Some(key) = &patch.key
@@ -277,45 +319,6 @@ impl BlipState {
             .ok_or_else(|| unknown_contract(name))?;
         contract.apply(patch);
         Ok(contract.view())
-    }
-
-    pub fn remove(&self, name: &str) -> bool {
-        lock(&self.contracts).remove(name).is_some()
-    }
-
-    pub fn list(&self) -> Vec<Value> {
-        lock(&self.contracts).values().map(Contract::view).collect()
-    }
-
-    pub fn exists(&self, name: &str) -> bool {
-        lock(&self.contracts).contains_key(name)
-    }
-
-    /// The contract a key selects.
-    pub fn contract_for_key(&self, key: &str) -> Option<String> {
-        lock(&self.contracts)
-            .values()
-            .find(|c| c.key == key)
-            .map(|c| c.name.clone())
-    }
-
-    /// Runs `f` on a contract under the lock. `f` must not block.
-    pub fn with_contract<R>(&self, name: &str, f: impl FnOnce(&mut Contract) -> R) -> Option<R> {
-        lock(&self.contracts).get_mut(name).map(f)
-    }
-
-    /// Like `with_contract`, with the control API's 404 for an unknown contract.
-    pub fn control<R>(
-        &self,
-        name: &str,
-        f: impl FnOnce(&mut Contract) -> Result<R, ControlError>,
-    ) -> Result<R, ControlError> {
-        self.with_contract(name, f)
-            .unwrap_or_else(|| Err(unknown_contract(name)))
-    }
-
-    pub fn reset(&self) {
-        lock(&self.contracts).clear();
     }
 }
 

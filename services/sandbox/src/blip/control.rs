@@ -7,32 +7,25 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::config::{ContractPatch, ContractSpec, validate_identity};
-use super::contract::{CommandRecord, Contract, MessageRecord, NotificationRecord};
+use super::config::validate_identity;
+use super::contract::{BlipState, CommandRecord, Contract, MessageRecord, NotificationRecord};
 use super::customer::{NewTicket, unknown_ticket};
 use super::envelope::TEXT_PLAIN;
 use super::failures::{CommandFailure, CommandFailureSpec};
 use super::ticket::{ThreadMessage, Ticket};
 use crate::common::delivery::DeliveryRecord;
 use crate::common::error::{ControlError, parse_body};
+use crate::common::tenants::{self, Tenants};
 use crate::common::time;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/contracts", get(list_contracts).post(create_contract))
-        .route(
-            "/contracts/{name}",
-            get(get_contract)
-                .patch(patch_contract)
-                .delete(delete_contract),
-        )
         .route("/{contract}/tickets", get(list_tickets).post(create_ticket))
         .route("/{contract}/tickets/{id}", get(get_ticket))
         .route("/{contract}/tickets/{id}/messages", post(customer_message))
@@ -45,14 +38,11 @@ pub fn router() -> Router<Arc<AppState>> {
             get(list_notification_deliveries),
         )
         .route(
-            "/{contract}/webhooks",
-            get(list_webhooks).delete(clear_webhooks),
-        )
-        .route("/{contract}/webhooks/drop", post(drop_webhooks))
-        .route(
             "/{contract}/command-failure",
             get(get_failure).put(put_failure).delete(delete_failure),
         )
+        .merge(tenants::registration_routes::<BlipState>("/contracts"))
+        .merge(tenants::outbox_routes::<BlipState>("/{contract}/webhooks"))
 }
 
 /// A ticket with everything a test may assert on: the ticket document, the customer's name, the whole
@@ -85,49 +75,6 @@ fn ticket_view(c: &Contract, id: &str) -> Result<Value, ControlError> {
     c.ticket(id)
         .map(|t| inspect(c, t))
         .ok_or_else(|| unknown_ticket(id))
-}
-
-async fn list_contracts(State(state): State<Arc<AppState>>) -> Json<Vec<Value>> {
-    Json(state.blip.list())
-}
-
-async fn create_contract(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let spec: ContractSpec = match parse_body(&body) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    match state.blip.register(spec) {
-        Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn get_contract(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-) -> Result<Json<Value>, ControlError> {
-    state.blip.control(&name, |c| Ok(Json(c.view())))
-}
-
-async fn patch_contract(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ControlError> {
-    let patch: ContractPatch = parse_body(&body)?;
-    state.blip.patch(&name, patch).map(Json)
-}
-
-async fn delete_contract(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-) -> Result<StatusCode, ControlError> {
-    if state.blip.remove(&name) {
-        state.faults.clear("blip", &name);
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(super::contract::unknown_contract(&name))
-    }
 }
 
 async fn list_tickets(
@@ -272,43 +219,6 @@ async fn list_notification_deliveries(
     state
         .blip
         .control(&contract, |c| Ok(Json(c.notify_outbox.records())))
-}
-
-async fn list_webhooks(
-    State(state): State<Arc<AppState>>,
-    Path(contract): Path<String>,
-) -> Result<Json<Vec<DeliveryRecord>>, ControlError> {
-    state
-        .blip
-        .control(&contract, |c| Ok(Json(c.webhook_records())))
-}
-
-async fn clear_webhooks(
-    State(state): State<Arc<AppState>>,
-    Path(contract): Path<String>,
-) -> Result<StatusCode, ControlError> {
-    state.blip.control(&contract, |c| {
-        c.outbox.clear_records();
-        Ok(StatusCode::NO_CONTENT)
-    })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DropRequest {
-    count: u32,
-}
-
-async fn drop_webhooks(
-    State(state): State<Arc<AppState>>,
-    Path(contract): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ControlError> {
-    let req: DropRequest = parse_body(&body)?;
-    state.blip.control(&contract, |c| {
-        let pending = c.outbox.drop_next(req.count);
-        Ok(Json(json!({ "pending_drops": pending })))
-    })
 }
 
 async fn get_failure(

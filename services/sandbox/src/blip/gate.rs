@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -16,10 +16,9 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use super::throughput::Kind;
-use crate::common::faults::FaultOutcome;
+use crate::common::gate::{FaultAnswers, Served, run_with_faults};
 use crate::common::redact::strip_secret_params;
-use crate::common::requests::RequestRecord;
-use crate::common::time;
+use crate::common::tenants::Tenants;
 use crate::state::AppState;
 
 pub const SESSION_AUTHENTICATION_FAILED: u32 = 13;
@@ -75,55 +74,43 @@ fn kind_of(path: &str) -> Option<Kind> {
     }
 }
 
-struct Served {
-    contract: Option<String>,
-    method: String,
-    path: String,
-    query: String,
-    at: String,
-    started: Instant,
-}
+/// Injected faults in the `{"reason"}` shape.
+struct Answers;
 
-impl Served {
-    fn finish(&self, state: &AppState, status: u16) {
-        let duration_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        tracing::info!(
-            provider = "blip",
-            contract = self.contract.as_deref().unwrap_or("-"),
-            method = %self.method,
-            path = %self.path,
-            status,
-            duration_ms,
-            "api request"
-        );
-        state.requests.push(RequestRecord {
-            provider: "blip".to_owned(),
-            domain: self.contract.clone(),
-            method: self.method.clone(),
-            path: self.path.clone(),
-            query: self.query.clone(),
-            status,
-            at: self.at.clone(),
-            duration_ms,
-        });
+impl FaultAnswers for Answers {
+    fn shutting_down(&self) -> Response {
+        http_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            super::reason::GENERAL_ERROR,
+            "The sandbox is shutting down.",
+        )
+    }
+
+    fn error(&self, status: StatusCode, _retry_after_secs: u64) -> Response {
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            too_many("Too many requests.".to_owned())
+        } else {
+            http_error(
+                status,
+                super::reason::GENERAL_ERROR,
+                "An error has occurred.",
+            )
+        }
+    }
+
+    fn timeout(&self) -> Response {
+        http_error(
+            StatusCode::GATEWAY_TIMEOUT,
+            super::reason::GENERAL_ERROR,
+            "The command response was not produced in time.",
+        )
     }
 }
 
 /// Middleware around every `/blip/...` route.
 pub async fn gate(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
-    let path = req
-        .extensions()
-        .get::<OriginalUri>()
-        .map_or_else(|| req.uri().path().to_owned(), |u| u.path().to_owned());
     let query = strip_secret_params(req.uri().query().unwrap_or(""));
-    let mut served = Served {
-        contract: None,
-        method: req.method().as_str().to_owned(),
-        path,
-        query,
-        at: time::format_rfc3339(&time::now()),
-        started: Instant::now(),
-    };
+    let mut served = Served::new("blip", &req, query);
 
     let contract = match key_of(req.headers()) {
         Ok(key) => state
@@ -135,14 +122,14 @@ pub async fn gate(State(state): State<Arc<AppState>>, mut req: Request, next: Ne
     let contract = match contract {
         Ok(c) => c,
         Err(why) => {
-            served.finish(&state, 401);
+            served.log(&state, 401);
             return http_error(StatusCode::UNAUTHORIZED, SESSION_AUTHENTICATION_FAILED, why);
         }
     };
-    served.contract = Some(contract.clone());
+    served.tenant = Some(contract.clone());
 
     if let Some(kind) = kind_of(req.uri().path()) {
-        let admitted = state.blip.with_contract(&contract, |c| {
+        let admitted = state.blip.with_tenant(&contract, |c| {
             let limit = match kind {
                 Kind::Message => c.messages_per_second,
                 Kind::Notification => c.notifications_per_second,
@@ -155,7 +142,7 @@ pub async fn gate(State(state): State<Arc<AppState>>, mut req: Request, next: Ne
         });
         match admitted {
             None => {
-                served.finish(&state, 401);
+                served.log(&state, 401);
                 return http_error(
                     StatusCode::UNAUTHORIZED,
                     SESSION_AUTHENTICATION_FAILED,
@@ -163,7 +150,7 @@ pub async fn gate(State(state): State<Arc<AppState>>, mut req: Request, next: Ne
                 );
             }
             Some((false, limit)) => {
-                served.finish(&state, 429);
+                served.log(&state, 429);
                 return too_many(format!(
                     "Throughput limit exceeded: {limit} {kind:?} envelopes per second"
                 ));
@@ -173,55 +160,18 @@ pub async fn gate(State(state): State<Arc<AppState>>, mut req: Request, next: Ne
     }
 
     req.extensions_mut().insert(ContractName(contract.clone()));
-    let Some(fault) = state.faults.decide("blip", &contract, &served.method) else {
-        let resp = next.run(req).await;
-        served.finish(&state, resp.status().as_u16());
-        return resp;
-    };
-    if !fault.latency.is_zero() && !state.sleep(fault.latency).await {
-        return http_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            super::reason::GENERAL_ERROR,
-            "The sandbox is shutting down.",
-        );
-    }
-    match fault.outcome {
-        FaultOutcome::Pass => {
-            let resp = next.run(req).await;
-            served.finish(&state, resp.status().as_u16());
-            resp
-        }
-        FaultOutcome::Error { status, .. } => {
-            if fault.after_effect {
-                let real = next.run(req).await;
-                tracing::info!(contract = %contract, real_status = real.status().as_u16(), injected = status, "fault injected after effect");
-            }
-            served.finish(&state, status);
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                too_many("Too many requests.".to_owned())
-            } else {
-                http_error(
-                    status,
-                    super::reason::GENERAL_ERROR,
-                    "An error has occurred.",
-                )
-            }
-        }
-        FaultOutcome::Timeout(hold) => {
-            if fault.after_effect {
-                let real = next.run(req).await;
-                tracing::info!(contract = %contract, real_status = real.status().as_u16(), "timeout injected after effect");
-            }
-            served.finish(&state, 504);
-            state.sleep(hold).await;
-            http_error(
-                StatusCode::GATEWAY_TIMEOUT,
-                super::reason::GENERAL_ERROR,
-                "The command response was not produced in time.",
-            )
-        }
-    }
+    run_with_faults(
+        &state,
+        &served,
+        &contract,
+        req,
+        next,
+        &Answers,
+        |status, _| {
+            served.log(&state, status);
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

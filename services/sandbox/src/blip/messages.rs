@@ -67,7 +67,9 @@ impl Contract {
             Err(reason) => {
                 tracing::info!(contract = %self.name, to = %msg.to, code = reason.code, "blip message not delivered");
                 // Without an id the sender asked for no notification.
-                msg.id.as_deref().map(|id| self.notify_failed(id, reason))
+                msg.id
+                    .as_deref()
+                    .map(|id| self.notify_failed(id, &msg.to, reason))
             }
             Ok(()) => None,
         };

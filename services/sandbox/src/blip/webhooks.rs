@@ -72,8 +72,8 @@ impl Contract {
             .collect()
     }
 
-    /// Queues a POST to the custom channel URL (nothing when the contract has none).
-    fn push_webhook(&mut self, body: Value) {
+    /// Queues a POST about a ticket to the custom channel URL (nothing when the contract has none).
+    fn push_webhook(&mut self, ticket_id: &str, body: Value) {
         let Some(url) = self.webhook_url.clone() else {
             return;
         };
@@ -84,6 +84,7 @@ impl Contract {
                 body,
                 due: Instant::now() + self.webhook_delay,
                 retries: self.webhook_retries,
+                order_key: Some(ticket_id.to_owned()),
             },
             headers,
         );
@@ -91,13 +92,13 @@ impl Contract {
 
     pub fn fire_new_ticket(&mut self, ticket_id: &str) {
         if let Some(body) = self.ticket(ticket_id).map(new_ticket_body) {
-            self.push_webhook(body);
+            self.push_webhook(ticket_id, body);
         }
     }
 
     pub fn fire_status(&mut self, ticket_id: &str) {
         if let Some(body) = self.ticket(ticket_id).map(status_body) {
-            self.push_webhook(body);
+            self.push_webhook(ticket_id, body);
         }
     }
 
@@ -112,7 +113,7 @@ impl Contract {
         m.delivery = Delivery::Forwarded;
         let body = t.thread.get(index).map(|m| customer_message_body(t, m));
         if let Some(body) = body {
-            self.push_webhook(body);
+            self.push_webhook(ticket_id, body);
         }
     }
 
@@ -127,8 +128,9 @@ impl Contract {
         }
     }
 
-    /// Builds the `failed` notification of a message and POSTs it to the notification URL, if any.
-    pub fn notify_failed(&mut self, message_id: &str, reason: &Reason) -> Value {
+    /// Builds the `failed` notification of a message sent `to` a node and POSTs it to the notification
+    /// URL, if any (in order per node).
+    pub fn notify_failed(&mut self, message_id: &str, to: &str, reason: &Reason) -> Value {
         let body = failed_notification(message_id, &self.bot_identity, reason);
         if let Some(url) = self.notifications_url.clone() {
             self.notify_outbox.enqueue(WebhookJob {
@@ -136,6 +138,7 @@ impl Contract {
                 body: body.clone(),
                 due: Instant::now() + self.webhook_delay,
                 retries: self.webhook_retries,
+                order_key: Some(to.to_owned()),
             });
         }
         body

@@ -1,13 +1,17 @@
 //! Pieces shared by every provider simulator: request log, fault injection, rate limits and lockouts,
 //! webhook delivery, date formats, secret redaction and the control-API error shape.
 
+pub mod config;
 pub mod control;
 pub mod delivery;
 pub mod error;
 pub mod faults;
+pub mod gate;
 pub mod limits;
+pub mod outbox;
 pub mod redact;
 pub mod requests;
+pub mod tenants;
 pub mod time;
 pub mod zones;
 

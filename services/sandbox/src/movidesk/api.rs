@@ -13,11 +13,13 @@ use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
 use super::domain::WriteError;
-use super::gate::{ApiError, DomainName, api_error, query_pairs};
+use super::gate::{ApiError, DomainName, api_error};
 use super::model::{TICKET_COLLECTIONS, TICKET_PROPERTIES};
 use super::persons::person_properties;
 use super::query::{EntitySchema, ListQuery};
 use super::tickets::Channel;
+use crate::common::gate::query_pairs;
+use crate::common::tenants::Tenants;
 use crate::common::time;
 use crate::state::AppState;
 
@@ -145,7 +147,7 @@ fn on_domain<R>(
     domain: &str,
     f: impl FnOnce(&mut super::domain::Domain) -> Result<R, ApiError>,
 ) -> Result<R, ApiError> {
-    state.movidesk.with_domain(domain, f).unwrap_or_else(|| {
+    state.movidesk.with_tenant(domain, f).unwrap_or_else(|| {
         Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "Authorization has been denied for this request: the token is invalid.",

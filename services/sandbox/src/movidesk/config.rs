@@ -1,8 +1,9 @@
 //! Tenant ("domain") settings: how a Movidesk account of the sandbox is registered, seeded and changed.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::common::config::{double_option, validate_name, validate_named_url};
 use crate::common::limits::LimitSettings;
 
 /// Movidesk's fixed base statuses (`baseStatus`).
@@ -189,34 +190,16 @@ impl DomainSpec {
 
     /// Checks the settings that serde cannot; the message names the bad field.
     pub fn validate(&self) -> Result<(), String> {
-        validate_name(&self.name)?;
+        validate_name("name", &self.name, "domains")?;
         validate_token(&self.token)?;
         if let Some(url) = &self.webhook_url {
-            validate_webhook_url(url)?;
+            validate_named_url("webhook_url", url)?;
         }
         if let Some(statuses) = &self.statuses {
             validate_statuses(statuses)?;
         }
         Ok(())
     }
-}
-
-pub fn validate_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 64 {
-        return Err("name must have 1 to 64 characters".to_owned());
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return Err(format!(
-            "name '{name}' may only contain letters, digits, '-', '_' and '.'"
-        ));
-    }
-    if name == "domains" {
-        return Err("name 'domains' is reserved by the control API".to_owned());
-    }
-    Ok(())
 }
 
 pub fn validate_token(token: &str) -> Result<(), String> {
@@ -228,17 +211,6 @@ pub fn validate_token(token: &str) -> Result<(), String> {
         .any(|c| c.is_whitespace() || c == '&' || c == '#')
     {
         return Err("token must not contain spaces, '&' or '#'".to_owned());
-    }
-    Ok(())
-}
-
-pub fn validate_webhook_url(raw: &str) -> Result<(), String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("webhook_url is not a valid URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "webhook_url must be http or https, not '{}'",
-            url.scheme()
-        ));
     }
     Ok(())
 }
@@ -262,15 +234,6 @@ pub fn validate_statuses(statuses: &[StatusSpec]) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Distinguishes an absent field from an explicit `null` (`Some(None)`).
-fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(de).map(Some)
 }
 
 /// `PATCH /_sandbox/movidesk/domains/{name}`: every field optional; `webhook_url: null` removes it.

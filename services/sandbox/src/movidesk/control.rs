@@ -7,28 +7,21 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::config::{DomainPatch, DomainSpec};
-use super::domain::{Domain, WriteError};
+use super::domain::{Domain, MovideskState, WriteError};
 use super::input::{opt_date, present, ref_id};
 use super::model::PersonRef;
 use super::tickets::{Channel, action_patch};
 use crate::common::error::{ControlError, parse_body};
+use crate::common::tenants::{self, Tenants};
 use crate::common::time;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/domains", get(list_domains).post(create_domain))
-        .route(
-            "/domains/{name}",
-            get(get_domain).patch(patch_domain).delete(delete_domain),
-        )
         .route("/{domain}/tickets", get(list_tickets).post(create_ticket))
         .route(
             "/{domain}/tickets/{id}",
@@ -39,11 +32,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/{domain}/persons", get(list_persons).post(add_persons))
         .route("/{domain}/survey/questions", post(add_survey_questions))
         .route("/{domain}/survey/responses", post(add_survey_responses))
-        .route(
+        .merge(tenants::registration_routes::<MovideskState>("/domains"))
+        .merge(tenants::outbox_routes::<MovideskState>(
             "/{domain}/webhooks",
-            get(list_webhooks).delete(clear_webhooks),
-        )
-        .route("/{domain}/webhooks/drop", post(drop_webhooks))
+        ))
 }
 
 fn control_error(e: WriteError) -> ControlError {
@@ -88,49 +80,6 @@ fn changed_by(d: &Domain, body: &Value) -> Result<Option<PersonRef>, ControlErro
             .map(|p| Some(p.to_ref()))
             .ok_or_else(|| ControlError::validation(format!("changedBy: no person '{id}'"))),
         None => Ok(d.api_author()),
-    }
-}
-
-async fn list_domains(State(state): State<Arc<AppState>>) -> Json<Vec<Value>> {
-    Json(state.movidesk.list())
-}
-
-async fn create_domain(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let spec: DomainSpec = match parse_body(&body) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    match state.movidesk.register(spec) {
-        Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn get_domain(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-) -> Result<Json<Value>, ControlError> {
-    state.movidesk.control(&name, |d| Ok(Json(d.view())))
-}
-
-async fn patch_domain(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ControlError> {
-    let patch: DomainPatch = parse_body(&body)?;
-    state.movidesk.patch_domain(&name, patch).map(Json)
-}
-
-async fn delete_domain(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-) -> Result<StatusCode, ControlError> {
-    if state.movidesk.remove(&name) {
-        state.faults.clear("movidesk", &name);
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(super::domain::unknown_domain(&name))
     }
 }
 
@@ -331,43 +280,6 @@ async fn add_persons(
             .filter_map(|id| d.person(id).map(|p| Value::Object(p.data.clone())))
             .collect();
         Ok((StatusCode::CREATED, Json(created)))
-    })
-}
-
-async fn list_webhooks(
-    State(state): State<Arc<AppState>>,
-    Path(domain): Path<String>,
-) -> Result<Response, ControlError> {
-    state
-        .movidesk
-        .control(&domain, |d| Ok(Json(d.outbox.records()).into_response()))
-}
-
-async fn clear_webhooks(
-    State(state): State<Arc<AppState>>,
-    Path(domain): Path<String>,
-) -> Result<StatusCode, ControlError> {
-    state.movidesk.control(&domain, |d| {
-        d.outbox.clear_records();
-        Ok(StatusCode::NO_CONTENT)
-    })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DropRequest {
-    count: u32,
-}
-
-async fn drop_webhooks(
-    State(state): State<Arc<AppState>>,
-    Path(domain): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ControlError> {
-    let req: DropRequest = parse_body(&body)?;
-    state.movidesk.control(&domain, |d| {
-        let pending = d.outbox.drop_next(req.count);
-        Ok(Json(json!({ "pending_drops": pending })))
     })
 }
 

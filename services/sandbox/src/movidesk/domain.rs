@@ -12,15 +12,18 @@ use tokio::time::Instant;
 
 use super::config::{
     DomainPatch, DomainSpec, OriginOnCreate, StatusSpec, default_statuses, validate_statuses,
-    validate_token, validate_webhook_url,
+    validate_token,
 };
 use super::model::{RelatedTicket, Ticket};
 use super::persons::{self, Person};
-use crate::common::delivery::Outbox;
+use crate::common::config::validate_named_url;
+use crate::common::delivery::{Outbox, Webhook};
 use crate::common::error::ControlError;
 use crate::common::limits::{AccessGuard, LimitSettings};
 use crate::common::redact::{REDACTED, redact_url};
+use crate::common::tenants::{HasOutbox, Tenants};
 use crate::common::{lock, time};
+use crate::state::AppState;
 
 /// Why a write was refused; mapped to the public API's or the control API's error shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,8 +287,50 @@ impl MovideskState {
         }
     }
 
+    /// The domain a token selects.
+    pub fn domain_for_token(&self, token: &str) -> Option<String> {
+        self.find_name(|d| d.token == token)
+    }
+
+    pub fn reset(&self) {
+        let mut reg = lock(&self.registry);
+        reg.domains.clear();
+        reg.registered = 0;
+    }
+}
+
+impl HasOutbox for Domain {
+    type Payload = Webhook;
+
+    fn outbox(&mut self) -> &mut Outbox {
+        &mut self.outbox
+    }
+}
+
+impl Tenants for MovideskState {
+    type Tenant = Domain;
+    type Spec = DomainSpec;
+    type Patch = DomainPatch;
+    const FAULTS: Option<&'static str> = Some("movidesk");
+
+    fn of(state: &AppState) -> &Self {
+        &state.movidesk
+    }
+
+    fn unknown(name: &str) -> ControlError {
+        unknown_domain(name)
+    }
+
+    fn view(domain: &Domain) -> Value {
+        domain.view()
+    }
+
+    fn with_map<R>(&self, f: impl FnOnce(&mut BTreeMap<String, Domain>) -> R) -> R {
+        f(&mut lock(&self.registry).domains)
+    }
+
     /// Registers a domain (with its persons). Must run inside a Tokio runtime (spawns the outbox).
-    pub fn register(&self, spec: DomainSpec) -> Result<Value, ControlError> {
+    fn register(&self, spec: DomainSpec) -> Result<Value, ControlError> {
         spec.validate().map_err(ControlError::validation)?;
         let mut reg = lock(&self.registry);
         if reg.domains.contains_key(&spec.name) {
@@ -350,7 +395,7 @@ impl MovideskState {
         Ok(view)
     }
 
-    pub fn patch_domain(&self, name: &str, patch: DomainPatch) -> Result<Value, ControlError> {
+    fn patch(&self, name: &str, patch: DomainPatch) -> Result<Value, ControlError> {
         let mut reg = lock(&self.registry);
         if let Some(token) = &patch.token {
             validate_token(token).map_err(ControlError::validation)?;
@@ -365,7 +410,7 @@ impl MovideskState {
             }
         }
         if let Some(Some(url)) = &patch.webhook_url {
-            validate_webhook_url(url).map_err(ControlError::validation)?;
+            validate_named_url("webhook_url", url).map_err(ControlError::validation)?;
         }
         if let Some(statuses) = &patch.statuses {
             validate_statuses(statuses).map_err(ControlError::validation)?;
@@ -429,52 +474,6 @@ impl MovideskState {
             domain.clients_need_organization = v;
         }
         Ok(domain.view())
-    }
-
-    pub fn remove(&self, name: &str) -> bool {
-        lock(&self.registry).domains.remove(name).is_some()
-    }
-
-    pub fn list(&self) -> Vec<Value> {
-        lock(&self.registry)
-            .domains
-            .values()
-            .map(Domain::view)
-            .collect()
-    }
-
-    pub fn exists(&self, name: &str) -> bool {
-        lock(&self.registry).domains.contains_key(name)
-    }
-
-    /// The domain a token selects.
-    pub fn domain_for_token(&self, token: &str) -> Option<String> {
-        lock(&self.registry)
-            .domains
-            .values()
-            .find(|d| d.token == token)
-            .map(|d| d.name.clone())
-    }
-
-    /// Runs `f` on a domain under the lock. `f` must not block.
-    pub fn with_domain<R>(&self, name: &str, f: impl FnOnce(&mut Domain) -> R) -> Option<R> {
-        lock(&self.registry).domains.get_mut(name).map(f)
-    }
-
-    /// Like `with_domain`, with the control API's 404 for an unknown domain.
-    pub fn control<R>(
-        &self,
-        name: &str,
-        f: impl FnOnce(&mut Domain) -> Result<R, ControlError>,
-    ) -> Result<R, ControlError> {
-        self.with_domain(name, f)
-            .unwrap_or_else(|| Err(unknown_domain(name)))
-    }
-
-    pub fn reset(&self) {
-        let mut reg = lock(&self.registry);
-        reg.domains.clear();
-        reg.registered = 0;
     }
 }
 

@@ -5,18 +5,18 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{OriginalUri, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::common::faults::FaultOutcome;
+use crate::common::gate::{
+    FaultAnswers, Served, logged_query, query_pairs, run_with_faults, with_retry_after,
+};
 use crate::common::limits::Rejection;
-use crate::common::redact::strip_secret_params;
-use crate::common::requests::RequestRecord;
-use crate::common::time;
+use crate::common::tenants::Tenants;
 use crate::state::AppState;
 
 /// The domain selected by the token, for handlers.
@@ -59,97 +59,63 @@ impl IntoResponse for ApiError {
 }
 
 fn too_many(message: String, retry_after_secs: u64) -> Response {
-    let mut resp = api_error(StatusCode::TOO_MANY_REQUESTS, message);
-    if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    with_retry_after(
+        api_error(StatusCode::TOO_MANY_REQUESTS, message),
+        retry_after_secs,
+    )
+}
+
+/// Injected faults in Movidesk's `{"message"}` shape.
+struct Answers;
+
+impl FaultAnswers for Answers {
+    fn shutting_down(&self) -> Response {
+        api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The sandbox is shutting down.",
+        )
     }
-    resp
-}
 
-/// Decoded query pairs.
-pub fn query_pairs(raw: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(raw.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-struct Served {
-    domain: Option<String>,
-    method: String,
-    path: String,
-    query: String,
-    at: String,
-    started: Instant,
-}
-
-impl Served {
-    fn finish(&self, state: &AppState, status: u16, counts_as_failure: bool) {
-        let mut lockout_started = false;
-        if let Some(domain) = &self.domain {
-            lockout_started = state
-                .movidesk
-                .with_domain(domain, |d| {
-                    d.guard.record(status, counts_as_failure, Instant::now())
-                })
-                .unwrap_or(false);
+    fn error(&self, status: StatusCode, retry_after_secs: u64) -> Response {
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            too_many("Too many requests.".to_owned(), retry_after_secs)
+        } else {
+            api_error(status, "An error has occurred.")
         }
-        let duration_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        tracing::info!(
-            provider = "movidesk",
-            domain = self.domain.as_deref().unwrap_or("-"),
-            method = %self.method,
-            path = %self.path,
-            query = %self.query,
-            status,
-            duration_ms,
-            "api request"
+    }
+
+    fn timeout(&self) -> Response {
+        api_error(StatusCode::GATEWAY_TIMEOUT, "The operation has timed out.")
+    }
+}
+
+/// Logs the request, counting its status in the domain's limits (and lockout).
+fn finish(state: &AppState, served: &Served, status: u16, counts_as_failure: bool) {
+    let lockout_started = served.tenant.as_ref().is_some_and(|domain| {
+        state
+            .movidesk
+            .with_tenant(domain, |d| {
+                d.guard.record(status, counts_as_failure, Instant::now())
+            })
+            .unwrap_or(false)
+    });
+    served.log(state, status);
+    if lockout_started {
+        tracing::warn!(
+            domain = served.tenant.as_deref().unwrap_or("-"),
+            "token locked after consecutive failed requests"
         );
-        if lockout_started {
-            tracing::warn!(
-                domain = self.domain.as_deref().unwrap_or("-"),
-                "token locked after consecutive failed requests"
-            );
-        }
-        state.requests.push(RequestRecord {
-            provider: "movidesk".to_owned(),
-            domain: self.domain.clone(),
-            method: self.method.clone(),
-            path: self.path.clone(),
-            query: self.query.clone(),
-            status,
-            at: self.at.clone(),
-            duration_ms,
-        });
     }
 }
 
 /// Middleware around every public-API route.
 pub async fn gate(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
-    let path = req
-        .extensions()
-        .get::<OriginalUri>()
-        .map_or_else(|| req.uri().path().to_owned(), |u| u.path().to_owned());
-    let raw_query = req.uri().query().unwrap_or("").to_owned();
-    let pairs = query_pairs(&raw_query);
+    let pairs = query_pairs(req.uri().query().unwrap_or(""));
     let token = pairs
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("token"))
         .map(|(_, v)| v.clone());
-    let logged_query = strip_secret_params(
-        &pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("&"),
-    );
-    let mut served = Served {
-        domain: None,
-        method: req.method().as_str().to_owned(),
-        path,
-        query: logged_query,
-        at: time::format_rfc3339(&time::now()),
-        started: Instant::now(),
-    };
+    let mut served = Served::new("movidesk", &req, logged_query(&pairs));
 
     let domain = token
         .as_deref()
@@ -161,24 +127,24 @@ pub async fn gate(State(state): State<Arc<AppState>>, mut req: Request, next: Ne
         } else {
             "Authorization has been denied for this request: the token is invalid."
         };
-        served.finish(&state, 401, true);
+        finish(&state, &served, 401, true);
         return api_error(StatusCode::UNAUTHORIZED, message);
     };
-    served.domain = Some(domain.clone());
+    served.tenant = Some(domain.clone());
 
-    let admitted = state.movidesk.with_domain(&domain, |d| {
+    let admitted = state.movidesk.with_tenant(&domain, |d| {
         (d.guard.admit(Instant::now()), d.guard.settings())
     });
     match admitted {
         None => {
-            served.finish(&state, 401, true);
+            finish(&state, &served, 401, true);
             return api_error(
                 StatusCode::UNAUTHORIZED,
                 "Authorization has been denied for this request: the token is invalid.",
             );
         }
         Some((Err(Rejection::RateLimited { retry_after_secs }), settings)) => {
-            served.finish(&state, 429, true);
+            finish(&state, &served, 429, true);
             return too_many(
                 format!(
                     "API rate limit exceeded: {} requests per minute. Retry after {retry_after_secs} seconds.",
@@ -188,7 +154,7 @@ pub async fn gate(State(state): State<Arc<AppState>>, mut req: Request, next: Ne
             );
         }
         Some((Err(Rejection::LockedOut { retry_after_secs }), _)) => {
-            served.finish(&state, 429, true);
+            finish(&state, &served, 429, true);
             return too_many(
                 format!("Too many failed requests. Retry after {retry_after_secs} seconds."),
                 retry_after_secs,
@@ -198,49 +164,14 @@ pub async fn gate(State(state): State<Arc<AppState>>, mut req: Request, next: Ne
     }
 
     req.extensions_mut().insert(DomainName(domain.clone()));
-    let method = served.method.clone();
-    let Some(fault) = state.faults.decide("movidesk", &domain, &method) else {
-        let resp = next.run(req).await;
-        served.finish(&state, resp.status().as_u16(), true);
-        return resp;
-    };
-    if !fault.latency.is_zero() && !state.sleep(fault.latency).await {
-        return api_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The sandbox is shutting down.",
-        );
-    }
-    match fault.outcome {
-        FaultOutcome::Pass => {
-            let resp = next.run(req).await;
-            served.finish(&state, resp.status().as_u16(), true);
-            resp
-        }
-        FaultOutcome::Error {
-            status,
-            retry_after_secs,
-        } => {
-            if fault.after_effect {
-                let real = next.run(req).await;
-                tracing::info!(domain = %domain, real_status = real.status().as_u16(), injected = status, "fault injected after effect");
-            }
-            served.finish(&state, status, fault.counts_as_failure);
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                too_many("Too many requests.".to_owned(), retry_after_secs)
-            } else {
-                api_error(status, "An error has occurred.")
-            }
-        }
-        FaultOutcome::Timeout(hold) => {
-            if fault.after_effect {
-                let real = next.run(req).await;
-                tracing::info!(domain = %domain, real_status = real.status().as_u16(), "timeout injected after effect");
-            }
-            // Recorded now: the client may give up before the hold ends.
-            served.finish(&state, 504, fault.counts_as_failure);
-            state.sleep(hold).await;
-            api_error(StatusCode::GATEWAY_TIMEOUT, "The operation has timed out.")
-        }
-    }
+    run_with_faults(
+        &state,
+        &served,
+        &domain,
+        req,
+        next,
+        &Answers,
+        |status, counts_as_failure| finish(&state, &served, status, counts_as_failure),
+    )
+    .await
 }

@@ -192,6 +192,7 @@ impl Domain {
             body,
             due: Instant::now() + self.webhook_delay,
             retries: self.webhook_retries,
+            order_key: Some(change.ticket_id.to_string()),
         });
     }
 }

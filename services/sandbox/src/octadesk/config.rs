@@ -1,7 +1,9 @@
 //! How an Octadesk tenant is registered (`POST /_sandbox/octadesk/tenants`, seed file) and patched.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::common::config::{double_option, validate_name, validate_url};
 
 fn default_ttl() -> u64 {
     3600
@@ -100,8 +102,8 @@ impl TenantSpec {
 
     /// Checks what serde cannot; the message names the bad field.
     pub fn validate(&self) -> Result<(), String> {
-        validate_name("name", &self.name)?;
-        validate_name("subdomain", &self.subdomain())?;
+        validate_name("name", &self.name, "tenants")?;
+        validate_name("subdomain", &self.subdomain(), "tenants")?;
         if self.users.is_empty() {
             return Err("users must list at least one agent".to_owned());
         }
@@ -185,41 +187,6 @@ pub fn validate_secret(secret: &str) -> Result<(), String> {
         return Err("must not contain spaces".to_owned());
     }
     Ok(())
-}
-
-fn validate_name(field: &str, name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 64 {
-        return Err(format!("{field} must have 1 to 64 characters"));
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return Err(format!(
-            "{field} '{name}' may only contain letters, digits, '-', '_' and '.'"
-        ));
-    }
-    if name == "tenants" {
-        return Err(format!("{field} 'tenants' is reserved by the control API"));
-    }
-    Ok(())
-}
-
-pub fn validate_url(raw: &str) -> Result<(), String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("not a valid URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("must be http or https, not '{}'", url.scheme()));
-    }
-    Ok(())
-}
-
-/// Distinguishes an absent field from an explicit `null` (`Some(None)`).
-fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(de).map(Some)
 }
 
 /// `PATCH /_sandbox/octadesk/tenants/{name}`: every field optional; `webhook_url: null` removes it.

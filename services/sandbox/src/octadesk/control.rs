@@ -7,28 +7,22 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::config::{TenantPatch, TenantSpec};
 use super::errors::OctaError;
 use super::model::{Api, Origin};
-use super::tenant::{Tenant, unknown_tenant};
+use super::tenant::{OctadeskState, Tenant};
 use super::tickets::parse_number;
 use super::webhooks::Event;
 use crate::common::error::{ControlError, parse_body};
+use crate::common::tenants::{self, Tenants};
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/tenants", get(list_tenants).post(create_tenant))
-        .route(
-            "/tenants/{name}",
-            get(get_tenant).patch(patch_tenant).delete(delete_tenant),
-        )
         .route("/{tenant}/credentials", post(add_credential))
         .route("/{tenant}/revoke", post(revoke))
         .route("/{tenant}/expire-tokens", post(expire_tokens))
@@ -39,11 +33,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/{tenant}/tickets/{number}/status", post(change_status))
         .route("/{tenant}/persons", get(list_persons))
         .route("/{tenant}/organizations", get(list_organizations))
-        .route(
+        .merge(tenants::registration_routes::<OctadeskState>("/tenants"))
+        .merge(tenants::outbox_routes::<OctadeskState>(
             "/{tenant}/webhooks",
-            get(list_webhooks).delete(clear_webhooks),
-        )
-        .route("/{tenant}/webhooks/drop", post(drop_webhooks))
+        ))
 }
 
 fn control_error(e: OctaError) -> ControlError {
@@ -81,49 +74,6 @@ fn ticket_view(t: &Tenant, number: u64) -> Result<Value, ControlError> {
         .ok_or_else(|| {
             ControlError::not_found(format!("no ticket {number} in tenant '{}'", t.name))
         })
-}
-
-async fn list_tenants(State(state): State<Arc<AppState>>) -> Json<Vec<Value>> {
-    Json(state.octadesk.list())
-}
-
-async fn create_tenant(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let spec: TenantSpec = match parse_body(&body) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    match state.octadesk.register(spec) {
-        Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn get_tenant(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-) -> Result<Json<Value>, ControlError> {
-    state.octadesk.control(&name, |t| Ok(Json(t.view())))
-}
-
-async fn patch_tenant(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ControlError> {
-    let patch: TenantPatch = parse_body(&body)?;
-    state.octadesk.patch(&name, patch).map(Json)
-}
-
-async fn delete_tenant(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-) -> Result<StatusCode, ControlError> {
-    if state.octadesk.remove(&name) {
-        state.faults.clear("octadesk", &name);
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(unknown_tenant(&name))
-    }
 }
 
 /// `{"api_token": "…"}` or `{"api_key": "…"}`.
@@ -332,42 +282,5 @@ async fn list_organizations(
                 .map(|o| t.render_organization(o, Api::V1))
                 .collect(),
         ))
-    })
-}
-
-async fn list_webhooks(
-    State(state): State<Arc<AppState>>,
-    Path(tenant): Path<String>,
-) -> Result<Response, ControlError> {
-    state
-        .octadesk
-        .control(&tenant, |t| Ok(Json(t.outbox.records()).into_response()))
-}
-
-async fn clear_webhooks(
-    State(state): State<Arc<AppState>>,
-    Path(tenant): Path<String>,
-) -> Result<StatusCode, ControlError> {
-    state.octadesk.control(&tenant, |t| {
-        t.outbox.clear_records();
-        Ok(StatusCode::NO_CONTENT)
-    })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DropRequest {
-    count: u32,
-}
-
-async fn drop_webhooks(
-    State(state): State<Arc<AppState>>,
-    Path(tenant): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ControlError> {
-    let req: DropRequest = parse_body(&body)?;
-    state.octadesk.control(&tenant, |t| {
-        let pending = t.outbox.drop_next(req.count);
-        Ok(Json(json!({ "pending_drops": pending })))
     })
 }

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -19,10 +19,9 @@ use super::errors::{self, OctaError};
 use super::input::{query_pairs, text};
 use super::jwt::{self, JwtError};
 use super::tokens::Via;
-use crate::common::faults::FaultOutcome;
+use crate::common::gate::{FaultAnswers, Served, logged_query, run_with_faults};
 use crate::common::limits::Rejection;
-use crate::common::redact::strip_secret_params;
-use crate::common::requests::RequestRecord;
+use crate::common::tenants::Tenants;
 use crate::common::time;
 use crate::state::AppState;
 
@@ -47,72 +46,48 @@ pub struct LoginGrant {
 /// A refusal, with the tenant when the credentials named one (for the request log).
 type Refusal = (Option<String>, OctaError);
 
-struct Served {
-    tenant: Option<String>,
-    method: String,
-    path: String,
-    query: String,
-    at: String,
-    started: Instant,
+fn start(req: &Request) -> Served {
+    Served::new(
+        "octadesk",
+        req,
+        logged_query(&query_pairs(req.uri().query())),
+    )
 }
 
-impl Served {
-    fn new(req: &Request) -> Self {
-        let path = req
-            .extensions()
-            .get::<OriginalUri>()
-            .map_or_else(|| req.uri().path().to_owned(), |u| u.path().to_owned());
-        let pairs = query_pairs(req.uri().query());
-        let query = strip_secret_params(
-            &pairs
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("&"),
-        );
-        Self {
-            tenant: None,
-            method: req.method().as_str().to_owned(),
-            path,
-            query,
-            at: time::format_rfc3339(&time::now()),
-            started: Instant::now(),
-        }
-    }
-
-    fn finish(&self, state: &AppState, status: u16) {
-        if let Some(tenant) = &self.tenant {
-            state.octadesk.with_tenant(tenant, |t| {
-                t.guard.record(status, true, Instant::now());
-            });
-        }
-        let duration_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        tracing::info!(
-            provider = "octadesk",
-            tenant = self.tenant.as_deref().unwrap_or("-"),
-            method = %self.method,
-            path = %self.path,
-            query = %self.query,
-            status,
-            duration_ms,
-            "api request"
-        );
-        state.requests.push(RequestRecord {
-            provider: "octadesk".to_owned(),
-            domain: self.tenant.clone(),
-            method: self.method.clone(),
-            path: self.path.clone(),
-            query: self.query.clone(),
-            status,
-            at: self.at.clone(),
-            duration_ms,
+/// Logs the request, counting its status in the tenant's limits.
+fn finish(state: &AppState, served: &Served, status: u16) {
+    if let Some(tenant) = &served.tenant {
+        state.octadesk.with_tenant(tenant, |t| {
+            t.guard.record(status, true, Instant::now());
         });
     }
+    served.log(state, status);
+}
 
-    fn refuse(mut self, state: &AppState, (tenant, error): Refusal) -> Response {
-        self.tenant = tenant;
-        self.finish(state, error.status.as_u16());
-        error.into_response()
+fn refuse(mut served: Served, state: &AppState, (tenant, error): Refusal) -> Response {
+    served.tenant = tenant;
+    finish(state, &served, error.status.as_u16());
+    error.into_response()
+}
+
+/// Injected faults in Octadesk's error shape.
+struct Answers;
+
+impl FaultAnswers for Answers {
+    fn shutting_down(&self) -> Response {
+        OctaError::injected(StatusCode::SERVICE_UNAVAILABLE).into_response()
+    }
+
+    fn error(&self, status: StatusCode, retry_after_secs: u64) -> Response {
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            OctaError::too_many(retry_after_secs).into_response()
+        } else {
+            OctaError::injected(status).into_response()
+        }
+    }
+
+    fn timeout(&self) -> Response {
+        OctaError::injected(StatusCode::GATEWAY_TIMEOUT).into_response()
     }
 }
 
@@ -327,7 +302,7 @@ fn is_login(path: &str) -> Option<bool> {
 
 /// Middleware of the legacy API.
 pub async fn legacy_gate(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let served = Served::new(&req);
+    let served = start(&req);
     let login = (req.method() == axum::http::Method::POST)
         .then(|| is_login(req.uri().path()))
         .flatten();
@@ -339,14 +314,15 @@ pub async fn legacy_gate(State(state): State<Arc<AppState>>, req: Request, next:
                 req.extensions_mut().insert(p);
                 run(&state, served, tenant, req, next).await
             }
-            Err(r) => served.refuse(&state, r),
+            Err(r) => refuse(served, &state, r),
         };
     };
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, MAX_LOGIN_BODY).await {
         Ok(b) => b,
         Err(_) => {
-            return served.refuse(
+            return refuse(
+                served,
                 &state,
                 (
                     None,
@@ -357,7 +333,7 @@ pub async fn legacy_gate(State(state): State<Arc<AppState>>, req: Request, next:
     };
     let body = match super::input::object(&bytes) {
         Ok(o) => o,
-        Err(e) => return served.refuse(&state, (None, e)),
+        Err(e) => return refuse(served, &state, (None, e)),
     };
     let grant = if with_token {
         api_token_login(&state, &parts.headers, &body)
@@ -371,20 +347,20 @@ pub async fn legacy_gate(State(state): State<Arc<AppState>>, req: Request, next:
             req.extensions_mut().insert(g);
             run(&state, served, tenant, req, next).await
         }
-        Err(r) => served.refuse(&state, r),
+        Err(r) => refuse(served, &state, r),
     }
 }
 
 /// Middleware of the v1 API.
 pub async fn v1_gate(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
-    let served = Served::new(&req);
+    let served = start(&req);
     match api_key(&state, req.headers()) {
         Ok(p) => {
             let tenant = p.tenant.clone();
             req.extensions_mut().insert(p);
             run(&state, served, tenant, req, next).await
         }
-        Err(r) => served.refuse(&state, r),
+        Err(r) => refuse(served, &state, r),
     }
 }
 
@@ -402,54 +378,18 @@ async fn run(
         .with_tenant(&tenant, |t| t.guard.admit(Instant::now()))
     {
         None => {
-            served.finish(state, 401);
+            finish(state, &served, 401);
             return OctaError::unauthorized(errors::INVALID_TOKEN).into_response();
         }
         Some(Err(Rejection::RateLimited { retry_after_secs }))
         | Some(Err(Rejection::LockedOut { retry_after_secs })) => {
-            served.finish(state, 429);
+            finish(state, &served, 429);
             return OctaError::too_many(retry_after_secs).into_response();
         }
         Some(Ok(())) => {}
     }
-    let Some(fault) = state.faults.decide("octadesk", &tenant, &served.method) else {
-        let resp = next.run(req).await;
-        served.finish(state, resp.status().as_u16());
-        return resp;
-    };
-    if !fault.latency.is_zero() && !state.sleep(fault.latency).await {
-        return OctaError::injected(StatusCode::SERVICE_UNAVAILABLE).into_response();
-    }
-    match fault.outcome {
-        FaultOutcome::Pass => {
-            let resp = next.run(req).await;
-            served.finish(state, resp.status().as_u16());
-            resp
-        }
-        FaultOutcome::Error {
-            status,
-            retry_after_secs,
-        } => {
-            if fault.after_effect {
-                let real = next.run(req).await;
-                tracing::info!(%tenant, real_status = real.status().as_u16(), injected = status, "fault injected after effect");
-            }
-            served.finish(state, status);
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                OctaError::too_many(retry_after_secs).into_response()
-            } else {
-                OctaError::injected(status).into_response()
-            }
-        }
-        FaultOutcome::Timeout(hold) => {
-            if fault.after_effect {
-                let real = next.run(req).await;
-                tracing::info!(%tenant, real_status = real.status().as_u16(), "timeout injected after effect");
-            }
-            served.finish(state, 504);
-            state.sleep(hold).await;
-            OctaError::injected(StatusCode::GATEWAY_TIMEOUT).into_response()
-        }
-    }
+    run_with_faults(state, &served, &tenant, req, next, &Answers, |status, _| {
+        finish(state, &served, status);
+    })
+    .await
 }

@@ -17,6 +17,7 @@ use super::input::{digits, object, query_get, query_pairs, text};
 use super::model::Api;
 use super::ops::{self, on_tenant};
 use super::people::person_not_found;
+use crate::common::tenants::Tenants;
 use crate::state::AppState;
 
 const API: Api = Api::Legacy;

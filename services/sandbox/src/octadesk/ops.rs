@@ -14,6 +14,7 @@ use super::people::{organization_not_found, person_not_found};
 use super::tenant::Tenant;
 use super::tickets::{parse_number, ticket_not_found};
 use super::webhooks::Event;
+use crate::common::tenants::Tenants;
 use crate::state::AppState;
 
 pub fn origin(api: Api) -> Origin {

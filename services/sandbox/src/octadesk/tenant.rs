@@ -11,12 +11,14 @@ use serde_json::{Map, Value, json};
 use super::config::{TenantPatch, TenantSpec, role_type, validate_secret};
 use super::model::{Status, Ticket, User, default_statuses, new_uuid};
 use super::tokens::{AccessToken, Credential};
-use crate::common::delivery::Outbox;
+use crate::common::delivery::{Outbox, Webhook};
 use crate::common::error::ControlError;
 use crate::common::limits::{AccessGuard, LimitSettings};
 use crate::common::lock;
 use crate::common::redact::redact_url;
+use crate::common::tenants::{HasOutbox, Tenants};
 use crate::common::time;
+use crate::state::AppState;
 
 /// One Octadesk account of the sandbox.
 #[derive(Debug)]
@@ -143,8 +145,119 @@ impl OctadeskState {
         &self.secret
     }
 
+    /// Adds an API token or key ("Criar API Token" / "Gerar apiKey" in the account UI).
+    pub fn add_credential(
+        &self,
+        name: &str,
+        api_token: Option<String>,
+        api_key: Option<String>,
+    ) -> Result<Value, ControlError> {
+        let (value, is_token) = match (api_token, api_key) {
+            (Some(v), None) => (v, true),
+            (None, Some(v)) => (v, false),
+            _ => {
+                return Err(ControlError::validation(
+                    "give exactly one of api_token and api_key",
+                ));
+            }
+        };
+        validate_secret(&value).map_err(|e| {
+            ControlError::validation(format!(
+                "{} {e}",
+                if is_token { "api_token" } else { "api_key" }
+            ))
+        })?;
+        let mut tenants = lock(&self.tenants);
+        if !tenants.contains_key(name) {
+            return Err(unknown_tenant(name));
+        }
+        if let Some(other) = tenants
+            .values()
+            .find(|t| t.all_secrets().any(|s| s == value))
+        {
+            return Err(ControlError::conflict(format!(
+                "tenant '{}' already uses this value",
+                other.name
+            )));
+        }
+        let t = tenants.get_mut(name).ok_or_else(|| unknown_tenant(name))?;
+        let cred = Credential::new(value, time::now());
+        let view = cred.view();
+        if is_token {
+            t.api_tokens.push(cred);
+        } else {
+            t.api_keys.push(cred);
+        }
+        Ok(view)
+    }
+
+    /// The tenant of a subdomain (case-insensitive).
+    pub fn tenant_by_subdomain(&self, subdomain: &str) -> Option<String> {
+        lock(&self.tenants)
+            .values()
+            .find(|t| t.subdomain.eq_ignore_ascii_case(subdomain.trim()))
+            .map(|t| t.name.clone())
+    }
+
+    /// The tenant whose users include this e-mail and password (for `/login` without a subdomain).
+    pub fn tenants_of_login(&self, email: &str, password: &str) -> Vec<String> {
+        lock(&self.tenants)
+            .values()
+            .filter(|t| {
+                t.user_by_email(email)
+                    .is_some_and(|u| u.password == password)
+            })
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// What a legacy API token selects.
+    pub fn find_api_token(&self, value: &str) -> Option<CredentialMatch> {
+        find_in(&lock(&self.tenants), value, |t| &t.api_tokens)
+    }
+
+    /// What a v1 API key selects.
+    pub fn find_api_key(&self, value: &str) -> Option<CredentialMatch> {
+        find_in(&lock(&self.tenants), value, |t| &t.api_keys)
+    }
+
+    pub fn reset(&self) {
+        lock(&self.tenants).clear();
+    }
+}
+
+impl HasOutbox for Tenant {
+    type Payload = Webhook;
+
+    fn outbox(&mut self) -> &mut Outbox {
+        &mut self.outbox
+    }
+}
+
+impl Tenants for OctadeskState {
+    type Tenant = Tenant;
+    type Spec = TenantSpec;
+    type Patch = TenantPatch;
+    const FAULTS: Option<&'static str> = Some("octadesk");
+
+    fn of(state: &AppState) -> &Self {
+        &state.octadesk
+    }
+
+    fn unknown(name: &str) -> ControlError {
+        unknown_tenant(name)
+    }
+
+    fn view(tenant: &Tenant) -> Value {
+        tenant.view()
+    }
+
+    fn with_map<R>(&self, f: impl FnOnce(&mut BTreeMap<String, Tenant>) -> R) -> R {
+        f(&mut lock(&self.tenants))
+    }
+
     /// Registers a tenant. Must run inside a Tokio runtime (spawns the outbox).
-    pub fn register(&self, spec: TenantSpec) -> Result<Value, ControlError> {
+    fn register(&self, spec: TenantSpec) -> Result<Value, ControlError> {
         spec.validate().map_err(ControlError::validation)?;
         let subdomain = spec.subdomain();
         let mut tenants = lock(&self.tenants);
@@ -236,7 +349,7 @@ impl OctadeskState {
         Ok(view)
     }
 
-    pub fn patch(&self, name: &str, patch: TenantPatch) -> Result<Value, ControlError> {
+    fn patch(&self, name: &str, patch: TenantPatch) -> Result<Value, ControlError> {
         patch.validate().map_err(ControlError::validation)?;
         self.control(name, |t| {
             if let Some(ttl) = patch.token_ttl_seconds {
@@ -265,113 +378,6 @@ impl OctadeskState {
             }
             Ok(t.view())
         })
-    }
-
-    /// Adds an API token or key ("Criar API Token" / "Gerar apiKey" in the account UI).
-    pub fn add_credential(
-        &self,
-        name: &str,
-        api_token: Option<String>,
-        api_key: Option<String>,
-    ) -> Result<Value, ControlError> {
-        let (value, is_token) = match (api_token, api_key) {
-            (Some(v), None) => (v, true),
-            (None, Some(v)) => (v, false),
-            _ => {
-                return Err(ControlError::validation(
-                    "give exactly one of api_token and api_key",
-                ));
-            }
-        };
-        validate_secret(&value).map_err(|e| {
-            ControlError::validation(format!(
-                "{} {e}",
-                if is_token { "api_token" } else { "api_key" }
-            ))
-        })?;
-        let mut tenants = lock(&self.tenants);
-        if !tenants.contains_key(name) {
-            return Err(unknown_tenant(name));
-        }
-        if let Some(other) = tenants
-            .values()
-            .find(|t| t.all_secrets().any(|s| s == value))
-        {
-            return Err(ControlError::conflict(format!(
-                "tenant '{}' already uses this value",
-                other.name
-            )));
-        }
-        let t = tenants.get_mut(name).ok_or_else(|| unknown_tenant(name))?;
-        let cred = Credential::new(value, time::now());
-        let view = cred.view();
-        if is_token {
-            t.api_tokens.push(cred);
-        } else {
-            t.api_keys.push(cred);
-        }
-        Ok(view)
-    }
-
-    pub fn remove(&self, name: &str) -> bool {
-        lock(&self.tenants).remove(name).is_some()
-    }
-
-    pub fn list(&self) -> Vec<Value> {
-        lock(&self.tenants).values().map(Tenant::view).collect()
-    }
-
-    pub fn exists(&self, name: &str) -> bool {
-        lock(&self.tenants).contains_key(name)
-    }
-
-    /// The tenant of a subdomain (case-insensitive).
-    pub fn tenant_by_subdomain(&self, subdomain: &str) -> Option<String> {
-        lock(&self.tenants)
-            .values()
-            .find(|t| t.subdomain.eq_ignore_ascii_case(subdomain.trim()))
-            .map(|t| t.name.clone())
-    }
-
-    /// The tenant whose users include this e-mail and password (for `/login` without a subdomain).
-    pub fn tenants_of_login(&self, email: &str, password: &str) -> Vec<String> {
-        lock(&self.tenants)
-            .values()
-            .filter(|t| {
-                t.user_by_email(email)
-                    .is_some_and(|u| u.password == password)
-            })
-            .map(|t| t.name.clone())
-            .collect()
-    }
-
-    /// What a legacy API token selects.
-    pub fn find_api_token(&self, value: &str) -> Option<CredentialMatch> {
-        find_in(&lock(&self.tenants), value, |t| &t.api_tokens)
-    }
-
-    /// What a v1 API key selects.
-    pub fn find_api_key(&self, value: &str) -> Option<CredentialMatch> {
-        find_in(&lock(&self.tenants), value, |t| &t.api_keys)
-    }
-
-    /// Runs `f` on a tenant under the lock. `f` must not block.
-    pub fn with_tenant<R>(&self, name: &str, f: impl FnOnce(&mut Tenant) -> R) -> Option<R> {
-        lock(&self.tenants).get_mut(name).map(f)
-    }
-
-    /// Like `with_tenant`, with the control API's 404 for an unknown tenant.
-    pub fn control<R>(
-        &self,
-        name: &str,
-        f: impl FnOnce(&mut Tenant) -> Result<R, ControlError>,
-    ) -> Result<R, ControlError> {
-        self.with_tenant(name, f)
-            .unwrap_or_else(|| Err(unknown_tenant(name)))
-    }
-
-    pub fn reset(&self) {
-        lock(&self.tenants).clear();
     }
 }
 

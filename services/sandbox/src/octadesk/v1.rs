@@ -18,6 +18,7 @@ use super::input::query_pairs;
 use super::model::Api;
 use super::ops::{self, on_tenant};
 use super::tenant::Tenant;
+use crate::common::tenants::Tenants;
 use crate::state::AppState;
 
 const API: Api = Api::V1;

@@ -59,6 +59,7 @@ impl Tenant {
                 body,
                 due: Instant::now() + self.webhook_delay,
                 retries: self.webhook_retries,
+                order_key: Some(number.to_string()),
             });
         }
     }

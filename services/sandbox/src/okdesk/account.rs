@@ -10,17 +10,20 @@ use serde_json::{Value, json};
 
 use super::config::{
     AccountPatch, AccountSpec, CodeName, GroupSpec, IssueTypeSpec, default_issue_types,
-    default_priorities, default_statuses, validate_url,
+    default_priorities, default_statuses,
 };
 use super::issues::{Issue, PersonKind, PersonRef};
 use super::people::{Company, Contact, Employee};
 use super::telephony::{PhoneCall, ScreenPop};
-use crate::common::delivery::Outbox;
+use crate::common::config::validate_url;
+use crate::common::delivery::{Outbox, Webhook};
 use crate::common::error::ControlError;
 use crate::common::limits::{AccessGuard, LimitSettings};
 use crate::common::lock;
 use crate::common::redact::{REDACTED, redact_url};
+use crate::common::tenants::{HasOutbox, Tenants};
 use crate::common::zones::parse_zone;
+use crate::state::AppState;
 
 /// One Okdesk account of the sandbox.
 #[derive(Debug)]
@@ -144,8 +147,48 @@ impl OkdeskState {
         }
     }
 
+    /// The account an API token selects.
+    pub fn account_for_token(&self, token: &str) -> Option<String> {
+        self.find_name(|a| a.api_token == token)
+    }
+
+    pub fn reset(&self) {
+        lock(&self.accounts).clear();
+    }
+}
+
+impl HasOutbox for Account {
+    type Payload = Webhook;
+
+    fn outbox(&mut self) -> &mut Outbox {
+        &mut self.outbox
+    }
+}
+
+impl Tenants for OkdeskState {
+    type Tenant = Account;
+    type Spec = AccountSpec;
+    type Patch = AccountPatch;
+    const FAULTS: Option<&'static str> = Some("okdesk");
+
+    fn of(state: &AppState) -> &Self {
+        &state.okdesk
+    }
+
+    fn unknown(name: &str) -> ControlError {
+        unknown_account(name)
+    }
+
+    fn view(tenant: &Account) -> Value {
+        tenant.view()
+    }
+
+    fn with_map<R>(&self, f: impl FnOnce(&mut BTreeMap<String, Account>) -> R) -> R {
+        f(&mut lock(&self.accounts))
+    }
+
     /// Registers an account with its people. Must run inside a Tokio runtime (spawns the outbox).
-    pub fn register(&self, spec: AccountSpec) -> Result<Value, ControlError> {
+    fn register(&self, spec: AccountSpec) -> Result<Value, ControlError> {
         spec.validate().map_err(ControlError::validation)?;
         let tz = parse_zone(&spec.timezone).map_err(ControlError::validation)?;
         let mut accounts = lock(&self.accounts);
@@ -225,7 +268,7 @@ impl OkdeskState {
         Ok(view)
     }
 
-    pub fn patch(&self, name: &str, patch: AccountPatch) -> Result<Value, ControlError> {
+    fn patch(&self, name: &str, patch: AccountPatch) -> Result<Value, ControlError> {
         if let Some(Some(url)) = &patch.webhook_url {
             validate_url(url).map_err(|e| ControlError::validation(format!("webhook_url: {e}")))?;
         }
@@ -247,45 +290,6 @@ impl OkdeskState {
             }
             Ok(a.view())
         })
-    }
-
-    pub fn remove(&self, name: &str) -> bool {
-        lock(&self.accounts).remove(name).is_some()
-    }
-
-    pub fn list(&self) -> Vec<Value> {
-        lock(&self.accounts).values().map(Account::view).collect()
-    }
-
-    pub fn exists(&self, name: &str) -> bool {
-        lock(&self.accounts).contains_key(name)
-    }
-
-    /// The account an API token selects.
-    pub fn account_for_token(&self, token: &str) -> Option<String> {
-        lock(&self.accounts)
-            .values()
-            .find(|a| a.api_token == token)
-            .map(|a| a.name.clone())
-    }
-
-    /// Runs `f` on an account under the lock. `f` must not block.
-    pub fn with_account<R>(&self, name: &str, f: impl FnOnce(&mut Account) -> R) -> Option<R> {
-        lock(&self.accounts).get_mut(name).map(f)
-    }
-
-    /// Like `with_account`, with the control API's 404 for an unknown account.
-    pub fn control<R>(
-        &self,
-        name: &str,
-        f: impl FnOnce(&mut Account) -> Result<R, ControlError>,
-    ) -> Result<R, ControlError> {
-        self.with_account(name, f)
-            .unwrap_or_else(|| Err(unknown_account(name)))
-    }
-
-    pub fn reset(&self) {
-        lock(&self.accounts).clear();
     }
 }
 

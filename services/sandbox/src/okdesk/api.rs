@@ -14,12 +14,14 @@ use serde_json::{Value, json};
 
 use super::account::Account;
 use super::errors::{FieldErrors, OkError};
-use super::gate::{AccountName, query_pairs};
+use super::gate::AccountName;
 use super::input::{digits, object, parse_json, wrapped};
 use super::issue_list::Query as IssueQuery;
 use super::issues::issue_not_found;
 use super::people::{company_from_input, contact_from_input};
 use super::webhooks::Event;
+use crate::common::gate::query_pairs;
+use crate::common::tenants::Tenants;
 use crate::common::time;
 use crate::state::AppState;
 
@@ -85,7 +87,7 @@ fn on_account(
     name: &str,
     f: impl FnOnce(&mut Account) -> Result<Response, OkError>,
 ) -> Response {
-    match state.okdesk.with_account(name, f) {
+    match state.okdesk.with_tenant(name, f) {
         Some(Ok(resp)) => resp,
         Some(Err(e)) => e.into_response(),
         None => OkError::message(StatusCode::UNAUTHORIZED, "Неверный api_token").into_response(),

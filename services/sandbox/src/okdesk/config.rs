@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::common::config::{double_option, validate_name, validate_url};
 use crate::common::zones::parse_zone;
 
 /// Accepts `"101"` or `101` (extension numbers are strings in the API, integers in some clients).
@@ -238,7 +239,7 @@ pub struct AccountSpec {
 impl AccountSpec {
     /// Checks what serde cannot; the message names the bad field.
     pub fn validate(&self) -> Result<(), String> {
-        validate_name(&self.name)?;
+        validate_name("name", &self.name, "accounts")?;
         validate_token(&self.api_token)?;
         parse_zone(&self.timezone).map_err(|e| format!("timezone: {e}"))?;
         if let Some(url) = &self.webhook_url {
@@ -275,24 +276,6 @@ fn validate_codes<'a>(field: &str, codes: impl Iterator<Item = &'a str>) -> Resu
     Ok(())
 }
 
-pub fn validate_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 64 {
-        return Err("name must have 1 to 64 characters".to_owned());
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return Err(format!(
-            "name '{name}' may only contain letters, digits, '-', '_' and '.'"
-        ));
-    }
-    if name == "accounts" {
-        return Err("name 'accounts' is reserved by the control API".to_owned());
-    }
-    Ok(())
-}
-
 pub fn validate_token(token: &str) -> Result<(), String> {
     if token.trim().is_empty() {
         return Err("api_token must not be empty".to_owned());
@@ -304,23 +287,6 @@ pub fn validate_token(token: &str) -> Result<(), String> {
         return Err("api_token must not contain spaces, '&', '#', '+' or '%'".to_owned());
     }
     Ok(())
-}
-
-pub fn validate_url(raw: &str) -> Result<(), String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("not a valid URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("must be http or https, not '{}'", url.scheme()));
-    }
-    Ok(())
-}
-
-/// Distinguishes an absent field from an explicit `null` (`Some(None)`).
-fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(de).map(Some)
 }
 
 /// `PATCH /_sandbox/okdesk/accounts/{name}`: every field optional; `webhook_url: null` removes it.

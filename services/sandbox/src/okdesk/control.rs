@@ -7,28 +7,22 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::account::{Account, unknown_account};
-use super::config::{AccountPatch, AccountSpec, ContactSpec};
+use super::account::{Account, OkdeskState};
+use super::config::ContactSpec;
 use super::errors::OkError;
 use super::issues::{Issue, PersonKind, PersonRef};
 use super::webhooks::Event;
 use crate::common::error::{ControlError, parse_body};
+use crate::common::tenants::{self, Tenants};
 use crate::common::time;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/accounts", get(list_accounts).post(create_account))
-        .route(
-            "/accounts/{name}",
-            get(get_account).patch(patch_account).delete(delete_account),
-        )
         .route("/{account}/issues", get(list_issues).post(create_issue))
         .route("/{account}/issues/{id}", get(get_issue))
         .route("/{account}/issues/{id}/comments", post(add_comment))
@@ -38,11 +32,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/{account}/contacts", get(list_contacts).post(add_contact))
         .route("/{account}/companies", get(list_companies))
         .route("/{account}/employees", get(list_employees))
-        .route(
-            "/{account}/webhooks",
-            get(list_webhooks).delete(clear_webhooks),
-        )
-        .route("/{account}/webhooks/drop", post(drop_webhooks))
+        .merge(tenants::registration_routes::<OkdeskState>("/accounts"))
+        .merge(tenants::outbox_routes::<OkdeskState>("/{account}/webhooks"))
 }
 
 fn control_error(e: OkError) -> ControlError {
@@ -118,49 +109,6 @@ fn acting(a: &Account, o: &Map<String, Value>) -> Result<Option<PersonRef>, Cont
             };
             Ok(Some(PersonRef { id, kind }))
         }
-    }
-}
-
-async fn list_accounts(State(state): State<Arc<AppState>>) -> Json<Vec<Value>> {
-    Json(state.okdesk.list())
-}
-
-async fn create_account(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let spec: AccountSpec = match parse_body(&body) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    match state.okdesk.register(spec) {
-        Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn get_account(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-) -> Result<Json<Value>, ControlError> {
-    state.okdesk.control(&name, |a| Ok(Json(a.view())))
-}
-
-async fn patch_account(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ControlError> {
-    let patch: AccountPatch = parse_body(&body)?;
-    state.okdesk.patch(&name, patch).map(Json)
-}
-
-async fn delete_account(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-) -> Result<StatusCode, ControlError> {
-    if state.okdesk.remove(&name) {
-        state.faults.clear("okdesk", &name);
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(unknown_account(&name))
     }
 }
 
@@ -325,42 +273,5 @@ async fn list_employees(
 ) -> Result<Json<Vec<Value>>, ControlError> {
     state.okdesk.control(&account, |a| {
         Ok(Json(a.employees.values().map(|e| e.render(a)).collect()))
-    })
-}
-
-async fn list_webhooks(
-    State(state): State<Arc<AppState>>,
-    Path(account): Path<String>,
-) -> Result<Response, ControlError> {
-    state
-        .okdesk
-        .control(&account, |a| Ok(Json(a.outbox.records()).into_response()))
-}
-
-async fn clear_webhooks(
-    State(state): State<Arc<AppState>>,
-    Path(account): Path<String>,
-) -> Result<StatusCode, ControlError> {
-    state.okdesk.control(&account, |a| {
-        a.outbox.clear_records();
-        Ok(StatusCode::NO_CONTENT)
-    })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DropRequest {
-    count: u32,
-}
-
-async fn drop_webhooks(
-    State(state): State<Arc<AppState>>,
-    Path(account): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ControlError> {
-    let req: DropRequest = parse_body(&body)?;
-    state.okdesk.control(&account, |a| {
-        let pending = a.outbox.drop_next(req.count);
-        Ok(Json(json!({ "pending_drops": pending })))
     })
 }

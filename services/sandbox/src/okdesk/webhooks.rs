@@ -156,6 +156,7 @@ impl Account {
                 .checked_add(self.webhook_delay)
                 .unwrap_or_else(Instant::now),
             retries: self.webhook_retries,
+            order_key: Some(issue_id.to_string()),
         });
     }
 }

@@ -20,8 +20,10 @@ use super::variables::{Context, variables};
 use crate::common::error::ControlError;
 use crate::common::lock;
 use crate::common::redact::redact_url;
+use crate::common::tenants::{HasOutbox, Tenants};
 use crate::common::time;
 use crate::common::zones::parse_zone;
+use crate::state::AppState;
 
 /// Longest ringing or talk time a simulated call may have.
 const MAX_SECONDS: u64 = 86_400;
@@ -194,81 +196,6 @@ impl UisState {
             registry: Mutex::new(Registry::default()),
             http,
         }
-    }
-
-    /// Registers an account. Must run inside a Tokio runtime (spawns the outbox).
-    pub fn register(&self, spec: AccountSpec) -> Result<Value, ControlError> {
-        spec.validate().map_err(ControlError::validation)?;
-        let tz = parse_zone(&spec.timezone).map_err(ControlError::validation)?;
-        let mut reg = lock(&self.registry);
-        if reg.accounts.contains_key(&spec.name) {
-            return Err(ControlError::conflict(format!(
-                "a UIS account named '{}' already exists",
-                spec.name
-            )));
-        }
-        let account = Account {
-            name: spec.name.clone(),
-            app_id: spec.app_id,
-            timezone: spec.timezone.clone(),
-            tz,
-            employees: spec.employees,
-            contacts: spec.contacts,
-            notifications: spec.notifications,
-            substitution: spec.substitution,
-            timestamp_format: spec.timestamp_format,
-            virtual_numbers: spec.virtual_numbers.iter().map(|v| digits(v)).collect(),
-            delay: Duration::from_millis(spec.notification_delay_ms),
-            retries: spec.notification_retries,
-            default_wait_seconds: spec.default_wait_seconds.min(MAX_SECONDS),
-            media_base_url: spec.media_base_url,
-            calls: BTreeMap::new(),
-            outbox: Outbox::spawn(self.http.clone(), format!("uis/{}", spec.name)),
-        };
-        let view = account.view();
-        reg.accounts.insert(spec.name.clone(), account);
-        tracing::info!(account = %spec.name, "uis account registered");
-        Ok(view)
-    }
-
-    pub fn patch(&self, name: &str, patch: AccountPatch) -> Result<Value, ControlError> {
-        if let Some(list) = &patch.notifications {
-            // Reuse the registration checks on a probe spec.
-            let probe = AccountSpec {
-                name: "probe".to_owned(),
-                app_id: 0,
-                employees: Vec::new(),
-                contacts: Vec::new(),
-                notifications: list.clone(),
-                substitution: Substitution::Literal,
-                timestamp_format: TimestampFormat::Microseconds,
-                timezone: "UTC".to_owned(),
-                virtual_numbers: Vec::new(),
-                notification_delay_ms: 0,
-                notification_retries: 0,
-                default_wait_seconds: 0,
-                media_base_url: None,
-            };
-            probe.validate().map_err(ControlError::validation)?;
-        }
-        self.control(name, |a| {
-            if let Some(v) = patch.notifications {
-                a.notifications = v;
-            }
-            if let Some(v) = patch.substitution {
-                a.substitution = v;
-            }
-            if let Some(v) = patch.timestamp_format {
-                a.timestamp_format = v;
-            }
-            if let Some(v) = patch.notification_delay_ms {
-                a.delay = Duration::from_millis(v);
-            }
-            if let Some(v) = patch.notification_retries {
-                a.retries = v;
-            }
-            Ok(a.view())
-        })
     }
 
     /// Places a call: validates it, renders its notifications and queues them. `default_base` is the
@@ -460,31 +387,6 @@ impl UisState {
         })
     }
 
-    pub fn remove(&self, name: &str) -> bool {
-        lock(&self.registry).accounts.remove(name).is_some()
-    }
-
-    pub fn list(&self) -> Vec<Value> {
-        lock(&self.registry)
-            .accounts
-            .values()
-            .map(Account::view)
-            .collect()
-    }
-
-    /// Runs `f` on an account, with the control API's 404 for an unknown one. `f` must not block.
-    pub fn control<R>(
-        &self,
-        name: &str,
-        f: impl FnOnce(&mut Account) -> Result<R, ControlError>,
-    ) -> Result<R, ControlError> {
-        lock(&self.registry)
-            .accounts
-            .get_mut(name)
-            .map(f)
-            .unwrap_or_else(|| Err(unknown_account(name)))
-    }
-
     /// Whether some account has a recording with these ids.
     pub fn has_record(&self, call_session_id: u64, record_id: u64) -> Option<u64> {
         lock(&self.registry)
@@ -497,6 +399,112 @@ impl UisState {
 
     pub fn reset(&self) {
         *lock(&self.registry) = Registry::default();
+    }
+}
+
+impl HasOutbox for Account {
+    type Payload = Job;
+
+    fn outbox(&mut self) -> &mut Outbox {
+        &mut self.outbox
+    }
+}
+
+impl Tenants for UisState {
+    type Tenant = Account;
+    type Spec = AccountSpec;
+    type Patch = AccountPatch;
+    const FAULTS: Option<&'static str> = None;
+
+    fn of(state: &AppState) -> &Self {
+        &state.uis
+    }
+
+    fn unknown(name: &str) -> ControlError {
+        unknown_account(name)
+    }
+
+    fn view(tenant: &Account) -> Value {
+        tenant.view()
+    }
+
+    fn with_map<R>(&self, f: impl FnOnce(&mut BTreeMap<String, Account>) -> R) -> R {
+        f(&mut lock(&self.registry).accounts)
+    }
+
+    /// Registers an account. Must run inside a Tokio runtime (spawns the outbox).
+    fn register(&self, spec: AccountSpec) -> Result<Value, ControlError> {
+        spec.validate().map_err(ControlError::validation)?;
+        let tz = parse_zone(&spec.timezone).map_err(ControlError::validation)?;
+        let mut reg = lock(&self.registry);
+        if reg.accounts.contains_key(&spec.name) {
+            return Err(ControlError::conflict(format!(
+                "a UIS account named '{}' already exists",
+                spec.name
+            )));
+        }
+        let account = Account {
+            name: spec.name.clone(),
+            app_id: spec.app_id,
+            timezone: spec.timezone.clone(),
+            tz,
+            employees: spec.employees,
+            contacts: spec.contacts,
+            notifications: spec.notifications,
+            substitution: spec.substitution,
+            timestamp_format: spec.timestamp_format,
+            virtual_numbers: spec.virtual_numbers.iter().map(|v| digits(v)).collect(),
+            delay: Duration::from_millis(spec.notification_delay_ms),
+            retries: spec.notification_retries,
+            default_wait_seconds: spec.default_wait_seconds.min(MAX_SECONDS),
+            media_base_url: spec.media_base_url,
+            calls: BTreeMap::new(),
+            outbox: Outbox::spawn(self.http.clone(), format!("uis/{}", spec.name)),
+        };
+        let view = account.view();
+        reg.accounts.insert(spec.name.clone(), account);
+        tracing::info!(account = %spec.name, "uis account registered");
+        Ok(view)
+    }
+
+    fn patch(&self, name: &str, patch: AccountPatch) -> Result<Value, ControlError> {
+        if let Some(list) = &patch.notifications {
+            // Reuse the registration checks on a probe spec.
+            let probe = AccountSpec {
+                name: "probe".to_owned(),
+                app_id: 0,
+                employees: Vec::new(),
+                contacts: Vec::new(),
+                notifications: list.clone(),
+                substitution: Substitution::Literal,
+                timestamp_format: TimestampFormat::Microseconds,
+                timezone: "UTC".to_owned(),
+                virtual_numbers: Vec::new(),
+                notification_delay_ms: 0,
+                notification_retries: 0,
+                default_wait_seconds: 0,
+                media_base_url: None,
+            };
+            probe.validate().map_err(ControlError::validation)?;
+        }
+        self.control(name, |a| {
+            if let Some(v) = patch.notifications {
+                a.notifications = v;
+            }
+            if let Some(v) = patch.substitution {
+                a.substitution = v;
+            }
+            if let Some(v) = patch.timestamp_format {
+                a.timestamp_format = v;
+            }
+            if let Some(v) = patch.notification_delay_ms {
+                a.delay = Duration::from_millis(v);
+            }
+            if let Some(v) = patch.notification_retries {
+                a.retries = v;
+            }
+            Ok(a.view())
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::common::config::validate_name;
 use crate::common::zones::parse_zone;
 
 /// Accepts `"101"` or `101`.
@@ -187,7 +188,7 @@ pub struct AccountSpec {
 impl AccountSpec {
     /// Checks what serde cannot; the message names the bad field.
     pub fn validate(&self) -> Result<(), String> {
-        validate_name(&self.name)?;
+        validate_name("name", &self.name, "accounts")?;
         parse_zone(&self.timezone).map_err(|e| format!("timezone: {e}"))?;
         for (i, e) in self.employees.iter().enumerate() {
             let ext = e.extension.trim();
@@ -224,24 +225,6 @@ impl AccountSpec {
         }
         Ok(())
     }
-}
-
-pub fn validate_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 64 {
-        return Err("name must have 1 to 64 characters".to_owned());
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return Err(format!(
-            "name '{name}' may only contain letters, digits, '-', '_' and '.'"
-        ));
-    }
-    if name == "accounts" {
-        return Err("name 'accounts' is reserved by the control API".to_owned());
-    }
-    Ok(())
 }
 
 /// `PATCH /_sandbox/uis/accounts/{name}`: replaces what is given.

@@ -6,81 +6,33 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::account::{MAX_RESENDS, unknown_account};
+use super::account::{MAX_RESENDS, UisState};
 use super::calls::CallRequest;
-use super::config::{AccountPatch, AccountSpec, EventKind};
+use super::config::EventKind;
 use crate::common::error::{ControlError, parse_body};
+use crate::common::tenants::{self, Tenants};
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/accounts", get(list_accounts).post(create_account))
-        .route(
-            "/accounts/{name}",
-            get(get_account).patch(patch_account).delete(delete_account),
-        )
         .route("/{account}/calls", get(list_calls).post(place_call))
         .route("/{account}/calls/{id}", get(get_call))
         .route("/{account}/calls/{id}/resend", post(resend))
-        .route(
+        .merge(tenants::registration_routes::<UisState>("/accounts"))
+        .merge(tenants::outbox_routes::<UisState>(
             "/{account}/notifications",
-            get(list_notifications).delete(clear_notifications),
-        )
-        .route("/{account}/notifications/drop", post(drop_notifications))
+        ))
 }
 
 fn call_number(raw: &str) -> Result<u64, ControlError> {
     raw.parse().map_err(|_| {
         ControlError::not_found(format!("no call '{raw}': call_session_id is a number"))
     })
-}
-
-async fn list_accounts(State(state): State<Arc<AppState>>) -> Json<Vec<Value>> {
-    Json(state.uis.list())
-}
-
-async fn create_account(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let spec: AccountSpec = match parse_body(&body) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    match state.uis.register(spec) {
-        Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn get_account(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-) -> Result<Json<Value>, ControlError> {
-    state.uis.control(&name, |a| Ok(Json(a.view())))
-}
-
-async fn patch_account(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ControlError> {
-    let patch: AccountPatch = parse_body(&body)?;
-    state.uis.patch(&name, patch).map(Json)
-}
-
-async fn delete_account(
-    State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-) -> Result<StatusCode, ControlError> {
-    if state.uis.remove(&name) {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(unknown_account(&name))
-    }
 }
 
 /// The sandbox's own address as the caller sees it (for `file_link`).
@@ -161,41 +113,4 @@ async fn resend(
     }
     let queued = state.uis.resend(&account, id, event, req.times)?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "queued": queued }))))
-}
-
-async fn list_notifications(
-    State(state): State<Arc<AppState>>,
-    Path(account): Path<String>,
-) -> Result<Response, ControlError> {
-    state
-        .uis
-        .control(&account, |a| Ok(Json(a.outbox.records()).into_response()))
-}
-
-async fn clear_notifications(
-    State(state): State<Arc<AppState>>,
-    Path(account): Path<String>,
-) -> Result<StatusCode, ControlError> {
-    state.uis.control(&account, |a| {
-        a.outbox.clear_records();
-        Ok(StatusCode::NO_CONTENT)
-    })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DropRequest {
-    count: u32,
-}
-
-async fn drop_notifications(
-    State(state): State<Arc<AppState>>,
-    Path(account): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ControlError> {
-    let req: DropRequest = parse_body(&body)?;
-    state.uis.control(&account, |a| {
-        let pending = a.outbox.drop_next(req.count);
-        Ok(Json(json!({ "pending_drops": pending })))
-    })
 }

@@ -1,26 +1,21 @@
-//! Delivery of UIS notifications: one ordered outbox per PBX account, delivered by a background task.
-//! Unlike the JSON webhooks of the help desks, a notification body is the rendered template text, sent
-//! byte for byte (it may not even be JSON). Every attempt, and every notification deliberately dropped,
-//! is recorded with the URL's secrets redacted.
-
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+//! Delivery of UIS notifications through the shared outbox (`common/outbox.rs`): one outbox per PBX
+//! account, a call's notifications in order, different calls' concurrently. Unlike the JSON webhooks of
+//! the help desks, a notification body is the rendered template text, sent byte for byte (it may not even
+//! be JSON). Every attempt, and every notification deliberately dropped, is recorded with the URL's secrets
+//! redacted.
 
 use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::calls::Prepared;
 use super::config::{EventKind, NotifyMethod};
+use crate::common::outbox::{self, ATTEMPT_TIMEOUT, Deliverable, Outcome, describe_error};
 use crate::common::redact::redact_url;
-use crate::common::{lock, time};
+use crate::common::time;
 
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
-const CAPACITY: usize = 10_000;
+/// The notification outbox of one PBX account.
+pub type Outbox = outbox::Outbox<Job>;
 
 /// One notification to send.
 #[derive(Debug, Clone)]
@@ -83,175 +78,50 @@ impl Delivery {
     }
 }
 
-struct Queued {
-    delivery_id: u64,
-    job: Job,
-}
+impl Deliverable for Job {
+    type Record = Delivery;
+    const NOUN: &'static str = "notification";
 
-/// The notification outbox of one PBX account.
-pub struct Outbox {
-    tx: mpsc::UnboundedSender<Queued>,
-    records: Arc<Mutex<Vec<Delivery>>>,
-    closed: Arc<AtomicBool>,
-    pending_drops: u32,
-    next_id: u64,
-}
-
-impl std::fmt::Debug for Outbox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Outbox")
-            .field("pending_drops", &self.pending_drops)
-            .field("next_id", &self.next_id)
-            .finish_non_exhaustive()
+    /// A call's notifications are delivered in order; different calls' concurrently.
+    fn order_key(&self) -> Option<String> {
+        Some(self.call_session_id.to_string())
     }
-}
 
-fn push_record(records: &Mutex<Vec<Delivery>>, record: Delivery) {
-    let mut records = lock(records);
-    if records.len() >= CAPACITY {
-        records.remove(0);
+    fn due(&self) -> Instant {
+        self.due
     }
-    records.push(record);
-}
 
-impl Outbox {
-    /// Creates the outbox and spawns its delivery task. Must be called inside a Tokio runtime.
-    pub fn spawn(client: reqwest::Client, account: String) -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let records = Arc::new(Mutex::new(Vec::new()));
-        let closed = Arc::new(AtomicBool::new(false));
-        tokio::spawn(deliver_loop(
-            client,
-            account,
-            rx,
-            Arc::clone(&records),
-            Arc::clone(&closed),
-        ));
-        Self {
-            tx,
-            records,
-            closed,
-            pending_drops: 0,
-            next_id: 1,
+    fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    fn redacted_url(&self) -> String {
+        redact_url(&self.notification.url)
+    }
+
+    async fn attempt(&self, client: &reqwest::Client) -> Result<u16, String> {
+        let n = &self.notification;
+        let req = match n.method {
+            NotifyMethod::Post => client
+                .post(&n.url)
+                .header(reqwest::header::CONTENT_TYPE, n.content_type)
+                .body(n.body.clone()),
+            NotifyMethod::Get => client.get(&n.url),
+        };
+        req.timeout(ATTEMPT_TIMEOUT)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .map_err(describe_error)
+    }
+
+    fn record(&self, delivery_id: u64, attempt: u32, outcome: Outcome) -> Delivery {
+        let mut record = Delivery::new(delivery_id, self, attempt);
+        match outcome {
+            Outcome::Dropped => record.dropped = true,
+            Outcome::Answered(status) => record.status = Some(status),
+            Outcome::Failed(error) => record.error = Some(error),
         }
+        record
     }
-
-    /// Queues a notification, or drops it (recording that) when drops are pending.
-    pub fn enqueue(&mut self, job: Job) {
-        let delivery_id = self.next_id;
-        self.next_id += 1;
-        if self.pending_drops > 0 {
-            self.pending_drops -= 1;
-            tracing::info!(
-                delivery_id,
-                event = job.notification.event.key(),
-                "notification dropped on purpose"
-            );
-            let mut record = Delivery::new(delivery_id, &job, 0);
-            record.dropped = true;
-            push_record(&self.records, record);
-            return;
-        }
-        if self.tx.send(Queued { delivery_id, job }).is_err() {
-            tracing::warn!(
-                delivery_id,
-                "notification outbox closed; notification not sent"
-            );
-        }
-    }
-
-    pub fn drop_next(&mut self, count: u32) -> u32 {
-        self.pending_drops = self.pending_drops.saturating_add(count);
-        self.pending_drops
-    }
-
-    pub fn pending_drops(&self) -> u32 {
-        self.pending_drops
-    }
-
-    pub fn records(&self) -> Vec<Delivery> {
-        lock(&self.records).clone()
-    }
-
-    pub fn clear_records(&self) {
-        lock(&self.records).clear();
-    }
-}
-
-impl Drop for Outbox {
-    fn drop(&mut self) {
-        self.closed.store(true, Ordering::SeqCst);
-    }
-}
-
-async fn send(client: &reqwest::Client, n: &Prepared) -> Result<u16, String> {
-    let req = match n.method {
-        NotifyMethod::Post => client
-            .post(&n.url)
-            .header(reqwest::header::CONTENT_TYPE, n.content_type)
-            .body(n.body.clone()),
-        NotifyMethod::Get => client.get(&n.url),
-    };
-    req.timeout(ATTEMPT_TIMEOUT)
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .map_err(describe_error)
-}
-
-async fn deliver_loop(
-    client: reqwest::Client,
-    account: String,
-    mut rx: mpsc::UnboundedReceiver<Queued>,
-    records: Arc<Mutex<Vec<Delivery>>>,
-    closed: Arc<AtomicBool>,
-) {
-    while let Some(Queued { delivery_id, job }) = rx.recv().await {
-        tokio::time::sleep_until(job.due).await;
-        let mut backoff = FIRST_BACKOFF;
-        for attempt in 1..=job.retries.saturating_add(1) {
-            if closed.load(Ordering::SeqCst) {
-                return;
-            }
-            let result = send(&client, &job.notification).await;
-            let mut record = Delivery::new(delivery_id, &job, attempt);
-            let ok = matches!(result, Ok(s) if (200..300).contains(&s));
-            match result {
-                Ok(s) => record.status = Some(s),
-                Err(e) => record.error = Some(e),
-            }
-            if ok {
-                tracing::info!(%account, delivery_id, attempt, event = job.notification.event.key(), url = %record.url, status = record.status, "notification delivered");
-            } else {
-                tracing::warn!(%account, delivery_id, attempt, event = job.notification.event.key(), url = %record.url, status = record.status, error = record.error, "notification delivery failed");
-            }
-            push_record(&records, record);
-            if ok {
-                break;
-            }
-            if attempt <= job.retries {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-            }
-        }
-    }
-}
-
-/// Describes a delivery error without its URL (which may hold a token), with its causes.
-fn describe_error(e: reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timeout"
-    } else if e.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
-    };
-    let e = e.without_url();
-    let mut parts = vec![e.to_string()];
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        parts.push(s.to_string());
-        source = s.source();
-    }
-    format!("{kind}: {}", parts.join(": "))
 }

@@ -2,15 +2,8 @@
 //! attendance channel receiver that records every POST with its headers.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::atomic::Ordering;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use ponte_sandbox::{RunningSandbox, Sandbox, SeedConfig};
 use serde_json::{Value, json};
 
@@ -208,103 +201,36 @@ impl Ctx {
     }
 }
 
-/// One POST received by the channel.
-#[derive(Debug, Clone)]
-pub struct Hit {
-    pub path: String,
-    pub headers: HeaderMap,
-    pub body: Value,
-}
+#[path = "../receiver/mod.rs"]
+mod receiver;
+use receiver::Accept;
+#[allow(unused_imports)]
+pub use receiver::Hit;
 
-impl Hit {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
+/// A custom-channel (and bot notification) receiver on port 0 that answers 500 to the first
+/// `fail_first` POSTs.
+pub struct Receiver(receiver::Receiver);
 
-#[derive(Clone)]
-struct RecvState {
-    hits: Arc<Mutex<Vec<Hit>>>,
-    fail_first: Arc<AtomicUsize>,
-}
+impl std::ops::Deref for Receiver {
+    type Target = receiver::Receiver;
 
-/// A custom-channel receiver on port 0 that answers 500 to the first `fail_first` POSTs.
-pub struct Receiver {
-    pub base: String,
-    hits: Arc<Mutex<Vec<Hit>>>,
-}
-
-async fn receive(
-    State(s): State<RecvState>,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    s.hits.lock().unwrap().push(Hit {
-        path: uri.path().to_owned(),
-        headers,
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-    });
-    let left = s.fail_first.load(Ordering::SeqCst);
-    if left > 0 {
-        s.fail_first.store(left - 1, Ordering::SeqCst);
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else {
-        StatusCode::OK
+    fn deref(&self) -> &receiver::Receiver {
+        &self.0
     }
 }
 
 impl Receiver {
     pub async fn start(fail_first: usize) -> Self {
-        let hits = Arc::new(Mutex::new(Vec::new()));
-        let state = RecvState {
-            hits: Arc::clone(&hits),
-            fail_first: Arc::new(AtomicUsize::new(fail_first)),
-        };
-        let app = Router::new()
-            .route("/hooks/blip/{integration}", post(receive))
-            .route("/bot/notifications", post(receive))
-            .with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Self {
-            base: format!("http://{addr}"),
-            hits,
-        }
+        let routes = ["/hooks/blip/{integration}", "/bot/notifications"];
+        Self(receiver::Receiver::start(&routes, Accept::Post, fail_first).await)
     }
 
     /// The custom channel URL of an integration.
     pub fn url(&self) -> String {
-        format!("{}/hooks/blip/blip-movi", self.base)
+        self.0.url("/hooks/blip/blip-movi")
     }
 
     pub fn notifications_url(&self) -> String {
-        format!("{}/bot/notifications", self.base)
-    }
-
-    pub fn hits(&self) -> Vec<Hit> {
-        self.hits.lock().unwrap().clone()
-    }
-
-    /// Waits until at least `n` POSTs arrived (up to 10 s).
-    pub async fn wait_for(&self, n: usize) -> Vec<Hit> {
-        for _ in 0..200 {
-            let hits = self.hits();
-            if hits.len() >= n {
-                return hits;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("expected {n} POSTs, got {:?}", self.hits());
-    }
-
-    /// Asserts that no more than `n` POSTs arrive within a short while.
-    pub async fn assert_stays_at(&self, n: usize) {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let hits = self.hits();
-        assert_eq!(hits.len(), n, "unexpected POSTs: {hits:?}");
+        self.0.url("/bot/notifications")
     }
 }

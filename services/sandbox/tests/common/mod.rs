@@ -2,15 +2,6 @@
 //! small webhook receiver.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use ponte_sandbox::{RunningSandbox, Sandbox, SeedConfig};
 use serde_json::{Value, json};
 
@@ -185,93 +176,33 @@ impl Ctx {
     }
 }
 
-/// One webhook received by the test receiver.
-#[derive(Debug, Clone)]
-pub struct Hit {
-    pub query: Option<String>,
-    pub content_type: Option<String>,
-    pub raw: String,
-    pub body: Value,
-}
-
-#[derive(Clone)]
-struct RecvState {
-    hits: Arc<Mutex<Vec<Hit>>>,
-    fail_first: Arc<AtomicUsize>,
-}
+#[path = "../receiver/mod.rs"]
+mod receiver;
+use receiver::Accept;
+#[allow(unused_imports)]
+pub use receiver::Hit;
 
 /// A webhook receiver on port 0 that answers 500 to the first `fail_first` deliveries.
-pub struct Receiver {
-    pub base: String,
-    hits: Arc<Mutex<Vec<Hit>>>,
-}
+pub struct Receiver(receiver::Receiver);
 
-async fn receive(
-    State(s): State<RecvState>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let raw = String::from_utf8_lossy(&body).into_owned();
-    let hit = Hit {
-        query,
-        content_type: headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body: serde_json::from_str(&raw).unwrap_or(Value::Null),
-        raw,
-    };
-    s.hits.lock().unwrap().push(hit);
-    let left = s.fail_first.load(Ordering::SeqCst);
-    if left > 0 {
-        s.fail_first.store(left - 1, Ordering::SeqCst);
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else {
-        StatusCode::OK
+impl std::ops::Deref for Receiver {
+    type Target = receiver::Receiver;
+
+    fn deref(&self) -> &receiver::Receiver {
+        &self.0
     }
 }
 
 impl Receiver {
     pub async fn start(fail_first: usize) -> Self {
-        let hits = Arc::new(Mutex::new(Vec::new()));
-        let state = RecvState {
-            hits: Arc::clone(&hits),
-            fail_first: Arc::new(AtomicUsize::new(fail_first)),
-        };
-        let app = Router::new()
-            .route("/hooks/movidesk/{integration}", post(receive))
-            .with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Self {
-            base: format!("http://{addr}"),
-            hits,
-        }
+        let routes = ["/hooks/movidesk/{integration}"];
+        Self(receiver::Receiver::start(&routes, Accept::Post, fail_first).await)
     }
 
     /// The URL a Movidesk trigger would call, with its secret in the query.
     pub fn url(&self, secret: &str) -> String {
-        format!("{}/hooks/movidesk/movi-movi?token={secret}", self.base)
-    }
-
-    pub fn hits(&self) -> Vec<Hit> {
-        self.hits.lock().unwrap().clone()
-    }
-
-    /// Waits until at least `n` webhooks arrived (up to 10 s).
-    pub async fn wait_for(&self, n: usize) -> Vec<Hit> {
-        for _ in 0..200 {
-            let hits = self.hits();
-            if hits.len() >= n {
-                return hits;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("expected {n} webhooks, got {:?}", self.hits());
+        self.0
+            .url(&format!("/hooks/movidesk/movi-movi?token={secret}"))
     }
 }
 

@@ -2,14 +2,7 @@
 //! the legacy API, header helpers for v1, a JWT payload reader and a webhook receiver.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::http::HeaderMap;
 use ponte_sandbox::{RunningSandbox, Sandbox, SeedConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -244,78 +237,46 @@ impl Ctx {
     }
 }
 
-/// Requests received: headers and JSON body.
-type Hits = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
+#[path = "../receiver/mod.rs"]
+mod receiver;
+use receiver::Accept;
 
 /// A receiver on port 0 that records every POST body and its headers, and answers 200.
-pub struct Receiver {
-    pub base: String,
-    hits: Hits,
-}
+pub struct Receiver(receiver::Receiver);
 
-async fn receive(State(hits): State<Hits>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let v = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    hits.lock().unwrap().push((headers, v));
-    StatusCode::OK
+impl std::ops::Deref for Receiver {
+    type Target = receiver::Receiver;
+
+    fn deref(&self) -> &receiver::Receiver {
+        &self.0
+    }
 }
 
 impl Receiver {
     pub async fn start() -> Self {
-        let hits = Arc::new(Mutex::new(Vec::new()));
-        let app = Router::new()
-            .route("/{*rest}", post(receive))
-            .with_state(Arc::clone(&hits));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Self {
-            base: format!("http://{addr}"),
-            hits,
-        }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        Self(receiver::Receiver::start(&["/{*rest}"], Accept::Post, 0).await)
     }
 
     pub fn bodies(&self) -> Vec<Value> {
-        self.hits
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(_, b)| b.clone())
-            .collect()
+        self.hits().into_iter().map(|h| h.body).collect()
     }
 
     pub fn headers(&self) -> Vec<HeaderMap> {
-        self.hits
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(h, _)| h.clone())
-            .collect()
+        self.hits().into_iter().map(|h| h.headers).collect()
     }
 
     /// Waits until at least `n` webhooks arrived (up to 10 s).
     pub async fn wait_for(&self, n: usize) -> Vec<Value> {
-        for _ in 0..200 {
-            let b = self.bodies();
-            if b.len() >= n {
-                return b;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("expected {n} webhooks, got {:#?}", self.bodies());
+        self.0
+            .wait_for(n)
+            .await
+            .into_iter()
+            .map(|h| h.body)
+            .collect()
     }
 
     /// Waits a little and checks that exactly `n` webhooks arrived.
     pub async fn settle(&self, n: usize) -> Vec<Value> {
-        let b = self.wait_for(n).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let after = self.bodies();
-        assert_eq!(after.len(), n, "more webhooks than expected: {after:#?}");
-        b
+        self.0.settle(n).await.into_iter().map(|h| h.body).collect()
     }
 }

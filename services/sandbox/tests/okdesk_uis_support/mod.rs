@@ -2,14 +2,7 @@
 //! the seed's UIS notification templates, and a receiver that records every request it gets.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderMap, Method, StatusCode};
-use axum::routing::any;
+use axum::http::Method;
 use ponte_sandbox::{RunningSandbox, Sandbox, SeedConfig};
 use serde_json::{Value, json};
 
@@ -176,88 +169,25 @@ pub fn okdesk_account_body() -> Value {
     })
 }
 
-/// One request received by the receiver.
-#[derive(Debug, Clone)]
-pub struct Hit {
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
-    pub content_type: Option<String>,
-    pub raw: String,
-    pub body: Value,
-}
+#[path = "../receiver/mod.rs"]
+mod receiver;
+use receiver::Accept;
+#[allow(unused_imports)]
+pub use receiver::Hit;
 
 /// A receiver on port 0 that records every request (any method, any path) and answers 200.
-pub struct Receiver {
-    pub base: String,
-    hits: Arc<Mutex<Vec<Hit>>>,
-}
+pub struct Receiver(receiver::Receiver);
 
-async fn receive(
-    State(hits): State<Arc<Mutex<Vec<Hit>>>>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let raw = String::from_utf8_lossy(&body).into_owned();
-    hits.lock().unwrap().push(Hit {
-        method: method.to_string(),
-        path: uri.path().to_owned(),
-        query: uri.query().map(str::to_owned),
-        content_type: headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body: serde_json::from_str(&raw).unwrap_or(Value::Null),
-        raw,
-    });
-    StatusCode::OK
+impl std::ops::Deref for Receiver {
+    type Target = receiver::Receiver;
+
+    fn deref(&self) -> &receiver::Receiver {
+        &self.0
+    }
 }
 
 impl Receiver {
     pub async fn start() -> Self {
-        let hits = Arc::new(Mutex::new(Vec::new()));
-        let app = Router::new()
-            .route("/{*rest}", any(receive))
-            .with_state(Arc::clone(&hits));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Self {
-            base: format!("http://{addr}"),
-            hits,
-        }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    pub fn hits(&self) -> Vec<Hit> {
-        self.hits.lock().unwrap().clone()
-    }
-
-    /// Waits until at least `n` requests arrived (up to 10 s).
-    pub async fn wait_for(&self, n: usize) -> Vec<Hit> {
-        for _ in 0..200 {
-            let hits = self.hits();
-            if hits.len() >= n {
-                return hits;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("expected {n} requests, got {:#?}", self.hits());
-    }
-
-    /// Waits a little and checks that exactly `n` requests arrived.
-    pub async fn settle(&self, n: usize) -> Vec<Hit> {
-        let hits = self.wait_for(n).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let after = self.hits();
-        assert_eq!(after.len(), n, "more requests than expected: {after:#?}");
-        hits
+        Self(receiver::Receiver::start(&["/{*rest}"], Accept::Any, 0).await)
     }
 }
