@@ -9,6 +9,7 @@ use ponte_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::heard::LastHeard;
 use crate::hooks;
 use crate::integrations::Integrations;
 use crate::spool::Spool;
@@ -40,6 +41,7 @@ pub(crate) struct State {
     pub integrations: Arc<Integrations>,
     pub body_limit: usize,
     pub spool: Option<Arc<Spool>>,
+    pub last_heard: LastHeard,
 }
 
 pub struct Ingress {
@@ -72,6 +74,7 @@ impl Ingress {
             integrations: integrations.clone(),
             body_limit: settings.body_limit,
             spool: spool.clone(),
+            last_heard: LastHeard::default(),
         });
         let ready = crate::spool_ready::report(bus.clone(), store.clone(), spool.clone());
         let hooks = Router::new()

@@ -248,23 +248,20 @@ async fn handle(
         &propagation::inject_current(),
     )
     .await?;
+    // One round trip remembers the id and, at most once a second per
+    // integration, when it last heard from a provider (the console shows it).
+    let heard_at = now.to_rfc3339();
+    let cursor = format!("last_webhook:{}", integration.id);
+    let note = state
+        .last_heard
+        .due(&integration.id, std::time::Instant::now())
+        .then_some((cursor.as_str(), heard_at.as_str()));
     if let Err(e) = state
         .store
-        .mark_seen("event", &event_id, DEDUPE_WINDOW)
+        .mark_seen_and_cursor("event", &event_id, DEDUPE_WINDOW, note)
         .await
     {
         tracing::warn!(error = %e, "cannot remember the event id; a repeat will be dropped by the router");
-    }
-    // The console shows when each integration last heard from a provider.
-    if let Err(e) = state
-        .store
-        .set_cursor(
-            &format!("last_webhook:{}", integration.id),
-            &now.to_rfc3339(),
-        )
-        .await
-    {
-        tracing::warn!(error = %e, "cannot note the last webhook time");
     }
     tracing::info!(ticket = %envelope.shard_key, ?delivered, "webhook accepted");
     Ok((event_id, false))

@@ -9,6 +9,7 @@
 mod accept;
 mod app;
 mod auth;
+mod heard;
 mod hooks;
 mod integrations;
 mod metrics;

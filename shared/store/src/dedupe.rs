@@ -24,6 +24,26 @@ impl Store {
         Ok(())
     }
 
+    /// Marks `id` in `scope` for `ttl` and, when given, sets a cursor, in
+    /// one round trip: the ingress's write after every accepted webhook.
+    pub async fn mark_seen_and_cursor(
+        &self,
+        scope: &str,
+        id: &str,
+        ttl: Duration,
+        cursor: Option<(&str, &str)>,
+    ) -> Result<(), StoreError> {
+        let mut pipe = deadpool_redis::redis::pipe();
+        pipe.set_ex(self.dedupe_key(scope, id), 1, ttl.as_secs().max(1))
+            .ignore();
+        if let Some((name, value)) = cursor {
+            pipe.set(self.key(&["cursor", name]), value).ignore();
+        }
+        let mut c = self.conn().await?;
+        let _: () = pipe.query_async(&mut c).await?;
+        Ok(())
+    }
+
     /// Remembers a write Ponte made (a fingerprint of ticket and content),
     /// so the provider's webhook about it is recognised as an echo.
     pub async fn mark_echo(&self, fingerprint: &str, ttl: Duration) -> Result<(), StoreError> {

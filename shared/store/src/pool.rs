@@ -4,28 +4,101 @@
 //! connections fail their recycle check and are replaced by connections
 //! to the promoted replica (Sentinel also disconnects the clients of a
 //! demoted master, so none keeps writing to a replica).
+//!
+//! With one server the recycle check (a `PING` round trip) is skipped for
+//! a connection used within the last [`HOT`]: a busy process would
+//! otherwise pay two round trips per command. A connection a command
+//! found broken is dropped from the pool instead (see [`Hot`]).
 
 use std::time::Duration;
 
-use deadpool_redis::redis::aio::ConnectionLike;
-use deadpool_redis::redis::{Cmd, Pipeline, RedisFuture, Value};
+use deadpool::managed::{Metrics, Object, RecycleResult};
+use deadpool_redis::redis::aio::{ConnectionLike, MultiplexedConnection};
+use deadpool_redis::redis::{Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 use deadpool_redis::sentinel::{self, SentinelNodeConnectionInfo, SentinelServerType};
-use deadpool_redis::{Config, PoolConfig, RedisConnectionInfo, Runtime, Timeouts};
+use deadpool_redis::{PoolConfig, RedisConnectionInfo, Runtime, Timeouts};
 use ponte_config::{RedisAddress, SentinelAddress};
 
 use crate::StoreError;
 
 #[derive(Clone)]
 pub(crate) enum Pool {
-    Direct(deadpool_redis::Pool),
+    Direct(deadpool::managed::Pool<HotManager>),
     Sentinel(sentinel::Pool),
 }
 
 /// A pooled connection of either kind; commands take it like any
 /// `redis` connection.
 pub(crate) enum Conn {
-    Direct(deadpool_redis::Connection),
+    Direct(Hot),
     Sentinel(sentinel::Connection),
+}
+
+/// Connections used this recently are handed out again without a `PING`.
+const HOT: Duration = Duration::from_secs(1);
+
+/// deadpool-redis's manager, whose recycle check runs only on connections
+/// idle for [`HOT`] or longer.
+pub(crate) struct HotManager(deadpool_redis::Manager);
+
+impl deadpool::managed::Manager for HotManager {
+    type Type = MultiplexedConnection;
+    type Error = RedisError;
+
+    async fn create(&self) -> Result<MultiplexedConnection, RedisError> {
+        self.0.create().await
+    }
+
+    async fn recycle(
+        &self,
+        conn: &mut MultiplexedConnection,
+        metrics: &Metrics,
+    ) -> RecycleResult<RedisError> {
+        if metrics.last_used() < HOT {
+            return Ok(());
+        }
+        self.0.recycle(conn, metrics).await
+    }
+}
+
+/// A connection of the one-server pool. A command that finds it broken
+/// (the server went away or restarted) marks it, and it leaves the pool
+/// when dropped rather than serve the next command unchecked.
+pub(crate) struct Hot {
+    object: Option<Object<HotManager>>,
+    broken: bool,
+}
+
+impl Drop for Hot {
+    fn drop(&mut self) {
+        if self.broken
+            && let Some(object) = self.object.take()
+        {
+            drop(Object::take(object));
+        }
+    }
+}
+
+impl Hot {
+    fn connection(&mut self) -> (Option<&mut MultiplexedConnection>, &mut bool) {
+        (self.object.as_deref_mut(), &mut self.broken)
+    }
+}
+
+/// Marks `broken` when `result` says the connection is gone.
+fn note_broken<T>(result: &RedisResult<T>, broken: &mut bool) {
+    if let Err(e) = result
+        && e.is_unrecoverable_error()
+    {
+        *broken = true;
+    }
+}
+
+fn discarded() -> RedisError {
+    RedisError::from(std::io::Error::new(
+        std::io::ErrorKind::NotConnected,
+        "the connection was discarded",
+    ))
 }
 
 const MAX_SIZE: usize = 32;
@@ -48,9 +121,13 @@ impl Pool {
     pub(crate) fn new(redis_url: &str) -> Result<Pool, StoreError> {
         match RedisAddress::parse(redis_url).map_err(StoreError::Config)? {
             RedisAddress::Direct(url) => {
-                let mut cfg = Config::from_url(url);
-                cfg.pool = Some(pool_config());
-                cfg.create_pool(Some(Runtime::Tokio1))
+                let manager = deadpool_redis::Manager::new(url)
+                    .map_err(|e| StoreError::Config(e.to_string()))?;
+                let config = pool_config();
+                deadpool::managed::Pool::builder(HotManager(manager))
+                    .config(config)
+                    .runtime(Runtime::Tokio1)
+                    .build()
                     .map(Pool::Direct)
                     .map_err(|e| StoreError::Config(e.to_string()))
             }
@@ -61,7 +138,16 @@ impl Pool {
     pub(crate) async fn get(&self) -> Result<Conn, StoreError> {
         let unavailable = |e: &dyn std::fmt::Display| StoreError::Unavailable(e.to_string());
         match self {
-            Pool::Direct(p) => p.get().await.map(Conn::Direct).map_err(|e| unavailable(&e)),
+            Pool::Direct(p) => p
+                .get()
+                .await
+                .map(|object| {
+                    Conn::Direct(Hot {
+                        object: Some(object),
+                        broken: false,
+                    })
+                })
+                .map_err(|e| unavailable(&e)),
             Pool::Sentinel(p) => p
                 .get()
                 .await
@@ -95,7 +181,15 @@ fn sentinel_pool(addr: &SentinelAddress) -> Result<sentinel::Pool, StoreError> {
 impl ConnectionLike for Conn {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
-            Conn::Direct(c) => c.req_packed_command(cmd),
+            Conn::Direct(hot) => Box::pin(async move {
+                let (conn, broken) = hot.connection();
+                let result = match conn {
+                    Some(c) => c.req_packed_command(cmd).await,
+                    None => Err(discarded()),
+                };
+                note_broken(&result, broken);
+                result
+            }),
             Conn::Sentinel(c) => c.req_packed_command(cmd),
         }
     }
@@ -107,15 +201,108 @@ impl ConnectionLike for Conn {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
-            Conn::Direct(c) => c.req_packed_commands(cmd, offset, count),
+            Conn::Direct(hot) => Box::pin(async move {
+                let (conn, broken) = hot.connection();
+                let result = match conn {
+                    Some(c) => c.req_packed_commands(cmd, offset, count).await,
+                    None => Err(discarded()),
+                };
+                note_broken(&result, broken);
+                result
+            }),
             Conn::Sentinel(c) => c.req_packed_commands(cmd, offset, count),
         }
     }
 
     fn get_db(&self) -> i64 {
         match self {
-            Conn::Direct(c) => c.get_db(),
+            Conn::Direct(hot) => hot.object.as_deref().map_or(0, |c| c.get_db()),
             Conn::Sentinel(c) => c.get_db(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use deadpool_redis::redis::cmd;
+
+    use super::*;
+
+    fn url() -> String {
+        std::env::var("PONTE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+    }
+
+    async fn pings_so_far(c: &mut Conn) -> u64 {
+        let info: String = cmd("INFO")
+            .arg("commandstats")
+            .query_async(c)
+            .await
+            .expect("INFO");
+        info.lines()
+            .find_map(|l| l.strip_prefix("cmdstat_ping:calls="))
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    #[tokio::test]
+    async fn a_busy_connection_is_handed_out_again_without_a_ping() {
+        let pool = Pool::new(&url()).expect("pool");
+        let mut c = pool.get().await.expect("Redis is running");
+        let before = pings_so_far(&mut c).await;
+        drop(c);
+        for _ in 0..200 {
+            let mut c = pool.get().await.expect("connection");
+            let _: Option<String> = cmd("GET")
+                .arg("ponte-pool-test:none")
+                .query_async(&mut c)
+                .await
+                .expect("GET");
+        }
+        let mut c = pool.get().await.expect("connection");
+        let pings = pings_so_far(&mut c).await - before;
+        // Checking each of the 200 out with a PING made 200 or more; other
+        // tests of this binary may ping a few idle connections meanwhile.
+        assert!(pings < 100, "{pings} pings for 200 commands");
+    }
+
+    #[tokio::test]
+    async fn a_connection_found_broken_is_replaced_after_one_failed_command() {
+        let pool = Pool::new(&url()).expect("pool");
+        let mut c = pool.get().await.expect("Redis is running");
+        let id: i64 = cmd("CLIENT")
+            .arg("ID")
+            .query_async(&mut c)
+            .await
+            .expect("CLIENT ID");
+        drop(c);
+        let mut killer = Pool::new(&url())
+            .expect("pool")
+            .get()
+            .await
+            .expect("killer");
+        let _: () = cmd("CLIENT")
+            .arg("KILL")
+            .arg("ID")
+            .arg(id)
+            .query_async(&mut killer)
+            .await
+            .expect("CLIENT KILL");
+        // The killed connection is hot: handed out unchecked, its command
+        // fails, and it is dropped rather than returned; the next command
+        // gets a new connection.
+        let mut failures = 0;
+        for _ in 0..3 {
+            let mut c = pool.get().await.expect("connection");
+            match cmd("CLIENT").arg("ID").query_async::<i64>(&mut c).await {
+                Err(_) => failures += 1,
+                Ok(now) => {
+                    assert_ne!(now, id, "the killed connection answered");
+                    assert!(failures <= 1, "{failures} commands failed first");
+                    return;
+                }
+            }
+        }
+        panic!("no command succeeded after the connection was killed");
     }
 }

@@ -95,6 +95,9 @@ pub(crate) fn parse_env(s: &str) -> Result<(String, String), String> {
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
     Fleet,
+    /// Ponte's ingress alone (no router or worker) against the minimal
+    /// ingress, in three rounds of `--webhooks`.
+    Ingress,
     /// The highest open rate that keeps Ponte's part within the target.
     Sweep,
     /// One tenant's slow or rate-limited provider next to another tenant.

@@ -46,6 +46,10 @@ impl Baseline {
         })
     }
 
+    pub(crate) fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Stops it and deletes its queue.
     pub(crate) async fn stop(mut self) {
         let _ = self.child.kill().await;

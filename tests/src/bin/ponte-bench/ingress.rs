@@ -187,10 +187,24 @@ pub(crate) async fn post_phase(
     mp: &MultiProgress,
     label: &str,
 ) -> Result<IngressResult> {
+    post_phase_from(url, args, mp, label, 0).await
+}
+
+/// [`post_phase`] with bodies numbered from `first` (the warm-up's after
+/// them), so several rounds at one ingress post distinct bodies.
+pub(crate) async fn post_phase_from(
+    url: &str,
+    args: &Args,
+    mp: &MultiProgress,
+    label: &str,
+    first: u64,
+) -> Result<IngressResult> {
     let c = args.concurrency as usize;
     let m = args.webhooks as usize;
     let client = http_client(c)?;
-    let warm: Vec<Vec<u8>> = (0..c as u64).map(|i| trigger_body(m as u64 + i)).collect();
+    let warm: Vec<Vec<u8>> = (0..c as u64)
+        .map(|i| trigger_body(first + m as u64 + i))
+        .collect();
     let (warm_r, _) = post_all(&client, url, Arc::new(warm), c, args.phase_deadline(), None).await;
     if warm_r.accepted == 0 {
         return Err(anyhow!(
@@ -198,7 +212,7 @@ pub(crate) async fn post_phase(
             warm_r.refused
         ));
     }
-    let bodies: Vec<Vec<u8>> = (0..m as u64).map(trigger_body).collect();
+    let bodies: Vec<Vec<u8>> = (first..first + m as u64).map(trigger_body).collect();
     let pb = bar(mp, m as u64, label);
     let (mut r, timed_out) = post_all(
         &client,

@@ -178,6 +178,13 @@ impl Watched {
         }
     }
 
+    /// These processes and, when given, one started since (named).
+    pub(crate) fn clone_with(&self, extra: Option<(String, u32)>) -> Watched {
+        let mut procs = self.procs.clone();
+        procs.extend(extra.map(|(name, pid)| (name, vec![pid], true)));
+        Watched { procs }
+    }
+
     pub(crate) fn names(&self) -> Vec<String> {
         self.procs.iter().map(|(n, _, _)| n.clone()).collect()
     }

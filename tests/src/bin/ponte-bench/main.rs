@@ -13,7 +13,8 @@
 //! 2. end to end: N tickets opened in domain A, each measured until its
 //!    counterpart exists in domain B; exactly one counterpart each.
 //!
-//! `--phase sweep` (sweep.rs) steps the open rate up until Ponte's part
+//! `--phase ingress` (alone.rs) measures the ingress without consumers
+//! against the minimal one; `--phase sweep` (sweep.rs) steps the open rate up until Ponte's part
 //! misses its p99 target; `--phase noisy` (noisy.rs) measures one tenant
 //! while another's provider is slow or rate-limited; `--phase warehouse`
 //! is in `ponte_e2e::bench::warehouse`. One file per concern: options
@@ -44,6 +45,7 @@ use ponte_core::Provider;
 use ponte_e2e::{Options, Pair, Svc, TestFleet, id_of};
 use serde_json::{Value, json};
 
+mod alone;
 mod args;
 mod baseline;
 mod broker;
@@ -274,7 +276,11 @@ async fn main() -> ExitCode {
     eprintln!("starting the fleet (binaries in {}) ...", bin_dir.display());
     // Panics with the fleet's own message (missing binary, not ready...).
     let t = TestFleet::start(Options {
-        services: Svc::ALL.to_vec(),
+        services: if args.phase == Phase::Ingress {
+            alone::SERVICES.to_vec()
+        } else {
+            Svc::ALL.to_vec()
+        },
         env: vec![
             ("RUST_LOG".into(), "warn".into()),
             ("PONTE_LOG_FORMAT".into(), "text".into()),
@@ -305,6 +311,14 @@ async fn main() -> ExitCode {
             let mut failures = report.failures();
             failures.extend(outcome.err().map(|e| format!("{e:#}")));
             (report.render(), failures)
+        }
+        Phase::Ingress => {
+            let report = Arc::new(Mutex::new(alone::AloneReport::default()));
+            let outcome = until_ctrl_c(alone::run(t.clone(), args.clone(), report.clone())).await;
+            let report = lock(&report);
+            let mut failures = report.failures.clone();
+            failures.extend(outcome.err().map(|e| format!("{e:#}")));
+            (report.render(&args), failures)
         }
         Phase::Noisy => {
             let report = Arc::new(Mutex::new(noisy::NoisyReport::default()));
