@@ -16,6 +16,7 @@ mod integrations;
 mod intents;
 mod link_status;
 mod links;
+mod one_server;
 mod persons;
 mod pool;
 mod ratelimit;

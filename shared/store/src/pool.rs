@@ -1,104 +1,36 @@
-//! The connection pool behind the store: one Redis server, or the master
-//! Redis Sentinel names. With Sentinel every new connection asks the
+//! The connections behind the store: one Redis server, or a pool of
+//! connections to the master Redis Sentinel names. With Sentinel every new connection asks the
 //! sentinels where the master is, so after a failover the pool's broken
 //! connections fail their recycle check and are replaced by connections
 //! to the promoted replica (Sentinel also disconnects the clients of a
 //! demoted master, so none keeps writing to a replica).
 //!
-//! With one server the recycle check (a `PING` round trip) is skipped for
-//! a connection used within the last [`HOT`]: a busy process would
-//! otherwise pay two round trips per command. A connection a command
-//! found broken is dropped from the pool instead (see [`Hot`]).
+//! One server: see [`crate::one_server`].
 
 use std::time::Duration;
 
-use deadpool::managed::{Metrics, Object, RecycleResult};
-use deadpool_redis::redis::aio::{ConnectionLike, MultiplexedConnection};
-use deadpool_redis::redis::{Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
+use std::sync::Arc;
+
+use deadpool_redis::redis::aio::ConnectionLike;
+use deadpool_redis::redis::{Cmd, Pipeline, RedisFuture, Value};
 use deadpool_redis::sentinel::{self, SentinelNodeConnectionInfo, SentinelServerType};
 use deadpool_redis::{PoolConfig, RedisConnectionInfo, Runtime, Timeouts};
 use ponte_config::{RedisAddress, SentinelAddress};
 
 use crate::StoreError;
+use crate::one_server::{OneServer, SharedConn};
 
 #[derive(Clone)]
 pub(crate) enum Pool {
-    Direct(deadpool::managed::Pool<HotManager>),
+    Direct(Arc<OneServer>),
     Sentinel(sentinel::Pool),
 }
 
 /// A pooled connection of either kind; commands take it like any
 /// `redis` connection.
 pub(crate) enum Conn {
-    Direct(Hot),
+    Direct(SharedConn),
     Sentinel(sentinel::Connection),
-}
-
-/// Connections used this recently are handed out again without a `PING`.
-const HOT: Duration = Duration::from_secs(1);
-
-/// deadpool-redis's manager, whose recycle check runs only on connections
-/// idle for [`HOT`] or longer.
-pub(crate) struct HotManager(deadpool_redis::Manager);
-
-impl deadpool::managed::Manager for HotManager {
-    type Type = MultiplexedConnection;
-    type Error = RedisError;
-
-    async fn create(&self) -> Result<MultiplexedConnection, RedisError> {
-        self.0.create().await
-    }
-
-    async fn recycle(
-        &self,
-        conn: &mut MultiplexedConnection,
-        metrics: &Metrics,
-    ) -> RecycleResult<RedisError> {
-        if metrics.last_used() < HOT {
-            return Ok(());
-        }
-        self.0.recycle(conn, metrics).await
-    }
-}
-
-/// A connection of the one-server pool. A command that finds it broken
-/// (the server went away or restarted) marks it, and it leaves the pool
-/// when dropped rather than serve the next command unchecked.
-pub(crate) struct Hot {
-    object: Option<Object<HotManager>>,
-    broken: bool,
-}
-
-impl Drop for Hot {
-    fn drop(&mut self) {
-        if self.broken
-            && let Some(object) = self.object.take()
-        {
-            drop(Object::take(object));
-        }
-    }
-}
-
-impl Hot {
-    fn connection(&mut self) -> (Option<&mut MultiplexedConnection>, &mut bool) {
-        (self.object.as_deref_mut(), &mut self.broken)
-    }
-}
-
-/// Marks `broken` when `result` says the connection is gone.
-fn note_broken<T>(result: &RedisResult<T>, broken: &mut bool) {
-    if let Err(e) = result
-        && e.is_unrecoverable_error()
-    {
-        *broken = true;
-    }
-}
-
-fn discarded() -> RedisError {
-    RedisError::from(std::io::Error::new(
-        std::io::ErrorKind::NotConnected,
-        "the connection was discarded",
-    ))
 }
 
 const MAX_SIZE: usize = 32;
@@ -120,17 +52,7 @@ impl Pool {
     /// Redis is down and say so through `/readyz`.
     pub(crate) fn new(redis_url: &str) -> Result<Pool, StoreError> {
         match RedisAddress::parse(redis_url).map_err(StoreError::Config)? {
-            RedisAddress::Direct(url) => {
-                let manager = deadpool_redis::Manager::new(url)
-                    .map_err(|e| StoreError::Config(e.to_string()))?;
-                let config = pool_config();
-                deadpool::managed::Pool::builder(HotManager(manager))
-                    .config(config)
-                    .runtime(Runtime::Tokio1)
-                    .build()
-                    .map(Pool::Direct)
-                    .map_err(|e| StoreError::Config(e.to_string()))
-            }
+            RedisAddress::Direct(url) => OneServer::new(&url).map(Pool::Direct),
             RedisAddress::Sentinel(addr) => sentinel_pool(&addr).map(Pool::Sentinel),
         }
     }
@@ -138,16 +60,7 @@ impl Pool {
     pub(crate) async fn get(&self) -> Result<Conn, StoreError> {
         let unavailable = |e: &dyn std::fmt::Display| StoreError::Unavailable(e.to_string());
         match self {
-            Pool::Direct(p) => p
-                .get()
-                .await
-                .map(|object| {
-                    Conn::Direct(Hot {
-                        object: Some(object),
-                        broken: false,
-                    })
-                })
-                .map_err(|e| unavailable(&e)),
+            Pool::Direct(one) => one.get().await.map(Conn::Direct),
             Pool::Sentinel(p) => p
                 .get()
                 .await
@@ -181,15 +94,7 @@ fn sentinel_pool(addr: &SentinelAddress) -> Result<sentinel::Pool, StoreError> {
 impl ConnectionLike for Conn {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
-            Conn::Direct(hot) => Box::pin(async move {
-                let (conn, broken) = hot.connection();
-                let result = match conn {
-                    Some(c) => c.req_packed_command(cmd).await,
-                    None => Err(discarded()),
-                };
-                note_broken(&result, broken);
-                result
-            }),
+            Conn::Direct(c) => c.req_packed_command(cmd),
             Conn::Sentinel(c) => c.req_packed_command(cmd),
         }
     }
@@ -201,22 +106,14 @@ impl ConnectionLike for Conn {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
-            Conn::Direct(hot) => Box::pin(async move {
-                let (conn, broken) = hot.connection();
-                let result = match conn {
-                    Some(c) => c.req_packed_commands(cmd, offset, count).await,
-                    None => Err(discarded()),
-                };
-                note_broken(&result, broken);
-                result
-            }),
+            Conn::Direct(c) => c.req_packed_commands(cmd, offset, count),
             Conn::Sentinel(c) => c.req_packed_commands(cmd, offset, count),
         }
     }
 
     fn get_db(&self) -> i64 {
         match self {
-            Conn::Direct(hot) => hot.object.as_deref().map_or(0, |c| c.get_db()),
+            Conn::Direct(c) => c.get_db(),
             Conn::Sentinel(c) => c.get_db(),
         }
     }
@@ -246,7 +143,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_busy_connection_is_handed_out_again_without_a_ping() {
+    async fn commands_send_no_ping_of_their_own() {
         let pool = Pool::new(&url()).expect("pool");
         let mut c = pool.get().await.expect("Redis is running");
         let before = pings_so_far(&mut c).await;
@@ -261,8 +158,8 @@ mod tests {
         }
         let mut c = pool.get().await.expect("connection");
         let pings = pings_so_far(&mut c).await - before;
-        // Checking each of the 200 out with a PING made 200 or more; other
-        // tests of this binary may ping a few idle connections meanwhile.
+        // A pool that checked each connection out with a PING made 200 or
+        // more; other tests of this binary may ping meanwhile.
         assert!(pings < 100, "{pings} pings for 200 commands");
     }
 

@@ -5,10 +5,6 @@
 //! Rooms: `schema` (tables as data), `cell` (JSON value → column value), `map` (objects → rows),
 //! `db` (migrations, transactions, cursors, status), `targets` (one pool per integration),
 //! `execute` (the worker's executor), `source` (paged reads from Movidesk), `backfill`, `refresh`.
-// The backfill's one long async fn holds a store, a provider client and a
-// PostgreSQL transaction at once: its future nests deeper than the default
-// limit lets rustc compute its layout.
-#![recursion_limit = "256"]
 
 pub mod backfill;
 pub mod cell;
