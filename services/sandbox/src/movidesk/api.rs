@@ -196,7 +196,10 @@ fn list_tickets(
     let schema = ticket_schema();
     let query = ListQuery::parse(&params.0, &schema).map_err(ApiError::bad_request)?;
     let now = time::now();
-    let all = on_domain(state, domain, |d| Ok(d.tickets_in_window(recent, &now)))?;
+    let reads = |name: &str| query.reads(name);
+    let all = on_domain(state, domain, |d| {
+        Ok(d.tickets_in_window(recent, &now, &reads))
+    })?;
     Ok(Json(query.apply(all, &schema)).into_response())
 }
 

@@ -204,19 +204,29 @@ impl Domain {
 
     /// The full API model of a ticket.
     pub fn render_ticket(&self, t: &Ticket, now: &DateTime<Utc>) -> Value {
-        let parents = self.related(
-            self.relations
-                .iter()
-                .filter(|(_, c)| *c == t.id)
-                .map(|(p, _)| *p),
-        );
-        let children = self.related(
-            self.relations
-                .iter()
-                .filter(|(p, _)| *p == t.id)
-                .map(|(_, c)| *c),
-        );
-        t.render(&parents, &children, now)
+        self.render_ticket_reading(t, now, &|_| true)
+    }
+
+    /// The API model of a ticket with the collections `reads` names (see
+    /// [`Ticket::render`]).
+    pub fn render_ticket_reading(
+        &self,
+        t: &Ticket,
+        now: &DateTime<Utc>,
+        reads: &dyn Fn(&str) -> bool,
+    ) -> Value {
+        let related = |wanted: bool, pick: &dyn Fn(&(u64, u64)) -> Option<u64>| {
+            if wanted {
+                self.related(self.relations.iter().filter_map(pick))
+            } else {
+                Vec::new()
+            }
+        };
+        let parents = related(reads("parentTickets"), &|(p, c)| (*c == t.id).then_some(*p));
+        let children = related(reads("childrenTickets"), &|(p, c)| {
+            (*p == t.id).then_some(*c)
+        });
+        t.render(&parents, &children, now, reads)
     }
 
     pub fn ticket_json(&self, id: u64) -> Option<Value> {

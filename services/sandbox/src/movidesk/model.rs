@@ -298,12 +298,16 @@ impl Ticket {
             .collect()
     }
 
-    /// The full API model of the ticket.
+    /// The API model of the ticket. The collections (actions, clients,
+    /// histories, custom fields, related tickets) are rendered only when
+    /// `reads` names them: a list query that reads none of them does not pay
+    /// for rendering every ticket's actions. Everything else always is.
     pub fn render(
         &self,
         parents: &[RelatedTicket],
         children: &[RelatedTicket],
         now: &DateTime<Utc>,
+        reads: &dyn Fn(&str) -> bool,
     ) -> Value {
         let related = |list: &[RelatedTicket]| -> Vec<Value> {
             list.iter()
@@ -370,34 +374,34 @@ impl Ticket {
         put("linkedToIntegratedTicketNumber", Value::Null);
         put("lastActionDate", date(self.last_action_date.as_ref()));
         put("lastUpdate", date(Some(&self.last_update)));
-        put(
-            "clients",
-            Value::Array(self.clients.iter().map(ClientRef::render).collect()),
-        );
-        put(
-            "actions",
-            Value::Array(self.actions.iter().map(Action::render).collect()),
-        );
-        put("parentTickets", Value::Array(related(parents)));
-        put("childrenTickets", Value::Array(related(children)));
-        put(
-            "ownerHistories",
-            Value::Array(self.owner_histories_json(now)),
-        );
-        put(
-            "statusHistories",
-            Value::Array(self.status_histories_json(now)),
-        );
-        put("satisfactionSurveyResponses", json!([]));
-        put(
-            "customFieldValues",
+        let mut put_read = |k: &str, v: &dyn Fn() -> Value| {
+            if reads(k) {
+                put(k, v());
+            }
+        };
+        put_read("clients", &|| {
+            Value::Array(self.clients.iter().map(ClientRef::render).collect())
+        });
+        put_read("actions", &|| {
+            Value::Array(self.actions.iter().map(Action::render).collect())
+        });
+        put_read("parentTickets", &|| Value::Array(related(parents)));
+        put_read("childrenTickets", &|| Value::Array(related(children)));
+        put_read("ownerHistories", &|| {
+            Value::Array(self.owner_histories_json(now))
+        });
+        put_read("statusHistories", &|| {
+            Value::Array(self.status_histories_json(now))
+        });
+        put_read("satisfactionSurveyResponses", &|| json!([]));
+        put_read("customFieldValues", &|| {
             Value::Array(
                 self.custom_field_values
                     .iter()
                     .map(CustomFieldValue::render)
                     .collect(),
-            ),
-        );
+            )
+        });
         put("assets", json!([]));
         put("webhookEvents", Value::Null);
         for (k, v) in &self.read_only {

@@ -20,6 +20,8 @@ pub struct EntitySchema {
 #[derive(Debug)]
 pub struct ListQuery {
     filter: Option<Filter>,
+    /// The `$filter` as given, lower-cased: which properties it may read.
+    filter_text: String,
     select: Option<Vec<String>>,
     expand: Vec<String>,
     orderby: Vec<(String, bool)>,
@@ -74,6 +76,7 @@ impl ListQuery {
     pub fn parse(params: &[(String, String)], schema: &EntitySchema) -> Result<Self, String> {
         let mut q = Self {
             filter: None,
+            filter_text: String::new(),
             select: None,
             expand: Vec::new(),
             orderby: Vec::new(),
@@ -86,6 +89,7 @@ impl ListQuery {
             }
             match key.to_ascii_lowercase().as_str() {
                 "$filter" => {
+                    q.filter_text = value.to_ascii_lowercase();
                     q.filter = Some(
                         Filter::parse(value, schema.name, &schema.properties)
                             .map_err(|e| format!("Invalid $filter: {e}"))?,
@@ -154,6 +158,21 @@ impl ListQuery {
         Ok(q)
     }
 
+    /// Whether the answer can depend on top-level property `name`: it is
+    /// selected (or nothing is), expanded, ordered by, or named anywhere in
+    /// the filter's text (a superset: a value that spells it counts too).
+    /// Entities may be rendered without the properties this says no to.
+    pub fn reads(&self, name: &str) -> bool {
+        let is = |candidate: &str| candidate.eq_ignore_ascii_case(name);
+        self.select.as_ref().is_none_or(|s| s.iter().any(|f| is(f)))
+            || self.expand.iter().any(|e| is(e))
+            || self
+                .orderby
+                .iter()
+                .any(|(path, _)| is(path.split('/').next().unwrap_or(path)))
+            || self.filter_text.contains(&name.to_ascii_lowercase())
+    }
+
     /// Filters, orders, pages and projects rendered entities (already in default order).
     pub fn apply(&self, entities: Vec<Value>, schema: &EntitySchema) -> Vec<Value> {
         let mut list: Vec<Value> = match &self.filter {
@@ -198,5 +217,54 @@ impl ListQuery {
         };
         let projected: Map<String, Value> = full.into_iter().filter(|(k, _)| keep(k)).collect();
         Value::Object(projected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> EntitySchema {
+        EntitySchema {
+            name: "Ticket",
+            properties: vec!["id", "subject", "tags", "lastUpdate", "actions", "clients"],
+            collections: &["actions", "clients"],
+            require_select: true,
+            max_top: 1000,
+        }
+    }
+
+    fn query(pairs: &[(&str, &str)]) -> ListQuery {
+        let params: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ListQuery::parse(&params, &schema()).expect("a valid query")
+    }
+
+    #[test]
+    fn a_query_reads_what_it_selects_expands_orders_by_or_filters_on() {
+        let q = query(&[
+            ("$select", "id,subject"),
+            ("$filter", "tags/any(t: startswith(t, 'ponte-'))"),
+            ("$orderby", "lastUpdate desc"),
+            ("$expand", "clients"),
+        ]);
+        for name in [
+            "id",
+            "subject",
+            "tags",
+            "lastUpdate",
+            "clients",
+            "LASTUPDATE",
+        ] {
+            assert!(q.reads(name), "{name} should be read");
+        }
+        assert!(!q.reads("actions"), "nothing names the actions");
+        let q = query(&[
+            ("$select", "id"),
+            ("$filter", "Actions/any(a: a/description eq 'x')"),
+        ]);
+        assert!(q.reads("actions"), "the filter names the actions");
     }
 }

@@ -804,8 +804,14 @@ impl Domain {
             .map(|p| p.to_ref())
     }
 
-    /// Tickets in the list window: `recent` = lastUpdate within 90 days (`/tickets`), else `/tickets/past`.
-    pub fn tickets_in_window(&self, recent: bool, now: &DateTime<Utc>) -> Vec<Value> {
+    /// Tickets in the list window: `recent` = lastUpdate within 90 days (`/tickets`), else `/tickets/past`,
+    /// rendered with the collections `reads` names.
+    pub fn tickets_in_window(
+        &self,
+        recent: bool,
+        now: &DateTime<Utc>,
+        reads: &dyn Fn(&str) -> bool,
+    ) -> Vec<Value> {
         let cutoff = *now - chrono::Duration::days(90);
         // The search index has not seen tickets newer than the lag yet.
         let indexed_until =
@@ -814,7 +820,7 @@ impl Domain {
             .values()
             .filter(|t| (t.last_update >= cutoff) == recent)
             .filter(|t| t.created_date <= indexed_until)
-            .map(|t| self.render_ticket(t, now))
+            .map(|t| self.render_ticket_reading(t, now, reads))
             .collect()
     }
 }
