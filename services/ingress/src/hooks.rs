@@ -250,12 +250,11 @@ async fn handle(
     .await?;
     // One round trip remembers the id and, at most once a second per
     // integration, when it last heard from a provider (the console shows it).
-    let heard_at = now.to_rfc3339();
-    let cursor = format!("last_webhook:{}", integration.id);
-    let note = state
+    let heard = state
         .last_heard
         .due(&integration.id, std::time::Instant::now())
-        .then_some((cursor.as_str(), heard_at.as_str()));
+        .then(|| (format!("last_webhook:{}", integration.id), now.to_rfc3339()));
+    let note = heard.as_ref().map(|(k, v)| (k.as_str(), v.as_str()));
     if let Err(e) = state
         .store
         .mark_seen_and_cursor("event", &event_id, DEDUPE_WINDOW, note)

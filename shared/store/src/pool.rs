@@ -1,15 +1,14 @@
 //! The connections behind the store: one Redis server, or a pool of
-//! connections to the master Redis Sentinel names. With Sentinel every new connection asks the
-//! sentinels where the master is, so after a failover the pool's broken
+//! connections to the master Redis Sentinel names. With Sentinel every new
+//! connection asks the sentinels where the master is, so after a failover the pool's broken
 //! connections fail their recycle check and are replaced by connections
 //! to the promoted replica (Sentinel also disconnects the clients of a
 //! demoted master, so none keeps writing to a replica).
 //!
 //! One server: see [`crate::one_server`].
 
-use std::time::Duration;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use deadpool_redis::redis::aio::ConnectionLike;
 use deadpool_redis::redis::{Cmd, Pipeline, RedisFuture, Value};
@@ -26,8 +25,8 @@ pub(crate) enum Pool {
     Sentinel(sentinel::Pool),
 }
 
-/// A pooled connection of either kind; commands take it like any
-/// `redis` connection.
+/// A connection of either kind (the shared one, or one from the Sentinel
+/// pool); commands take it like any `redis` connection.
 pub(crate) enum Conn {
     Direct(SharedConn),
     Sentinel(sentinel::Connection),

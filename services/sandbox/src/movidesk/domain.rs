@@ -215,17 +215,24 @@ impl Domain {
         now: &DateTime<Utc>,
         reads: &dyn Fn(&str) -> bool,
     ) -> Value {
-        let related = |wanted: bool, pick: &dyn Fn(&(u64, u64)) -> Option<u64>| {
-            if wanted {
-                self.related(self.relations.iter().filter_map(pick))
-            } else {
-                Vec::new()
-            }
-        };
-        let parents = related(reads("parentTickets"), &|(p, c)| (*c == t.id).then_some(*p));
-        let children = related(reads("childrenTickets"), &|(p, c)| {
-            (*p == t.id).then_some(*c)
-        });
+        let mut parents = Vec::new();
+        if reads("parentTickets") {
+            parents = self.related(
+                self.relations
+                    .iter()
+                    .filter(|(_, c)| *c == t.id)
+                    .map(|(p, _)| *p),
+            );
+        }
+        let mut children = Vec::new();
+        if reads("childrenTickets") {
+            children = self.related(
+                self.relations
+                    .iter()
+                    .filter(|(p, _)| *p == t.id)
+                    .map(|(_, c)| *c),
+            );
+        }
         t.render(&parents, &children, now, reads)
     }
 

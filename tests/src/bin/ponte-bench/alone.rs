@@ -50,7 +50,7 @@ pub(crate) async fn run(
     for round in 0..ROUNDS {
         eprintln!("round {}: the minimal ingress ...", round + 1);
         let b = baseline::Baseline::start(&t.ns).await?;
-        let mut seen = watched.clone_with(b.pid().map(|p| ("baseline".to_string(), p)));
+        let seen = watched.clone_with(b.pid().map(|p| ("baseline".to_string(), p)));
         let c0 = seen.cpu();
         let baseline = post_phase_from(&b.url, &args, &mp, "baseline posts", round * span).await;
         let c1 = seen.cpu();
@@ -59,10 +59,9 @@ pub(crate) async fn run(
         tokio::time::sleep(Duration::from_millis(500)).await;
 
         eprintln!("round {}: Ponte's ingress ...", round + 1);
-        seen = watched.clone_with(None);
-        let p0 = seen.cpu();
+        let p0 = watched.cpu();
         let ponte = post_phase_from(&url, &args, &mp, "ingress posts", round * span).await?;
-        let p1 = seen.cpu();
+        let p1 = watched.cpu();
         for (who, r) in [("baseline", &baseline), ("ponte", &ponte)] {
             if r.accepted < r.posted || r.timed_out || r.duplicates > 0 {
                 lock(&report).failures.push(format!(
