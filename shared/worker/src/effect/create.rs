@@ -23,9 +23,10 @@ use ponte_core::link::marker;
 use ponte_core::{
     CanonicalEvent, Change, Emitted, Link, LinkOrigin, Person, Provider, Side, Ticket, TicketRef,
 };
-use ponte_store::{HistoryEntry, HistoryKind};
+use ponte_store::HistoryKind;
 use serde_json::json;
 
+use crate::effect::history;
 use crate::{Ctx, Deferred, ExecError, Outcome};
 
 /// The pair a counterpart is created for.
@@ -101,17 +102,6 @@ pub trait CounterpartDesk: Send + Sync {
         let mut written = current.clone();
         written.actions.truncate(1);
         written
-    }
-}
-
-/// A history line caused by the running command.
-pub fn history(ctx: &Ctx<'_>, kind: HistoryKind, detail: String) -> HistoryEntry {
-    HistoryEntry {
-        at: Utc::now(),
-        kind,
-        detail,
-        trace_id: ponte_telemetry::propagation::current_trace_id(),
-        cause: ctx.command_id.to_string(),
     }
 }
 

@@ -16,6 +16,9 @@ use serde_json::json;
 use super::*;
 use crate::{Ctx, Deferred, ExecError, Outcome};
 
+mod associate;
+mod status;
+
 /// A desk in memory: tickets with their tags, answers that can be lost
 /// after the write, a search that can be missing.
 #[derive(Default)]
@@ -123,6 +126,10 @@ struct World {
 
 impl World {
     fn new() -> World {
+        Self::with_correlation(json!({}))
+    }
+
+    fn with_correlation(correlation: serde_json::Value) -> World {
         let url =
             std::env::var("PONTE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
         let ns = format!("wt{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
@@ -130,6 +137,7 @@ impl World {
             "id": "mm", "name": "test",
             "source": {"provider": "movidesk", "base_url": "http://a"},
             "target": {"provider": "okdesk", "base_url": "http://b"},
+            "correlation": correlation,
         }))
         .unwrap();
         World {

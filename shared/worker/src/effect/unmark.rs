@@ -9,7 +9,7 @@ use ponte_core::Side;
 use ponte_store::HistoryKind;
 use serde_json::json;
 
-use crate::effect::create::history;
+use crate::effect::history;
 use crate::{Ctx, ExecError, Outcome};
 
 /// A desk that keeps Ponte's marker as a tag on its tickets.

@@ -7,13 +7,13 @@ mod assign;
 mod close;
 mod reply;
 
-use chrono::Utc;
 use ponte_core::{Command, Operation, Provider, Side};
-use ponte_store::{HistoryEntry, HistoryKind};
+use ponte_store::HistoryEntry;
 use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
 use serde_json::Value;
 
 use crate::client::{Client, Throughput};
+use ponte_worker::effect::history;
 
 pub struct BlipExecutor {
     http: reqwest::Client,
@@ -121,16 +121,6 @@ impl BlipExecutor {
             .mark_seen(CLOSED, &key, std::time::Duration::from_secs(90 * 24 * 3600))
             .await?;
         Ok(())
-    }
-}
-
-fn history(ctx: &Ctx<'_>, kind: HistoryKind, detail: String) -> HistoryEntry {
-    HistoryEntry {
-        at: Utc::now(),
-        kind,
-        detail,
-        trace_id: ponte_telemetry::propagation::current_trace_id(),
-        cause: ctx.command_id.to_string(),
     }
 }
 

@@ -12,13 +12,11 @@ mod status;
 mod sync;
 mod unmark;
 
-use chrono::Utc;
-use ponte_core::correlation::Unmapped;
 use ponte_core::{Command, Operation, Provider, Side};
-use ponte_store::{HistoryEntry, HistoryKind};
 use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
 
 use crate::client::{Client, RateLimit};
+pub(crate) use ponte_worker::effect::{history, unmapped};
 
 pub struct MovideskExecutor {
     http: reqwest::Client,
@@ -118,19 +116,30 @@ impl MovideskExecutor {
                 ..
             } => {
                 let ticket_id = pair_ticket(ctx, link_id, side).await?;
-                let change = status::StatusChange {
+                let change = ponte_worker::effect::StatusChange {
+                    link_id,
+                    side,
+                    ticket_id: &ticket_id,
+                    origin,
                     status,
                     changed_at: *changed_at,
-                    justification: justification.as_deref(),
                 };
-                self.change_status(ctx, side, link_id, &ticket_id, origin, change)
+                self.change_status(ctx, change, justification.as_deref())
                     .await
             }
             Operation::LinkTickets {
                 link_id,
                 source,
                 ticket_id,
-            } => self.link(ctx, side, link_id, source, ticket_id).await,
+            } => {
+                let pair = ponte_worker::effect::Association {
+                    link_id,
+                    side,
+                    source,
+                    ticket_id,
+                };
+                self.link(ctx, pair).await
+            }
             Operation::RemoveMarker {
                 link_id,
                 ticket_id,
@@ -160,22 +169,6 @@ impl MovideskExecutor {
                 command.op.name()
             ))),
         }
-    }
-}
-
-/// A value the correlation does not know is a permanent failure naming it:
-/// the operator fixes the integration and replays.
-pub(crate) fn unmapped(e: Unmapped) -> ExecError {
-    ExecError::permanent(e.to_string())
-}
-
-pub(crate) fn history(ctx: &Ctx<'_>, kind: HistoryKind, detail: String) -> HistoryEntry {
-    HistoryEntry {
-        at: Utc::now(),
-        kind,
-        detail,
-        trace_id: ponte_telemetry::propagation::current_trace_id(),
-        cause: ctx.command_id.to_string(),
     }
 }
 

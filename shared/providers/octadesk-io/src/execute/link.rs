@@ -1,104 +1,81 @@
 //! Manual mode's "associate": link a source ticket with an existing
 //! Octadesk ticket, and mark it with Ponte's tag.
 
-use chrono::Utc;
 use ponte_core::link::marker;
-use ponte_core::{Link, LinkOrigin, Provider, Side, TicketRef};
-use ponte_store::HistoryKind;
+use ponte_core::{Provider, Side, TicketRef};
+use ponte_worker::effect::{AssociateDesk, Association, Existing, associate};
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
-use super::{OctadeskExecutor, history};
+use super::OctadeskExecutor;
 use ponte_octadesk::webhook::room_of;
+
+struct Associate<'a> {
+    exec: &'a OctadeskExecutor,
+    ctx: &'a Ctx<'a>,
+    side: Side,
+}
+
+impl AssociateDesk for Associate<'_> {
+    fn provider(&self) -> Provider {
+        Provider::Octadesk
+    }
+
+    fn name(&self, ticket_id: &str) -> String {
+        format!("Octadesk ticket #{ticket_id}")
+    }
+
+    fn refusal(&self, ticket_id: &str) -> Option<String> {
+        room_of(ticket_id).map(|_| {
+            "a conversation cannot be associated by hand; associate an Octadesk ticket number"
+                .to_string()
+        })
+    }
+
+    async fn read(&self, ticket_id: &str) -> Result<Existing, ExecError> {
+        let client = self.exec.client(self.ctx, self.side)?;
+        Ok(match client.ticket(ticket_id).await? {
+            None => Existing::Missing,
+            Some(_) => Existing::Found { baseline: None },
+        })
+    }
+
+    async fn mark(&self, ticket_id: &str, source: &TicketRef) -> Result<(), ExecError> {
+        let integration = &self.ctx.integration.id;
+        self.exec
+            .tag(
+                self.ctx,
+                self.side,
+                ticket_id,
+                &marker(integration, &source.ticket_id),
+            )
+            .await?;
+        if source.provider == Provider::Octadesk && source.side != self.side {
+            self.exec
+                .tag(
+                    self.ctx,
+                    source.side,
+                    &source.ticket_id,
+                    &marker(integration, ticket_id),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
 
 impl OctadeskExecutor {
     pub(super) async fn link(
         &self,
         ctx: &Ctx<'_>,
-        side: Side,
-        link_id: &str,
-        source: &TicketRef,
-        ticket_id: &str,
+        pair: Association<'_>,
     ) -> Result<Outcome, ExecError> {
-        let integration = ctx.integration;
-        if room_of(ticket_id).is_some() {
-            return Err(ExecError::permanent(
-                "a conversation cannot be associated by hand; associate an Octadesk ticket number",
-            ));
-        }
-        if let Some(existing) = ctx
-            .store
-            .link_of(&integration.id, source.side, &source.ticket_id)
-            .await?
-        {
-            if existing.target_ticket == ticket_id {
-                return Ok(Outcome {
-                    result: json!({"link": existing.id, "already": true}),
-                    ..Outcome::default()
-                });
-            }
-            return Err(ExecError::permanent(format!(
-                "ticket #{} is already linked to #{}; remove that link first",
-                source.ticket_id, existing.target_ticket
-            )));
-        }
-        if let Some(other) = ctx.store.link_of(&integration.id, side, ticket_id).await? {
-            return Err(ExecError::permanent(format!(
-                "ticket #{ticket_id} on the {} side is already linked to #{}",
-                side.as_str(),
-                other.source_ticket
-            )));
-        }
-        let client = self.client(ctx, side)?;
-        if client.ticket(ticket_id).await?.is_none() {
-            return Err(ExecError::Permanent {
-                reason: format!(
-                    "Octadesk ticket #{ticket_id} does not exist on the {} side",
-                    side.as_str()
-                ),
-                status: Some("404".into()),
-            });
-        }
-        let link = Link {
-            id: link_id.to_string(),
-            integration: integration.id.clone(),
-            source_ticket: source.ticket_id.clone(),
-            target_ticket: ticket_id.to_string(),
-            origin: LinkOrigin::Associated,
-            created_at: Utc::now(),
-        };
-        ctx.store.put_link(&link).await?;
-        ctx.store
-            .remove_eligible(&integration.id, &source.ticket_id)
-            .await?;
-        self.tag(
+        let desk = Associate {
+            exec: self,
             ctx,
-            side,
-            ticket_id,
-            &marker(&integration.id, &source.ticket_id),
-        )
-        .await?;
-        if source.provider == Provider::Octadesk && source.side != side {
-            self.tag(
-                ctx,
-                source.side,
-                &source.ticket_id,
-                &marker(&integration.id, ticket_id),
-            )
-            .await?;
-        }
-        let detail = format!(
-            "#{} associated with the existing Octadesk ticket #{ticket_id} by an agent",
-            source.ticket_id
-        );
-        Ok(Outcome {
-            result: json!({"link": link.id}),
-            history: vec![(
-                link.id.clone(),
-                history(ctx, HistoryKind::Associated, detail),
-            )],
-            ..Outcome::default()
-        })
+            side: pair.side,
+        };
+        associate(ctx, &desk, pair).await
     }
 
     /// Adds `tag` to a ticket's tags (the edit sends the whole list).

@@ -19,15 +19,13 @@ mod sync;
 mod text;
 mod unmark;
 
-use chrono::Utc;
-use ponte_core::correlation::Unmapped;
 use ponte_core::{Command, Operation, Provider, Side};
-use ponte_store::{HistoryEntry, HistoryKind};
 use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
 
 use crate::auth::TokenCache;
 use crate::client::Client;
 use ponte_octadesk::webhook::room_of;
+pub(crate) use ponte_worker::effect::{history, unmapped};
 
 pub struct OctadeskExecutor {
     http: reqwest::Client,
@@ -108,20 +106,29 @@ impl Executor for OctadeskExecutor {
                 if room_of(&ticket_id).is_some() {
                     return Ok(chat::status_dropped(ctx, link_id, &ticket_id, status));
                 }
-                let change = status::Change {
+                let change = ponte_worker::effect::StatusChange {
                     link_id,
+                    side,
                     ticket_id: &ticket_id,
                     origin,
                     status,
                     changed_at: *changed_at,
                 };
-                self.change_status(ctx, side, change).await
+                self.change_status(ctx, change).await
             }
             Operation::LinkTickets {
                 link_id,
                 source,
                 ticket_id,
-            } => self.link(ctx, side, link_id, source, ticket_id).await,
+            } => {
+                let pair = ponte_worker::effect::Association {
+                    link_id,
+                    side,
+                    source,
+                    ticket_id,
+                };
+                self.link(ctx, pair).await
+            }
             Operation::RemoveMarker {
                 link_id,
                 ticket_id,
@@ -146,22 +153,6 @@ impl Executor for OctadeskExecutor {
                 "Octadesk counterparts carry Ponte's marker from their creation; a linked Octadesk source is not marked afterwards (`mark_linked` is not supported)",
             )),
         }
-    }
-}
-
-/// A value the correlation does not know is a permanent failure naming it:
-/// the operator fixes the integration and replays.
-pub(crate) fn unmapped(e: Unmapped) -> ExecError {
-    ExecError::permanent(e.to_string())
-}
-
-pub(crate) fn history(ctx: &Ctx<'_>, kind: HistoryKind, detail: String) -> HistoryEntry {
-    HistoryEntry {
-        at: Utc::now(),
-        kind,
-        detail,
-        trace_id: ponte_telemetry::propagation::current_trace_id(),
-        cause: ctx.command_id.to_string(),
     }
 }
 

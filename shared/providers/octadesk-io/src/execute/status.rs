@@ -6,105 +6,64 @@
 //! system statuses' known ids are used, else the name is sent as
 //! `status: {name}` and Octadesk says whether it knows it.
 
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
-use ponte_core::ids::status_echo;
-use ponte_core::{Side, TicketRef};
-use ponte_store::HistoryKind;
+use ponte_worker::effect::{Reading, StatusChange, StatusDesk, set_status};
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
-use super::{OctadeskExecutor, agent_email, history, unmapped};
+use super::{OctadeskExecutor, agent_email};
 use crate::client::Client;
 use ponte_octadesk::model::SYSTEM_STATUSES;
 
-/// How long Ponte's own status change is recognised in a webhook.
-const ECHO_WINDOW: Duration = Duration::from_secs(600);
+/// Octadesk's part of setting a status.
+struct Statuses<'a> {
+    client: Client<'a>,
+    /// The agent the edit is made as, when configured.
+    agent: Option<&'a str>,
+}
 
-pub(super) struct Change<'a> {
-    pub link_id: &'a str,
-    pub ticket_id: &'a str,
-    pub origin: &'a TicketRef,
-    pub status: &'a str,
-    pub changed_at: DateTime<Utc>,
+impl StatusDesk for Statuses<'_> {
+    type Plan = Target;
+
+    fn name(&self, ticket_id: &str) -> String {
+        format!("Octadesk ticket #{ticket_id}")
+    }
+
+    async fn read(&self, ticket_id: &str, status: &str) -> Result<Reading<Target>, ExecError> {
+        let Some(current) = self.client.ticket(ticket_id).await? else {
+            return Ok(Reading::Gone);
+        };
+        let target = target(&self.client, status).await?;
+        Ok(if target.is(&current, status) {
+            Reading::Already
+        } else {
+            Reading::Write(target)
+        })
+    }
+
+    async fn write(
+        &self,
+        ticket_id: &str,
+        _status: &str,
+        target: Target,
+    ) -> Result<Option<String>, ExecError> {
+        self.client
+            .update_ticket(ticket_id, &target.body(), self.agent)
+            .await?;
+        Ok(None)
+    }
 }
 
 impl OctadeskExecutor {
     pub(super) async fn change_status(
         &self,
         ctx: &Ctx<'_>,
-        side: Side,
-        c: Change<'_>,
+        change: StatusChange<'_>,
     ) -> Result<Outcome, ExecError> {
-        let integration = ctx.integration;
-        let mapped = integration
-            .correlation
-            .status(c.origin.side, c.status)
-            .map_err(unmapped)?;
-        let side_key = side.as_str();
-        // A late or retried change never overwrites a newer one.
-        if let Some(applied) = ctx.store.applied_at(c.link_id, side_key, "status").await?
-            && applied > c.changed_at
-        {
-            let detail = format!(
-                "status `{}` from #{} (changed {}) not applied: a newer change (from {applied}) already was",
-                c.status, c.origin.ticket_id, c.changed_at
-            );
-            tracing::info!(%detail, "stale status dropped");
-            return Ok(Outcome {
-                result: json!({"ticket": c.ticket_id, "stale": true}),
-                history: vec![(
-                    c.link_id.to_string(),
-                    history(ctx, HistoryKind::Dropped, detail),
-                )],
-                ..Outcome::default()
-            });
-        }
-        let client = self.client(ctx, side)?;
-        let current = client
-            .ticket(c.ticket_id)
-            .await?
-            .ok_or_else(|| ExecError::Permanent {
-                reason: format!(
-                    "linked Octadesk ticket #{} does not exist on the {side_key} side (deleted?)",
-                    c.ticket_id
-                ),
-                status: Some("404".into()),
-            })?;
-        let target = target(&client, &mapped).await?;
-        let already = target.is(&current, &mapped);
-        if !already {
-            // Marked first: Octadesk's webhook may arrive before the PUT
-            // returns.
-            ctx.store
-                .mark_echo(
-                    &status_echo(&integration.id, side_key, c.ticket_id, &mapped),
-                    ECHO_WINDOW,
-                )
-                .await?;
-            client
-                .update_ticket(c.ticket_id, &target.body(), agent_email(ctx, side))
-                .await?;
-        }
-        ctx.store
-            .set_applied_at(c.link_id, side_key, "status", c.changed_at)
-            .await?;
-        let detail = format!(
-            "status `{}` on the {} side #{} → `{mapped}` on Octadesk #{}",
-            c.status,
-            c.origin.side.as_str(),
-            c.origin.ticket_id,
-            c.ticket_id
-        );
-        Ok(Outcome {
-            result: json!({"ticket": c.ticket_id, "status": mapped, "already": already}),
-            history: vec![(
-                c.link_id.to_string(),
-                history(ctx, HistoryKind::StatusMirrored, detail),
-            )],
-            ..Outcome::default()
-        })
+        let desk = Statuses {
+            client: self.client(ctx, change.side)?,
+            agent: agent_email(ctx, change.side),
+        };
+        set_status(ctx, &desk, change).await
     }
 }
 

@@ -1,77 +1,52 @@
-//! Manual mode's "associate": link a source ticket with an existing Okdesk
-//! issue. Okdesk has no tags to write the marker on; the link lives in
-//! Redis and its history.
+//! Okdesk's part of manual mode's "associate" (the sequence is
+//! [`ponte_worker::effect::associate`]). Okdesk has no tags to write the
+//! marker on; the link lives in Redis and its history.
 
-use chrono::Utc;
-use ponte_core::{Link, LinkOrigin, Side, TicketRef};
-use ponte_store::HistoryKind;
+use ponte_core::{Provider, Side, TicketRef};
+use ponte_worker::effect::{AssociateDesk, Association, Existing, associate};
 use ponte_worker::{Ctx, ExecError, Outcome};
-use serde_json::json;
 
-use super::{OkdeskExecutor, history};
+use super::OkdeskExecutor;
+
+struct Associate<'a> {
+    exec: &'a OkdeskExecutor,
+    ctx: &'a Ctx<'a>,
+    side: Side,
+}
+
+impl AssociateDesk for Associate<'_> {
+    fn provider(&self) -> Provider {
+        Provider::Okdesk
+    }
+
+    fn name(&self, issue_id: &str) -> String {
+        format!("Okdesk issue #{issue_id}")
+    }
+
+    async fn read(&self, issue_id: &str) -> Result<Existing, ExecError> {
+        let client = self.exec.client(self.ctx, self.side)?;
+        Ok(match client.issue(issue_id).await? {
+            None => Existing::Missing,
+            Some(_) => Existing::Found { baseline: None },
+        })
+    }
+
+    async fn mark(&self, _issue_id: &str, _source: &TicketRef) -> Result<(), ExecError> {
+        Ok(())
+    }
+}
 
 impl OkdeskExecutor {
     pub(super) async fn link(
         &self,
         ctx: &Ctx<'_>,
-        side: Side,
-        link_id: &str,
-        source: &TicketRef,
-        issue_id: &str,
+        pair: Association<'_>,
     ) -> Result<Outcome, ExecError> {
-        let integration = ctx.integration;
-        if let Some(existing) = ctx
-            .store
-            .link_of(&integration.id, source.side, &source.ticket_id)
-            .await?
-        {
-            if existing.target_ticket == issue_id {
-                return Ok(Outcome {
-                    result: json!({"link": existing.id, "already": true}),
-                    ..Outcome::default()
-                });
-            }
-            return Err(ExecError::permanent(format!(
-                "ticket #{} is already linked to #{}; remove that link first",
-                source.ticket_id, existing.target_ticket
-            )));
-        }
-        if let Some(other) = ctx.store.link_of(&integration.id, side, issue_id).await? {
-            return Err(ExecError::permanent(format!(
-                "Okdesk issue #{issue_id} is already linked to #{}",
-                other.source_ticket
-            )));
-        }
-        let client = self.client(ctx, side)?;
-        if client.issue(issue_id).await?.is_none() {
-            return Err(ExecError::Permanent {
-                reason: format!("Okdesk issue #{issue_id} does not exist"),
-                status: Some("404".into()),
-            });
-        }
-        let link = Link {
-            id: link_id.to_string(),
-            integration: integration.id.clone(),
-            source_ticket: source.ticket_id.clone(),
-            target_ticket: issue_id.to_string(),
-            origin: LinkOrigin::Associated,
-            created_at: Utc::now(),
+        let desk = Associate {
+            exec: self,
+            ctx,
+            side: pair.side,
         };
-        ctx.store.put_link(&link).await?;
-        ctx.store
-            .remove_eligible(&integration.id, &source.ticket_id)
-            .await?;
-        let detail = format!(
-            "#{} associated with the existing Okdesk issue #{issue_id} by an agent",
-            source.ticket_id
-        );
-        Ok(Outcome {
-            result: json!({"link": link.id}),
-            history: vec![(
-                link.id.clone(),
-                history(ctx, HistoryKind::Associated, detail),
-            )],
-            ..Outcome::default()
-        })
+        associate(ctx, &desk, pair).await
     }
 }

@@ -18,14 +18,12 @@ mod status;
 
 use std::time::Duration;
 
-use chrono::Utc;
-use ponte_core::correlation::Unmapped;
 use ponte_core::{Command, Operation, Provider, Side};
-use ponte_store::{HistoryEntry, HistoryKind};
 use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
 
 use crate::client::{Client, RateLimit};
 use employees::EmployeeCache;
+pub(crate) use ponte_worker::effect::{history, unmapped};
 
 /// How long the employee list (who has which internal number) is trusted
 /// before it is read again; a number nobody has triggers a read at once.
@@ -113,20 +111,29 @@ impl Executor for OkdeskExecutor {
                 ..
             } => {
                 let issue_id = pair_ticket(ctx, link_id, side).await?;
-                let change = status::Change {
+                let change = ponte_worker::effect::StatusChange {
                     link_id,
-                    issue_id: &issue_id,
+                    side,
+                    ticket_id: &issue_id,
                     origin,
                     status,
                     changed_at: *changed_at,
                 };
-                self.change_status(ctx, side, change).await
+                self.change_status(ctx, change).await
             }
             Operation::LinkTickets {
                 link_id,
                 source,
                 ticket_id,
-            } => self.link(ctx, side, link_id, source, ticket_id).await,
+            } => {
+                let pair = ponte_worker::effect::Association {
+                    link_id,
+                    side,
+                    source,
+                    ticket_id,
+                };
+                self.link(ctx, pair).await
+            }
             Operation::SyncTicket { .. } => Err(ExecError::permanent(
                 "Okdesk webhooks carry what changed; there is no ticket to re-read (`sync_ticket` is not supported)",
             )),
@@ -140,21 +147,5 @@ impl Executor for OkdeskExecutor {
                 "Okdesk keeps Ponte's marker in the issue's description, which stays (`remove_marker` is not supported; the link's tombstone keeps it inert)",
             )),
         }
-    }
-}
-
-/// A value the correlation does not know is a permanent failure naming it:
-/// the operator fixes the integration and replays.
-pub(crate) fn unmapped(e: Unmapped) -> ExecError {
-    ExecError::permanent(e.to_string())
-}
-
-pub(crate) fn history(ctx: &Ctx<'_>, kind: HistoryKind, detail: String) -> HistoryEntry {
-    HistoryEntry {
-        at: Utc::now(),
-        kind,
-        detail,
-        trace_id: ponte_telemetry::propagation::current_trace_id(),
-        cause: ctx.command_id.to_string(),
     }
 }

@@ -4,108 +4,58 @@
 //! marked so a webhook about it (from an Okdesk that ignores the skip) is
 //! recognised as Ponte's own.
 
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
-use ponte_core::ids::status_echo;
-use ponte_core::{Side, TicketRef};
-use ponte_store::HistoryKind;
+use ponte_worker::effect::{Reading, StatusChange, StatusDesk, set_status};
 use ponte_worker::{Ctx, ExecError, Outcome};
-use serde_json::json;
 
-use super::{OkdeskExecutor, history, unmapped};
+use super::OkdeskExecutor;
+use crate::client::Client;
 use ponte_okdesk::model::NewStatus;
 
-/// How long Ponte's own status change is recognised in a webhook.
-const ECHO_WINDOW: Duration = Duration::from_secs(600);
+/// Okdesk's part of setting a status.
+struct Statuses<'a> {
+    client: Client<'a>,
+}
 
-/// What `change_status` sets, where.
-pub(super) struct Change<'a> {
-    pub link_id: &'a str,
-    pub issue_id: &'a str,
-    pub origin: &'a TicketRef,
-    pub status: &'a str,
-    pub changed_at: DateTime<Utc>,
+impl StatusDesk for Statuses<'_> {
+    type Plan = ();
+
+    fn name(&self, issue_id: &str) -> String {
+        format!("Okdesk issue #{issue_id}")
+    }
+
+    async fn read(&self, issue_id: &str, status: &str) -> Result<Reading<()>, ExecError> {
+        // Okdesk refuses a change to the status the issue already has.
+        Ok(match self.client.issue(issue_id).await? {
+            None => Reading::Gone,
+            Some(i) if i.status_code() == Some(status) => Reading::Already,
+            Some(_) => Reading::Write(()),
+        })
+    }
+
+    async fn write(
+        &self,
+        issue_id: &str,
+        status: &str,
+        (): (),
+    ) -> Result<Option<String>, ExecError> {
+        let change = NewStatus {
+            code: status.to_string(),
+            skip_options: vec!["skip_webhooks"],
+        };
+        self.client.change_status(issue_id, &change).await?;
+        Ok(None)
+    }
 }
 
 impl OkdeskExecutor {
     pub(super) async fn change_status(
         &self,
         ctx: &Ctx<'_>,
-        side: Side,
-        change: Change<'_>,
+        change: StatusChange<'_>,
     ) -> Result<Outcome, ExecError> {
-        let Change {
-            link_id,
-            issue_id,
-            origin,
-            status,
-            changed_at,
-        } = change;
-        let integration = ctx.integration;
-        let mapped = integration
-            .correlation
-            .status(origin.side, status)
-            .map_err(unmapped)?;
-        let side_key = side.as_str();
-        if let Some(applied) = ctx.store.applied_at(link_id, side_key, "status").await?
-            && applied > changed_at
-        {
-            let detail = format!(
-                "status `{status}` from #{} (changed {changed_at}) not applied: a newer change (from {applied}) already was",
-                origin.ticket_id
-            );
-            tracing::info!(%detail, "stale status dropped");
-            return Ok(Outcome {
-                result: json!({"ticket": issue_id, "stale": true}),
-                history: vec![(
-                    link_id.to_string(),
-                    history(ctx, HistoryKind::Dropped, detail),
-                )],
-                ..Outcome::default()
-            });
-        }
-        let client = self.client(ctx, side)?;
-        let current = client
-            .issue(issue_id)
-            .await?
-            .ok_or_else(|| ExecError::Permanent {
-                reason: format!("linked Okdesk issue #{issue_id} does not exist (deleted?)"),
-                status: Some("404".into()),
-            })?;
-        // Okdesk refuses a change to the status the issue already has.
-        if current.status_code() != Some(mapped.as_str()) {
-            ctx.store
-                .mark_echo(
-                    &status_echo(&integration.id, side_key, issue_id, &mapped),
-                    ECHO_WINDOW,
-                )
-                .await?;
-            client
-                .change_status(
-                    issue_id,
-                    &NewStatus {
-                        code: mapped.clone(),
-                        skip_options: vec!["skip_webhooks"],
-                    },
-                )
-                .await?;
-        }
-        ctx.store
-            .set_applied_at(link_id, side_key, "status", changed_at)
-            .await?;
-        let detail = format!(
-            "status `{status}` on the {} side #{} → `{mapped}` on Okdesk issue #{issue_id}",
-            origin.side.as_str(),
-            origin.ticket_id
-        );
-        Ok(Outcome {
-            result: json!({"ticket": issue_id, "status": mapped}),
-            history: vec![(
-                link_id.to_string(),
-                history(ctx, HistoryKind::StatusMirrored, detail),
-            )],
-            ..Outcome::default()
-        })
+        let desk = Statuses {
+            client: self.client(ctx, change.side)?,
+        };
+        set_status(ctx, &desk, change).await
     }
 }
