@@ -80,10 +80,10 @@ async fn a_span_reaches_the_collector_as_protobuf_from_the_batch_thread() {
     provider
         .tracer("ponte-otlp-test")
         .in_span("ponte.export.check", |_| {});
-    // Shutdown flushes and waits for the batch thread: off the runtime's workers.
-    let flushed = tokio::task::spawn_blocking(move || provider.shutdown())
-        .await
-        .expect("join");
+    // Shutdown flushes and blocks until the batch thread has exported, from
+    // the thread that runs the runtime's main future: where the services drop
+    // their `Telemetry`, at the end of `#[tokio::main]`.
+    let flushed = provider.shutdown();
     assert!(flushed.is_ok(), "{flushed:?}");
 
     let got = log.lock().expect("log").clone();
