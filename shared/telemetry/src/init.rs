@@ -43,9 +43,11 @@ impl Drop for Telemetry {
 }
 
 /// Installs logging (text or JSON, filtered by `RUST_LOG`, default `info`)
-/// and, when `otlp_endpoint` is set, OTLP/HTTP span export. The exporter
-/// uses the blocking HTTP client: the batch processor exports from its own
-/// thread, which has no Tokio runtime.
+/// and, when `otlp_endpoint` is set, OTLP/HTTP span export. The batch
+/// processor exports from its own thread, which has no Tokio runtime; the
+/// exporter's client ([`crate::export::ExportClient`]) runs each request on
+/// the runtime `init` is called from, which must be a multi-thread one (every
+/// service's `#[tokio::main]`), else `init` fails when an endpoint is set.
 pub fn init(
     service: &'static str,
     format: LogFormat,
@@ -73,11 +75,7 @@ pub fn init(
         .with_resource(Resource::builder().with_service_name(service).build());
     if otlp_endpoint.is_some() {
         // Endpoint and protocol come from OTEL_EXPORTER_OTLP_* variables.
-        let exporter = opentelemetry_otlp::SpanExporter::builder()
-            .with_http()
-            .build()
-            .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
-        builder = builder.with_batch_exporter(exporter);
+        builder = builder.with_batch_exporter(crate::export::span_exporter()?);
     }
     let provider = builder.build();
     let otel_layer = tracing_opentelemetry::layer()

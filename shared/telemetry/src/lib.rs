@@ -1,6 +1,7 @@
 //! Logs, traces and metrics for every Ponte service.
 
 pub mod catalog;
+pub mod export;
 mod init;
 mod logline;
 pub mod metrics;
