@@ -2,6 +2,7 @@
 //! narrow per-provider trait.
 
 pub mod associate;
+pub mod calls;
 pub mod create;
 pub mod status;
 pub mod unmark;

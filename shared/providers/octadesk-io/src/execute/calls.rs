@@ -1,144 +1,21 @@
-//! Calls from a telephony source: the call history record each command
-//! adds to (`/api/v1/calls`), the client's number, times in the desk's
-//! zone, and the missed-call templates. A later event never takes an
-//! outcome back (a card popped after the call was lost leaves it lost).
+//! Calls from a telephony source as Octadesk shows them: the caller's
+//! name, the missed-call templates' values and the tag that finds a call's
+//! ticket after a crash. The call's record is
+//! [`ponte_worker::effect::calls`].
 
-use chrono::{DateTime, FixedOffset, Utc};
-use ponte_core::call::Direction;
+use chrono::FixedOffset;
 use ponte_core::{Call, Person};
-use ponte_store::{CallOutcome, CallRecord};
-use ponte_worker::{Ctx, ExecError};
 
-/// What one command learnt about a call.
-#[derive(Debug, Default)]
-pub(crate) struct Update {
-    pub outcome: Option<CallOutcome>,
-    pub contact: Option<String>,
-    pub issue_id: Option<String>,
-}
-
-fn rank(o: CallOutcome) -> u8 {
-    match o {
-        CallOutcome::Ringing => 0,
-        CallOutcome::Answered => 1,
-        CallOutcome::Recorded | CallOutcome::Lost => 2,
-    }
-}
-
-pub(crate) fn merge(
-    existing: Option<CallRecord>,
-    call: &Call,
-    update: Update,
-    now: DateTime<Utc>,
-) -> CallRecord {
-    let mut r = existing.unwrap_or_else(|| CallRecord {
-        call_id: call.id.clone(),
-        caller: call.caller.clone(),
-        caller_name: None,
-        contact_id: None,
-        started_at: None,
-        outcome: update.outcome.unwrap_or(CallOutcome::Ringing),
-        recording_url: None,
-        issue_id: None,
-        popped_for: vec![],
-        notes: vec![],
-        updated_at: now,
-    });
-    if r.caller.is_empty() {
-        r.caller = call.caller.clone();
-    }
-    r.caller_name = r.caller_name.or_else(|| call.caller_name.clone());
-    r.started_at = match (r.started_at, call.started_at) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    if let Some(o) = update.outcome
-        && rank(o) >= rank(r.outcome)
-    {
-        r.outcome = o;
-    }
-    r.contact_id = update.contact.or(r.contact_id);
-    r.recording_url = call.recording_url.clone().or(r.recording_url);
-    r.issue_id = update.issue_id.or(r.issue_id);
-    r.updated_at = now;
-    r
-}
-
-/// Merges `update` into the call's record and stores it.
-pub(crate) async fn save(
-    ctx: &Ctx<'_>,
-    call: &Call,
-    update: Update,
-) -> Result<CallRecord, ExecError> {
-    let existing = ctx.store.call(&ctx.integration.id, &call.id).await?;
-    let record = merge(existing, call, update, Utc::now());
-    ctx.store.put_call(&ctx.integration.id, &record).await?;
-    Ok(record)
-}
-
-/// The client's number (the caller of an incoming call, the callee of an
-/// outgoing one), when known.
-pub(crate) fn client_phone(call: &Call) -> Option<&str> {
-    let p = match call.direction {
-        Direction::In => Some(call.caller.as_str()),
-        Direction::Out => call.callee.as_deref(),
-    };
-    p.filter(|p| !p.is_empty())
-}
-
-/// The client's name as the PBX knows it (incoming calls only).
-pub(crate) fn client_name(call: &Call) -> Option<&str> {
-    match call.direction {
-        Direction::In => call.caller_name.as_deref().filter(|n| !n.trim().is_empty()),
-        Direction::Out => None,
-    }
-}
+pub(crate) use ponte_core::call::{fill, minutes_in, shown_phone};
+pub(crate) use ponte_worker::effect::calls::{Update, desk_zone, save};
 
 /// What the call says about a caller Octadesk already has: the name the
 /// telephony gives (never a placeholder), so a changed name is written.
 pub(crate) fn known_caller(call: &Call) -> Person {
     Person {
-        name: client_name(call).map(|n| n.trim().to_string()),
+        name: call.client_name().map(|n| n.trim().to_string()),
         ..Person::default()
     }
-}
-
-/// `+` and the digits of an international number.
-pub(crate) fn shown_phone(digits: &str) -> String {
-    if digits.len() >= 11 {
-        format!("+{digits}")
-    } else {
-        digits.to_string()
-    }
-}
-
-/// The desk's zone from `telephony.utc_offset`.
-pub(crate) fn desk_zone(ctx: &Ctx<'_>) -> Result<FixedOffset, ExecError> {
-    let minutes = ctx
-        .integration
-        .telephony
-        .offset_minutes()
-        .map_err(|e| ExecError::permanent(e.within("telephony").to_string()))?;
-    FixedOffset::east_opt(minutes * 60).ok_or_else(|| {
-        ExecError::permanent(format!(
-            "`telephony.utc_offset` {} is out of range",
-            ctx.integration.telephony.utc_offset
-        ))
-    })
-}
-
-/// `YYYY-MM-DD HH:MM` in the desk's zone.
-pub(crate) fn minutes_in(t: DateTime<Utc>, zone: FixedOffset) -> String {
-    t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()
-}
-
-/// Replaces `{name}` placeholders; unknown ones stay as they are.
-pub(crate) fn fill(template: &str, vars: &[(&str, String)]) -> String {
-    let mut out = template.to_string();
-    for (name, value) in vars {
-        out = out.replace(&format!("{{{name}}}"), value);
-    }
-    out
 }
 
 /// `{caller}`, `{caller_name}`, `{time}`, `{missed_by}`, `{wait}`.
@@ -157,12 +34,13 @@ pub(crate) fn template_vars(
     vec![
         (
             "caller",
-            client_phone(call).map_or_else(|| "?".to_string(), shown_phone),
+            call.client_phone()
+                .map_or_else(|| "?".to_string(), shown_phone),
         ),
         (
             "caller_name",
             known_name
-                .or_else(|| client_name(call))
+                .or_else(|| call.client_name())
                 .unwrap_or("?")
                 .to_string(),
         ),
@@ -194,43 +72,12 @@ pub(crate) fn call_tag(call: &Call) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, Utc};
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
             .expect("time")
-    }
-
-    #[test]
-    fn records_grow_and_never_go_back() {
-        let call = Call {
-            id: "9".into(),
-            caller: "5511999990001".into(),
-            ..Call::default()
-        };
-        let now = Utc::now();
-        let lost = merge(
-            None,
-            &call,
-            Update {
-                outcome: Some(CallOutcome::Lost),
-                issue_id: Some("77".into()),
-                contact: Some("p1".into()),
-            },
-            now,
-        );
-        let later = merge(
-            Some(lost),
-            &call,
-            Update {
-                outcome: Some(CallOutcome::Ringing),
-                ..Update::default()
-            },
-            now,
-        );
-        assert_eq!(later.outcome, CallOutcome::Lost);
-        assert_eq!(later.issue_id.as_deref(), Some("77"));
-        assert_eq!(later.contact_id.as_deref(), Some("p1"));
     }
 
     #[test]

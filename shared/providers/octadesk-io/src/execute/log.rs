@@ -13,7 +13,7 @@ use ponte_store::CallOutcome;
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
-use super::calls::{self, Update, client_phone, desk_zone, minutes_in, shown_phone};
+use super::calls::{self, Update, desk_zone, minutes_in, shown_phone};
 use super::requester::{self, Key};
 use super::{OctadeskExecutor, agent_email};
 use ponte_octadesk::normalize::base_status;
@@ -26,7 +26,7 @@ impl OctadeskExecutor {
         call: &Call,
     ) -> Result<Outcome, ExecError> {
         let client = self.client(ctx, side)?;
-        let caller = match client_phone(call) {
+        let caller = match call.client_phone() {
             Some(p) => {
                 requester::find_or_create(
                     &client,
@@ -88,7 +88,7 @@ impl OctadeskExecutor {
             Update {
                 outcome: Some(CallOutcome::Recorded),
                 contact: caller_id.clone(),
-                issue_id: None,
+                ..Update::default()
             },
         )
         .await?;
@@ -108,7 +108,7 @@ impl OctadeskExecutor {
 /// The note: what an agent needs to know about the call.
 fn describe(ctx: &Ctx<'_>, call: &Call) -> Result<String, ExecError> {
     let zone = desk_zone(ctx)?;
-    let client = client_phone(call).map_or_else(|| "?".into(), shown_phone);
+    let client = call.client_phone().map_or_else(|| "?".into(), shown_phone);
     let mut lines = vec![match call.direction {
         Direction::In => format!("📞 Incoming call from {client}"),
         Direction::Out => format!("📞 Outgoing call to {client}"),

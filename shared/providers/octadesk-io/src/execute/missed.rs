@@ -17,9 +17,7 @@ use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::{Value, json};
 
 use super::OctadeskExecutor;
-use super::calls::{
-    self, Update, call_tag, client_name, client_phone, desk_zone, fill, template_vars,
-};
+use super::calls::{self, Update, call_tag, desk_zone, fill, shown_phone, template_vars};
 use super::requester::{self, Found, Key};
 use super::text::cut;
 use crate::client::Client;
@@ -54,6 +52,7 @@ impl OctadeskExecutor {
                 outcome: Some(CallOutcome::Lost),
                 contact: caller.as_ref().and_then(|c| c.person.id.clone()),
                 issue_id: Some(number.clone()),
+                ..Update::default()
             },
         )
         .await?;
@@ -77,7 +76,7 @@ impl OctadeskExecutor {
         client: &Client<'_>,
         call: &Call,
     ) -> Result<Option<Found>, ExecError> {
-        let Some(phone) = client_phone(call) else {
+        let Some(phone) = call.client_phone() else {
             return Ok(None);
         };
         let telephony = &ctx.integration.telephony;
@@ -97,9 +96,9 @@ impl OctadeskExecutor {
         };
         let who = Person {
             name: Some(
-                client_name(call)
+                call.client_name()
                     .map(str::to_string)
-                    .unwrap_or_else(|| format!("Cliente {}", calls::shown_phone(phone))),
+                    .unwrap_or_else(|| format!("Cliente {}", shown_phone(phone))),
             ),
             phone: Some(phone.to_string()),
             ..Person::default()

@@ -9,7 +9,7 @@ use ponte_core::Call;
 use ponte_worker::{Ctx, ExecError};
 
 use super::OkdeskExecutor;
-use super::format::{client_name, int_id, okdesk_phone};
+use super::format::{int_id, shown_phone};
 use crate::client::Client;
 use ponte_okdesk::model::{Company, Contact, NewContact};
 
@@ -92,7 +92,7 @@ impl OkdeskExecutor {
         phone: &str,
         create: bool,
     ) -> Result<Found, ExecError> {
-        let shown = okdesk_phone(phone);
+        let shown = shown_phone(phone);
         if let Some(c) = client.contact_by("phone", &shown).await? {
             return Ok(Found {
                 caller: Caller::Contact(c),
@@ -165,7 +165,7 @@ impl OkdeskExecutor {
             .filter(|c| !c.trim().is_empty())
             .map(|c| int_id(c, "telephony.company_id"))
             .transpose()?;
-        let (first_name, last_name, patronymic) = card_name(client_name(call), &shown);
+        let (first_name, last_name, patronymic) = card_name(call.client_name(), &shown);
         let contact = client
             .create_contact(&NewContact {
                 first_name,

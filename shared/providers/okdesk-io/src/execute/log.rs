@@ -13,10 +13,10 @@ use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
 use super::OkdeskExecutor;
-use super::format::{client_phone, desk_zone, minutes_in, okdesk_phone};
-use super::record::{self, Update};
+use super::format::{desk_zone, minutes_in, shown_phone};
 use crate::client::Logged;
 use ponte_okdesk::model::NewPhoneCall;
+use ponte_worker::effect::calls::{self, Update};
 
 fn secs(n: u64) -> Duration {
     i64::try_from(n)
@@ -50,13 +50,13 @@ pub(super) fn entry(
 ) -> Result<NewPhoneCall, ExecError> {
     let zone = desk_zone(ctx)?;
     let (started, finished, duration) = times(call, Utc::now());
-    let client = client_phone(call).map(okdesk_phone);
+    let client = call.client_phone().map(shown_phone);
     let employee = call
         .extensions
         .first()
         .cloned()
         .or_else(|| match call.direction {
-            Direction::In => call.callee.as_deref().map(okdesk_phone),
+            Direction::In => call.callee.as_deref().map(shown_phone),
             Direction::Out => Some(call.caller.clone()).filter(|c| !c.is_empty()),
         });
     let (source_phone, receiver_phone, direction) = match call.direction {
@@ -89,7 +89,7 @@ impl OkdeskExecutor {
         if logged == Logged::AlreadyThere {
             tracing::info!(call = %call.id, "the call list already has this call");
         }
-        record::save(
+        calls::save(
             ctx,
             call,
             Update {

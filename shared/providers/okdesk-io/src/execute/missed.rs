@@ -19,13 +19,11 @@ use serde_json::json;
 
 use super::OkdeskExecutor;
 use super::caller::{Caller, Found};
-use super::format::{
-    client_phone, cut, desk_zone, fill, html_lines, int_id, minutes_in, okdesk_phone,
-};
+use super::format::{cut, desk_zone, fill, html_lines, int_id, minutes_in, shown_phone};
 use super::log::entry;
-use super::record::{self, Update};
 use crate::client::{Client, Logged};
 use ponte_okdesk::model::NewIssue;
+use ponte_worker::effect::calls::{self, Update};
 
 /// Okdesk issue titles are short.
 const TITLE_MAX: usize = 250;
@@ -44,7 +42,7 @@ impl OkdeskExecutor {
             .call(&ctx.integration.id, &call.id)
             .await?
             .and_then(|r| r.issue_id);
-        let found = match client_phone(call) {
+        let found = match call.client_phone() {
             Some(phone) => {
                 self.caller(ctx, &client, call, phone, telephony.create_unknown_callers)
                     .await?
@@ -62,7 +60,7 @@ impl OkdeskExecutor {
             None => self.open_issue(ctx, &client, call, &found.caller).await?,
         };
         // Kept before the next step: a repeat from here on reuses the issue.
-        record::save(
+        calls::save(
             ctx,
             call,
             Update {
@@ -163,13 +161,14 @@ fn template_vars(
     Ok(vec![
         (
             "caller",
-            client_phone(call).map_or_else(|| "скрытый номер".to_string(), okdesk_phone),
+            call.client_phone()
+                .map_or_else(|| "скрытый номер".to_string(), shown_phone),
         ),
         (
             "caller_name",
             caller
                 .name()
-                .or_else(|| super::format::client_name(call).map(str::to_string))
+                .or_else(|| call.client_name().map(str::to_string))
                 .unwrap_or_else(|| "неизвестный".to_string()),
         ),
         (

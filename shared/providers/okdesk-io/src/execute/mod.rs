@@ -13,7 +13,6 @@ mod missed;
 mod named;
 mod person;
 mod pop;
-mod record;
 mod status;
 
 use std::time::Duration;

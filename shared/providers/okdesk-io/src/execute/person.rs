@@ -8,7 +8,7 @@ use ponte_core::{Person, Ticket};
 use ponte_worker::{Ctx, ExecError};
 
 use super::OkdeskExecutor;
-use super::format::okdesk_phone;
+use super::format::shown_phone;
 use crate::client::Client;
 use ponte_okdesk::model::{Contact, NewContact};
 
@@ -55,7 +55,7 @@ impl OkdeskExecutor {
             .as_deref()
             .map(digits)
             .filter(|d| !d.is_empty())
-            .map(|d| okdesk_phone(&d));
+            .map(|d| shown_phone(&d));
         let email = who
             .email
             .as_deref()

@@ -19,9 +19,9 @@ use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::{Value, json};
 
 use super::OkdeskExecutor;
-use super::format::{client_phone, okdesk_phone};
-use super::record::{self, Update};
+use super::format::shown_phone;
 use ponte_okdesk::model::TelephonyMessage;
+use ponte_worker::effect::calls::{self, Update};
 
 const HIDDEN: &str = "the caller's number is hidden: no card to pop";
 
@@ -33,8 +33,8 @@ impl OkdeskExecutor {
         call: &Call,
     ) -> Result<Outcome, ExecError> {
         let telephony = &ctx.integration.telephony;
-        let Some(phone) = client_phone(call) else {
-            record::save(
+        let Some(phone) = call.client_phone() else {
+            calls::save(
                 ctx,
                 call,
                 Update {
@@ -90,12 +90,12 @@ impl OkdeskExecutor {
                 .pop_card(&TelephonyMessage {
                     telephony_numbers: numbers.iter().map(|n| number_value(n)).collect(),
                     search_numbers_count: telephony.search_numbers_count,
-                    phone: okdesk_phone(phone),
+                    phone: shown_phone(phone),
                 })
                 .await?;
             None
         };
-        record::save(
+        calls::save(
             ctx,
             call,
             Update {

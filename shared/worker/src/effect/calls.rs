@@ -1,19 +1,24 @@
-//! The call history (`/api/v1/calls`): each command adds what it did to
-//! the call's record — the contact, whose screens showed the card, the
-//! recording, the missed-call issue. A later event never takes an outcome
-//! back (a card popped after the call was lost leaves it lost).
+//! A call's record in Ponte's call history (`/api/v1/calls`), written once
+//! for every desk a telephony source serves: each command adds what it did
+//! — the contact, whose screens showed the card, the recording, the
+//! missed-call ticket. A later event never takes an outcome back (a card
+//! popped after the call was lost leaves it lost), and a command retried
+//! after a lost answer adds nothing twice.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use ponte_core::Call;
 use ponte_store::{CallOutcome, CallRecord};
-use ponte_worker::{Ctx, ExecError};
+
+use crate::{Ctx, ExecError};
 
 /// What one command learnt about a call.
 #[derive(Debug, Default)]
-pub(crate) struct Update {
+pub struct Update {
     pub outcome: Option<CallOutcome>,
     pub contact: Option<String>,
+    /// Extensions whose screens showed the caller's card.
     pub popped_for: Vec<String>,
+    /// The ticket opened for the call.
     pub issue_id: Option<String>,
     /// Why something the call asked for did not happen.
     pub note: Option<String>,
@@ -27,7 +32,8 @@ fn rank(o: CallOutcome) -> u8 {
     }
 }
 
-pub(crate) fn merge(
+/// `existing` with what `update` and the call add.
+pub fn merge(
     existing: Option<CallRecord>,
     call: &Call,
     update: Update,
@@ -77,15 +83,26 @@ pub(crate) fn merge(
 }
 
 /// Merges `update` into the call's record and stores it.
-pub(crate) async fn save(
-    ctx: &Ctx<'_>,
-    call: &Call,
-    update: Update,
-) -> Result<CallRecord, ExecError> {
+pub async fn save(ctx: &Ctx<'_>, call: &Call, update: Update) -> Result<CallRecord, ExecError> {
     let existing = ctx.store.call(&ctx.integration.id, &call.id).await?;
     let record = merge(existing, call, update, Utc::now());
     ctx.store.put_call(&ctx.integration.id, &record).await?;
     Ok(record)
+}
+
+/// The desk's zone from `telephony.utc_offset`.
+pub fn desk_zone(ctx: &Ctx<'_>) -> Result<FixedOffset, ExecError> {
+    let minutes = ctx
+        .integration
+        .telephony
+        .offset_minutes()
+        .map_err(|e| ExecError::permanent(e.within("telephony").to_string()))?;
+    FixedOffset::east_opt(minutes * 60).ok_or_else(|| {
+        ExecError::permanent(format!(
+            "`telephony.utc_offset` {} is out of range",
+            ctx.integration.telephony.utc_offset
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -117,6 +134,7 @@ mod tests {
             Update {
                 outcome: Some(CallOutcome::Lost),
                 issue_id: Some("7".into()),
+                note: Some("no free agent".into()),
                 ..Update::default()
             },
             now,
@@ -124,7 +142,8 @@ mod tests {
         assert_eq!(lost.outcome, CallOutcome::Lost);
         assert_eq!(lost.contact_id.as_deref(), Some("12"));
         assert_eq!(lost.issue_id.as_deref(), Some("7"));
-        let late_pop = merge(
+        // A late pop, and the lost call's command retried after a lost answer.
+        let late = merge(
             Some(lost),
             &call,
             Update {
@@ -134,7 +153,19 @@ mod tests {
             },
             now,
         );
-        assert_eq!(late_pop.outcome, CallOutcome::Lost);
-        assert_eq!(late_pop.popped_for, ["101", "102"]);
+        let again = merge(
+            Some(late),
+            &call,
+            Update {
+                outcome: Some(CallOutcome::Lost),
+                issue_id: Some("7".into()),
+                note: Some("no free agent".into()),
+                ..Update::default()
+            },
+            now,
+        );
+        assert_eq!(again.outcome, CallOutcome::Lost);
+        assert_eq!(again.popped_for, ["101", "102"]);
+        assert_eq!(again.notes, ["no free agent"], "added once");
     }
 }
