@@ -5,6 +5,7 @@
 //! [`Executor`].
 
 mod app;
+pub mod budget;
 mod busy;
 pub mod effect;
 mod executor;

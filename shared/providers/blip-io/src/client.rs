@@ -8,6 +8,7 @@ use std::time::Duration;
 use ponte_core::Endpoint;
 use ponte_store::Store;
 use ponte_worker::ExecError;
+use ponte_worker::budget::RateBudget;
 use ponte_worker::transport::Transport;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -40,6 +41,10 @@ pub struct Client<'a> {
     throughput: Throughput,
     bucket: String,
 }
+
+/// Longest wait for the account's budget spent in the command's lane; a
+/// longer one sends the command back to wait (not an attempt).
+const BUDGET_MAX_WAIT: Duration = Duration::from_secs(2);
 
 const TIMEOUT: Duration = Duration::from_secs(70);
 
@@ -135,27 +140,14 @@ impl<'a> Client<'a> {
         Ok((answer.status, answer.body))
     }
 
-    /// Waits for a place in the plan's per-second budget.
+    /// Waits for a place in the plan's per-second budget; a wait longer
+    /// than [`BUDGET_MAX_WAIT`] sends the command back to wait: not an
+    /// attempt.
     async fn budget(&self, what: &str, per_second: u32) -> Result<(), ExecError> {
-        if per_second == 0 {
-            return Ok(());
-        }
         let bucket = format!("{}:{what}", self.bucket);
-        for _ in 0..50 {
-            match self
-                .store
-                .take_rate(&bucket, per_second, Duration::from_secs(1))
-                .await?
-            {
-                None => return Ok(()),
-                Some(wait) => tokio::time::sleep(wait).await,
-            }
-        }
-        Err(ExecError::Transient {
-            reason: format!("Blip {what} budget of {per_second}/s stayed full"),
-            status: None,
-            retry_after: Some(Duration::from_secs(1)),
-        })
+        RateBudget::per_second("blip", "Blip", per_second, BUDGET_MAX_WAIT)
+            .take(self.store, &bucket)
+            .await
     }
 }
 

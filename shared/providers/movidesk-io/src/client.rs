@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use ponte_core::Endpoint;
 use ponte_store::Store;
-use ponte_telemetry::catalog;
 use ponte_worker::ExecError;
+use ponte_worker::budget::RateBudget;
 use ponte_worker::transport::{Answer, AnswerLogic, Transport};
 use reqwest::Method;
 use serde::Serialize;
@@ -252,42 +252,14 @@ impl<'a> Client<'a> {
     }
 
     async fn wait_for_budget(&self) -> Result<(), ExecError> {
-        if self.rate.per_minute == 0 {
-            return Ok(());
-        }
-        let mut waited = Duration::ZERO;
-        let account = self.bucket.as_str();
-        loop {
-            match self
-                .store
-                .take_rate(&self.bucket, self.rate.per_minute, BUDGET_WINDOW)
-                .await?
-            {
-                None => {
-                    catalog::RATE_BUDGET_TAKEN.inc(&["movidesk", account]);
-                    return Ok(());
-                }
-                Some(wait) if waited + wait <= self.rate.max_wait => {
-                    tracing::debug!(
-                        wait_ms = wait.as_millis() as u64,
-                        "waiting for the Movidesk rate budget"
-                    );
-                    catalog::RATE_BUDGET_WAIT.observe(&["movidesk", account], wait);
-                    tokio::time::sleep(wait).await;
-                    waited += wait;
-                }
-                Some(wait) => {
-                    catalog::RATE_BUDGET_DELAYS.inc(&["movidesk", account]);
-                    return Err(ExecError::Throttled {
-                        reason: format!(
-                            "Movidesk rate budget of {} requests/minute is used up",
-                            self.rate.per_minute
-                        ),
-                        retry_after: Some(wait),
-                    });
-                }
-            }
-        }
+        let budget = RateBudget {
+            provider: "movidesk",
+            name: "Movidesk",
+            limit: self.rate.per_minute,
+            window: BUDGET_WINDOW,
+            max_wait: self.rate.max_wait,
+        };
+        budget.take(self.store, &self.bucket).await
     }
 }
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 use ponte_core::Endpoint;
 use ponte_store::Store;
 use ponte_worker::ExecError;
+use ponte_worker::budget::RateBudget;
 use ponte_worker::transport::Transport;
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
@@ -355,32 +356,9 @@ impl<'a> Client<'a> {
     }
 
     async fn wait_for_budget(&self) -> Result<(), ExecError> {
-        if self.per_second == 0 {
-            return Ok(());
-        }
-        let mut waited = Duration::ZERO;
-        loop {
-            match self
-                .store
-                .take_rate(&self.bucket, self.per_second, Duration::from_secs(1))
-                .await?
-            {
-                None => return Ok(()),
-                Some(wait) if waited + wait <= self.max_wait => {
-                    tokio::time::sleep(wait).await;
-                    waited += wait;
-                }
-                Some(wait) => {
-                    return Err(ExecError::Throttled {
-                        reason: format!(
-                            "Okdesk rate budget of {} requests/second is used up",
-                            self.per_second
-                        ),
-                        retry_after: Some(wait),
-                    });
-                }
-            }
-        }
+        RateBudget::per_second("okdesk", "Okdesk", self.per_second, self.max_wait)
+            .take(self.store, &self.bucket)
+            .await
     }
 }
 

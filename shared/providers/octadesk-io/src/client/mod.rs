@@ -15,6 +15,7 @@ use ponte_core::Endpoint;
 use ponte_store::Store;
 use ponte_telemetry::catalog;
 use ponte_worker::ExecError;
+use ponte_worker::budget::RateBudget;
 use ponte_worker::transport::Transport;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -23,6 +24,10 @@ use crate::auth::{Api, Flow, TokenCache, login};
 use errors::{classify, summarize};
 
 pub use people::{NewPerson, PersonChange};
+
+/// Longest wait for the account's budget spent in the command's lane; a
+/// longer one sends the command back to wait (not an attempt).
+const BUDGET_MAX_WAIT: Duration = Duration::from_secs(2);
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -230,28 +235,16 @@ impl<'a> Client<'a> {
     }
 
     /// Octadesk documents no rate limit; an endpoint's `rate_per_second`
-    /// throttles the account across replicas when set.
+    /// throttles the account across replicas when set. A wait longer than
+    /// [`BUDGET_MAX_WAIT`] sends the command back to wait: not an attempt.
     async fn budget(&self) -> Result<(), ExecError> {
-        if self.rate_per_second == 0 {
-            return Ok(());
-        }
-        for _ in 0..50 {
-            match self
-                .store
-                .take_rate(&self.account, self.rate_per_second, Duration::from_secs(1))
-                .await?
-            {
-                None => return Ok(()),
-                Some(wait) => tokio::time::sleep(wait).await,
-            }
-        }
-        Err(ExecError::Transient {
-            reason: format!(
-                "the Octadesk budget of {}/s stayed full",
-                self.rate_per_second
-            ),
-            status: None,
-            retry_after: Some(Duration::from_secs(1)),
-        })
+        RateBudget::per_second(
+            "octadesk",
+            "Octadesk",
+            self.rate_per_second,
+            BUDGET_MAX_WAIT,
+        )
+        .take(self.store, &self.account)
+        .await
     }
 }

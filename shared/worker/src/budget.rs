@@ -1,0 +1,153 @@
+//! An account's rate budget, shared by every replica through Redis, taken
+//! before each provider call. A short wait is spent in the command's lane;
+//! a longer one sends the command back to wait ([`ExecError::Throttled`]):
+//! a delay, never a failed attempt, so a busy account never parks work.
+
+use std::time::Duration;
+
+use ponte_store::Store;
+use ponte_telemetry::catalog;
+
+use crate::ExecError;
+
+/// A provider account's budget: `limit` calls per `window`.
+#[derive(Debug, Clone, Copy)]
+pub struct RateBudget {
+    /// The provider as metrics label it (`movidesk`).
+    pub provider: &'static str,
+    /// The provider as reasons name it (`Movidesk`).
+    pub name: &'static str,
+    /// Calls per window; 0 turns the budget off.
+    pub limit: u32,
+    pub window: Duration,
+    /// Longest wait spent in the command's lane before it is sent back.
+    pub max_wait: Duration,
+}
+
+impl RateBudget {
+    /// `limit` calls a second.
+    pub fn per_second(
+        provider: &'static str,
+        name: &'static str,
+        limit: u32,
+        max_wait: Duration,
+    ) -> Self {
+        RateBudget {
+            provider,
+            name,
+            limit,
+            window: Duration::from_secs(1),
+            max_wait,
+        }
+    }
+
+    /// Takes one call from `bucket` (the account, as Redis keys it),
+    /// waiting at most `max_wait` for it.
+    pub async fn take(&self, store: &Store, bucket: &str) -> Result<(), ExecError> {
+        if self.limit == 0 {
+            return Ok(());
+        }
+        let labels = [self.provider, bucket];
+        let mut waited = Duration::ZERO;
+        loop {
+            match store.take_rate(bucket, self.limit, self.window).await? {
+                None => {
+                    catalog::RATE_BUDGET_TAKEN.inc(&labels);
+                    return Ok(());
+                }
+                Some(wait) if waited + wait <= self.max_wait => {
+                    tracing::debug!(
+                        wait_ms = wait.as_millis() as u64,
+                        provider = self.provider,
+                        "waiting for the account's rate budget"
+                    );
+                    catalog::RATE_BUDGET_WAIT.observe(&labels, wait);
+                    tokio::time::sleep(wait).await;
+                    waited += wait;
+                }
+                Some(wait) => {
+                    catalog::RATE_BUDGET_DELAYS.inc(&labels);
+                    return Err(ExecError::Throttled {
+                        reason: format!(
+                            "{} rate budget of {} requests per {} is used up",
+                            self.name,
+                            self.limit,
+                            window_name(self.window)
+                        ),
+                        retry_after: Some(wait),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn window_name(window: Duration) -> String {
+    match window.as_secs() {
+        1 => "second".into(),
+        60 => "minute".into(),
+        s => format!("{s} s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn store() -> Store {
+        let url =
+            std::env::var("PONTE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        let ns = format!("wb{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        Store::new(&url, &ns).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_used_up_budget_sends_the_command_back_to_wait_it_is_not_a_failure() {
+        let store = store();
+        let budget = RateBudget {
+            provider: "movidesk",
+            name: "Movidesk",
+            limit: 2,
+            window: Duration::from_secs(60),
+            max_wait: Duration::from_millis(100),
+        };
+        budget.take(&store, "acct").await.unwrap();
+        budget.take(&store, "acct").await.unwrap();
+        match budget.take(&store, "acct").await {
+            Err(ExecError::Throttled {
+                reason,
+                retry_after: Some(wait),
+            }) => {
+                assert_eq!(
+                    reason,
+                    "Movidesk rate budget of 2 requests per minute is used up"
+                );
+                assert!(wait > Duration::from_secs(30), "{wait:?}");
+            }
+            other => panic!("expected a delay, got {other:?}"),
+        }
+        // Another account's budget is its own.
+        budget.take(&store, "other").await.unwrap();
+        let _ = store.wipe().await;
+    }
+
+    #[tokio::test]
+    async fn a_short_wait_is_spent_in_the_lane() {
+        let store = store();
+        let budget = RateBudget::per_second("okdesk", "Okdesk", 1, Duration::from_secs(3));
+        budget.take(&store, "acct").await.unwrap();
+        let started = std::time::Instant::now();
+        budget.take(&store, "acct").await.unwrap();
+        assert!(
+            started.elapsed() >= Duration::from_millis(500),
+            "it waited for the next second's call"
+        );
+        let off = RateBudget::per_second("okdesk", "Okdesk", 0, Duration::ZERO);
+        for _ in 0..10 {
+            off.take(&store, "acct").await.unwrap();
+        }
+        let _ = store.wipe().await;
+    }
+}
