@@ -1,6 +1,7 @@
 //! The effect-once sequences every provider shares, written once against a
 //! narrow per-provider trait.
 
+pub mod action;
 pub mod associate;
 pub mod calls;
 pub mod create;
@@ -13,6 +14,7 @@ use ponte_store::{HistoryEntry, HistoryKind};
 
 use crate::{Ctx, ExecError};
 
+pub use action::{ActionDesk, Mirror, mirror_action};
 pub use associate::{AssociateDesk, Association, Existing, associate};
 pub use create::{CounterpartDesk, Created, Pair, create_counterpart};
 pub use status::{Reading, StatusChange, StatusDesk, set_status};

@@ -16,6 +16,7 @@ use serde_json::json;
 use super::*;
 use crate::{Ctx, Deferred, ExecError, Outcome};
 
+mod action;
 mod associate;
 mod status;
 

@@ -1,31 +1,65 @@
 //! Mirroring an action from the other side as an internal action.
 
+use std::sync::Mutex;
+
 use ponte_core::{Action, CustomField, Side, TicketRef, Visibility};
-use ponte_store::HistoryKind;
+use ponte_store::{HistoryEntry, HistoryKind};
+use ponte_worker::effect::{ActionDesk, Mirror, mirror_action};
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
-use ponte_core::ids::reference;
-
-use super::{MovideskExecutor, history, html_escape, side_name};
+use super::{MovideskExecutor, history, html_escape};
+use crate::client::Client;
 use ponte_movidesk::model::{self, NewCustomFieldValue};
 use ponte_telemetry::catalog;
 
-impl MovideskExecutor {
-    pub(super) async fn add_action(
-        &self,
-        ctx: &Ctx<'_>,
-        side: Side,
-        write: Write<'_>,
-    ) -> Result<Outcome, ExecError> {
-        let Write {
-            link_id,
-            ticket_id,
-            origin,
-            action,
-            fields,
-            from_customer,
-        } = write;
+/// Movidesk's part of mirroring an action: an action on the ticket, with
+/// the custom fields the correlation maps in the same PATCH. The write
+/// reads the ticket anyway (its fields, its client), so the reference is
+/// looked for before every write, at no extra call.
+struct Actions<'a> {
+    exec: &'a MovideskExecutor,
+    ctx: &'a Ctx<'a>,
+    client: Client<'a>,
+    /// The source ticket's custom fields the action carries.
+    fields: &'a [CustomField],
+    /// The ticket as `find` read it.
+    current: Mutex<Option<model::Ticket>>,
+}
+
+impl ActionDesk for Actions<'_> {
+    fn name(&self, ticket_id: &str) -> String {
+        format!("#{ticket_id}")
+    }
+
+    fn written_as(&self, from_customer: bool) -> &'static str {
+        if from_customer {
+            "public action from the customer"
+        } else {
+            "internal action"
+        }
+    }
+
+    fn always_looks(&self) -> bool {
+        true
+    }
+
+    async fn find(&self, m: &Mirror<'_>, reference: &str) -> Result<Option<bool>, ExecError> {
+        // Whatever Redis remembers (it may have lost the intent, the link's
+        // snapshot and the router's dedupe), the action is looked for at
+        // the provider by its reference before it is written.
+        let current = self.client.ticket(m.ticket_id).await?;
+        let found = current
+            .as_ref()
+            .is_some_and(|t| t.actions.iter().any(|a| carries(a, reference)));
+        if let Ok(mut kept) = self.current.lock() {
+            *kept = current;
+        }
+        Ok(Some(found))
+    }
+
+    async fn write(&self, m: &Mirror<'_>, reference: &str) -> Result<Vec<HistoryEntry>, ExecError> {
+        let (ctx, side, ticket_id, action) = (self.ctx, m.side, m.ticket_id, m.action);
         let integration = ctx.integration;
         let agent = integration.agent(side).ok_or_else(|| {
             ExecError::permanent(format!(
@@ -38,55 +72,35 @@ impl MovideskExecutor {
                 }
             ))
         })?;
-        let client = self.client(ctx, side)?;
-        let reference = reference(ctx.command_id);
-        // Whatever Redis remembers (it may have lost the intent, the link's
-        // snapshot and the router's dedupe), the action is looked for at
-        // the provider by its reference before it is written.
-        let current = client.ticket(ticket_id).await?;
-        if let Some(t) = &current
-            && t.actions.iter().any(|a| carries(a, &reference))
-        {
-            tracing::warn!("the action an earlier try wrote is there; not writing it again");
-            return Ok(done(
-                ctx,
-                &write_of(link_id, ticket_id, origin, action, from_customer),
-            ));
-        }
+        let current = self.current.lock().ok().and_then(|mut c| c.take());
         // Only what the correlation maps crosses back, and only from the
-        // integrated side.
-        // A value the table cannot map drops that field only (history line
-        // and metric): the action and the other fields still cross.
-        let (mapped, unmapped) = if side == Side::Source && !fields.is_empty() {
+        // integrated side. A value the table cannot map drops that field
+        // only (history line and metric): the action and the other fields
+        // still cross.
+        let (mapped, unmapped) = if side == Side::Source && !self.fields.is_empty() {
             integration
                 .correlation
-                .custom_fields_lenient(Side::Target, fields)
+                .custom_fields_lenient(Side::Target, self.fields)
         } else {
             (vec![], vec![])
         };
         // Persons and clients the fields name are found (or created) here,
         // only for an action still to write; a field whose person cannot be
         // had is dropped like an unmapped one.
-        let written = self.field_values(ctx, side, mapped).await?;
-        let dropped: Vec<(String, String)> = unmapped
+        let written = self.exec.field_values(ctx, side, mapped).await?;
+        let dropped: Vec<HistoryEntry> = unmapped
             .into_iter()
             .map(|(field, why)| (field, why.to_string()))
             .chain(written.dropped)
-            .collect();
-        let dropped_lines: Vec<(String, ponte_store::HistoryEntry)> = dropped
-            .iter()
             .map(|(field, why)| {
                 tracing::warn!(field = %field, "custom field not mirrored: {why}");
                 catalog::CUSTOM_FIELDS_DROPPED.inc(&["movidesk"]);
-                (
-                    link_id.to_string(),
-                    history(
-                        ctx,
-                        HistoryKind::Dropped,
-                        format!(
-                            "custom field {field} not mirrored with action {}: {why}",
-                            action.id
-                        ),
+                history(
+                    ctx,
+                    HistoryKind::Dropped,
+                    format!(
+                        "custom field {field} not mirrored with action {}: {why}",
+                        action.id
                     ),
                 )
             })
@@ -94,7 +108,7 @@ impl MovideskExecutor {
 
         // A channel customer's message is theirs: public, from the ticket's
         // client. Anything else arrives as an internal action by Ponte's agent.
-        let (kind, author, description) = if from_customer {
+        let (kind, author, description) = if m.from_customer {
             let client = current
                 .as_ref()
                 .and_then(|t| t.clients.first())
@@ -104,9 +118,9 @@ impl MovideskExecutor {
                         "ticket #{ticket_id} has no client to write the customer's message as"
                     ))
                 })?;
-            (2, client, customer_message(action, &reference))
+            (2, client, customer_message(action, reference))
         } else {
-            (1, agent.to_string(), describe(action, origin, &reference))
+            (1, agent.to_string(), describe(action, m.origin, reference))
         };
         let mut patch = json!({
             "actions": [{
@@ -124,24 +138,27 @@ impl MovideskExecutor {
                     serde_json::to_value(merged.values).unwrap_or_default();
             }
         }
-        client.patch_ticket(ticket_id, &patch).await?;
-        let mut outcome = done(
-            ctx,
-            &write_of(link_id, ticket_id, origin, action, from_customer),
-        );
-        outcome.history.extend(dropped_lines);
-        Ok(outcome)
+        self.client.patch_ticket(ticket_id, &patch).await?;
+        Ok(dropped)
     }
 }
 
-/// What `add_action` writes, where.
-pub(super) struct Write<'a> {
-    pub link_id: &'a str,
-    pub ticket_id: &'a str,
-    pub origin: &'a TicketRef,
-    pub action: &'a Action,
-    pub fields: &'a [CustomField],
-    pub from_customer: bool,
+impl MovideskExecutor {
+    pub(super) async fn add_action(
+        &self,
+        ctx: &Ctx<'_>,
+        mirror: Mirror<'_>,
+        fields: &[CustomField],
+    ) -> Result<Outcome, ExecError> {
+        let desk = Actions {
+            exec: self,
+            ctx,
+            client: self.client(ctx, mirror.side)?,
+            fields,
+            current: Mutex::new(None),
+        };
+        mirror_action(ctx, &desk, mirror).await
+    }
 }
 
 /// A customer's message as the desk shows it: the text and any media,
@@ -159,52 +176,6 @@ fn customer_message(action: &Action, reference: &str) -> String {
     }
     out.push_str(&format!("<p><small>{reference}</small></p>"));
     out
-}
-
-fn write_of<'a>(
-    link_id: &'a str,
-    ticket_id: &'a str,
-    origin: &'a TicketRef,
-    action: &'a Action,
-    from_customer: bool,
-) -> Write<'a> {
-    Write {
-        link_id,
-        ticket_id,
-        origin,
-        action,
-        fields: &[],
-        from_customer,
-    }
-}
-
-fn done(ctx: &Ctx<'_>, w: &Write<'_>) -> Outcome {
-    let (link_id, ticket_id, origin, action) = (w.link_id, w.ticket_id, w.origin, w.action);
-    let written_as = if w.from_customer {
-        "public action from the customer"
-    } else {
-        "internal action"
-    };
-    let detail = format!(
-        "action {} by {} on the {} side #{} → {written_as} on #{ticket_id}",
-        action.id,
-        action
-            .author
-            .name
-            .as_deref()
-            .or(action.author.id.as_deref())
-            .unwrap_or("?"),
-        side_name(origin.side),
-        origin.ticket_id,
-    );
-    Outcome {
-        result: json!({"ticket": ticket_id, "mirrored_action": action.id}),
-        history: vec![(
-            link_id.to_string(),
-            history(ctx, HistoryKind::ActionMirrored, detail),
-        )],
-        ..Outcome::default()
-    }
 }
 
 pub(super) fn carries(a: &model::Action, reference: &str) -> bool {

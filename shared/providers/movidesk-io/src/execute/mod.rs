@@ -97,15 +97,15 @@ impl MovideskExecutor {
                 from_customer,
             } => {
                 let ticket_id = pair_ticket(ctx, link_id, side).await?;
-                let write = action::Write {
+                let mirror = ponte_worker::effect::Mirror {
                     link_id,
+                    side,
                     ticket_id: &ticket_id,
                     origin,
                     action,
-                    fields,
                     from_customer: *from_customer,
                 };
-                self.add_action(ctx, side, write).await
+                self.add_action(ctx, mirror, fields).await
             }
             Operation::ChangeStatus {
                 link_id,
@@ -176,11 +176,4 @@ pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-pub(crate) fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Source => "source",
-        Side::Target => "target",
-    }
 }

@@ -4,36 +4,64 @@
 //! internal otherwise. Octadesk's API cannot change a conversation's
 //! status; a mirrored status is recorded as dropped.
 
-use ponte_core::ids::reference;
-use ponte_core::{Side, Visibility};
-use ponte_store::HistoryKind;
+use ponte_core::Visibility;
+use ponte_store::{HistoryEntry, HistoryKind};
+use ponte_worker::effect::{ActionDesk, Mirror, mirror_action};
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
-use super::action::{Write, done};
 use super::text::{body, mirrored};
 use super::{OctadeskExecutor, agent_email, history};
+use crate::client::Client;
+
+/// Octadesk's part of mirroring an action into a conversation: a message
+/// in its room. A room cannot be searched for Ponte's reference.
+struct Room<'a> {
+    client: Client<'a>,
+    room: &'a str,
+    agent: Option<&'a str>,
+}
+
+impl ActionDesk for Room<'_> {
+    fn name(&self, ticket_id: &str) -> String {
+        format!("Octadesk conversation {ticket_id}")
+    }
+
+    fn written_as(&self, _from_customer: bool) -> &'static str {
+        "message"
+    }
+
+    async fn find(&self, _m: &Mirror<'_>, _reference: &str) -> Result<Option<bool>, ExecError> {
+        Ok(None)
+    }
+
+    async fn write(&self, m: &Mirror<'_>, reference: &str) -> Result<Vec<HistoryEntry>, ExecError> {
+        let internal = m.action.visibility == Visibility::Internal;
+        let text = if internal {
+            mirrored(m.action, m.origin, reference)
+        } else {
+            format!("{}\n\n({reference})", body(m.action))
+        };
+        self.client
+            .chat_message(self.room, internal, &text, self.agent)
+            .await?;
+        Ok(Vec::new())
+    }
+}
 
 impl OctadeskExecutor {
     pub(super) async fn chat_action(
         &self,
         ctx: &Ctx<'_>,
-        side: Side,
         room: &str,
-        w: Write<'_>,
+        mirror: Mirror<'_>,
     ) -> Result<Outcome, ExecError> {
-        let client = self.client(ctx, side)?;
-        let reference = reference(ctx.command_id);
-        let internal = w.action.visibility == Visibility::Internal;
-        let text = if internal {
-            mirrored(w.action, w.origin, &reference)
-        } else {
-            format!("{}\n\n({reference})", body(w.action))
+        let desk = Room {
+            client: self.client(ctx, mirror.side)?,
+            room,
+            agent: agent_email(ctx, mirror.side),
         };
-        client
-            .chat_message(room, internal, &text, agent_email(ctx, side))
-            .await?;
-        Ok(done(ctx, &w, false))
+        mirror_action(ctx, &desk, mirror).await
     }
 }
 

@@ -83,16 +83,17 @@ impl Executor for OctadeskExecutor {
                 ..
             } => {
                 let ticket_id = pair_ticket(ctx, link_id, side).await?;
-                let write = action::Write {
+                let mirror = ponte_worker::effect::Mirror {
                     link_id,
+                    side,
                     ticket_id: &ticket_id,
                     origin,
                     action,
                     from_customer: *from_customer,
                 };
                 match room_of(&ticket_id) {
-                    Some(room) => self.chat_action(ctx, side, room, write).await,
-                    None => self.add_action(ctx, side, write).await,
+                    Some(room) => self.chat_action(ctx, room, mirror).await,
+                    None => self.add_action(ctx, mirror).await,
                 }
             }
             Operation::ChangeStatus {

@@ -2,16 +2,9 @@
 //! `content` as text), who wrote what where, attachments as links, and
 //! Ponte's reference at the end.
 
-use ponte_core::{Action, Person, TicketRef, Visibility};
+use ponte_core::{Action, TicketRef, Visibility};
 
-pub(crate) fn who(p: &Person) -> &str {
-    p.name
-        .as_deref()
-        .or(p.email.as_deref())
-        .or(p.phone.as_deref())
-        .or(p.id.as_deref())
-        .unwrap_or("?")
-}
+pub(crate) use ponte_worker::effect::action::who;
 
 /// The action's text followed by its attachments, one link a line.
 pub(crate) fn body(action: &Action) -> String {
@@ -62,7 +55,7 @@ pub(crate) fn cut(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ponte_core::{Attachment, Provider, Side};
+    use ponte_core::{Attachment, Person, Provider, Side};
 
     #[test]
     fn a_mirrored_action_names_its_author_and_keeps_attachments() {

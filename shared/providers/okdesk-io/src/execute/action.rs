@@ -4,53 +4,43 @@
 //! (`generator_agent` on the target side), naming who wrote it where. The
 //! comment carries Ponte's reference, so a retried command finds it.
 
-use ponte_core::ids::reference;
 use ponte_core::{Action, Side, TicketRef, Visibility};
-use ponte_store::HistoryKind;
+use ponte_store::HistoryEntry;
+use ponte_worker::effect::{ActionDesk, Mirror, mirror_action};
 use ponte_worker::{Ctx, ExecError, Outcome};
-use serde_json::json;
 
+use super::OkdeskExecutor;
 use super::format::{html_escape, html_lines, int_id};
-use super::{OkdeskExecutor, history};
+use crate::client::Client;
 use ponte_okdesk::model::NewComment;
 
-/// What `add_action` writes, where.
-pub(super) struct Write<'a> {
-    pub link_id: &'a str,
-    pub issue_id: &'a str,
-    pub origin: &'a TicketRef,
-    pub action: &'a Action,
-    pub from_customer: bool,
+/// Okdesk's part of mirroring an action: a comment.
+struct Comments<'a> {
+    client: Client<'a>,
+    ctx: &'a Ctx<'a>,
 }
 
-impl OkdeskExecutor {
-    pub(super) async fn add_action(
-        &self,
-        ctx: &Ctx<'_>,
-        side: Side,
-        write: Write<'_>,
-    ) -> Result<Outcome, ExecError> {
-        let Write {
-            link_id,
-            issue_id,
-            origin,
-            action,
-            from_customer,
-        } = write;
-        let client = self.client(ctx, side)?;
-        let reference = reference(ctx.command_id);
-        if ctx.resumed
-            && client
-                .comments(issue_id)
-                .await?
-                .iter()
-                .any(|c| c.content.as_deref().is_some_and(|t| t.contains(&reference)))
-        {
-            tracing::warn!("the comment an earlier try wrote is there; not writing it again");
-            return Ok(done(ctx, link_id, origin, action, issue_id));
-        }
-        let comment = if from_customer {
-            let issue = client
+impl ActionDesk for Comments<'_> {
+    fn name(&self, issue_id: &str) -> String {
+        format!("Okdesk issue #{issue_id}")
+    }
+
+    fn written_as(&self, _from_customer: bool) -> &'static str {
+        "comment"
+    }
+
+    async fn find(&self, m: &Mirror<'_>, reference: &str) -> Result<Option<bool>, ExecError> {
+        let comments = self.client.comments(m.ticket_id).await?;
+        Ok(Some(comments.iter().any(|c| {
+            c.content.as_deref().is_some_and(|t| t.contains(reference))
+        })))
+    }
+
+    async fn write(&self, m: &Mirror<'_>, reference: &str) -> Result<Vec<HistoryEntry>, ExecError> {
+        let issue_id = m.ticket_id;
+        let comment = if m.from_customer {
+            let issue = self
+                .client
                 .issue(issue_id)
                 .await?
                 .ok_or_else(|| ExecError::Permanent {
@@ -63,17 +53,17 @@ impl OkdeskExecutor {
                 ))
             })?;
             NewComment {
-                content: customer_message(action, &reference),
+                content: customer_message(m.action, reference),
                 author_id: int_id(&contact, "the issue's contact")?,
                 author_type: "contact",
                 public: true,
             }
         } else {
-            let agent = ctx.integration.agent(side).ok_or_else(|| {
+            let agent = self.ctx.integration.agent(m.side).ok_or_else(|| {
                 ExecError::permanent(format!(
                     "no Okdesk employee configured to write comments on the {} side (set {})",
-                    side.as_str(),
-                    if side == Side::Source {
+                    m.side.as_str(),
+                    if m.side == Side::Source {
                         "source_agent"
                     } else {
                         "generator_agent"
@@ -81,14 +71,28 @@ impl OkdeskExecutor {
                 ))
             })?;
             NewComment {
-                content: describe(action, origin, &reference),
+                content: describe(m.action, m.origin, reference),
                 author_id: int_id(agent, "the integration's agent")?,
                 author_type: "employee",
                 public: false,
             }
         };
-        client.add_comment(issue_id, &comment).await?;
-        Ok(done(ctx, link_id, origin, action, issue_id))
+        self.client.add_comment(issue_id, &comment).await?;
+        Ok(Vec::new())
+    }
+}
+
+impl OkdeskExecutor {
+    pub(super) async fn add_action(
+        &self,
+        ctx: &Ctx<'_>,
+        mirror: Mirror<'_>,
+    ) -> Result<Outcome, ExecError> {
+        let desk = Comments {
+            client: self.client(ctx, mirror.side)?,
+            ctx,
+        };
+        mirror_action(ctx, &desk, mirror).await
     }
 }
 
@@ -142,35 +146,6 @@ fn describe(action: &Action, origin: &TicketRef, reference: &str) -> String {
         origin.ticket_id,
         attachments(action)
     )
-}
-
-fn done(
-    ctx: &Ctx<'_>,
-    link_id: &str,
-    origin: &TicketRef,
-    action: &Action,
-    issue_id: &str,
-) -> Outcome {
-    let detail = format!(
-        "action {} by {} on the {} side #{} → comment on Okdesk issue #{issue_id}",
-        action.id,
-        action
-            .author
-            .name
-            .as_deref()
-            .or(action.author.id.as_deref())
-            .unwrap_or("?"),
-        origin.side.as_str(),
-        origin.ticket_id,
-    );
-    Outcome {
-        result: json!({"ticket": issue_id, "mirrored_action": action.id}),
-        history: vec![(
-            link_id.to_string(),
-            history(ctx, HistoryKind::ActionMirrored, detail),
-        )],
-        ..Outcome::default()
-    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
 
 use crate::client::{Client, RateLimit};
 use employees::EmployeeCache;
-pub(crate) use ponte_worker::effect::{history, unmapped};
+pub(crate) use ponte_worker::effect::unmapped;
 
 /// How long the employee list (who has which internal number) is trusted
 /// before it is read again; a number nobody has triggers a read at once.
@@ -93,14 +93,15 @@ impl Executor for OkdeskExecutor {
                 ..
             } => {
                 let issue_id = pair_ticket(ctx, link_id, side).await?;
-                let write = action::Write {
+                let mirror = ponte_worker::effect::Mirror {
                     link_id,
-                    issue_id: &issue_id,
+                    side,
+                    ticket_id: &issue_id,
                     origin,
                     action,
                     from_customer: *from_customer,
                 };
-                self.add_action(ctx, side, write).await
+                self.add_action(ctx, mirror).await
             }
             Operation::ChangeStatus {
                 link_id,
