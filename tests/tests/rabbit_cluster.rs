@@ -20,11 +20,11 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use ponte_bus::Route;
-use ponte_core::{Envelope, MessageKind, Provider};
+use ponte_core::{Command, Envelope, Operation, Provider, Side};
 use ponte_e2e::rounds::{self, PER_ROUND, SERVICES, act, counterparts};
 use ponte_e2e::scripts;
 use ponte_e2e::{Options, TestFleet};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn cluster(args: &[&str]) -> String {
     scripts::run("rabbit-cluster", args)
@@ -80,17 +80,17 @@ fn node_number(name: &str) -> Option<u8> {
 /// is bound to: if it were kept it would only wait there, touching no
 /// ticket, until the namespace is deleted.
 async fn retry_probe(t: &TestFleet) -> Result<(), ponte_bus::BusError> {
-    let envelope = Envelope {
-        id: format!("{}-probe", t.ns),
-        kind: MessageKind::Command,
+    let probe = Command {
         integration: "cluster".into(),
+        side: Side::Source,
         provider: Provider::Movidesk,
-        shard_key: "probe".into(),
-        occurred_at: chrono::Utc::now(),
-        received_at: chrono::Utc::now(),
-        attempt: 1,
-        body: json!({}),
+        cause: format!("{}-probe", t.ns),
+        op: Operation::SyncTicket {
+            ticket_id: "probe".into(),
+        },
     };
+    let mut envelope = Envelope::command(probe, chrono::Utc::now());
+    envelope.attempt = 1;
     let bus = t.bus();
     let route = Route::Retry {
         tier: 0,

@@ -13,7 +13,7 @@ use chrono::Utc;
 use ponte_bus::Route;
 use ponte_core::ids::derive;
 use ponte_core::link::marker;
-use ponte_core::{Command, Envelope, Link, LinkOrigin, MessageKind, Operation, Side, TicketRef};
+use ponte_core::{Command, Envelope, Link, LinkOrigin, Operation, Side, TicketRef};
 use ponte_http::ApiError;
 use ponte_store::{HistoryEntry, HistoryKind};
 use serde::Deserialize;
@@ -151,40 +151,27 @@ pub(crate) async fn queue_link(state: &State, req: LinkRequest) -> Result<Queued
     };
     let cause = derive(&["manual", &link_id, &Utc::now().to_rfc3339()]);
     let command = Command::new(&integration, Side::Target, &cause, op);
-    let command_id = queue(state, &command, &link_id, &cause).await?;
-    tracing::info!(link = %link_id, op = command.op.name(), "manual link command queued");
+    let (op, provider) = (command.op.name(), command.provider);
+    let command_id = queue(state, command).await?;
+    tracing::info!(link = %link_id, op, "manual link command queued");
     Ok(Queued {
         link_id,
         command_id,
-        queue: command.provider,
+        queue: provider,
     })
 }
 
-/// Publishes `command` on its provider's work queue, on `shard_key`'s shard
-/// (the link's, or the ticket's for a read); the command's id.
-pub(crate) async fn queue(
-    state: &State,
-    command: &Command,
-    shard_key: &str,
-    cause: &str,
-) -> Result<String, ApiError> {
-    let envelope = Envelope {
-        id: derive(&["command", cause]),
-        kind: MessageKind::Command,
-        integration: command.integration.clone(),
-        provider: command.provider,
-        shard_key: shard_key.to_string(),
-        occurred_at: Utc::now(),
-        received_at: Utc::now(),
-        attempt: 0,
-        body: serde_json::to_value(command).unwrap_or_default(),
-    };
+/// Publishes `command` on its provider's work queue, on its shard (the
+/// link's, or the ticket's for a read: see `Envelope::command`); the
+/// command's id.
+pub(crate) async fn queue(state: &State, command: Command) -> Result<String, ApiError> {
+    let envelope = Envelope::command(command, Utc::now());
     state
         .bus
         .publish(
             &Route::Work {
-                provider: command.provider,
-                shard_key: shard_key.to_string(),
+                provider: envelope.provider,
+                shard_key: envelope.shard_key.clone(),
             },
             &envelope,
             &ponte_telemetry::propagation::inject_current(),
@@ -267,8 +254,7 @@ async fn unmark(state: &State, link: &Link) -> Result<(), ApiError> {
             side.as_str(),
             &link.created_at.to_rfc3339(),
         ]);
-        let command = Command::new(&integration, side, &cause, op);
-        queue(state, &command, &link.id, &cause).await?;
+        queue(state, Command::new(&integration, side, &cause, op)).await?;
     }
     Ok(())
 }

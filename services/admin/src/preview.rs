@@ -184,7 +184,7 @@ pub(crate) async fn source_ticket(
             ticket_id: ticket_id.to_string(),
         };
         let command = Command::new(integration, Side::Source, &cause, op);
-        if let Err(e) = crate::manual::queue(state, &command, &subject, &cause).await {
+        if let Err(e) = crate::manual::queue(state, command).await {
             // Not queued: the next poll may try again.
             let _ = state.store.release_lock(&lock).await;
             return Err(e);

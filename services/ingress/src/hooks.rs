@@ -6,16 +6,12 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State as AxumState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
-use ponte_core::envelope::WebhookBody;
-use ponte_core::ids::derive;
-use ponte_core::{Envelope, MessageKind, Provider, TicketRef};
+use ponte_core::{Envelope, Provider, TicketRef};
 use ponte_http::ApiError;
 use ponte_telemetry::{catalog, propagation};
 use serde_json::{Value, json};
 use tracing::Instrument;
 
-use crate::accept::{Refused, accept};
 use crate::app::State;
 use crate::auth;
 
@@ -197,24 +193,20 @@ async fn handle(
     let payload: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}"))
     })?;
-    let accepted = accept(provider, &payload).map_err(|r| match r {
-        Refused::Invalid(msg) => ApiError::bad_request("invalid_body", msg),
-    })?;
-
-    // The same body from the same side always gets the same id: a
-    // provider's retry is recognised. serde_json sorts object keys, so the
-    // text is canonical.
-    let canonical = serde_json::to_string(&payload).unwrap_or_default();
-    // Providers that give their deliveries ids (Blip's envelope id, a UIS
-    // call and event) are deduplicated by them; the others by the body.
-    let identity = accepted.dedupe_key.as_deref().unwrap_or(&canonical);
-    let event_id = derive(&[
-        "webhook",
-        provider.as_str(),
-        &integration.id,
-        side.as_str(),
-        identity,
-    ]);
+    let accepted = ponte_webhooks::reader(provider)
+        .accept(&payload)
+        .map_err(|e| ApiError::bad_request("invalid_body", e.0))?;
+    let ticket = TicketRef {
+        integration: integration.id.clone(),
+        side,
+        provider,
+        ticket_id: accepted.subject_id,
+    };
+    // The same delivery from the same side always gets the same id, so a
+    // provider's retry is recognised (see `Envelope::webhook`).
+    let envelope = Envelope::webhook(ticket, accepted.dedupe_key.as_deref(), payload);
+    let event_id = envelope.id.clone();
+    let now = envelope.received_at;
     tracing::Span::current().record("event_id", event_id.as_str());
     match state.store.was_seen("event", &event_id).await {
         Ok(true) => return Ok((event_id, true)),
@@ -223,24 +215,6 @@ async fn handle(
             tracing::warn!(error = %e, "dedupe check unavailable; the router still drops repeats")
         }
     }
-    let ticket = TicketRef {
-        integration: integration.id.clone(),
-        side,
-        provider,
-        ticket_id: accepted.subject_id,
-    };
-    let now = Utc::now();
-    let envelope = Envelope {
-        id: event_id.clone(),
-        kind: MessageKind::Webhook,
-        integration: integration.id.clone(),
-        provider,
-        shard_key: ticket.key(),
-        occurred_at: now,
-        received_at: now,
-        attempt: 0,
-        body: serde_json::to_value(WebhookBody { side, payload }).unwrap_or_default(),
-    };
     let delivered = crate::spool_forward::deliver(
         &state.bus,
         state.spool.as_ref(),

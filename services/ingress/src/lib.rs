@@ -6,7 +6,6 @@
 //! before that it is answered with an error and nothing was accepted, so
 //! the provider's own retry is safe.
 
-mod accept;
 mod app;
 mod auth;
 mod heard;

@@ -265,7 +265,7 @@ fn write_durably(dir: &Path, path: &Path, data: &[u8]) -> std::io::Result<()> {
 mod tests {
     use super::*;
     use chrono::Utc;
-    use ponte_core::{MessageKind, Provider};
+    use ponte_core::{Provider, Side, TicketRef};
 
     fn temp_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
@@ -277,19 +277,16 @@ mod tests {
         dir
     }
 
-    fn event(id: &str) -> Spooled {
+    /// A webhook for ticket `n`; its id is `event(n).envelope.id`.
+    fn event(n: u32) -> Spooled {
+        let ticket = TicketRef {
+            integration: "i".into(),
+            side: Side::Source,
+            provider: Provider::Movidesk,
+            ticket_id: n.to_string(),
+        };
         Spooled {
-            envelope: Envelope {
-                id: id.into(),
-                kind: MessageKind::Webhook,
-                integration: "i".into(),
-                provider: Provider::Movidesk,
-                shard_key: "i:source:1".into(),
-                occurred_at: Utc::now(),
-                received_at: Utc::now(),
-                attempt: 0,
-                body: serde_json::json!({"side": "source", "payload": {"Id": 1}}),
-            },
+            envelope: Envelope::webhook(ticket, None, serde_json::json!({ "Id": n })),
             headers: Headers::from([("traceparent".into(), "00-abc-def-01".into())]),
         }
     }
@@ -298,12 +295,12 @@ mod tests {
     async fn events_come_back_in_order_and_survive_a_reopen() {
         let dir = temp_dir("order");
         let spool = Spool::open(&dir, 1 << 20).expect("open");
-        for id in ["e1", "e2", "e3"] {
-            spool.append(&event(id)).await.expect("append");
+        for n in [1, 2, 3] {
+            spool.append(&event(n)).await.expect("append");
         }
         assert_eq!(spool.depth(), 3);
         let (seq, first) = spool.oldest().await.expect("one waiting");
-        assert_eq!(first.envelope.id, "e1");
+        assert_eq!(first.envelope.id, event(1).envelope.id);
         assert_eq!(first.headers["traceparent"], "00-abc-def-01");
         spool.remove(seq).await;
         drop(spool);
@@ -313,18 +310,15 @@ mod tests {
         let spool = Spool::open(&dir, 1 << 20).expect("reopen");
         assert_eq!(spool.depth(), 2);
         let (seq, next) = spool.oldest().await.expect("waiting");
-        assert_eq!(next.envelope.id, "e2");
+        assert_eq!(next.envelope.id, event(2).envelope.id);
         spool.remove(seq).await;
-        spool
-            .append(&event("e4"))
-            .await
-            .expect("append after reopen");
+        spool.append(&event(4)).await.expect("append after reopen");
         let mut rest = vec![];
         while let Some((seq, e)) = spool.oldest().await {
             rest.push(e.envelope.id);
             spool.remove(seq).await;
         }
-        assert_eq!(rest, ["e3", "e4"]);
+        assert_eq!(rest, [event(3).envelope.id, event(4).envelope.id]);
         assert_eq!((spool.depth(), spool.bytes()), (0, 0));
         assert!(!dir.join("00000000000000000009.tmp").exists());
         let _ = fs::remove_dir_all(&dir);
@@ -333,11 +327,11 @@ mod tests {
     #[tokio::test]
     async fn a_full_spool_refuses_and_takes_again_once_drained() {
         let dir = temp_dir("full");
-        let size = serde_json::to_vec(&event("e1")).expect("json").len() as u64;
+        let size = serde_json::to_vec(&event(1)).expect("json").len() as u64;
         let spool = Spool::open(&dir, size * 2).expect("open");
-        spool.append(&event("e1")).await.expect("first fits");
-        spool.append(&event("e2")).await.expect("second fits");
-        let full = spool.append(&event("e3")).await;
+        spool.append(&event(1)).await.expect("first fits");
+        spool.append(&event(2)).await.expect("second fits");
+        let full = spool.append(&event(3)).await;
         assert!(
             matches!(full, Err(SpoolError::Full { .. })),
             "third refused: {full:?}"
@@ -345,7 +339,7 @@ mod tests {
         assert_eq!(spool.depth(), 2, "nothing half-written");
         let (seq, _) = spool.oldest().await.expect("waiting");
         spool.remove(seq).await;
-        spool.append(&event("e3")).await.expect("room again");
+        spool.append(&event(3)).await.expect("room again");
         let _ = fs::remove_dir_all(&dir);
     }
 
@@ -362,13 +356,33 @@ mod tests {
     async fn an_unreadable_file_is_set_aside_not_forwarded() {
         let dir = temp_dir("corrupt");
         let spool = Spool::open(&dir, 1 << 20).expect("open");
-        spool.append(&event("e1")).await.expect("append");
-        spool.append(&event("e2")).await.expect("append");
+        spool.append(&event(1)).await.expect("append");
+        spool.append(&event(2)).await.expect("append");
         fs::write(dir.join(format!("{:020}.{SUFFIX}", 1)), b"not json").expect("damage");
         let (_, e) = spool.oldest().await.expect("the readable one");
-        assert_eq!(e.envelope.id, "e2");
+        assert_eq!(e.envelope.id, event(2).envelope.id);
         assert_eq!(spool.depth(), 1);
         assert!(dir.join(format!("{:020}.corrupt", 1)).exists());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// What an ingress before decision 90 left in its spool (a webhook
+    /// body without its subject) is forwarded after the upgrade.
+    #[tokio::test]
+    async fn a_file_spooled_by_the_previous_version_is_read() {
+        let dir = temp_dir("upgrade");
+        fs::create_dir_all(&dir).expect("dir");
+        let old = r#"{"envelope":{"id":"0123456789abcdef0123456789abcdef","kind":"webhook","integration":"i","provider":"movidesk","shard_key":"i:source:1","occurred_at":"2026-12-04T21:00:00.123456789Z","received_at":"2026-12-04T21:00:00.123456789Z","attempt":0,"body":{"side":"source","payload":{"Id":1}}},"headers":{"traceparent":"00-abc-def-01"}}"#;
+        fs::write(dir.join(format!("{:020}.{SUFFIX}", 7)), old).expect("old file");
+        let spool = Spool::open(&dir, 1 << 20).expect("open");
+        let (_, e) = spool.oldest().await.expect("the old event");
+        assert_eq!(e.envelope.id, "0123456789abcdef0123456789abcdef");
+        assert_eq!(e.envelope.shard_key, "i:source:1");
+        let ponte_core::Message::Webhook(body) = &e.envelope.message else {
+            panic!("not a webhook: {:?}", e.envelope);
+        };
+        assert_eq!(body.payload, serde_json::json!({"Id": 1}));
+        assert_eq!(spool.depth(), 1);
         let _ = fs::remove_dir_all(&dir);
     }
 }

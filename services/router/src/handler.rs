@@ -3,19 +3,14 @@ use std::time::Duration;
 
 use chrono::Utc;
 use ponte_bus::{Bus, Disposition, Handler, Incoming, Route};
-use ponte_core::envelope::WebhookBody;
-use ponte_core::ids::{command_id, status_echo};
+use ponte_core::ids::status_echo;
 use ponte_core::link::marker_target;
-use ponte_core::{
-    CanonicalEvent, Change, Command, Envelope, Integration, Link, MessageKind, Operation, Side,
-    TicketRef,
-};
+use ponte_core::{CanonicalEvent, Change, Command, Envelope, Integration, Link, Message, Side};
 use ponte_store::{Eligible, Store};
 use ponte_telemetry::{catalog, propagation};
 use tracing::Instrument;
 
 use crate::rules::{Decision, Facts, plan};
-use crate::webhooks::{Meaning, read};
 
 /// Events handled are remembered this long, so a repeat is dropped.
 const ROUTED_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -35,22 +30,22 @@ enum Failure {
 impl Handler for EventHandler {
     async fn handle(&self, incoming: Incoming) -> Disposition {
         let env = match &incoming.envelope {
-            Ok(env) => env.clone(),
+            Ok(env) => env,
             Err(e) => {
                 tracing::error!(queue = %incoming.queue, error = %e, "unreadable event parked");
                 return Disposition::Reject;
             }
         };
-        let span = tracing::info_span!("router.event", event_id = %env.id, integration = %env.integration, kind = ?env.kind, change = tracing::field::Empty);
+        let span = tracing::info_span!("router.event", event_id = %env.id, integration = %env.integration, kind = ?env.kind(), change = tracing::field::Empty);
         propagation::set_parent(&span, &incoming.headers);
         async {
-            match self.route(&env).await {
+            match self.route(env).await {
                 Ok(()) => Disposition::Ack,
                 Err(Failure::Infrastructure(why)) => {
                     tracing::error!(error = %why, "cannot route now; giving the event back");
                     Disposition::Requeue
                 }
-                Err(Failure::Poison(why)) => self.park(&env, &incoming, why).await,
+                Err(Failure::Poison(why)) => self.park(env, &incoming, why).await,
             }
         }
         .instrument(span)
@@ -71,16 +66,7 @@ impl EventHandler {
             tracing::info!("event already routed; dropping the repeat");
             return Ok(());
         }
-        // A webhook's body is read once, for its events and for whether it
-        // only reports Ponte's own write.
-        let webhook: Option<WebhookBody> = match env.kind {
-            MessageKind::Webhook => Some(
-                env.body_as("webhook")
-                    .map_err(|e| Failure::Poison(e.to_string()))?,
-            ),
-            MessageKind::Event | MessageKind::Command => None,
-        };
-        let events = self.canonical(env, webhook.as_ref())?;
+        let events = self.canonical(env)?;
         let Some(integration) = self
             .store
             .integration(&env.integration)
@@ -91,7 +77,7 @@ impl EventHandler {
             catalog::EVENTS_IGNORED.inc(&["unknown_integration"]);
             return self.done(env).await;
         };
-        if let Some(body) = &webhook
+        if let Message::Webhook(body) = &env.message
             && crate::webhooks::own_write(env, &integration, body)
         {
             tracing::info!(reason = "own_write", "nothing to do for this event");
@@ -205,108 +191,41 @@ impl EventHandler {
             }
             Decision::Commands(commands) => {
                 for command in commands {
-                    self.send(env, &command).await?;
+                    self.send(env, command).await?;
                 }
             }
         }
         Ok(())
     }
 
-    fn canonical(
-        &self,
-        env: &Envelope,
-        webhook: Option<&WebhookBody>,
-    ) -> Result<Vec<CanonicalEvent>, Failure> {
-        match (env.kind, webhook) {
-            (MessageKind::Webhook, Some(body)) => {
-                // The ingress keyed the envelope by `integration:side:subject`.
-                let subject = env
-                    .shard_key
-                    .splitn(3, ':')
-                    .nth(2)
-                    .unwrap_or_default()
-                    .to_string();
-                let at = |ticket_id: String| TicketRef {
-                    integration: env.integration.clone(),
-                    side: body.side,
-                    provider: env.provider,
-                    ticket_id,
-                };
-                Ok(
-                    match read(env.provider, &body.payload).map_err(Failure::Poison)? {
-                        Meaning::Hint { ticket_id } => vec![CanonicalEvent {
-                            ticket: at(ticket_id),
-                            change: Change::Hint,
-                        }],
-                        Meaning::Changes(changes) => changes
-                            .into_iter()
-                            .map(|change| CanonicalEvent {
-                                ticket: at(subject.clone()),
-                                change,
-                            })
-                            .collect(),
-                    },
-                )
-            }
-            (MessageKind::Event, _) => env
-                .body_as("canonical event")
-                .map(|e| vec![e])
-                .map_err(|e| Failure::Poison(e.to_string())),
-            (MessageKind::Command, _) => Err(Failure::Poison(
+    fn canonical(&self, env: &Envelope) -> Result<Vec<CanonicalEvent>, Failure> {
+        match &env.message {
+            Message::Webhook(body) => crate::webhooks::events(env, body).map_err(Failure::Poison),
+            Message::Event(event) => Ok(vec![event.clone()]),
+            Message::Command(_) => Err(Failure::Poison(
                 "a command arrived on the event queue".into(),
             )),
-            (MessageKind::Webhook, None) => {
-                Err(Failure::Poison("a webhook without its body".into()))
-            }
         }
     }
 
-    async fn send(&self, cause: &Envelope, command: &Command) -> Result<(), Failure> {
-        let subject = match (&command.op, command.link_id()) {
-            (_, Some(link)) => link.to_string(),
-            (Operation::SyncTicket { ticket_id }, None) => {
-                format!(
-                    "{}:{}:{ticket_id}",
-                    command.integration,
-                    command.side.as_str()
-                )
-            }
-            // Events of one call run in order, on the call's shard.
-            (
-                Operation::PopCallerCard { call }
-                | Operation::LogCall { call }
-                | Operation::OpenMissedCallTicket { call },
-                None,
-            ) => format!("{}:call:{}", command.integration, call.id),
-            (other, None) => other.name().to_string(),
-        };
-        let shard_key = command
-            .link_id()
-            .map_or_else(|| subject.clone(), str::to_string);
-        let envelope = Envelope {
-            id: command_id(&cause.id, &subject, command.op.name()),
-            kind: MessageKind::Command,
-            integration: command.integration.clone(),
-            provider: command.provider,
-            shard_key: shard_key.clone(),
-            occurred_at: cause.occurred_at,
-            received_at: Utc::now(),
-            attempt: 0,
-            body: serde_json::to_value(command).unwrap_or_default(),
-        };
+    /// Queues `command` for its provider's worker (its cause is `cause`'s
+    /// event: see `Envelope::command` for its id and shard).
+    async fn send(&self, cause: &Envelope, command: Command) -> Result<(), Failure> {
+        let (provider, op) = (command.provider, command.op.name());
+        let envelope = Envelope::command(command, cause.occurred_at);
         self.bus
             .publish(
                 &Route::Work {
-                    provider: command.provider,
-                    shard_key,
+                    provider,
+                    shard_key: envelope.shard_key.clone(),
                 },
                 &envelope,
                 &propagation::inject_current(),
             )
             .await
             .map_err(|e| Failure::Infrastructure(e.to_string()))?;
-        tracing::info!(command_id = %envelope.id, op = command.op.name(), provider = %command.provider, "command sent");
-        catalog::COMMANDS_SENT.inc(&[command.provider.as_str(), command.op.name()]);
+        tracing::info!(command_id = %envelope.id, op, provider = %provider, "command sent");
+        catalog::COMMANDS_SENT.inc(&[provider.as_str(), op]);
         Ok(())
     }
 

@@ -1,49 +1,117 @@
-//! What a provider's webhook means, before any rule applies.
+//! What a provider's webhook means, before any rule applies: the reader
+//! the ingress accepted it with (`ponte_webhooks`), given the subject the
+//! ingress found.
 
 use ponte_core::envelope::WebhookBody;
-use ponte_core::{Change, Envelope, Integration, MessageKind, Provider};
-use serde_json::Value;
+use ponte_core::{CanonicalEvent, Change, Envelope, Integration, Provider, TicketRef};
+use ponte_webhooks::{Meaning, reader};
 
-/// A webhook body read into canonical terms.
-pub(crate) enum Meaning {
-    /// The ticket changed in some way; re-read it to know how.
-    Hint { ticket_id: String },
-    /// The body said exactly what happened (possibly nothing to act on).
-    Changes(Vec<Change>),
+/// The canonical events of an accepted webhook.
+pub(crate) fn events(env: &Envelope, body: &WebhookBody) -> Result<Vec<CanonicalEvent>, String> {
+    let reader = reader(env.provider);
+    let subject = match &body.subject {
+        Some(subject) => subject.clone(),
+        // Accepted by a version before decision 90, which kept the subject
+        // only in the shard key: the reader finds it again.
+        None => reader.accept(&body.payload).map_err(|e| e.0)?.subject_id,
+    };
+    let ticket = TicketRef {
+        integration: env.integration.clone(),
+        side: body.side,
+        provider: env.provider,
+        ticket_id: subject,
+    };
+    let changes = match reader
+        .read(&ticket.ticket_id, &body.payload)
+        .map_err(|e| e.0)?
+    {
+        Meaning::Hint => vec![Change::Hint],
+        Meaning::Changes(changes) => changes,
+    };
+    Ok(changes
+        .into_iter()
+        .map(|change| CanonicalEvent {
+            ticket: ticket.clone(),
+            change,
+        })
+        .collect())
 }
 
-pub(crate) fn read(provider: Provider, payload: &Value) -> Result<Meaning, String> {
-    match provider {
-        Provider::Movidesk => ponte_movidesk::webhook::accept(payload)
-            .map(|a| Meaning::Hint {
-                ticket_id: a.ticket_id,
-            })
-            .map_err(|e| e.to_string()),
-        Provider::Blip => ponte_blip::normalize::read(payload)
-            .map(|c| Meaning::Changes(c.into_iter().collect()))
-            .map_err(|e| e.to_string()),
-        Provider::Uis => ponte_uis::normalize::read(payload)
-            .map(|c| Meaning::Changes(vec![c]))
-            .map_err(|e| e.to_string()),
-        Provider::Okdesk => ponte_okdesk::normalize::read(payload)
-            .map(|c| Meaning::Changes(vec![c]))
-            .map_err(|e| e.to_string()),
-        Provider::Octadesk => ponte_octadesk::normalize::read(payload)
-            .map(|c| Meaning::Changes(c.into_iter().collect()))
-            .map_err(|e| e.to_string()),
-        Provider::Warehouse => Err("a warehouse sends no webhooks".to_string()),
-    }
-}
-
-/// A Movidesk webhook reporting only Ponte's own write on a linked desk:
-/// the re-read it would cost finds nothing to carry (see
+/// A webhook reporting only Ponte's own write on a linked desk: the
+/// re-read it would cost finds nothing to carry (see
 /// `ponte_movidesk::webhook::written_by`). A warehouse copies every change,
 /// Ponte's included, so its webhooks are always read.
 pub(crate) fn own_write(env: &Envelope, integration: &Integration, body: &WebhookBody) -> bool {
-    env.kind == MessageKind::Webhook
-        && env.provider == Provider::Movidesk
-        && integration.target.provider != Provider::Warehouse
+    integration.target.provider != Provider::Warehouse
         && integration
             .agent(body.side)
-            .is_some_and(|agent| ponte_movidesk::webhook::written_by(&body.payload, agent))
+            .is_some_and(|agent| reader(env.provider).written_by(&body.payload, agent))
+}
+
+#[cfg(test)]
+mod tests {
+    use ponte_core::{Provider, Side};
+    use serde_json::json;
+
+    use super::*;
+
+    fn webhook(provider: Provider, subject: &str, payload: serde_json::Value) -> Envelope {
+        let ticket = TicketRef {
+            integration: "it".into(),
+            side: Side::Source,
+            provider,
+            ticket_id: subject.into(),
+        };
+        Envelope::webhook(ticket, None, payload)
+    }
+
+    fn body(env: &Envelope) -> &WebhookBody {
+        match &env.message {
+            ponte_core::Message::Webhook(body) => body,
+            other => panic!("not a webhook: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_webhook_is_about_the_subject_the_ingress_found() {
+        let env = webhook(Provider::Movidesk, "42", json!({"Id": 42}));
+        let read = events(&env, body(&env)).expect("read");
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].change, Change::Hint);
+        assert_eq!(read[0].ticket.ticket_id, "42");
+        assert_eq!(read[0].ticket.side, Side::Source);
+
+        let okdesk = json!({"event": {"event_type": "new_ticket"}, "issue": {"id": "153", "title": "t", "status": {"code": "opened"}}});
+        let env = webhook(Provider::Okdesk, "153", okdesk);
+        let read = events(&env, body(&env)).expect("read");
+        assert_eq!(read[0].change.name(), "ticket_created");
+        assert_eq!(read[0].ticket.ticket_id, "153");
+    }
+
+    /// A webhook an ingress before decision 90 queued has no subject: the
+    /// reader finds it in the body, never in the shard key.
+    #[test]
+    fn a_webhook_queued_before_the_subject_travelled_is_read_from_its_body() {
+        let old = json!({
+            "id": "e1", "kind": "webhook", "integration": "it", "provider": "movidesk",
+            "shard_key": "not-a-ticket-key", "occurred_at": "2026-12-04T21:00:00Z",
+            "received_at": "2026-12-04T21:00:00Z", "attempt": 0,
+            "body": {"side": "target", "payload": {"Id": 77}},
+        });
+        let env = Envelope::from_bytes(old.to_string().as_bytes()).expect("reads");
+        let read = events(&env, body(&env)).expect("read");
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].ticket.ticket_id, "77");
+        assert_eq!(read[0].ticket.side, Side::Target);
+
+        let bad = json!({
+            "id": "e2", "kind": "webhook", "integration": "it", "provider": "movidesk",
+            "shard_key": "it:target:77", "occurred_at": "2026-12-04T21:00:00Z",
+            "received_at": "2026-12-04T21:00:00Z", "attempt": 0,
+            "body": {"side": "target", "payload": {"Subject": "no id"}},
+        });
+        let env = Envelope::from_bytes(bad.to_string().as_bytes()).expect("reads");
+        let err = events(&env, body(&env)).expect_err("no ticket number");
+        assert!(err.contains("`Id`"), "{err}");
+    }
 }

@@ -315,9 +315,7 @@ fn describe(name: &str, data: &[u8], table: Option<&lapin::types::FieldTable>) -
             }),
         permanent,
         integration: envelope.as_ref().map(|e| e.integration.clone()),
-        kind: envelope
-            .as_ref()
-            .map(|e| format!("{:?}", e.kind).to_lowercase()),
+        kind: envelope.as_ref().map(|e| e.kind().as_str().to_string()),
         message: envelope
             .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
             .unwrap_or_else(|| Value::String(String::from_utf8_lossy(data).into_owned())),

@@ -9,7 +9,7 @@ use ponte_bus::{
     Bus, BusConfig, DeadLetterInfo, Disposition, Handler, Incoming, RetryPolicy, Route, Selection,
     Topology, run_consumer,
 };
-use ponte_core::{Envelope, MessageKind, Provider};
+use ponte_core::{Command, Envelope, Operation, Provider, Side};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -43,18 +43,18 @@ async fn teardown(bus: &Bus) {
     bus.close().await;
 }
 
-fn envelope(id: &str) -> Envelope {
-    Envelope {
-        id: id.into(),
-        kind: MessageKind::Command,
+/// A command caused by `cause` (its id is derived from it).
+fn envelope(cause: &str) -> Envelope {
+    let command = Command {
         integration: "it".into(),
+        side: Side::Source,
         provider: Provider::Movidesk,
-        shard_key: "ticket-1".into(),
-        occurred_at: Utc::now(),
-        received_at: Utc::now(),
-        attempt: 0,
-        body: serde_json::json!({"n": 1}),
-    }
+        cause: cause.into(),
+        op: Operation::SyncTicket {
+            ticket_id: "1".into(),
+        },
+    };
+    Envelope::command(command, Utc::now())
 }
 
 struct Collect {
@@ -116,7 +116,7 @@ async fn publish_consume_retry_and_replay() {
         .await
         .expect("delivered")
         .expect("open");
-    assert_eq!(got.id, "m1");
+    assert_eq!(got.id, envelope("m1").id);
     assert_eq!(got.attempt, 0);
 
     // A retry comes back to the same queue after the tier delay, counted.
@@ -134,7 +134,7 @@ async fn publish_consume_retry_and_replay() {
     );
     assert_eq!(
         (again.id.as_str(), again.attempt, queue2.as_str()),
-        ("m1", 1, queue.as_str())
+        (envelope("m1").id.as_str(), 1, queue.as_str())
     );
 
     // Parked with a reason, listed without being taken, then replayed.
@@ -176,7 +176,10 @@ async fn publish_consume_retry_and_replay() {
         .await
         .expect("replayed")
         .expect("open");
-    assert_eq!((replayed.id.as_str(), replayed.attempt), ("m1", 0));
+    assert_eq!(
+        (replayed.id.as_str(), replayed.attempt),
+        (envelope("m1").id.as_str(), 0)
+    );
     assert!(
         bus.dead_letters("movidesk", &Selection::default())
             .await

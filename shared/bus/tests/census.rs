@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use ponte_bus::{Bus, BusConfig, DeadLetterInfo, RetryPolicy, Route, Selection, Topology};
-use ponte_core::{Envelope, MessageKind, Provider};
+use ponte_core::{Command, Envelope, Operation, Provider, Side};
 
 fn bus() -> Arc<Bus> {
     let ns = format!("t-census-{}", uuid::Uuid::new_v4().simple());
@@ -28,18 +28,18 @@ fn bus() -> Arc<Bus> {
     })
 }
 
-fn envelope(id: &str) -> Envelope {
-    Envelope {
-        id: id.into(),
-        kind: MessageKind::Command,
+/// A command caused by `cause` (its id is derived from it).
+fn envelope(cause: &str) -> Envelope {
+    let command = Command {
         integration: "it".into(),
+        side: Side::Source,
         provider: Provider::Okdesk,
-        shard_key: format!("ticket-{id}"),
-        occurred_at: Utc::now(),
-        received_at: Utc::now(),
-        attempt: 0,
-        body: serde_json::json!({}),
-    }
+        cause: cause.into(),
+        op: Operation::SyncTicket {
+            ticket_id: "1".into(),
+        },
+    };
+    Envelope::command(command, Utc::now())
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use chrono::Utc;
 use ponte_bus::{
     Bus, BusConfig, Disposition, Handler, Incoming, RetryPolicy, Route, Topology, run_consumer,
 };
-use ponte_core::{Envelope, MessageKind, Provider};
+use ponte_core::{Command, Envelope, Message, Operation, Provider, Side};
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
@@ -36,17 +36,29 @@ fn bus() -> Arc<Bus> {
     })
 }
 
+/// Message `seq` of `key`: a read of ticket `key` caused by `seq`.
 fn envelope(key: &str, seq: u32) -> Envelope {
-    Envelope {
-        id: format!("{key}-{seq}"),
-        kind: MessageKind::Command,
+    let command = Command {
         integration: "it".into(),
+        side: Side::Source,
         provider: Provider::Movidesk,
-        shard_key: key.into(),
-        occurred_at: Utc::now(),
-        received_at: Utc::now(),
-        attempt: 0,
-        body: serde_json::json!({ "seq": seq }),
+        cause: seq.to_string(),
+        op: Operation::SyncTicket {
+            ticket_id: key.into(),
+        },
+    };
+    Envelope::command(command, Utc::now())
+}
+
+/// The key and sequence number [`envelope`] gave a message.
+fn key_and_seq(env: &Envelope) -> Option<(String, u64)> {
+    match &env.message {
+        Message::Command(Command {
+            cause,
+            op: Operation::SyncTicket { ticket_id },
+            ..
+        }) => Some((ticket_id.clone(), cause.parse().ok()?)),
+        _ => None,
     }
 }
 
@@ -77,8 +89,9 @@ impl Handler for Recorder {
         let Ok(env) = incoming.envelope else {
             return Disposition::Reject;
         };
-        let key = env.shard_key.clone();
-        let seq = env.body["seq"].as_u64().unwrap_or(u64::MAX);
+        let Some((key, seq)) = key_and_seq(&env) else {
+            return Disposition::Reject;
+        };
         let give_back = {
             let mut s = self.seen.lock().expect("lock");
             let n = s.in_hand.entry(key.clone()).or_default();

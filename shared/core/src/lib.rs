@@ -20,7 +20,7 @@ pub mod warehouse;
 
 pub use call::Call;
 pub use command::{Command, Operation};
-pub use envelope::{Envelope, MessageKind};
+pub use envelope::{Envelope, Message, MessageKind, WebhookBody};
 pub use error::ValidationError;
 pub use event::{CanonicalEvent, Change, Emitted, TicketRef};
 pub use integration::{Endpoint, Integration, Mode, PreviousSecret, Side};

@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ponte_bus::{Bus, DeadLetterInfo, Disposition, Handler, Headers, Incoming, Route};
-use ponte_core::{Command, Envelope, MessageKind};
+use ponte_core::{Command, Envelope, Message};
 use ponte_store::{Arrival, HistoryEntry, HistoryKind, Intent, Store};
 use ponte_telemetry::{catalog, propagation};
 use tracing::Instrument;
@@ -51,7 +51,7 @@ impl<E: Executor> Handler for CommandHandler<E> {
     async fn handle(&self, incoming: Incoming) -> Disposition {
         let provider = self.executor.provider();
         let env = match &incoming.envelope {
-            Ok(env) => env.clone(),
+            Ok(env) => env,
             Err(e) => {
                 tracing::error!(queue = %incoming.queue, error = %e, "unreadable message parked");
                 catalog::DEAD_LETTERED.inc(&[provider.as_str(), "malformed"]);
@@ -67,24 +67,24 @@ impl<E: Executor> Handler for CommandHandler<E> {
             op = tracing::field::Empty,
         );
         propagation::set_parent(&span, &incoming.headers);
-        self.handle_envelope(env, incoming).instrument(span).await
+        self.handle_envelope(env, &incoming).instrument(span).await
     }
 }
 
 impl<E: Executor> CommandHandler<E> {
-    async fn handle_envelope(&self, env: Envelope, incoming: Incoming) -> Disposition {
+    async fn handle_envelope(&self, env: &Envelope, incoming: &Incoming) -> Disposition {
         let provider = self.executor.provider().as_str();
-        let command: Command = match env.body_as("command") {
-            Ok(c) => c,
-            Err(e) => {
-                return self
-                    .park(&env, &incoming, &ExecError::permanent(e.to_string()), None)
-                    .await;
+        let command = match &env.message {
+            Message::Command(c) => c,
+            other => {
+                let err =
+                    ExecError::permanent(format!("a {} arrived on a command queue", other.kind()));
+                return self.park(env, incoming, &err, None).await;
             }
         };
         tracing::Span::current().record("op", command.op.name());
-        let lane = Lane::of(&incoming.queue, &env);
-        let held = HeldMessage::encode(&env, &incoming.headers);
+        let lane = Lane::of(&incoming.queue, env);
+        let held = HeldMessage::encode(env, &incoming.headers);
         let owner = match self.store.arrive(lane.as_str(), &env.id, &held).await {
             Ok(Arrival::Run) => false,
             Ok(Arrival::Owner) => true,
@@ -98,7 +98,7 @@ impl<E: Executor> CommandHandler<E> {
             Ok(Arrival::Released) => return self.release(&lane, &env.id).await,
             Err(e) => return requeue(&e),
         };
-        let ran = self.run(&env, &incoming, &command, &lane).await;
+        let ran = self.run(env, incoming, command, &lane).await;
         if owner && ran.finished && ran.disposition == Disposition::Ack {
             return self.release(&lane, &env.id).await;
         }
@@ -331,17 +331,7 @@ impl<E: Executor> CommandHandler<E> {
     ) -> Disposition {
         let trace = propagation::inject_current();
         for emitted in &outcome.events {
-            let derived = Envelope {
-                id: emitted.id.clone(),
-                kind: MessageKind::Event,
-                integration: env.integration.clone(),
-                provider: emitted.event.ticket.provider,
-                shard_key: emitted.event.ticket.key(),
-                occurred_at: emitted.occurred_at,
-                received_at: Utc::now(),
-                attempt: 0,
-                body: serde_json::to_value(&emitted.event).unwrap_or_default(),
-            };
+            let derived = Envelope::event(emitted);
             let route = Route::Events {
                 shard_key: derived.shard_key.clone(),
             };

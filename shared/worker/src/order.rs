@@ -57,21 +57,22 @@ impl HeldMessage {
 mod tests {
     use super::*;
     use chrono::Utc;
-    use ponte_core::{MessageKind, Provider};
+    use ponte_core::{Command, Operation, Provider, Side};
 
     #[test]
     fn a_lane_names_its_queue_and_key_and_a_held_message_round_trips() {
-        let env = Envelope {
-            id: "c1".into(),
-            kind: MessageKind::Command,
+        let command = Command {
             integration: "mm".into(),
+            side: Side::Source,
             provider: Provider::Movidesk,
-            shard_key: "mm:101".into(),
-            occurred_at: Utc::now(),
-            received_at: Utc::now(),
-            attempt: 2,
-            body: serde_json::json!({"op": "x"}),
+            cause: "e1".into(),
+            op: Operation::AssignAgent {
+                link_id: "mm:101".into(),
+                desk_owner: None,
+            },
         };
+        let mut env = Envelope::command(command, Utc::now());
+        env.attempt = 2;
         let lane = Lane::of("ns.work.movidesk.1", &env);
         assert_eq!(lane.as_str(), "ns.work.movidesk.1:mm:101");
         assert_eq!(lane.queue(), "ns.work.movidesk.1");

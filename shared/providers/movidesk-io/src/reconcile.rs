@@ -11,10 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use ponte_core::ids::derive;
-use ponte_core::{
-    CanonicalEvent, Change, Envelope, Integration, MessageKind, Provider, Side, Ticket, TicketRef,
-};
+use ponte_core::{Envelope, Integration, Provider, Side, Ticket, TicketRef};
 use ponte_store::Store;
 use ponte_telemetry::catalog;
 use ponte_worker::{Ctx, ExecError};
@@ -187,22 +184,7 @@ async fn pass(
             if seen.is_some_and(|s| s >= updated) {
                 continue;
             }
-            let stamp = updated.to_rfc3339();
-            let envelope = Envelope {
-                id: derive(&["reconcile", &at.key(), &stamp]),
-                kind: MessageKind::Event,
-                integration: integration.id.clone(),
-                provider: Provider::Movidesk,
-                shard_key: at.key(),
-                occurred_at: updated,
-                received_at: Utc::now(),
-                attempt: 0,
-                body: serde_json::to_value(CanonicalEvent {
-                    ticket: at.clone(),
-                    change: Change::Hint,
-                })
-                .unwrap_or_default(),
-            };
+            let envelope = Envelope::reconcile_hint(at, updated);
             hints.send(&envelope).await.map_err(PassError::Send)?;
             hinted += 1;
         }

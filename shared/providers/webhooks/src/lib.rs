@@ -1,0 +1,66 @@
+//! The one registry of the providers' webhook readers: [`reader`] gives a
+//! provider's. The ingress uses it to accept a body (and learn which
+//! ticket, call or conversation it is about, and its delivery id); the
+//! router uses the same reader to know what the accepted body means. The
+//! subject travels in the envelope's webhook body, so the router does not
+//! run the ingress's checks again.
+
+mod readers;
+
+use ponte_core::{Change, Provider};
+use serde_json::Value;
+
+/// A webhook body the provider's rules accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// The provider's ticket (or call, or conversation) the body is about.
+    pub subject_id: String,
+    /// The delivery's identity when the provider gives one; else the body
+    /// itself identifies it.
+    pub dedupe_key: Option<String>,
+}
+
+/// A body the provider's rules refuse; the text names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+/// An accepted webhook body read into canonical terms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Meaning {
+    /// The subject changed in some way; re-read it to know how.
+    Hint,
+    /// The body said exactly what happened (possibly nothing to act on).
+    Changes(Vec<Change>),
+}
+
+/// One provider's webhooks.
+pub trait WebhookReader: Sync {
+    /// Checks a body and says what it is about (the ingress).
+    fn accept(&self, payload: &Value) -> Result<Accepted, Invalid>;
+
+    /// What an accepted body about `subject` means (the router).
+    fn read(&self, subject: &str, payload: &Value) -> Result<Meaning, Invalid>;
+
+    /// The body reports only a change `agent` (Ponte's agent on that side)
+    /// made: Ponte's own write, which needs no re-read.
+    fn written_by(&self, _payload: &Value, _agent: &str) -> bool {
+        false
+    }
+}
+
+/// The reader of `provider`'s webhooks (a provider without webhooks has
+/// one that refuses every body).
+pub fn reader(provider: Provider) -> &'static dyn WebhookReader {
+    match provider {
+        Provider::Movidesk => &readers::Movidesk,
+        Provider::Blip => &readers::Blip,
+        Provider::Uis => &readers::Uis,
+        Provider::Okdesk => &readers::Okdesk,
+        Provider::Octadesk => &readers::Octadesk,
+        Provider::Warehouse => &readers::Warehouse,
+    }
+}
+
+#[cfg(test)]
+mod tests;
