@@ -15,8 +15,10 @@ impl Envelope {
     ///
     /// The same delivery from the same side always gets the same id, so a
     /// provider's retry is recognised: by the delivery's own id when the
-    /// provider gives one (`dedupe_key`), else by the body's canonical text
-    /// (serde_json writes object keys sorted). Keyed by the ticket.
+    /// provider gives one (`dedupe_key`), else by the body's text as
+    /// serde_json writes it (keys sorted; in the body's own order where
+    /// `preserve_order` is on, which a provider's retry repeats). Keyed by
+    /// the ticket.
     pub fn webhook(
         ticket: TicketRef,
         dedupe_key: Option<&str>,
