@@ -63,6 +63,18 @@ impl Provider {
             Provider::Warehouse => "warehouse",
         }
     }
+
+    /// The provider as people name it, in reasons and history lines.
+    pub fn title(self) -> &'static str {
+        match self {
+            Provider::Movidesk => "Movidesk",
+            Provider::Octadesk => "Octadesk",
+            Provider::Okdesk => "Okdesk",
+            Provider::Uis => "UIS",
+            Provider::Blip => "Blip",
+            Provider::Warehouse => "the warehouse",
+        }
+    }
 }
 
 impl fmt::Display for Provider {

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use ponte_core::Provider;
 use ponte_store::Store;
 use ponte_telemetry::catalog;
 
@@ -13,10 +14,7 @@ use crate::ExecError;
 /// A provider account's budget: `limit` calls per `window`.
 #[derive(Debug, Clone, Copy)]
 pub struct RateBudget {
-    /// The provider as metrics label it (`movidesk`).
-    pub provider: &'static str,
-    /// The provider as reasons name it (`Movidesk`).
-    pub name: &'static str,
+    pub provider: Provider,
     /// Calls per window; 0 turns the budget off.
     pub limit: u32,
     pub window: Duration,
@@ -26,15 +24,9 @@ pub struct RateBudget {
 
 impl RateBudget {
     /// `limit` calls a second.
-    pub fn per_second(
-        provider: &'static str,
-        name: &'static str,
-        limit: u32,
-        max_wait: Duration,
-    ) -> Self {
+    pub fn per_second(provider: Provider, limit: u32, max_wait: Duration) -> Self {
         RateBudget {
             provider,
-            name,
             limit,
             window: Duration::from_secs(1),
             max_wait,
@@ -47,7 +39,7 @@ impl RateBudget {
         if self.limit == 0 {
             return Ok(());
         }
-        let labels = [self.provider, bucket];
+        let labels = [self.provider.as_str(), bucket];
         let mut waited = Duration::ZERO;
         loop {
             match store.take_rate(bucket, self.limit, self.window).await? {
@@ -58,7 +50,7 @@ impl RateBudget {
                 Some(wait) if waited + wait <= self.max_wait => {
                     tracing::debug!(
                         wait_ms = wait.as_millis() as u64,
-                        provider = self.provider,
+                        provider = self.provider.as_str(),
                         "waiting for the account's rate budget"
                     );
                     catalog::RATE_BUDGET_WAIT.observe(&labels, wait);
@@ -70,7 +62,7 @@ impl RateBudget {
                     return Err(ExecError::Throttled {
                         reason: format!(
                             "{} rate budget of {} requests per {} is used up",
-                            self.name,
+                            self.provider.title(),
                             self.limit,
                             window_name(self.window)
                         ),
@@ -107,8 +99,7 @@ mod tests {
     async fn a_used_up_budget_sends_the_command_back_to_wait_it_is_not_a_failure() {
         let store = store();
         let budget = RateBudget {
-            provider: "movidesk",
-            name: "Movidesk",
+            provider: Provider::Movidesk,
             limit: 2,
             window: Duration::from_secs(60),
             max_wait: Duration::from_millis(100),
@@ -136,7 +127,7 @@ mod tests {
     #[tokio::test]
     async fn a_short_wait_is_spent_in_the_lane() {
         let store = store();
-        let budget = RateBudget::per_second("okdesk", "Okdesk", 1, Duration::from_secs(3));
+        let budget = RateBudget::per_second(Provider::Okdesk, 1, Duration::from_secs(3));
         budget.take(&store, "acct").await.unwrap();
         let started = std::time::Instant::now();
         budget.take(&store, "acct").await.unwrap();
@@ -144,7 +135,7 @@ mod tests {
             started.elapsed() >= Duration::from_millis(500),
             "it waited for the next second's call"
         );
-        let off = RateBudget::per_second("okdesk", "Okdesk", 0, Duration::ZERO);
+        let off = RateBudget::per_second(Provider::Okdesk, 0, Duration::ZERO);
         for _ in 0..10 {
             off.take(&store, "acct").await.unwrap();
         }

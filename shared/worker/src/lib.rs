@@ -8,6 +8,7 @@ mod app;
 pub mod budget;
 mod busy;
 pub mod effect;
+mod endpoint;
 mod executor;
 mod handler;
 pub mod http;
@@ -18,6 +19,7 @@ mod pair;
 pub mod transport;
 
 pub use app::{StartError, Started, WorkerApp, bootstrap, run_worker};
+pub use endpoint::endpoint_of;
 pub use executor::{Ctx, Deferred, ExecError, Executor, Outcome};
 pub use link_status::record_link_statuses;
 pub use pair::pair_ticket;

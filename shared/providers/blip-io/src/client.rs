@@ -145,7 +145,7 @@ impl<'a> Client<'a> {
     /// attempt.
     async fn budget(&self, what: &str, per_second: u32) -> Result<(), ExecError> {
         let bucket = format!("{}:{what}", self.bucket);
-        RateBudget::per_second("blip", "Blip", per_second, BUDGET_MAX_WAIT)
+        RateBudget::per_second(ponte_core::Provider::Blip, per_second, BUDGET_MAX_WAIT)
             .take(self.store, &bucket)
             .await
     }

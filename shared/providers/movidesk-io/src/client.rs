@@ -253,8 +253,7 @@ impl<'a> Client<'a> {
 
     async fn wait_for_budget(&self) -> Result<(), ExecError> {
         let budget = RateBudget {
-            provider: "movidesk",
-            name: "Movidesk",
+            provider: ponte_core::Provider::Movidesk,
             limit: self.rate.per_minute,
             window: BUDGET_WINDOW,
             max_wait: self.rate.max_wait,

@@ -356,7 +356,7 @@ impl<'a> Client<'a> {
     }
 
     async fn wait_for_budget(&self) -> Result<(), ExecError> {
-        RateBudget::per_second("okdesk", "Okdesk", self.per_second, self.max_wait)
+        RateBudget::per_second(ponte_core::Provider::Okdesk, self.per_second, self.max_wait)
             .take(self.store, &self.bucket)
             .await
     }

@@ -31,15 +31,7 @@ impl BlipExecutor {
     }
 
     fn client<'a>(&'a self, ctx: &'a Ctx<'_>, side: Side) -> Result<Client<'a>, ExecError> {
-        let endpoint = ctx.integration.endpoint(side);
-        if endpoint.provider != Provider::Blip {
-            return Err(ExecError::permanent(format!(
-                "the {} side of integration `{}` is {}, not Blip",
-                side.as_str(),
-                ctx.integration.id,
-                endpoint.provider
-            )));
-        }
+        let endpoint = ponte_worker::endpoint_of(ctx, side, Provider::Blip)?;
         Client::new(&self.http, endpoint, ctx.store, self.throughput)
     }
 }

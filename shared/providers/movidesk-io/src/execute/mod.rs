@@ -50,15 +50,7 @@ impl MovideskExecutor {
     }
 
     pub fn client<'a>(&'a self, ctx: &'a Ctx<'_>, side: Side) -> Result<Client<'a>, ExecError> {
-        let endpoint = ctx.integration.endpoint(side);
-        if endpoint.provider != Provider::Movidesk {
-            return Err(ExecError::permanent(format!(
-                "the {} side of integration `{}` is {}, not Movidesk",
-                side.as_str(),
-                ctx.integration.id,
-                endpoint.provider
-            )));
-        }
+        let endpoint = ponte_worker::endpoint_of(ctx, side, Provider::Movidesk)?;
         Client::new(&self.http, endpoint, ctx.store, self.rate)
     }
 }

@@ -239,8 +239,7 @@ impl<'a> Client<'a> {
     /// [`BUDGET_MAX_WAIT`] sends the command back to wait: not an attempt.
     async fn budget(&self) -> Result<(), ExecError> {
         RateBudget::per_second(
-            "octadesk",
-            "Octadesk",
+            ponte_core::Provider::Octadesk,
             self.rate_per_second,
             BUDGET_MAX_WAIT,
         )

@@ -48,15 +48,7 @@ impl OctadeskExecutor {
     }
 
     pub fn client<'a>(&'a self, ctx: &'a Ctx<'_>, side: Side) -> Result<Client<'a>, ExecError> {
-        let endpoint = ctx.integration.endpoint(side);
-        if endpoint.provider != Provider::Octadesk {
-            return Err(ExecError::permanent(format!(
-                "the {} side of integration `{}` is {}, not Octadesk",
-                side.as_str(),
-                ctx.integration.id,
-                endpoint.provider
-            )));
-        }
+        let endpoint = ponte_worker::endpoint_of(ctx, side, Provider::Octadesk)?;
         Client::new(&self.http, endpoint, &self.tokens, ctx.store)
     }
 }

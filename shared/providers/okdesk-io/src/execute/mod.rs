@@ -55,15 +55,7 @@ impl OkdeskExecutor {
     }
 
     pub fn client<'a>(&'a self, ctx: &'a Ctx<'_>, side: Side) -> Result<Client<'a>, ExecError> {
-        let endpoint = ctx.integration.endpoint(side);
-        if endpoint.provider != Provider::Okdesk {
-            return Err(ExecError::permanent(format!(
-                "the {} side of integration `{}` is {}, not Okdesk",
-                side.as_str(),
-                ctx.integration.id,
-                endpoint.provider
-            )));
-        }
+        let endpoint = ponte_worker::endpoint_of(ctx, side, Provider::Okdesk)?;
         Client::new(&self.http, endpoint, ctx.store, self.rate)
     }
 }
