@@ -16,7 +16,9 @@ use crate::{Bus, BusError, Route};
 pub struct DeadLetterInfo {
     pub reason: String,
     pub attempts: u32,
-    /// The provider's last answer (status and a short body), when known.
+    /// The HTTP status of the provider's last answer as text (`404`),
+    /// when there was one; the provider's words are in `reason`. (Letters
+    /// parked before decision 95 may carry `404 <words>`.)
     pub last_status: Option<String>,
     pub trace_id: Option<String>,
     /// True when retrying cannot help (validation, bad credentials).

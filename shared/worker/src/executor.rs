@@ -41,14 +41,18 @@ pub enum ExecError {
     #[error("{reason}")]
     Transient {
         reason: String,
-        status: Option<String>,
+        /// The HTTP status of the provider's answer; `None` when there was
+        /// no HTTP answer (no connection, a timeout, Ponte's own checks).
+        status: Option<u16>,
         retry_after: Option<Duration>,
     },
     /// Trying again cannot help: validation errors, other 4xx, bad data.
     #[error("{reason}")]
     Permanent {
         reason: String,
-        status: Option<String>,
+        /// As for [`ExecError::Transient`]; the provider's words are in
+        /// `reason`.
+        status: Option<u16>,
     },
     /// Back-pressure, not a failure: the provider answered 429 or the
     /// account's rate budget is used up. The command is delayed (at least
@@ -71,13 +75,18 @@ impl ExecError {
         }
     }
 
-    pub fn status(&self) -> Option<&str> {
+    /// The HTTP status of the provider's answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
         match self {
-            ExecError::Transient { status, .. } | ExecError::Permanent { status, .. } => {
-                status.as_deref()
-            }
+            ExecError::Transient { status, .. } | ExecError::Permanent { status, .. } => *status,
             ExecError::Throttled { .. } | ExecError::Store(_) => None,
         }
+    }
+
+    /// [`ExecError::status`] as text (`404`), for the boundaries that
+    /// carry text: log fields and the dead-letter `last_status`.
+    pub fn status_text(&self) -> Option<String> {
+        self.status().map(|s| s.to_string())
     }
 
     /// When this is back-pressure (a [`ExecError::Throttled`], or a
@@ -89,12 +98,10 @@ impl ExecError {
                 Some(retry_after.unwrap_or(DEFAULT_BACK_OFF))
             }
             ExecError::Transient {
-                status: Some(status),
+                status: Some(429),
                 retry_after,
                 ..
-            } if status.split_whitespace().next() == Some("429") => {
-                Some(retry_after.unwrap_or(DEFAULT_BACK_OFF))
-            }
+            } => Some(retry_after.unwrap_or(DEFAULT_BACK_OFF)),
             _ => None,
         }
     }
@@ -112,4 +119,48 @@ pub trait Executor: Send + Sync + 'static {
         ctx: &Ctx<'_>,
         command: &Command,
     ) -> impl Future<Output = Result<Outcome, ExecError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transient(status: Option<u16>) -> ExecError {
+        ExecError::Transient {
+            reason: "busy".into(),
+            status,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn the_status_is_the_number_and_text_only_at_the_boundary() {
+        let missing = ExecError::Permanent {
+            reason: "Octadesk GET /tickets/9 answered 404 Not Found: gone".into(),
+            status: Some(404),
+        };
+        assert_eq!(missing.status(), Some(404));
+        // What the handler writes into the dead letter's `last_status`.
+        assert_eq!(missing.status_text().as_deref(), Some("404"));
+        assert_eq!(ExecError::permanent("bad data").status_text(), None);
+        assert_eq!(transient(None).status(), None);
+    }
+
+    #[test]
+    fn only_a_429_or_a_throttle_is_back_pressure() {
+        assert_eq!(transient(Some(429)).back_pressure(), Some(DEFAULT_BACK_OFF));
+        let waits = ExecError::Transient {
+            reason: "slow down".into(),
+            status: Some(429),
+            retry_after: Some(Duration::from_secs(7)),
+        };
+        assert_eq!(waits.back_pressure(), Some(Duration::from_secs(7)));
+        assert_eq!(transient(Some(503)).back_pressure(), None);
+        assert_eq!(transient(None).back_pressure(), None);
+        let throttled = ExecError::Throttled {
+            reason: "budget".into(),
+            retry_after: None,
+        };
+        assert_eq!(throttled.back_pressure(), Some(DEFAULT_BACK_OFF));
+    }
 }

@@ -230,7 +230,7 @@ impl<E: Executor> CommandHandler<E> {
             .await
         {
             Ok(delay) => {
-                tracing::warn!(error = %err, status = err.status().unwrap_or("-"), retry_in_ms = delay.as_millis() as u64, "provider call failed; retry scheduled");
+                tracing::warn!(error = %err, status = err.status_text().unwrap_or_else(|| "-".into()), retry_in_ms = delay.as_millis() as u64, "provider call failed; retry scheduled");
                 catalog::RETRIES.inc(&[self.executor.provider().as_str(), command.op.name()]);
                 Ran::waiting(Disposition::Ack)
             }
@@ -379,7 +379,7 @@ impl<E: Executor> CommandHandler<E> {
         let info = DeadLetterInfo {
             reason: reason.clone(),
             attempts: env.attempt + 1,
-            last_status: err.status().map(str::to_string),
+            last_status: err.status_text(),
             trace_id: trace_id.clone(),
             permanent,
         };
@@ -409,7 +409,7 @@ impl<E: Executor> CommandHandler<E> {
                 tracing::warn!(error = %e, "cannot record the failure in the link history");
             }
         }
-        tracing::error!(reason = %reason, status = err.status().unwrap_or("-"), "command parked in the dead-letter queue");
+        tracing::error!(reason = %reason, status = err.status_text().unwrap_or_else(|| "-".into()), "command parked in the dead-letter queue");
         catalog::DEAD_LETTERED.inc(&[
             provider.as_str(),
             if permanent { "permanent" } else { "exhausted" },

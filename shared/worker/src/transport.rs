@@ -99,7 +99,7 @@ impl Answer {
                         self.path,
                         self.status
                     ),
-                    status: Some(self.status.as_u16().to_string()),
+                    status: Some(self.status.as_u16()),
                 })
             }
             _ => Err(self.failure(logic)),
@@ -128,7 +128,7 @@ impl Answer {
             self.path,
             self.status
         );
-        let status = Some(format!("{} {said}", self.status.as_u16()));
+        let status = Some(self.status.as_u16());
         match logic.verdict(self.status, &self.body) {
             Verdict::Retry => ExecError::Transient {
                 reason,
@@ -192,7 +192,7 @@ impl Transport {
                         self.name,
                         e.without_url()
                     ),
-                    status: Some(status.as_u16().to_string()),
+                    status: Some(status.as_u16()),
                     retry_after,
                 });
             }
@@ -282,8 +282,9 @@ mod tests {
                 reason,
             } => {
                 assert_eq!(retry_after, Some(Duration::from_secs(7)));
-                assert_eq!(status.as_deref(), Some("503 busy"));
+                assert_eq!(status, Some(503));
                 assert!(reason.contains("Test GET /x answered 503"), "{reason}");
+                assert!(reason.ends_with(": busy"), "the words stay: {reason}");
             }
             other => panic!("{other:?}"),
         }

@@ -106,7 +106,7 @@ impl<'a> Client<'a> {
                 reason: format!(
                     "Blip answered the command {method} {uri} with a body Ponte cannot read: {e}"
                 ),
-                status: Some(status.as_str().to_string()),
+                status: Some(status.as_u16()),
             })?;
         match response.status.as_deref() {
             Some("success") => Ok(response.resource),
@@ -160,17 +160,17 @@ fn http_error(what: &str, uri: &str, status: StatusCode, body: &str) -> ExecErro
         .take(300)
         .collect();
     let reason = format!("Blip {what} {uri} answered {status}: {said}");
-    let status_text = Some(status.as_u16().to_string());
+    let status_code = Some(status.as_u16());
     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         ExecError::Transient {
             reason,
-            status: status_text,
+            status: status_code,
             retry_after: None,
         }
     } else {
         ExecError::Permanent {
             reason,
-            status: status_text,
+            status: status_code,
         }
     }
 }
@@ -190,7 +190,9 @@ fn command_failure(method: &str, uri: &str, response: &CommandResponse) -> ExecE
         .and_then(|r| r.description.clone())
         .unwrap_or_else(|| "no description".into());
     let reason = format!("Blip command {method} {uri} failed with reason {code}: {description}");
-    let status = Some(format!("failure {code}"));
+    // Blip answered 200 with a `failure` inside: no HTTP failure status;
+    // the reason code is in `reason`.
+    let status = None;
     if is_transient_reason(code) {
         ExecError::Transient {
             reason,

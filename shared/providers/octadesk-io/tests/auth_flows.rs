@@ -352,3 +352,47 @@ async fn concurrent_callers_share_one_login() {
     assert_eq!(logins(&server).await, 1);
     assert_eq!(ticket_reads(&server).await, 12);
 }
+
+#[tokio::test]
+async fn a_ticket_the_desk_does_not_have_reads_as_none() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login/apiToken"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"token": jwt_for("a", 3600)})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/tickets/9"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "not found"})))
+        .mount(&server)
+        .await;
+    let (ep, tokens, store) = (api_token(&server.uri()), TokenCache::new(), store());
+    let http = reqwest::Client::new();
+    let client = Client::new(&http, &ep, &tokens, &store).expect("client");
+    let found = client.ticket("9").await.expect("a 404 is not a failure");
+    assert!(found.is_none());
+    assert_eq!(ticket_reads(&server).await, 1);
+}
+
+#[tokio::test]
+async fn a_404_from_the_login_is_a_failure_not_a_missing_ticket() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login/apiToken"))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_json(json!({"message": "no such subdomain"})),
+        )
+        .mount(&server)
+        .await;
+    let (ep, tokens, store) = (api_token(&server.uri()), TokenCache::new(), store());
+    let http = reqwest::Client::new();
+    let client = Client::new(&http, &ep, &tokens, &store).expect("client");
+    let e = client.ticket("1").await.expect_err("the login failed");
+    let reason = e.to_string();
+    assert!(matches!(e, ExecError::Permanent { .. }), "{reason}");
+    assert_eq!(e.status(), Some(404));
+    assert!(reason.contains("no such subdomain"), "{reason}");
+    assert_eq!(ticket_reads(&server).await, 0);
+}

@@ -384,6 +384,6 @@ fn read<T: DeserializeOwned>(method: &Method, path: &str, reply: Reply) -> Resul
             "Okdesk {method} {path} answered {} with a body Ponte cannot read: {e}",
             reply.status
         ),
-        status: Some(reply.status.as_str().to_string()),
+        status: Some(reply.status.as_u16()),
     })
 }

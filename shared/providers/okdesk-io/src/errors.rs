@@ -101,20 +101,20 @@ pub fn classify(
     } else {
         format!("Okdesk {method} {path} answered {status}: {said}")
     };
-    let status_text = Some(format!("{} {said}", status.as_u16()).trim().to_string());
+    let status_code = Some(status.as_u16());
     if status == StatusCode::TOO_MANY_REQUESTS
         || status.is_server_error()
         || status == StatusCode::REQUEST_TIMEOUT
     {
         ExecError::Transient {
             reason,
-            status: status_text,
+            status: status_code,
             retry_after,
         }
     } else {
         ExecError::Permanent {
             reason,
-            status: status_text,
+            status: status_code,
         }
     }
 }
@@ -182,7 +182,7 @@ mod tests {
         );
         assert!(matches!(e, ExecError::Permanent { .. }));
         assert!(e.to_string().contains("call_id: обязателен"), "{e}");
-        assert_eq!(e.status(), Some("422 call_id: обязателен"));
+        assert_eq!(e.status(), Some(422));
         for s in [
             StatusCode::TOO_MANY_REQUESTS,
             StatusCode::BAD_GATEWAY,

@@ -115,7 +115,7 @@ pub async fn associate<D: AssociateDesk>(
                     desk.name(ticket_id),
                     side.as_str()
                 ),
-                status: Some("404".into()),
+                status: Some(404),
             });
         }
         Existing::Found { baseline } => baseline,

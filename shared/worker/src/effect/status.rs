@@ -119,7 +119,7 @@ pub async fn set_status<D: StatusDesk>(
                     "linked {} does not exist on the {side_key} side (deleted?)",
                     desk.name(ticket_id)
                 ),
-                status: Some("404".into()),
+                status: Some(404),
             });
         }
         Reading::Already => (true, None),

@@ -90,7 +90,7 @@ impl CounterpartDesk for FakeDesk {
         if self.lose_next_answer.swap(false, Ordering::SeqCst) {
             return Err(ExecError::Transient {
                 reason: "502 after the write".into(),
-                status: Some("502".into()),
+                status: Some(502),
                 retry_after: None,
             });
         }

@@ -106,7 +106,7 @@ impl CounterpartDesk for Desk<'_> {
                 // next try looks the clients up again.
                 return Err(ExecError::Transient {
                     reason: format!("{e}; the clients are looked up again"),
-                    status: e.status().map(str::to_string),
+                    status: e.status(),
                     retry_after: None,
                 });
             }
@@ -199,17 +199,21 @@ impl MovideskExecutor {
 }
 
 /// A 400 whose message names `origin`: the account does not let the API
-/// set it. (The status of a refused request is `400 <Movidesk's message>`.)
+/// set it. (The reason of a refused request is `Movidesk POST /tickets
+/// answered 400 Bad Request: <Movidesk's message>`.)
 fn refuses_origin(e: &ExecError) -> bool {
     let ExecError::Permanent {
-        status: Some(status),
-        ..
+        status: Some(400),
+        reason,
     } = e
     else {
         return false;
     };
-    let (code, said) = status.split_once(' ').unwrap_or((status, ""));
-    code == "400" && said.to_ascii_lowercase().contains("origin")
+    let said = reason
+        .split_once(" answered ")
+        .and_then(|(_, rest)| rest.split_once(": "))
+        .map_or("", |(_, said)| said);
+    said.to_ascii_lowercase().contains("origin")
 }
 
 /// What the counterpart is made of besides the source ticket, already as
@@ -310,22 +314,38 @@ fn new_ticket(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::Answers;
+    use ponte_worker::transport::Answer;
+    use reqwest::StatusCode;
 
     #[test]
     fn only_a_bad_request_naming_origin_is_a_refused_origin() {
         // As the transport reports a refused request.
-        let answered = |status: &str| ExecError::Permanent {
-            reason: format!("Movidesk POST /tickets answered {status}"),
-            status: Some(status.into()),
+        let answered = |status: StatusCode, said: &str| {
+            Answer {
+                method: reqwest::Method::POST,
+                path: "/tickets".into(),
+                status,
+                retry_after: None,
+                body: said.into(),
+            }
+            .failure(&Answers)
         };
         assert!(refuses_origin(&answered(
-            "400 The field Origin is read-only and cannot be informed"
+            StatusCode::BAD_REQUEST,
+            "The field Origin is read-only and cannot be informed"
         )));
-        assert!(!refuses_origin(&answered("400 Customers is required")));
-        assert!(!refuses_origin(&answered("403 origin not allowed")));
+        assert!(!refuses_origin(&answered(
+            StatusCode::BAD_REQUEST,
+            "Customers is required"
+        )));
+        assert!(!refuses_origin(&answered(
+            StatusCode::FORBIDDEN,
+            "origin not allowed"
+        )));
         assert!(!refuses_origin(&ExecError::Transient {
             reason: "origin".into(),
-            status: Some("500".into()),
+            status: Some(500),
             retry_after: None,
         }));
     }

@@ -125,7 +125,7 @@ mod tests {
     fn only_justification_refusals_move_on() {
         let refused = ExecError::Permanent {
             reason: "Movidesk 400: Status 'Solucionado' requires a justification".into(),
-            status: Some("400".into()),
+            status: Some(400),
         };
         assert!(refused_for_justification(&refused));
         assert!(!refused_for_justification(&ExecError::permanent(

@@ -21,7 +21,7 @@ impl MovideskExecutor {
                     "ticket {ticket_id} does not exist on the {} side (deleted?)",
                     side.as_str()
                 ),
-                status: Some("404".into()),
+                status: Some(404),
             });
         };
         let current = normalize::ticket(&api);

@@ -70,20 +70,20 @@ pub async fn login(http: &reqwest::Client, base: &str, flow: &Flow) -> Result<St
                 "{}: POST {path} answered {status} without an access token",
                 flow.refused()
             ),
-            status: Some(status.as_u16().to_string()),
+            status: Some(status.as_u16()),
         });
     }
     let said = summarize(&text);
     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         return Err(ExecError::Transient {
             reason: format!("Octadesk login (POST {path}) answered {status}: {said}"),
-            status: Some(status.as_u16().to_string()),
+            status: Some(status.as_u16()),
             retry_after: wait,
         });
     }
     Err(ExecError::Permanent {
         reason: format!("{}: POST {path} answered {status}: {said}", flow.refused()),
-        status: Some(format!("{} {said}", status.as_u16())),
+        status: Some(status.as_u16()),
     })
 }
 

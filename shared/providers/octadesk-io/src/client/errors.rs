@@ -18,7 +18,7 @@ pub(crate) fn classify(
 ) -> ExecError {
     let said = summarize(body);
     let reason = format!("Octadesk {method} {path} answered {status}: {said}");
-    let status_text = Some(format!("{} {said}", status.as_u16()).trim().to_string());
+    let status_code = Some(status.as_u16());
     if status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
         || status == StatusCode::CONFLICT
@@ -26,18 +26,13 @@ pub(crate) fn classify(
     {
         ExecError::Transient {
             reason,
-            status: status_text,
+            status: status_code,
             retry_after,
-        }
-    } else if status == StatusCode::NOT_FOUND {
-        ExecError::Permanent {
-            reason,
-            status: Some("404".into()),
         }
     } else {
         ExecError::Permanent {
             reason,
-            status: status_text,
+            status: status_code,
         }
     }
 }
@@ -90,7 +85,7 @@ mod tests {
         assert!(e.to_string().contains("valid key"), "{e}");
         assert_eq!(
             classify(&m, "/tickets/9", StatusCode::NOT_FOUND, "", None).status(),
-            Some("404")
+            Some(404)
         );
     }
 

@@ -37,6 +37,15 @@ const TRANSPORT: Transport = Transport {
     timeout: REQUEST_TIMEOUT,
 };
 
+/// What a 404 to the request itself means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Missing {
+    /// The thing asked for does not exist: `Ok(None)`.
+    IsNone,
+    /// A failure like any other 4xx.
+    IsFailure,
+}
+
 pub struct Client<'a> {
     http: &'a reqwest::Client,
     base: &'a str,
@@ -132,19 +141,27 @@ impl<'a> Client<'a> {
             .await
     }
 
-    /// Sends a request; `Ok(None)` for a 404.
+    /// Sends a request; `Ok(None)` when the request itself is answered
+    /// 404 (a 404 from the login is a failure, not "none").
     pub(crate) async fn send_opt(&self, req: Request<'_>) -> Result<Option<Value>, ExecError> {
-        match self.send(req).await {
-            Ok(v) => Ok(Some(v)),
-            Err(ExecError::Permanent {
-                status: Some(s), ..
-            }) if s == "404" => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.exchange(req, Missing::IsNone).await
     }
 
     /// Sends a request and reads the JSON answer (`null` when empty).
     pub(crate) async fn send(&self, req: Request<'_>) -> Result<Value, ExecError> {
+        Ok(self
+            .exchange(req, Missing::IsFailure)
+            .await?
+            .unwrap_or(Value::Null))
+    }
+
+    /// Sends a request and reads the JSON answer; `Ok(None)` only for a
+    /// 404 to the request when `missing` says so.
+    async fn exchange(
+        &self,
+        req: Request<'_>,
+        missing: Missing,
+    ) -> Result<Option<Value>, ExecError> {
         self.budget().await?;
         let mut renewed = false;
         loop {
@@ -153,6 +170,9 @@ impl<'a> Client<'a> {
                 _ => Some(self.access_token().await?),
             };
             let (status, retry, text) = self.attempt(&req, token.as_deref()).await?;
+            if status == StatusCode::NOT_FOUND && missing == Missing::IsNone {
+                return Ok(None);
+            }
             if status == StatusCode::UNAUTHORIZED {
                 let said = summarize(&text);
                 match (&self.flow, token) {
@@ -164,7 +184,7 @@ impl<'a> Client<'a> {
                                 req.method,
                                 req.path
                             ),
-                            status: Some(format!("401 {said}")),
+                            status: Some(401),
                         });
                     }
                     (_, Some(stale)) if !renewed => {
@@ -180,7 +200,7 @@ impl<'a> Client<'a> {
                                 "Octadesk answered 401 to {} {} even with a fresh access token (the user may have lost access): {said}",
                                 req.method, req.path
                             ),
-                            status: Some(format!("401 {said}")),
+                            status: Some(401),
                         });
                     }
                 }
@@ -191,13 +211,15 @@ impl<'a> Client<'a> {
                 } else {
                     text.as_str()
                 };
-                return serde_json::from_str(body).map_err(|e| ExecError::Permanent {
-                    reason: format!(
-                        "Octadesk {} {} answered {status} with a body Ponte cannot read: {e}",
-                        req.method, req.path
-                    ),
-                    status: Some(status.as_u16().to_string()),
-                });
+                return serde_json::from_str(body)
+                    .map(Some)
+                    .map_err(|e| ExecError::Permanent {
+                        reason: format!(
+                            "Octadesk {} {} answered {status} with a body Ponte cannot read: {e}",
+                            req.method, req.path
+                        ),
+                        status: Some(status.as_u16()),
+                    });
             }
             return Err(classify(&req.method, &req.path, status, &text, retry));
         }

@@ -28,7 +28,7 @@ impl OctadeskExecutor {
                     "Octadesk ticket #{ticket_id} does not exist on the {} side (deleted?)",
                     side.as_str()
                 ),
-                status: Some("404".into()),
+                status: Some(404),
             });
         };
         let interactions = client.interactions(&api.number).await?;

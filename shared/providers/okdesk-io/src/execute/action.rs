@@ -45,7 +45,7 @@ impl ActionDesk for Comments<'_> {
                 .await?
                 .ok_or_else(|| ExecError::Permanent {
                     reason: format!("linked Okdesk issue #{issue_id} does not exist (deleted?)"),
-                    status: Some("404".into()),
+                    status: Some(404),
                 })?;
             let contact = issue.contact.and_then(|c| c.id).ok_or_else(|| {
                 ExecError::permanent(format!(

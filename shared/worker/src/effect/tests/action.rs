@@ -55,7 +55,7 @@ impl ActionDesk for FakeComments {
         if self.lose_next_answer.swap(false, Ordering::SeqCst) {
             return Err(ExecError::Transient {
                 reason: "502 after the write".into(),
-                status: Some("502".into()),
+                status: Some(502),
                 retry_after: None,
             });
         }

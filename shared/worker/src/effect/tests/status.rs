@@ -55,7 +55,7 @@ impl StatusDesk for FakeStatuses {
         if self.lose_next_answer.swap(false, Ordering::SeqCst) {
             return Err(ExecError::Transient {
                 reason: "504 after the write".into(),
-                status: Some("504".into()),
+                status: Some(504),
                 retry_after: None,
             });
         }
@@ -170,7 +170,7 @@ async fn a_deleted_ticket_and_an_unmapped_status_fail_for_good_naming_them() {
     {
         Err(ExecError::Permanent { reason, status }) => {
             assert!(reason.contains("fake ticket #101"), "{reason}");
-            assert_eq!(status.as_deref(), Some("404"));
+            assert_eq!(status, Some(404));
         }
         other => panic!("expected a permanent failure, got {other:?}"),
     }
