@@ -422,3 +422,6 @@ fn requeue(e: &ponte_store::StoreError) -> Disposition {
     tracing::error!(error = %e, "state store unavailable; giving the message back");
     Disposition::Requeue
 }
+
+#[cfg(test)]
+mod tests;
