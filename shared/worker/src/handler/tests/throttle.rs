@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use super::*;
+use crate::busy::busy_delay;
 
 fn throttled() -> ExecError {
     ExecError::Throttled {
@@ -29,7 +30,7 @@ async fn throttles_delay_a_command_without_counting_attempts_and_never_park_it()
     w.script((0..waits).map(|i| Err(if i % 2 == 0 { throttled() } else { too_many() })));
 
     let mut incoming = w.delivery(&env);
-    for _ in 0..waits {
+    for delays in 1..=waits {
         assert_eq!(w.handler.handle(incoming).await, Disposition::Ack);
         incoming = w.next_command().await;
         let back = incoming.envelope.as_ref().expect("an envelope");
@@ -38,6 +39,7 @@ async fn throttles_delay_a_command_without_counting_attempts_and_never_park_it()
             (env.id.as_str(), 0),
             "a delay keeps the attempt"
         );
+        assert_eq!(incoming.delays(), delays, "each delay is counted");
     }
     // The budget frees up: it runs, and is done.
     assert_eq!(w.handler.handle(incoming).await, Disposition::Ack);
@@ -91,7 +93,7 @@ async fn a_command_of_an_integration_holding_its_share_waits_and_other_tenants_r
         .map(|_| w.handler.busy.enter(&w.queue, "mm").expect("a slot"))
         .collect();
     let env = command("mm", "e1", "mm:7");
-    let started = Instant::now();
+    let mut started = Instant::now();
     assert_eq!(w.handle(&env).await, Disposition::Ack);
     assert!(w.calls().is_empty(), "refused before anything runs");
     let other = command("nn", "e2", "nn:1");
@@ -101,17 +103,30 @@ async fn a_command_of_an_integration_holding_its_share_waits_and_other_tenants_r
         [other.id.as_str()],
         "another tenant takes the slot"
     );
-    drop(slots);
 
+    // Refused again, it waits longer: its delays so far are counted.
     let back = w.next_command().await;
     assert!(
-        started.elapsed() >= crate::busy::BUSY_DELAY,
+        started.elapsed() >= busy_delay(0),
         "{:?}",
         started.elapsed()
     );
     let delayed = back.envelope.as_ref().unwrap();
     assert_eq!((delayed.id.as_str(), delayed.attempt), (env.id.as_str(), 0));
     assert_eq!(back.delays(), 1);
+    started = Instant::now();
+    assert_eq!(w.handler.handle(back).await, Disposition::Ack);
+    assert_eq!(w.calls().len(), 1, "still refused");
+    let back = w.next_command().await;
+    assert!(
+        started.elapsed() >= busy_delay(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(back.envelope.as_ref().unwrap().attempt, 0);
+    assert_eq!(back.delays(), 2, "the next refusal would wait longer still");
+
+    drop(slots);
     assert_eq!(w.handler.handle(back).await, Disposition::Ack);
     assert_eq!(
         w.calls().last(),
