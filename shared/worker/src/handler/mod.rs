@@ -255,9 +255,17 @@ impl<E: Executor> CommandHandler<E> {
         if let Err(e) = self.hold(lane, &env.id).await {
             return Ran::waiting(requeue(&e));
         }
+        // The delays so far travel on (the bus counts this one), so a
+        // command refused again and again waits longer each time. Only
+        // the count: the broker's death headers from the tier it came
+        // through must not ride along to its next parking.
+        let mut headers = propagation::inject_current();
+        if let Some(delays) = incoming.headers.get(ponte_bus::DELAYS_HEADER) {
+            headers.insert(ponte_bus::DELAYS_HEADER.into(), delays.clone());
+        }
         match self
             .bus
-            .schedule_delay(env, &incoming.queue, wait, &propagation::inject_current())
+            .schedule_delay(env, &incoming.queue, wait, &headers)
             .await
         {
             Ok(delay) => {
@@ -422,3 +430,6 @@ fn requeue(e: &ponte_store::StoreError) -> Disposition {
     tracing::error!(error = %e, "state store unavailable; giving the message back");
     Disposition::Requeue
 }
+
+#[cfg(test)]
+mod tests;

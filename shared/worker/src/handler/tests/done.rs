@@ -1,0 +1,88 @@
+//! A command that succeeds: run once, everything it derived kept, a repeat
+//! acknowledged without running it again.
+
+use ponte_core::{CanonicalEvent, Change, Emitted, Message, TicketRef};
+use ponte_store::Intent;
+
+use super::*;
+use crate::Deferred;
+
+fn outcome(cause: &str) -> (Outcome, Emitted, HistoryEntry) {
+    let ticket = TicketRef {
+        integration: "mm".into(),
+        side: Side::Target,
+        provider: PROVIDER,
+        ticket_id: "12".into(),
+    };
+    let emitted = Emitted {
+        id: "ev-derived-1".into(),
+        occurred_at: Utc::now(),
+        event: CanonicalEvent {
+            ticket: ticket.clone(),
+            change: Change::Hint,
+        },
+    };
+    let line = HistoryEntry {
+        at: Utc::now(),
+        kind: HistoryKind::FieldsMirrored,
+        detail: "owner → agent 5".into(),
+        trace_id: None,
+        cause: cause.into(),
+    };
+    let outcome = Outcome {
+        result: json!({"assigned": "5"}),
+        events: vec![emitted.clone()],
+        deferred: vec![Deferred::Snapshot {
+            ticket_key: ticket.key(),
+            value: json!({"id": "12", "owner": "5"}),
+        }],
+        history: vec![("mm:7".into(), line.clone())],
+    };
+    (outcome, emitted, line)
+}
+
+#[tokio::test]
+async fn a_success_runs_once_and_keeps_its_result_history_snapshot_and_events() {
+    let mut w = World::new().await;
+    let env = command("mm", "e1", "mm:7");
+    let (out, emitted, line) = outcome(&env.id);
+    w.script([Ok(out)]);
+
+    assert_eq!(w.handle(&env).await, Disposition::Ack);
+    assert_eq!(
+        w.calls(),
+        [Call {
+            command_id: env.id.clone(),
+            attempt: 0,
+            resumed: false
+        }]
+    );
+    assert_eq!(
+        w.store().begin(&env.id).await.unwrap(),
+        Intent::Done(json!({"assigned": "5"})),
+        "the result is recorded"
+    );
+    assert_eq!(w.history("mm:7").await, [line]);
+    assert_eq!(
+        w.store().snapshot("mm:target:12").await.unwrap(),
+        Some(json!({"id": "12", "owner": "5"})),
+        "the deferred snapshot is written"
+    );
+    let event = w.next_event().await;
+    assert_eq!(event.id, emitted.id);
+    assert_eq!(event.shard_key, "mm:target:12");
+    assert!(
+        matches!(&event.message, Message::Event(e) if *e == emitted.event),
+        "{event:?}"
+    );
+
+    // The broker delivers it again (a lost ack): nothing runs twice.
+    let mut again = w.delivery(&env);
+    again.redelivered = true;
+    assert_eq!(w.handler.handle(again).await, Disposition::Ack);
+    assert_eq!(w.calls().len(), 1, "the executor ran once");
+    assert_eq!(w.history("mm:7").await.len(), 1);
+    w.no_command().await;
+    assert!(w.parked().await.is_empty());
+    w.done().await;
+}
