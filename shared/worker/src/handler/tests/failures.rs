@@ -11,7 +11,7 @@ async fn a_transient_failure_is_retried_then_parked_when_the_attempts_run_out() 
     w.script((0..MAX_ATTEMPTS).map(|_| {
         Err(ExecError::Transient {
             reason: "Okdesk answered 503: busy".into(),
-            status: Some("503 busy".into()),
+            status: Some(503),
             retry_after: None,
         })
     }));
@@ -52,7 +52,7 @@ async fn a_transient_failure_is_retried_then_parked_when_the_attempts_run_out() 
     assert_eq!(dl.category, "exhausted");
     assert!(!dl.permanent);
     assert_eq!(dl.attempts, MAX_ATTEMPTS);
-    assert_eq!(dl.last_status.as_deref(), Some("503 busy"));
+    assert_eq!(dl.last_status.as_deref(), Some("503"));
     assert_eq!(dl.origin_queue.as_deref(), Some(w.queue.as_str()));
     let failed = w.failed_lines("mm:7").await;
     assert_eq!(failed.len(), 1, "{failed:?}");
@@ -79,7 +79,7 @@ async fn a_permanent_failure_is_parked_at_once_with_the_executors_reason() {
     let env = command("mm", "e1", "mm:7");
     w.script([Err(ExecError::Permanent {
         reason: "Okdesk answered 422: subject too long".into(),
-        status: Some("422 subject too long".into()),
+        status: Some(422),
     })]);
 
     assert_eq!(w.handle(&env).await, Disposition::Ack);
@@ -95,7 +95,7 @@ async fn a_permanent_failure_is_parked_at_once_with_the_executors_reason() {
     assert!(dl.permanent);
     assert_eq!(dl.category, "permanent");
     assert_eq!(dl.attempts, 1);
-    assert_eq!(dl.last_status.as_deref(), Some("422 subject too long"));
+    assert_eq!(dl.last_status.as_deref(), Some("422"));
     let failed = w.failed_lines("mm:7").await;
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(

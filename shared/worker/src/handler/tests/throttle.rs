@@ -17,7 +17,7 @@ fn throttled() -> ExecError {
 fn too_many() -> ExecError {
     ExecError::Transient {
         reason: "Okdesk answered 429: slow down".into(),
-        status: Some("429 slow down".into()),
+        status: Some(429),
         retry_after: Some(Duration::from_millis(30)),
     }
 }
