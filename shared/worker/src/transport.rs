@@ -121,13 +121,17 @@ impl Answer {
     /// with the provider's words in the reason.
     pub fn failure(&self, logic: &impl AnswerLogic) -> ExecError {
         let said = logic.summarize(&self.body);
-        let reason = format!(
-            "{} {} {} answered {}: {said}",
+        let mut reason = format!(
+            "{} {} {} answered {}",
             logic.name(),
             self.method,
             self.path,
             self.status
         );
+        if !said.is_empty() {
+            reason.push_str(": ");
+            reason.push_str(&said);
+        }
         let status = Some(self.status.as_u16());
         match logic.verdict(self.status, &self.body) {
             Verdict::Retry => ExecError::Transient {

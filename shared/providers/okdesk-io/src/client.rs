@@ -12,14 +12,14 @@ use ponte_core::Endpoint;
 use ponte_store::Store;
 use ponte_worker::ExecError;
 use ponte_worker::budget::RateBudget;
-use ponte_worker::transport::Transport;
+use ponte_worker::transport::{Answer, Transport};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::errors::{classify, is_duplicate_call};
+use crate::errors::{Answers, is_duplicate_call};
 use ponte_okdesk::de::first_of;
 use ponte_okdesk::model::{
     Comment, Company, Contact, Employee, Issue, NewComment, NewContact, NewIssue, NewPhoneCall,
@@ -75,13 +75,6 @@ pub struct Client<'a> {
     per_second: u32,
     max_wait: Duration,
     bucket: String,
-}
-
-/// The reply to one request: status and body text.
-struct Reply {
-    status: StatusCode,
-    text: String,
-    retry_after: Option<Duration>,
 }
 
 impl<'a> Client<'a> {
@@ -186,16 +179,10 @@ impl<'a> Client<'a> {
         if reply.status.is_success() {
             return Ok(Logged::Created);
         }
-        if is_duplicate_call(reply.status, &reply.text) {
+        if is_duplicate_call(reply.status, &reply.body) {
             return Ok(Logged::AlreadyThere);
         }
-        Err(classify(
-            &Method::POST,
-            path,
-            reply.status,
-            &reply.text,
-            reply.retry_after,
-        ))
+        Err(reply.failure(&Answers))
     }
 
     /// Creates an issue; returns its id.
@@ -241,10 +228,10 @@ impl<'a> Client<'a> {
         }
         let reply = self.send::<()>(Method::GET, path, &query, None).await?;
         if reply.status.is_client_error() && reply.status != StatusCode::TOO_MANY_REQUESTS {
-            tracing::warn!(status = reply.status.as_u16(), said = %crate::errors::summarize(&reply.text), "Okdesk GET /issues/list refused; cannot look for an earlier try's issue");
+            tracing::warn!(status = reply.status.as_u16(), said = %crate::errors::summarize(&reply.body), "Okdesk GET /issues/list refused; cannot look for an earlier try's issue");
             return Ok(None);
         }
-        let found: Vec<Issue> = read(&Method::GET, path, reply)?;
+        let found: Vec<Issue> = reply.json(&Answers)?;
         Ok(Some(
             found
                 .into_iter()
@@ -310,11 +297,9 @@ impl<'a> Client<'a> {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Option<T>, ExecError> {
-        let reply = self.send::<()>(Method::GET, path, query, None).await?;
-        if reply.status == StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
-        read(&Method::GET, path, reply).map(Some)
+        self.send::<()>(Method::GET, path, query, None)
+            .await?
+            .json_opt(&Answers)
     }
 
     async fn send_ok<T: DeserializeOwned, B: Serialize>(
@@ -324,8 +309,7 @@ impl<'a> Client<'a> {
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<T, ExecError> {
-        let reply = self.send(method.clone(), path, query, body).await?;
-        read(&method, path, reply)
+        self.send(method, path, query, body).await?.json(&Answers)
     }
 
     /// One request. Transport failures are transient errors; any answer,
@@ -336,7 +320,7 @@ impl<'a> Client<'a> {
         path: &str,
         query: &[(&str, String)],
         body: Option<&B>,
-    ) -> Result<Reply, ExecError> {
+    ) -> Result<Answer, ExecError> {
         self.wait_for_budget().await?;
         let span = tracing::info_span!("okdesk.http", http.method = %method, path = %path, status = tracing::field::Empty);
         let mut req = self
@@ -347,12 +331,7 @@ impl<'a> Client<'a> {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let answer = TRANSPORT.send(span, &method, path, req).await?;
-        Ok(Reply {
-            status: answer.status,
-            text: answer.body,
-            retry_after: answer.retry_after,
-        })
+        TRANSPORT.send(span, &method, path, req).await
     }
 
     async fn wait_for_budget(&self) -> Result<(), ExecError> {
@@ -360,30 +339,4 @@ impl<'a> Client<'a> {
             .take(self.store, &self.bucket)
             .await
     }
-}
-
-/// A successful answer's body as `T` (an empty body reads as `null`), or
-/// the classified failure.
-fn read<T: DeserializeOwned>(method: &Method, path: &str, reply: Reply) -> Result<T, ExecError> {
-    if !reply.status.is_success() {
-        return Err(classify(
-            method,
-            path,
-            reply.status,
-            &reply.text,
-            reply.retry_after,
-        ));
-    }
-    let text = if reply.text.trim().is_empty() {
-        "null"
-    } else {
-        reply.text.as_str()
-    };
-    serde_json::from_str(text).map_err(|e| ExecError::Permanent {
-        reason: format!(
-            "Okdesk {method} {path} answered {} with a body Ponte cannot read: {e}",
-            reply.status
-        ),
-        status: Some(reply.status.as_u16()),
-    })
 }

@@ -5,10 +5,8 @@
 //! 5xx are worth another try; any other 4xx (401 bad key, 404, 422
 //! validation) is not, and its messages go into the dead-letter reason.
 
-use std::time::Duration;
-
-use ponte_worker::ExecError;
-use reqwest::{Method, StatusCode};
+use ponte_worker::transport::AnswerLogic;
+use reqwest::StatusCode;
 use serde_json::Value;
 
 /// Longest reason kept from an answer.
@@ -87,35 +85,18 @@ fn html_title(body: &str) -> Option<String> {
     Some(body[start..end].trim().to_string())
 }
 
-/// A failed answer as a transient or permanent error.
-pub fn classify(
-    method: &Method,
-    path: &str,
-    status: StatusCode,
-    body: &str,
-    retry_after: Option<Duration>,
-) -> ExecError {
-    let said = summarize(body);
-    let reason = if said.is_empty() {
-        format!("Okdesk {method} {path} answered {status}")
-    } else {
-        format!("Okdesk {method} {path} answered {status}: {said}")
-    };
-    let status_code = Some(status.as_u16());
-    if status == StatusCode::TOO_MANY_REQUESTS
-        || status.is_server_error()
-        || status == StatusCode::REQUEST_TIMEOUT
-    {
-        ExecError::Transient {
-            reason,
-            status: status_code,
-            retry_after,
-        }
-    } else {
-        ExecError::Permanent {
-            reason,
-            status: status_code,
-        }
+/// Okdesk's answers, judged by the shared transport: 429, 408 and 5xx are
+/// worth another try, any other answer is not (the default verdict); the
+/// reason carries the `errors` flattened.
+pub(crate) struct Answers;
+
+impl AnswerLogic for Answers {
+    fn name(&self) -> &'static str {
+        "Okdesk"
+    }
+
+    fn summarize(&self, body: &str) -> String {
+        summarize(body)
     }
 }
 
@@ -151,6 +132,20 @@ pub use ponte_worker::http::retry_after;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ponte_worker::ExecError;
+    use ponte_worker::transport::Answer;
+    use reqwest::Method;
+
+    fn classify(method: &Method, path: &str, status: StatusCode, body: &str) -> ExecError {
+        let answer = Answer {
+            method: method.clone(),
+            path: path.into(),
+            status,
+            retry_after: None,
+            body: body.into(),
+        };
+        answer.failure(&Answers)
+    }
 
     #[test]
     fn validation_errors_are_flattened_into_the_reason() {
@@ -172,13 +167,17 @@ mod tests {
 
     #[test]
     fn classification_follows_the_status() {
+        let gone = classify(&Method::GET, "/issues/7", StatusCode::NOT_FOUND, "");
+        assert_eq!(
+            gone.to_string(),
+            "Okdesk GET /issues/7 answered 404 Not Found"
+        );
         let m = Method::POST;
         let e = classify(
             &m,
             "/phone_calls",
             StatusCode::UNPROCESSABLE_ENTITY,
             r#"{"errors":{"call_id":["обязателен"]}}"#,
-            None,
         );
         assert!(matches!(e, ExecError::Permanent { .. }));
         assert!(e.to_string().contains("call_id: обязателен"), "{e}");
@@ -189,12 +188,12 @@ mod tests {
             StatusCode::SERVICE_UNAVAILABLE,
         ] {
             assert!(matches!(
-                classify(&m, "/issues/", s, "", None),
+                classify(&m, "/issues/", s, ""),
                 ExecError::Transient { .. }
             ));
         }
         assert!(matches!(
-            classify(&m, "/issues/", StatusCode::UNAUTHORIZED, "", None),
+            classify(&m, "/issues/", StatusCode::UNAUTHORIZED, ""),
             ExecError::Permanent { .. }
         ));
     }

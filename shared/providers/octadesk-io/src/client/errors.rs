@@ -3,37 +3,29 @@
 //! are undocumented, so 429 is retried after `Retry-After`; 409 and 5xx
 //! come and go under load (seen on list endpoints) and are retried too.
 
-use std::time::Duration;
-
-use ponte_worker::ExecError;
-use reqwest::{Method, StatusCode};
+use ponte_worker::transport::{AnswerLogic, Verdict, default_verdict};
+use reqwest::StatusCode;
 use serde_json::Value;
 
-pub(crate) fn classify(
-    method: &Method,
-    path: &str,
-    status: StatusCode,
-    body: &str,
-    retry_after: Option<Duration>,
-) -> ExecError {
-    let said = summarize(body);
-    let reason = format!("Octadesk {method} {path} answered {status}: {said}");
-    let status_code = Some(status.as_u16());
-    if status == StatusCode::TOO_MANY_REQUESTS
-        || status == StatusCode::REQUEST_TIMEOUT
-        || status == StatusCode::CONFLICT
-        || status.is_server_error()
-    {
-        ExecError::Transient {
-            reason,
-            status: status_code,
-            retry_after,
+/// Octadesk's answers, judged by the shared transport: 429, 408, 409 and
+/// 5xx are worth another try, any other answer is not.
+pub(crate) struct Answers;
+
+impl AnswerLogic for Answers {
+    fn name(&self) -> &'static str {
+        "Octadesk"
+    }
+
+    fn verdict(&self, status: StatusCode, _body: &str) -> Verdict {
+        if status == StatusCode::CONFLICT {
+            Verdict::Retry
+        } else {
+            default_verdict(status)
         }
-    } else {
-        ExecError::Permanent {
-            reason,
-            status: status_code,
-        }
+    }
+
+    fn summarize(&self, body: &str) -> String {
+        summarize(body)
     }
 }
 
@@ -62,16 +54,30 @@ pub(crate) fn summarize(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ponte_worker::ExecError;
+    use ponte_worker::transport::Answer;
+    use reqwest::Method;
+
+    fn classify(method: &Method, path: &str, status: StatusCode, body: &str) -> ExecError {
+        let answer = Answer {
+            method: method.clone(),
+            path: path.into(),
+            status,
+            retry_after: None,
+            body: body.into(),
+        };
+        answer.failure(&Answers)
+    }
 
     #[test]
     fn classification() {
         let m = Method::PUT;
         assert!(matches!(
-            classify(&m, "/tickets/1", StatusCode::BAD_GATEWAY, "", None),
+            classify(&m, "/tickets/1", StatusCode::BAD_GATEWAY, ""),
             ExecError::Transient { .. }
         ));
         assert!(matches!(
-            classify(&m, "/tickets", StatusCode::CONFLICT, "", None),
+            classify(&m, "/tickets", StatusCode::CONFLICT, ""),
             ExecError::Transient { .. }
         ));
         let e = classify(
@@ -79,12 +85,11 @@ mod tests {
             "/tickets",
             StatusCode::BAD_REQUEST,
             r#"{"message":"The customFields must have a valid key"}"#,
-            None,
         );
         assert!(matches!(e, ExecError::Permanent { .. }));
         assert!(e.to_string().contains("valid key"), "{e}");
         assert_eq!(
-            classify(&m, "/tickets/9", StatusCode::NOT_FOUND, "", None).status(),
+            classify(&m, "/tickets/9", StatusCode::NOT_FOUND, "").status(),
             Some(404)
         );
     }

@@ -16,12 +16,12 @@ use ponte_store::Store;
 use ponte_telemetry::catalog;
 use ponte_worker::ExecError;
 use ponte_worker::budget::RateBudget;
-use ponte_worker::transport::Transport;
+use ponte_worker::transport::{Answer, Transport};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::auth::{Api, Flow, TokenCache, login};
-use errors::{classify, summarize};
+use errors::{Answers, summarize};
 
 pub use people::{NewPerson, PersonChange};
 
@@ -169,12 +169,13 @@ impl<'a> Client<'a> {
                 Flow::ApiKey { .. } => None,
                 _ => Some(self.access_token().await?),
             };
-            let (status, retry, text) = self.attempt(&req, token.as_deref()).await?;
+            let answer = self.attempt(&req, token.as_deref()).await?;
+            let status = answer.status;
             if status == StatusCode::NOT_FOUND && missing == Missing::IsNone {
                 return Ok(None);
             }
             if status == StatusCode::UNAUTHORIZED {
-                let said = summarize(&text);
+                let said = summarize(&answer.body);
                 match (&self.flow, token) {
                     (Flow::ApiKey { .. }, _) | (_, None) => {
                         return Err(ExecError::Permanent {
@@ -206,30 +207,13 @@ impl<'a> Client<'a> {
                 }
             }
             if status.is_success() {
-                let body = if text.trim().is_empty() {
-                    "null"
-                } else {
-                    text.as_str()
-                };
-                return serde_json::from_str(body)
-                    .map(Some)
-                    .map_err(|e| ExecError::Permanent {
-                        reason: format!(
-                            "Octadesk {} {} answered {status} with a body Ponte cannot read: {e}",
-                            req.method, req.path
-                        ),
-                        status: Some(status.as_u16()),
-                    });
+                return answer.json(&Answers).map(Some);
             }
-            return Err(classify(&req.method, &req.path, status, &text, retry));
+            return Err(answer.failure(&Answers));
         }
     }
 
-    async fn attempt(
-        &self,
-        req: &Request<'_>,
-        token: Option<&str>,
-    ) -> Result<(StatusCode, Option<Duration>, String), ExecError> {
+    async fn attempt(&self, req: &Request<'_>, token: Option<&str>) -> Result<Answer, ExecError> {
         let span = tracing::info_span!("octadesk.http", http.method = %req.method, path = %req.path, status = tracing::field::Empty);
         let mut r = self
             .http
@@ -252,8 +236,7 @@ impl<'a> Client<'a> {
             r = r.json(b);
         }
         // A body cut off mid-read is a transient failure of the transport.
-        let answer = TRANSPORT.send(span, &req.method, &req.path, r).await?;
-        Ok((answer.status, answer.retry_after, answer.body))
+        TRANSPORT.send(span, &req.method, &req.path, r).await
     }
 
     /// Octadesk documents no rate limit; an endpoint's `rate_per_second`
