@@ -9,8 +9,7 @@ use ponte_core::Endpoint;
 use ponte_store::Store;
 use ponte_worker::ExecError;
 use ponte_worker::budget::RateBudget;
-use ponte_worker::transport::Transport;
-use reqwest::StatusCode;
+use ponte_worker::transport::{Answer, AnswerLogic, Transport};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -97,17 +96,10 @@ impl<'a> Client<'a> {
         }
         self.budget("commands", self.throughput.commands_per_second)
             .await?;
-        let (status, text) = self.post("/commands", &body).await?;
-        if !status.is_success() {
-            return Err(http_error("command", uri, status, &text));
-        }
-        let response: CommandResponse =
-            serde_json::from_str(&text).map_err(|e| ExecError::Permanent {
-                reason: format!(
-                    "Blip answered the command {method} {uri} with a body Ponte cannot read: {e}"
-                ),
-                status: Some(status.as_u16()),
-            })?;
+        let mut answer = self.post("/commands", &body).await?;
+        // The reason names the command, not only the endpoint.
+        answer.path = format!("/commands ({method} {uri})");
+        let response: CommandResponse = answer.json(&Answers)?;
         match response.status.as_deref() {
             Some("success") => Ok(response.resource),
             _ => Err(command_failure(method, uri, &response)),
@@ -118,15 +110,15 @@ impl<'a> Client<'a> {
     pub async fn message(&self, envelope: &Value) -> Result<(), ExecError> {
         self.budget("messages", self.throughput.messages_per_second)
             .await?;
-        let (status, text) = self.post("/messages", envelope).await?;
-        if status.is_success() {
+        let answer = self.post("/messages", envelope).await?;
+        if answer.status.is_success() {
             Ok(())
         } else {
-            Err(http_error("message", "/messages", status, &text))
+            Err(answer.failure(&Answers))
         }
     }
 
-    async fn post(&self, path: &str, body: &Value) -> Result<(StatusCode, String), ExecError> {
+    async fn post(&self, path: &str, body: &Value) -> Result<Answer, ExecError> {
         let span = tracing::info_span!("blip.http", path = %path, status = tracing::field::Empty);
         let request = self
             .http
@@ -134,10 +126,9 @@ impl<'a> Client<'a> {
             .header(reqwest::header::AUTHORIZATION, format!("Key {}", self.key))
             .json(body);
         // A body cut off mid-read is a transient failure of the transport.
-        let answer = TRANSPORT
+        TRANSPORT
             .send(span, &reqwest::Method::POST, path, request)
-            .await?;
-        Ok((answer.status, answer.body))
+            .await
     }
 
     /// Waits for a place in the plan's per-second budget; a wait longer
@@ -151,27 +142,14 @@ impl<'a> Client<'a> {
     }
 }
 
-fn http_error(what: &str, uri: &str, status: StatusCode, body: &str) -> ExecError {
-    let said: String = body
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(300)
-        .collect();
-    let reason = format!("Blip {what} {uri} answered {status}: {said}");
-    let status_code = Some(status.as_u16());
-    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-        ExecError::Transient {
-            reason,
-            status: status_code,
-            retry_after: None,
-        }
-    } else {
-        ExecError::Permanent {
-            reason,
-            status: status_code,
-        }
+/// Blip's HTTP answers, judged by the shared transport: 429, 408 and 5xx
+/// are worth another try (after `Retry-After`), any other answer is not.
+/// A command answered 200 can still fail inside: see [`command_failure`].
+struct Answers;
+
+impl AnswerLogic for Answers {
+    fn name(&self) -> &'static str {
+        "Blip"
     }
 }
 
@@ -231,6 +209,42 @@ mod tests {
         assert!(
             e.to_string().contains("66") && e.to_string().contains("nope"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn http_answers_are_judged_by_the_shared_transport() {
+        let answer = |status: u16, body: &str| Answer {
+            method: reqwest::Method::POST,
+            path: "/commands (set /tickets/change-status)".into(),
+            status: reqwest::StatusCode::from_u16(status).expect("status"),
+            retry_after: Some(Duration::from_secs(7)),
+            body: body.into(),
+        };
+        match answer(429, "slow down").failure(&Answers) {
+            ExecError::Transient {
+                retry_after,
+                status,
+                ..
+            } => {
+                assert_eq!(
+                    retry_after,
+                    Some(Duration::from_secs(7)),
+                    "Retry-After kept"
+                );
+                assert_eq!(status, Some(429));
+            }
+            other => panic!("expected a retry, got {other:?}"),
+        }
+        assert!(matches!(
+            answer(408, "").failure(&Answers),
+            ExecError::Transient { .. }
+        ));
+        let refused = answer(400, "bad  uri").failure(&Answers);
+        assert!(matches!(refused, ExecError::Permanent { .. }));
+        assert_eq!(
+            refused.to_string(),
+            "Blip POST /commands (set /tickets/change-status) answered 400 Bad Request: bad uri"
         );
     }
 }
