@@ -16,6 +16,7 @@ mod link_status;
 pub mod metrics;
 mod order;
 mod pair;
+pub mod token_api;
 pub mod transport;
 
 pub use app::{StartError, Started, WorkerApp, bootstrap, run_worker};

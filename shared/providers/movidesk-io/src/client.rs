@@ -9,10 +9,9 @@ use ponte_core::Endpoint;
 use ponte_store::Store;
 use ponte_worker::ExecError;
 use ponte_worker::budget::RateBudget;
-use ponte_worker::transport::{Answer, AnswerLogic, Transport};
+use ponte_worker::token_api::TokenApi;
+use ponte_worker::transport::{AnswerLogic, Transport};
 use reqwest::Method;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use ponte_movidesk::model::{IdOnly, NewPerson, NewTicket, Person, Ticket};
@@ -38,12 +37,7 @@ impl Default for RateLimit {
 }
 
 pub struct Client<'a> {
-    http: &'a reqwest::Client,
-    base: &'a str,
-    token: &'a str,
-    store: &'a Store,
-    rate: RateLimit,
-    bucket: String,
+    pub(crate) api: TokenApi<'a, Answers>,
 }
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -69,29 +63,44 @@ impl<'a> Client<'a> {
             .expose();
         let account = Sha256::digest(format!("{}\n{token}", endpoint.base_url).as_bytes());
         Ok(Client {
-            http,
-            base: endpoint.base_url.trim_end_matches('/'),
-            token,
-            store,
-            rate,
-            bucket: format!("movidesk:{}", hex::encode(&account[..8])),
+            api: TokenApi {
+                http,
+                base: endpoint.base_url.trim_end_matches('/'),
+                token_param: "token",
+                token,
+                transport: TRANSPORT,
+                span: |method, path| tracing::info_span!("movidesk.http", http.method = %method, path = %path, status = tracing::field::Empty),
+                logic: Answers,
+                store,
+                budget: RateBudget {
+                    provider: ponte_core::Provider::Movidesk,
+                    limit: rate.per_minute,
+                    window: BUDGET_WINDOW,
+                    max_wait: rate.max_wait,
+                },
+                bucket: format!("movidesk:{}", hex::encode(&account[..8])),
+            },
         })
     }
 
     /// The account's key (a hash of its URL and token, never the token).
     pub fn account(&self) -> &str {
-        &self.bucket
+        &self.api.bucket
     }
 
     pub async fn ticket(&self, id: &str) -> Result<Option<Ticket>, ExecError> {
-        self.get_opt("/tickets", &[("id", id.to_string())]).await
+        self.api
+            .get_opt("/tickets", &[("id", id.to_string())])
+            .await
     }
 
     /// The ticket exactly as Movidesk returns it, every field kept (the
     /// warehouse stores fields Ponte's model leaves out).
     pub async fn ticket_json(&self, id: &str) -> Result<Option<serde_json::Value>, ExecError> {
-        let found: Option<serde_json::Value> =
-            self.get_opt("/tickets", &[("id", id.to_string())]).await?;
+        let found: Option<serde_json::Value> = self
+            .api
+            .get_opt("/tickets", &[("id", id.to_string())])
+            .await?;
         Ok(found.filter(|v| !v.is_null()))
     }
 
@@ -102,13 +111,14 @@ impl<'a> Client<'a> {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<serde_json::Value, ExecError> {
-        self.get(path, query).await
+        self.api.get(path, query).await
     }
 
     /// Ticket ids carrying `tag` (Ponte's marker of the tickets it creates).
     pub async fn tickets_tagged(&self, tag: &str) -> Result<Vec<String>, ExecError> {
         let filter = format!("tags/any(t: t eq '{}')", escape(tag));
         let found: Vec<IdOnly> = self
+            .api
             .get("/tickets", &[("$select", "id".into()), ("$filter", filter)])
             .await?;
         Ok(found.into_iter().map(|t| t.id).collect())
@@ -121,17 +131,18 @@ impl<'a> Client<'a> {
         skip: usize,
     ) -> Result<Vec<ponte_movidesk::model::Changed>, ExecError> {
         let filter = format!("lastUpdate ge {}", since.format("%Y-%m-%dT%H:%M:%S.00z"));
-        self.get(
-            "/tickets",
-            &[
-                ("$select", "id,lastUpdate".into()),
-                ("$filter", filter),
-                ("$orderby", "lastUpdate asc".into()),
-                ("$top", PAGE.to_string()),
-                ("$skip", skip.to_string()),
-            ],
-        )
-        .await
+        self.api
+            .get(
+                "/tickets",
+                &[
+                    ("$select", "id,lastUpdate".into()),
+                    ("$filter", filter),
+                    ("$orderby", "lastUpdate asc".into()),
+                    ("$top", PAGE.to_string()),
+                    ("$skip", skip.to_string()),
+                ],
+            )
+            .await
     }
 
     /// Creates a ticket; returns its number and, when Movidesk sends it
@@ -141,6 +152,7 @@ impl<'a> Client<'a> {
         body: &NewTicket,
     ) -> Result<(String, Option<Ticket>), ExecError> {
         let created: serde_json::Value = self
+            .api
             .send(
                 Method::POST,
                 "/tickets",
@@ -163,6 +175,7 @@ impl<'a> Client<'a> {
     /// PATCH with a partial body. Lists sent replace the stored ones.
     pub async fn patch_ticket(&self, id: &str, body: &serde_json::Value) -> Result<(), ExecError> {
         let _: serde_json::Value = self
+            .api
             .send(
                 Method::PATCH,
                 "/tickets",
@@ -176,89 +189,36 @@ impl<'a> Client<'a> {
     /// True when this account was found to refuse `what` (e.g. `origin`
     /// on a new ticket).
     pub async fn refuses(&self, what: &str) -> Result<bool, ExecError> {
-        Ok(self.store.refuses(&self.bucket, what).await?)
+        Ok(self.api.store.refuses(&self.api.bucket, what).await?)
     }
 
     /// Remembers that this account refuses `what`.
     pub async fn note_refusal(&self, what: &str) -> Result<(), ExecError> {
-        Ok(self.store.note_refusal(&self.bucket, what).await?)
+        Ok(self.api.store.note_refusal(&self.api.bucket, what).await?)
     }
 
     pub async fn person(&self, id: &str) -> Result<Option<Person>, ExecError> {
-        self.get_opt("/persons", &[("id", id.to_string())]).await
+        self.api
+            .get_opt("/persons", &[("id", id.to_string())])
+            .await
     }
 
     /// Persons matching an OData filter, first page.
     pub async fn persons_where(&self, filter: &str) -> Result<Vec<Person>, ExecError> {
-        self.get(
-            "/persons",
-            &[("$filter", filter.to_string()), ("$top", "5".into())],
-        )
-        .await
+        self.api
+            .get(
+                "/persons",
+                &[("$filter", filter.to_string()), ("$top", "5".into())],
+            )
+            .await
     }
 
     pub async fn create_person(&self, body: &NewPerson) -> Result<String, ExecError> {
-        let created: IdOnly = self.send(Method::POST, "/persons", &[], Some(body)).await?;
+        let created: IdOnly = self
+            .api
+            .send(Method::POST, "/persons", &[], Some(body))
+            .await?;
         Ok(created.id)
-    }
-
-    pub(crate) async fn get<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-    ) -> Result<T, ExecError> {
-        self.send::<T, ()>(Method::GET, path, query, None).await
-    }
-
-    async fn get_opt<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-    ) -> Result<Option<T>, ExecError> {
-        self.answer::<()>(Method::GET, path, query, None)
-            .await?
-            .json_opt(&Answers)
-    }
-
-    async fn send<T: DeserializeOwned, B: Serialize>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&B>,
-    ) -> Result<T, ExecError> {
-        self.answer(method, path, query, body).await?.json(&Answers)
-    }
-
-    /// One request through the shared transport, after the rate budget.
-    async fn answer<B: Serialize>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&B>,
-    ) -> Result<Answer, ExecError> {
-        self.wait_for_budget().await?;
-        let span = tracing::info_span!("movidesk.http", http.method = %method, path = %path, status = tracing::field::Empty);
-        let mut req = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base))
-            .query(&[("token", self.token)])
-            .query(query);
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        TRANSPORT.send(span, &method, path, req).await
-    }
-
-    async fn wait_for_budget(&self) -> Result<(), ExecError> {
-        let budget = RateBudget {
-            provider: ponte_core::Provider::Movidesk,
-            limit: self.rate.per_minute,
-            window: BUDGET_WINDOW,
-            max_wait: self.rate.max_wait,
-        };
-        budget.take(self.store, &self.bucket).await
     }
 }
 
@@ -309,6 +269,7 @@ pub fn escape(s: &str) -> String {
 mod tests {
     use super::*;
     use ponte_worker::http::retry_after;
+    use ponte_worker::transport::Answer;
     use reqwest::StatusCode;
 
     fn answer(status: StatusCode, body: &str, retry: Option<Duration>) -> Answer {

@@ -16,16 +16,17 @@ impl Client<'_> {
         skip: usize,
     ) -> Result<Vec<Tagged>, ExecError> {
         let filter = format!("tags/any(t: startswith(t, '{}'))", escape(prefix));
-        self.get(
-            "/tickets",
-            &[
-                ("$select", "id,tags".into()),
-                ("$filter", filter),
-                ("$orderby", "id asc".into()),
-                ("$top", PAGE.to_string()),
-                ("$skip", skip.to_string()),
-            ],
-        )
-        .await
+        self.api
+            .get(
+                "/tickets",
+                &[
+                    ("$select", "id,tags".into()),
+                    ("$filter", filter),
+                    ("$orderby", "id asc".into()),
+                    ("$top", PAGE.to_string()),
+                    ("$skip", skip.to_string()),
+                ],
+            )
+            .await
     }
 }

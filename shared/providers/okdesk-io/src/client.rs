@@ -12,9 +12,9 @@ use ponte_core::Endpoint;
 use ponte_store::Store;
 use ponte_worker::ExecError;
 use ponte_worker::budget::RateBudget;
-use ponte_worker::transport::{Answer, Transport};
+use ponte_worker::token_api::TokenApi;
+use ponte_worker::transport::Transport;
 use reqwest::{Method, StatusCode};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -68,13 +68,7 @@ pub enum Logged {
 }
 
 pub struct Client<'a> {
-    http: &'a reqwest::Client,
-    base: &'a str,
-    token: &'a str,
-    store: &'a Store,
-    per_second: u32,
-    max_wait: Duration,
-    bucket: String,
+    api: TokenApi<'a, Answers>,
 }
 
 impl<'a> Client<'a> {
@@ -91,24 +85,34 @@ impl<'a> Client<'a> {
             })?
             .expose();
         let account = Sha256::digest(format!("{}\n{token}", endpoint.base_url).as_bytes());
+        let per_second = if endpoint.rate_per_second > 0 {
+            endpoint.rate_per_second
+        } else {
+            rate.per_second
+        };
         Ok(Client {
-            http,
-            base: endpoint.base_url.trim_end_matches('/'),
-            token,
-            store,
-            per_second: if endpoint.rate_per_second > 0 {
-                endpoint.rate_per_second
-            } else {
-                rate.per_second
+            api: TokenApi {
+                http,
+                base: endpoint.base_url.trim_end_matches('/'),
+                token_param: "api_token",
+                token,
+                transport: TRANSPORT,
+                span: |method, path| tracing::info_span!("okdesk.http", http.method = %method, path = %path, status = tracing::field::Empty),
+                logic: Answers,
+                store,
+                budget: RateBudget::per_second(
+                    ponte_core::Provider::Okdesk,
+                    per_second,
+                    rate.max_wait,
+                ),
+                bucket: format!("okdesk:{}", hex::encode(&account[..8])),
             },
-            max_wait: rate.max_wait,
-            bucket: format!("okdesk:{}", hex::encode(&account[..8])),
         })
     }
 
     /// Identifies the account (base URL and key) without revealing the key.
     pub fn account_key(&self) -> &str {
-        &self.bucket
+        &self.api.bucket
     }
 
     /// Every employee, page by page.
@@ -116,6 +120,7 @@ impl<'a> Client<'a> {
         let mut all = Vec::new();
         for page in 1..=MAX_EMPLOYEE_PAGES {
             let batch: Vec<Employee> = self
+                .api
                 .get(
                     "/employees/list",
                     &[
@@ -147,7 +152,8 @@ impl<'a> Client<'a> {
 
     pub async fn create_contact(&self, contact: &NewContact) -> Result<Contact, ExecError> {
         let created: Value = self
-            .send_ok(
+            .api
+            .send(
                 Method::POST,
                 "/contacts/",
                 &[],
@@ -164,7 +170,8 @@ impl<'a> Client<'a> {
     /// Pops the caller's card on the screens of these employees.
     pub async fn pop_card(&self, message: &TelephonyMessage) -> Result<(), ExecError> {
         let _: Value = self
-            .send_ok(Method::POST, "/telephony/messages", &[], Some(message))
+            .api
+            .send(Method::POST, "/telephony/messages", &[], Some(message))
             .await?;
         Ok(())
     }
@@ -174,7 +181,8 @@ impl<'a> Client<'a> {
     pub async fn log_call(&self, call: &NewPhoneCall) -> Result<Logged, ExecError> {
         let path = "/phone_calls";
         let reply = self
-            .send(Method::POST, path, &[], Some(&json!({"phone_call": call})))
+            .api
+            .answer(Method::POST, path, &[], Some(&json!({"phone_call": call})))
             .await?;
         if reply.status.is_success() {
             return Ok(Logged::Created);
@@ -188,7 +196,8 @@ impl<'a> Client<'a> {
     /// Creates an issue; returns its id.
     pub async fn create_issue(&self, issue: &NewIssue) -> Result<String, ExecError> {
         let created: Value = self
-            .send_ok(
+            .api
+            .send(
                 Method::POST,
                 "/issues/",
                 &[],
@@ -207,7 +216,7 @@ impl<'a> Client<'a> {
     }
 
     pub async fn issue(&self, id: &str) -> Result<Option<Issue>, ExecError> {
-        self.get_opt(&format!("/issues/{id}"), &[]).await
+        self.api.get_opt(&format!("/issues/{id}"), &[]).await
     }
 
     /// The newest issues (of a contact, when given) that mention `needle`
@@ -226,7 +235,10 @@ impl<'a> Client<'a> {
         if let Some(c) = contact_id {
             query.push(("contact_ids[]", c.to_string()));
         }
-        let reply = self.send::<()>(Method::GET, path, &query, None).await?;
+        let reply = self
+            .api
+            .answer::<()>(Method::GET, path, &query, None)
+            .await?;
         if reply.status.is_client_error() && reply.status != StatusCode::TOO_MANY_REQUESTS {
             tracing::warn!(status = reply.status.as_u16(), said = %crate::errors::summarize(&reply.body), "Okdesk GET /issues/list refused; cannot look for an earlier try's issue");
             return Ok(None);
@@ -242,12 +254,15 @@ impl<'a> Client<'a> {
     }
 
     pub async fn comments(&self, issue_id: &str) -> Result<Vec<Comment>, ExecError> {
-        self.get(&format!("/issues/{issue_id}/comments"), &[]).await
+        self.api
+            .get(&format!("/issues/{issue_id}/comments"), &[])
+            .await
     }
 
     pub async fn add_comment(&self, issue_id: &str, comment: &NewComment) -> Result<(), ExecError> {
         let _: Value = self
-            .send_ok(
+            .api
+            .send(
                 Method::POST,
                 &format!("/issues/{issue_id}/comments"),
                 &[],
@@ -259,7 +274,8 @@ impl<'a> Client<'a> {
 
     pub async fn change_status(&self, issue_id: &str, status: &NewStatus) -> Result<(), ExecError> {
         let _: Value = self
-            .send_ok(
+            .api
+            .send(
                 Method::POST,
                 &format!("/issues/{issue_id}/statuses"),
                 &[],
@@ -277,66 +293,9 @@ impl<'a> Client<'a> {
         singular: &str,
         plural: &str,
     ) -> Result<Option<T>, ExecError> {
-        let found: Option<Value> = self.get_opt(path, &[(key, value.to_string())]).await?;
+        let found: Option<Value> = self.api.get_opt(path, &[(key, value.to_string())]).await?;
         Ok(found
             .and_then(|v| first_of(v, singular, plural))
             .and_then(|v| serde_json::from_value(v).ok()))
-    }
-
-    async fn get<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-    ) -> Result<T, ExecError> {
-        self.send_ok::<T, ()>(Method::GET, path, query, None).await
-    }
-
-    /// A GET that answers 404 reads as "none".
-    async fn get_opt<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-    ) -> Result<Option<T>, ExecError> {
-        self.send::<()>(Method::GET, path, query, None)
-            .await?
-            .json_opt(&Answers)
-    }
-
-    async fn send_ok<T: DeserializeOwned, B: Serialize>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&B>,
-    ) -> Result<T, ExecError> {
-        self.send(method, path, query, body).await?.json(&Answers)
-    }
-
-    /// One request. Transport failures are transient errors; any answer,
-    /// success or not, is returned for the caller to read.
-    async fn send<B: Serialize>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&B>,
-    ) -> Result<Answer, ExecError> {
-        self.wait_for_budget().await?;
-        let span = tracing::info_span!("okdesk.http", http.method = %method, path = %path, status = tracing::field::Empty);
-        let mut req = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base))
-            .query(&[("api_token", self.token)])
-            .query(query);
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        TRANSPORT.send(span, &method, path, req).await
-    }
-
-    async fn wait_for_budget(&self) -> Result<(), ExecError> {
-        RateBudget::per_second(ponte_core::Provider::Okdesk, self.per_second, self.max_wait)
-            .take(self.store, &self.bucket)
-            .await
     }
 }
