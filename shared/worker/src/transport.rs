@@ -81,6 +81,22 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// An answer without `Retry-After`, as a provider's tests build one.
+    pub fn new(
+        method: Method,
+        path: impl Into<String>,
+        status: StatusCode,
+        body: impl Into<String>,
+    ) -> Answer {
+        Answer {
+            method,
+            path: path.into(),
+            status,
+            retry_after: None,
+            body: body.into(),
+        }
+    }
+
     /// The body of a successful answer as `T` (an empty body reads as
     /// `null`); any other answer as the failure its verdict says.
     pub fn json<T: DeserializeOwned>(&self, logic: &impl AnswerLogic) -> Result<T, ExecError> {

@@ -67,6 +67,17 @@ pub struct Association<'a> {
     pub ticket_id: &'a str,
 }
 
+impl<'a> Association<'a> {
+    pub fn new(link_id: &'a str, side: Side, source: &'a TicketRef, ticket_id: &'a str) -> Self {
+        Association {
+            link_id,
+            side,
+            source,
+            ticket_id,
+        }
+    }
+}
+
 /// Links the pair; see the module.
 pub async fn associate<D: AssociateDesk>(
     ctx: &Ctx<'_>,

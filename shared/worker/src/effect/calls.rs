@@ -128,17 +128,13 @@ mod tests {
             },
             now,
         );
-        let lost = merge(
-            Some(r),
-            &call,
-            Update {
-                outcome: Some(CallOutcome::Lost),
-                issue_id: Some("7".into()),
-                note: Some("no free agent".into()),
-                ..Update::default()
-            },
-            now,
-        );
+        let lost_call = || Update {
+            outcome: Some(CallOutcome::Lost),
+            issue_id: Some("7".into()),
+            note: Some("no free agent".into()),
+            ..Update::default()
+        };
+        let lost = merge(Some(r), &call, lost_call(), now);
         assert_eq!(lost.outcome, CallOutcome::Lost);
         assert_eq!(lost.contact_id.as_deref(), Some("12"));
         assert_eq!(lost.issue_id.as_deref(), Some("7"));
@@ -153,17 +149,7 @@ mod tests {
             },
             now,
         );
-        let again = merge(
-            Some(late),
-            &call,
-            Update {
-                outcome: Some(CallOutcome::Lost),
-                issue_id: Some("7".into()),
-                note: Some("no free agent".into()),
-                ..Update::default()
-            },
-            now,
-        );
+        let again = merge(Some(late), &call, lost_call(), now);
         assert_eq!(again.outcome, CallOutcome::Lost);
         assert_eq!(again.popped_for, ["101", "102"]);
         assert_eq!(again.notes, ["no free agent"], "added once");

@@ -37,6 +37,17 @@ pub struct Marked<'a> {
     pub marker: &'a str,
 }
 
+impl<'a> Marked<'a> {
+    pub fn new(link_id: &'a str, side: Side, ticket_id: &'a str, marker: &'a str) -> Self {
+        Marked {
+            link_id,
+            side,
+            ticket_id,
+            marker,
+        }
+    }
+}
+
 /// Removes `marked.marker` from the ticket's tags and says so in the
 /// link's history.
 pub async fn remove_marker<D: TagDesk>(

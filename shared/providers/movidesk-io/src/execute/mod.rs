@@ -16,6 +16,7 @@ use ponte_core::{Command, Operation, Provider, Side};
 use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
 
 use crate::client::{Client, RateLimit};
+use ponte_worker::effect::{Association, Marked};
 pub(crate) use ponte_worker::effect::{history, unmapped};
 
 pub struct MovideskExecutor {
@@ -124,26 +125,16 @@ impl MovideskExecutor {
                 source,
                 ticket_id,
             } => {
-                let pair = ponte_worker::effect::Association {
-                    link_id,
-                    side,
-                    source,
-                    ticket_id,
-                };
-                self.link(ctx, pair).await
+                self.link(ctx, Association::new(link_id, side, source, ticket_id))
+                    .await
             }
             Operation::RemoveMarker {
                 link_id,
                 ticket_id,
                 marker,
             } => {
-                let marked = ponte_worker::effect::Marked {
-                    link_id,
-                    side,
-                    ticket_id,
-                    marker,
-                };
-                self.remove_marker(ctx, marked).await
+                self.remove_marker(ctx, Marked::new(link_id, side, ticket_id, marker))
+                    .await
             }
             Operation::MarkLinked {
                 link_id,

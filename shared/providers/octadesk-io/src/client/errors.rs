@@ -59,14 +59,7 @@ mod tests {
     use reqwest::Method;
 
     fn classify(method: &Method, path: &str, status: StatusCode, body: &str) -> ExecError {
-        let answer = Answer {
-            method: method.clone(),
-            path: path.into(),
-            status,
-            retry_after: None,
-            body: body.into(),
-        };
-        answer.failure(&Answers)
+        Answer::new(method.clone(), path, status, body).failure(&Answers)
     }
 
     #[test]

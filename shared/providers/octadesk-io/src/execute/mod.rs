@@ -25,6 +25,7 @@ use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
 use crate::auth::TokenCache;
 use crate::client::Client;
 use ponte_octadesk::webhook::room_of;
+use ponte_worker::effect::{Association, Marked};
 pub(crate) use ponte_worker::effect::{history, unmapped};
 
 pub struct OctadeskExecutor {
@@ -114,26 +115,16 @@ impl Executor for OctadeskExecutor {
                 source,
                 ticket_id,
             } => {
-                let pair = ponte_worker::effect::Association {
-                    link_id,
-                    side,
-                    source,
-                    ticket_id,
-                };
-                self.link(ctx, pair).await
+                self.link(ctx, Association::new(link_id, side, source, ticket_id))
+                    .await
             }
             Operation::RemoveMarker {
                 link_id,
                 ticket_id,
                 marker,
             } => {
-                let marked = ponte_worker::effect::Marked {
-                    link_id,
-                    side,
-                    ticket_id,
-                    marker,
-                };
-                self.remove_marker(ctx, marked).await
+                self.remove_marker(ctx, Marked::new(link_id, side, ticket_id, marker))
+                    .await
             }
             Operation::SyncTicket { ticket_id } => self.sync(ctx, side, ticket_id).await,
             Operation::OpenMissedCallTicket { call } => self.missed_call(ctx, side, call).await,

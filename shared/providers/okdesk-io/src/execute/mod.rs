@@ -23,6 +23,7 @@ use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
 use crate::client::{Client, RateLimit};
 use employees::EmployeeCache;
 pub(crate) use ponte_worker::effect::unmapped;
+use ponte_worker::effect::Association;
 
 /// How long the employee list (who has which internal number) is trusted
 /// before it is read again; a number nobody has triggers a read at once.
@@ -118,13 +119,8 @@ impl Executor for OkdeskExecutor {
                 source,
                 ticket_id,
             } => {
-                let pair = ponte_worker::effect::Association {
-                    link_id,
-                    side,
-                    source,
-                    ticket_id,
-                };
-                self.link(ctx, pair).await
+                self.link(ctx, Association::new(link_id, side, source, ticket_id))
+                    .await
             }
             Operation::SyncTicket { .. } => Err(ExecError::permanent(
                 "Okdesk webhooks carry what changed; there is no ticket to re-read (`sync_ticket` is not supported)",
