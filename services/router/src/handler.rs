@@ -10,6 +10,7 @@ use ponte_store::{Eligible, Store};
 use ponte_telemetry::{catalog, propagation};
 use tracing::Instrument;
 
+use crate::ignored::Ignored;
 use crate::rules::{Decision, Facts, plan};
 
 /// Events handled are remembered this long, so a repeat is dropped.
@@ -74,15 +75,16 @@ impl EventHandler {
             .map_err(infra)?
         else {
             tracing::warn!("integration no longer exists; event dropped");
-            catalog::EVENTS_IGNORED.inc(&["unknown_integration"]);
+            catalog::EVENTS_IGNORED.inc(&[Ignored::UnknownIntegration.as_str()]);
             return self.done(env).await;
         };
         if let Message::Webhook(body) = &env.message
             && crate::webhooks::own_write(env, &integration, body)
         {
-            tracing::info!(reason = "own_write", "nothing to do for this event");
-            catalog::EVENTS_IGNORED.inc(&["own_write"]);
-            catalog::ECHOES_DROPPED.inc(&["own_write"]);
+            let reason = Ignored::OwnWrite.as_str();
+            tracing::info!(reason, "nothing to do for this event");
+            catalog::EVENTS_IGNORED.inc(&[reason]);
+            catalog::ECHOES_DROPPED.inc(&[reason]);
             return self.done(env).await;
         }
         if events.is_empty() {
@@ -160,16 +162,17 @@ impl EventHandler {
             status_echo,
         };
         match plan(integration, &env.id, event, facts) {
-            Decision::Ignore(reason) => {
+            Decision::Ignore(ignored) => {
+                let reason = ignored.as_str();
                 tracing::info!(reason, "nothing to do for this event");
                 catalog::EVENTS_IGNORED.inc(&[reason]);
-                if reason == "conditions_not_met" || reason == "finished_ticket" {
+                if ignored.leaves_eligible() {
                     self.store
                         .remove_eligible(&integration.id, &event.ticket.ticket_id)
                         .await
                         .map_err(infra)?;
                 }
-                if matches!(reason, "own_status" | "own_action") {
+                if ignored.is_echo() {
                     catalog::ECHOES_DROPPED.inc(&[reason]);
                 }
             }

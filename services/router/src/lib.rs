@@ -4,6 +4,7 @@
 
 mod app;
 mod handler;
+mod ignored;
 mod link_status;
 mod metrics;
 mod rules;

@@ -2,6 +2,8 @@
 //! and the link state. Kept free of I/O so every rule is unit-tested.
 
 use ponte_core::ids::has_reference;
+
+use crate::ignored::Ignored;
 use ponte_core::{
     CanonicalEvent, Change, Command, Integration, Link, LinkOrigin, Mode, Operation, Provider,
     Side, Ticket,
@@ -15,7 +17,7 @@ pub enum Decision {
     Eligible(Box<Ticket>),
     /// Nothing to do, and why (for logs and metrics). A source ticket that
     /// stopped meeting the conditions leaves the eligible list.
-    Ignore(&'static str),
+    Ignore(Ignored),
 }
 
 /// What the router knows besides the event.
@@ -38,7 +40,7 @@ pub fn plan(
     facts: Facts<'_>,
 ) -> Decision {
     if !integration.enabled {
-        return Decision::Ignore("integration_disabled");
+        return Decision::Ignore(Ignored::IntegrationDisabled);
     }
     let side = event.ticket.side;
     if integration.target.provider.is_warehouse() {
@@ -83,7 +85,7 @@ pub fn plan(
                 },
             )]);
         }
-        return Decision::Ignore("counterpart_created");
+        return Decision::Ignore(Ignored::CounterpartCreated);
     }
     let Some(ticket) = event.change.ticket() else {
         // A hint: re-read the ticket on the side it came from.
@@ -100,11 +102,11 @@ pub fn plan(
         return mirror(integration, event_id, event, &link.id, facts);
     }
     if facts.removed {
-        return Decision::Ignore("link_removed");
+        return Decision::Ignore(Ignored::LinkRemoved);
     }
     match (side, facts.pending) {
         (Side::Target, Some(pending)) => mirror(integration, event_id, event, pending, facts),
-        (Side::Target, None) => Decision::Ignore("unlinked_target_ticket"),
+        (Side::Target, None) => Decision::Ignore(Ignored::UnlinkedTargetTicket),
         (Side::Source, _) => unlinked(integration, event_id, event, ticket, facts),
     }
 }
@@ -122,7 +124,7 @@ fn warehouse(integration: &Integration, event_id: &str, event: &CanonicalEvent) 
                 ticket_id: event.ticket.ticket_id.clone(),
             },
         )]),
-        _ => Decision::Ignore("warehouse_stores_on_hint"),
+        _ => Decision::Ignore(Ignored::WarehouseStoresOnHint),
     }
 }
 
@@ -132,11 +134,11 @@ fn calls(integration: &Integration, event_id: &str, event: &CanonicalEvent) -> O
         Change::CallRinging { call } => Operation::PopCallerCard { call: call.clone() },
         Change::CallRecorded { call } => Operation::LogCall { call: call.clone() },
         Change::CallLost { call } => Operation::OpenMissedCallTicket { call: call.clone() },
-        Change::CallFinished { .. } => return Some(Decision::Ignore("call_finished")),
+        Change::CallFinished { .. } => return Some(Decision::Ignore(Ignored::CallFinished)),
         _ => return None,
     };
     if event.ticket.side != Side::Source {
-        return Some(Decision::Ignore("call_on_target"));
+        return Some(Decision::Ignore(Ignored::CallOnTarget));
     }
     Some(Decision::Commands(vec![Command::new(
         integration,
@@ -155,11 +157,11 @@ fn unlinked(
     facts: Facts<'_>,
 ) -> Decision {
     if !integration.conditions.matches(ticket) {
-        return Decision::Ignore("conditions_not_met");
+        return Decision::Ignore(Ignored::ConditionsNotMet);
     }
     let is_new = matches!(event.change, Change::TicketCreated { .. });
     if !is_new && ticket.base_status.is_finished() {
-        return Decision::Ignore("finished_ticket");
+        return Decision::Ignore(Ignored::FinishedTicket);
     }
     match integration.mode {
         Mode::Manual => Decision::Eligible(Box::new(ticket.clone())),
@@ -207,7 +209,7 @@ fn mirror(
                 has_reference(&action.text) || action.html.as_deref().is_some_and(has_reference);
             if by_ponte || (action.author.id.is_some() && action.author.id.as_deref() == own_agent)
             {
-                return Decision::Ignore("own_action");
+                return Decision::Ignore(Ignored::OwnAction);
             }
             // Custom-field edits on the integrated side travel back with
             // its next action.
@@ -238,10 +240,10 @@ fn mirror(
         } => {
             let by_ponte = changed_by.is_some() && changed_by.as_deref() == own_agent;
             if facts.status_echo || by_ponte {
-                return Decision::Ignore("own_status");
+                return Decision::Ignore(Ignored::OwnStatus);
             }
             if side == Side::Source && !integration.send_all_status_changes && !reopened {
-                return Decision::Ignore("only_reopen_crosses");
+                return Decision::Ignore(Ignored::OnlyReopenCrosses);
             }
             let changed_at = changed_at
                 .or(ticket.updated_at)
@@ -260,16 +262,16 @@ fn mirror(
                 },
             )])
         }
-        Change::TicketCreated { .. } => Decision::Ignore("already_linked"),
+        Change::TicketCreated { .. } => Decision::Ignore(Ignored::AlreadyLinked),
         Change::CustomFieldsChanged { .. } | Change::TicketUpdated { .. } => {
-            Decision::Ignore("fields_cross_only_at_opening")
+            Decision::Ignore(Ignored::FieldsCrossOnlyAtOpening)
         }
         Change::Hint
         | Change::CounterpartCreated { .. }
         | Change::CallRinging { .. }
         | Change::CallRecorded { .. }
         | Change::CallLost { .. }
-        | Change::CallFinished { .. } => Decision::Ignore("not_a_ticket_change"),
+        | Change::CallFinished { .. } => Decision::Ignore(Ignored::NotATicketChange),
     }
 }
 
@@ -461,7 +463,7 @@ mod tests {
         let created = event(Side::Source, Change::TicketCreated { ticket: ticket() });
         assert_eq!(
             plan(&i, "e", &created, Facts::default()),
-            Decision::Ignore("conditions_not_met")
+            Decision::Ignore(Ignored::ConditionsNotMet)
         );
         let mut now_rede = ticket();
         now_rede.category = Some("Rede".into());
@@ -481,7 +483,7 @@ mod tests {
         let closed = event(Side::Source, Change::TicketUpdated { ticket: now_rede });
         assert_eq!(
             plan(&i, "e3", &closed, Facts::default()),
-            Decision::Ignore("finished_ticket")
+            Decision::Ignore(Ignored::FinishedTicket)
         );
     }
 
@@ -539,7 +541,7 @@ mod tests {
                 ),
                 facts
             ),
-            Decision::Ignore("own_action")
+            Decision::Ignore(Ignored::OwnAction)
         );
         assert_eq!(
             plan(
@@ -554,7 +556,7 @@ mod tests {
                 ),
                 facts
             ),
-            Decision::Ignore("own_action")
+            Decision::Ignore(Ignored::OwnAction)
         );
     }
 
@@ -580,7 +582,7 @@ mod tests {
         i.send_all_status_changes = false;
         assert_eq!(
             plan(&i, "e", &event(Side::Source, status(false, None)), facts),
-            Decision::Ignore("only_reopen_crosses")
+            Decision::Ignore(Ignored::OnlyReopenCrosses)
         );
         assert_eq!(
             commands(plan(
@@ -610,7 +612,7 @@ mod tests {
         };
         assert_eq!(
             plan(&i, "e", &event(Side::Target, status(false, None)), echo),
-            Decision::Ignore("own_status")
+            Decision::Ignore(Ignored::OwnStatus)
         );
         assert_eq!(
             plan(
@@ -619,7 +621,7 @@ mod tests {
                 &event(Side::Target, status(false, Some("gen-b"))),
                 facts
             ),
-            Decision::Ignore("own_status")
+            Decision::Ignore(Ignored::OwnStatus)
         );
     }
 
@@ -678,7 +680,7 @@ mod tests {
                 ),
                 removed
             ),
-            Decision::Ignore("link_removed")
+            Decision::Ignore(Ignored::LinkRemoved)
         );
         assert_eq!(
             plan(
@@ -693,7 +695,7 @@ mod tests {
                 ),
                 Facts::default()
             ),
-            Decision::Ignore("unlinked_target_ticket")
+            Decision::Ignore(Ignored::UnlinkedTargetTicket)
         );
     }
 
@@ -740,7 +742,7 @@ mod tests {
         let created = event(Side::Source, Change::TicketCreated { ticket: ticket() });
         assert_eq!(
             plan(&i, "e2", &created, Facts::default()),
-            Decision::Ignore("warehouse_stores_on_hint")
+            Decision::Ignore(Ignored::WarehouseStoresOnHint)
         );
         i.enabled = false;
         assert_eq!(
@@ -750,7 +752,7 @@ mod tests {
                 &event(Side::Source, Change::Hint),
                 Facts::default()
             ),
-            Decision::Ignore("integration_disabled")
+            Decision::Ignore(Ignored::IntegrationDisabled)
         );
     }
 }
