@@ -22,8 +22,8 @@ use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
 
 use crate::client::{Client, RateLimit};
 use employees::EmployeeCache;
-pub(crate) use ponte_worker::effect::unmapped;
 use ponte_worker::effect::Association;
+pub(crate) use ponte_worker::effect::unmapped;
 
 /// How long the employee list (who has which internal number) is trusted
 /// before it is read again; a number nobody has triggers a read at once.
