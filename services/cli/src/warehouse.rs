@@ -162,7 +162,8 @@ async fn backfill_cmd(
     let client = Client::new(
         &http,
         &i.source,
-        &store,
+        // The rate budget's handle (`ponte_worker::Accounts`).
+        (&store).into(),
         RateLimit {
             per_minute: limit,
             max_wait: Duration::from_secs(120),

@@ -83,7 +83,7 @@ impl Executor for WarehouseExecutor {
                 ctx.integration.id, source.provider
             )));
         }
-        let client = Client::new(&self.http, source, ctx.store, self.rate)?;
+        let client = Client::new(&self.http, source, ctx.accounts(), self.rate)?;
         let Some(ticket) = client.ticket_json(ticket_id).await? else {
             tracing::info!(ticket = %ticket_id, "ticket not found at Movidesk; nothing stored");
             return Ok(Outcome {

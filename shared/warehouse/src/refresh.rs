@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use ponte_core::{Integration, Provider};
 use ponte_movidesk_io::Client;
 use ponte_store::Store;
+use ponte_worker::Accounts;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -159,7 +160,12 @@ async fn one(
         return Ok(());
     }
     let wh = executor.targets().for_integration(integration).await?;
-    let client = Client::new(executor.http(), &integration.source, store, executor.rate())?;
+    let client = Client::new(
+        executor.http(),
+        &integration.source,
+        Accounts::new(store),
+        executor.rate(),
+    )?;
     let c = pass(&client, &wh).await?;
     tracing::info!(integration = %integration.id, stored = c.stored, stale = c.stale, refused = c.refused, "warehouse refresh done");
     Ok(())

@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use ponte_core::Provider;
-use ponte_store::Store;
 use ponte_telemetry::catalog;
 
 use crate::ExecError;
+use crate::handles::Accounts;
 
 /// A provider account's budget: `limit` calls per `window`.
 #[derive(Debug, Clone, Copy)]
@@ -35,14 +35,14 @@ impl RateBudget {
 
     /// Takes one call from `bucket` (the account, as Redis keys it),
     /// waiting at most `max_wait` for it.
-    pub async fn take(&self, store: &Store, bucket: &str) -> Result<(), ExecError> {
+    pub async fn take(&self, accounts: Accounts<'_>, bucket: &str) -> Result<(), ExecError> {
         if self.limit == 0 {
             return Ok(());
         }
         let labels = [self.provider.as_str(), bucket];
         let mut waited = Duration::ZERO;
         loop {
-            match store.take_rate(bucket, self.limit, self.window).await? {
+            match accounts.take_rate(bucket, self.limit, self.window).await? {
                 None => {
                     catalog::RATE_BUDGET_TAKEN.inc(&labels);
                     return Ok(());
@@ -87,6 +87,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+    use ponte_store::Store;
 
     fn store() -> Store {
         let url =
@@ -104,9 +105,9 @@ mod tests {
             window: Duration::from_secs(60),
             max_wait: Duration::from_millis(100),
         };
-        budget.take(&store, "acct").await.unwrap();
-        budget.take(&store, "acct").await.unwrap();
-        match budget.take(&store, "acct").await {
+        budget.take(Accounts::new(&store), "acct").await.unwrap();
+        budget.take(Accounts::new(&store), "acct").await.unwrap();
+        match budget.take(Accounts::new(&store), "acct").await {
             Err(ExecError::Throttled {
                 reason,
                 retry_after: Some(wait),
@@ -120,7 +121,7 @@ mod tests {
             other => panic!("expected a delay, got {other:?}"),
         }
         // Another account's budget is its own.
-        budget.take(&store, "other").await.unwrap();
+        budget.take(Accounts::new(&store), "other").await.unwrap();
         let _ = store.wipe().await;
     }
 
@@ -128,16 +129,16 @@ mod tests {
     async fn a_short_wait_is_spent_in_the_lane() {
         let store = store();
         let budget = RateBudget::per_second(Provider::Okdesk, 1, Duration::from_secs(3));
-        budget.take(&store, "acct").await.unwrap();
+        budget.take(Accounts::new(&store), "acct").await.unwrap();
         let started = std::time::Instant::now();
-        budget.take(&store, "acct").await.unwrap();
+        budget.take(Accounts::new(&store), "acct").await.unwrap();
         assert!(
             started.elapsed() >= Duration::from_millis(500),
             "it waited for the next second's call"
         );
         let off = RateBudget::per_second(Provider::Okdesk, 0, Duration::ZERO);
         for _ in 0..10 {
-            off.take(&store, "acct").await.unwrap();
+            off.take(Accounts::new(&store), "acct").await.unwrap();
         }
         let _ = store.wipe().await;
     }

@@ -5,9 +5,13 @@ use ponte_core::{Command, Emitted, Integration, Provider};
 use ponte_store::{HistoryEntry, Store, StoreError};
 use serde_json::Value;
 
-/// What a worker knows when it acts on a command.
+use crate::handles::{Accounts, Calls, Links, Locks, Persons, Seen, Snapshots};
+
+/// What a worker knows when it acts on a command. The store itself is the
+/// runtime's (and the [`effect`](crate::effect) sequences'); an executor
+/// reads and keeps state through the narrow handles (decision 96).
 pub struct Ctx<'a> {
-    pub store: &'a Store,
+    pub(crate) store: &'a Store,
     pub integration: &'a Integration,
     pub command_id: &'a str,
     /// 0 on the first try.
@@ -16,6 +20,61 @@ pub struct Ctx<'a> {
     /// effect may already exist at the provider, so look it up before
     /// repeating it.
     pub resumed: bool,
+}
+
+impl<'a> Ctx<'a> {
+    /// The context of one try of `command_id`; the runtime builds it, and
+    /// so do reconciliation passes and tests that drive an executor.
+    pub fn new(
+        store: &'a Store,
+        integration: &'a Integration,
+        command_id: &'a str,
+        attempt: u32,
+        resumed: bool,
+    ) -> Self {
+        Ctx {
+            store,
+            integration,
+            command_id,
+            attempt,
+            resumed,
+        }
+    }
+
+    /// Links, read only.
+    pub fn links(&self) -> Links<'a> {
+        Links(self.store)
+    }
+
+    /// Ticket snapshots, read only.
+    pub fn snapshots(&self) -> Snapshots<'a> {
+        Snapshots(self.store)
+    }
+
+    /// Call records, read only.
+    pub fn calls(&self) -> Calls<'a> {
+        Calls(self.store)
+    }
+
+    /// The memory of the desks' people.
+    pub fn persons(&self) -> Persons<'a> {
+        Persons(self.store)
+    }
+
+    /// Named locks shared by the replicas.
+    pub fn locks(&self) -> Locks<'a> {
+        Locks(self.store)
+    }
+
+    /// Dedupe marks.
+    pub fn seen(&self) -> Seen<'a> {
+        Seen(self.store)
+    }
+
+    /// What a provider client keeps per account (rate budget, refusals).
+    pub fn accounts(&self) -> Accounts<'a> {
+        Accounts::new(self.store)
+    }
 }
 
 /// A state write that must wait until the emitted events are safely

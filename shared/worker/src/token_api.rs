@@ -8,10 +8,9 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use ponte_store::Store;
-
 use crate::ExecError;
 use crate::budget::RateBudget;
+use crate::handles::Accounts;
 use crate::transport::{Answer, AnswerLogic, Transport};
 
 /// One account of a query-token API.
@@ -27,7 +26,7 @@ pub struct TokenApi<'a, L> {
     /// `http.method`, `path` and an empty `status`.
     pub span: fn(&Method, &str) -> tracing::Span,
     pub logic: L,
-    pub store: &'a Store,
+    pub accounts: Accounts<'a>,
     pub budget: RateBudget,
     /// The account's key in Redis (a hash of its URL and token).
     pub bucket: String,
@@ -43,7 +42,7 @@ impl<L: AnswerLogic> TokenApi<'_, L> {
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<Answer, ExecError> {
-        self.budget.take(self.store, &self.bucket).await?;
+        self.budget.take(self.accounts, &self.bucket).await?;
         let span = (self.span)(&method, path);
         let mut req = self
             .http

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use ponte_core::Endpoint;
-use ponte_store::Store;
+use ponte_worker::Accounts;
 use ponte_worker::ExecError;
 use ponte_worker::budget::RateBudget;
 use ponte_worker::transport::{Answer, AnswerLogic, Transport};
@@ -36,7 +36,7 @@ pub struct Client<'a> {
     http: &'a reqwest::Client,
     base: &'a str,
     key: &'a str,
-    store: &'a Store,
+    accounts: Accounts<'a>,
     throughput: Throughput,
     bucket: String,
 }
@@ -57,7 +57,7 @@ impl<'a> Client<'a> {
     pub fn new(
         http: &'a reqwest::Client,
         endpoint: &'a Endpoint,
-        store: &'a Store,
+        accounts: Accounts<'a>,
         mut throughput: Throughput,
     ) -> Result<Self, ExecError> {
         let key = endpoint
@@ -72,7 +72,7 @@ impl<'a> Client<'a> {
             http,
             base: endpoint.base_url.trim_end_matches('/'),
             key,
-            store,
+            accounts,
             throughput,
             bucket: format!("blip:{}", hex::encode(&account[..8])),
         })
@@ -137,7 +137,7 @@ impl<'a> Client<'a> {
     async fn budget(&self, what: &str, per_second: u32) -> Result<(), ExecError> {
         let bucket = format!("{}:{what}", self.bucket);
         RateBudget::per_second(ponte_core::Provider::Blip, per_second, BUDGET_MAX_WAIT)
-            .take(self.store, &bucket)
+            .take(self.accounts, &bucket)
             .await
     }
 }

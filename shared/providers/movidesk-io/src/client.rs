@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use ponte_core::Endpoint;
-use ponte_store::Store;
+use ponte_worker::Accounts;
 use ponte_worker::ExecError;
 use ponte_worker::budget::RateBudget;
 use ponte_worker::token_api::TokenApi;
@@ -54,7 +54,7 @@ impl<'a> Client<'a> {
     pub fn new(
         http: &'a reqwest::Client,
         endpoint: &'a Endpoint,
-        store: &'a Store,
+        accounts: Accounts<'a>,
         rate: RateLimit,
     ) -> Result<Self, ExecError> {
         let token = endpoint
@@ -71,7 +71,7 @@ impl<'a> Client<'a> {
                 transport: TRANSPORT,
                 span: |method, path| tracing::info_span!("movidesk.http", http.method = %method, path = %path, status = tracing::field::Empty),
                 logic: Answers,
-                store,
+                accounts,
                 budget: RateBudget {
                     provider: ponte_core::Provider::Movidesk,
                     limit: rate.per_minute,
@@ -189,12 +189,16 @@ impl<'a> Client<'a> {
     /// True when this account was found to refuse `what` (e.g. `origin`
     /// on a new ticket).
     pub async fn refuses(&self, what: &str) -> Result<bool, ExecError> {
-        Ok(self.api.store.refuses(&self.api.bucket, what).await?)
+        Ok(self.api.accounts.refuses(&self.api.bucket, what).await?)
     }
 
     /// Remembers that this account refuses `what`.
     pub async fn note_refusal(&self, what: &str) -> Result<(), ExecError> {
-        Ok(self.api.store.note_refusal(&self.api.bucket, what).await?)
+        Ok(self
+            .api
+            .accounts
+            .note_refusal(&self.api.bucket, what)
+            .await?)
     }
 
     pub async fn person(&self, id: &str) -> Result<Option<Person>, ExecError> {

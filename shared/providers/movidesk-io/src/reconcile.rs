@@ -148,13 +148,7 @@ async fn pass(
     };
     let since = cursor.with_timezone(&Utc)
         - chrono::Duration::from_std(settings.overlap).unwrap_or_default();
-    let ctx = Ctx {
-        store,
-        integration,
-        command_id: "reconcile",
-        attempt: 0,
-        resumed: false,
-    };
+    let ctx = Ctx::new(store, integration, "reconcile", 0, false);
     let client = executor.client(&ctx, side)?;
     let mut newest = cursor.with_timezone(&Utc);
     let mut hinted = 0;

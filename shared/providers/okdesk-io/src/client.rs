@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use ponte_core::Endpoint;
-use ponte_store::Store;
+use ponte_worker::Accounts;
 use ponte_worker::ExecError;
 use ponte_worker::budget::RateBudget;
 use ponte_worker::token_api::TokenApi;
@@ -75,7 +75,7 @@ impl<'a> Client<'a> {
     pub fn new(
         http: &'a reqwest::Client,
         endpoint: &'a Endpoint,
-        store: &'a Store,
+        accounts: Accounts<'a>,
         rate: RateLimit,
     ) -> Result<Self, ExecError> {
         let token = endpoint
@@ -99,7 +99,7 @@ impl<'a> Client<'a> {
                 transport: TRANSPORT,
                 span: |method, path| tracing::info_span!("okdesk.http", http.method = %method, path = %path, status = tracing::field::Empty),
                 logic: Answers,
-                store,
+                accounts,
                 budget: RateBudget::per_second(
                     ponte_core::Provider::Okdesk,
                     per_second,

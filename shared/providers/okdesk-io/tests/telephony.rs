@@ -60,13 +60,7 @@ async fn run(
     resumed: bool,
     op: Operation,
 ) -> Result<ponte_worker::Outcome, ExecError> {
-    let ctx = Ctx {
-        store,
-        integration: i,
-        command_id: id,
-        attempt: 0,
-        resumed,
-    };
+    let ctx = Ctx::new(store, i, id, 0, resumed);
     ex.execute(&ctx, &command(i, op)).await
 }
 

@@ -41,7 +41,7 @@ impl BlipExecutor {
             )
             .await?;
         // The desk ticket's number on the Blip ticket, where agents see it.
-        if let Some(link) = ctx.store.link(link_id).await? {
+        if let Some(link) = ctx.links().link(link_id).await? {
             client
                 .command(
                     &blip_id(ctx.command_id, "tags"),

@@ -32,7 +32,7 @@ impl BlipExecutor {
 
     fn client<'a>(&'a self, ctx: &'a Ctx<'_>, side: Side) -> Result<Client<'a>, ExecError> {
         let endpoint = ponte_worker::endpoint_of(ctx, side, Provider::Blip)?;
-        Client::new(&self.http, endpoint, ctx.store, self.throughput)
+        Client::new(&self.http, endpoint, ctx.accounts(), self.throughput)
     }
 }
 
@@ -89,7 +89,7 @@ impl BlipExecutor {
         ticket: &str,
     ) -> Result<bool, ExecError> {
         let key = format!("{}:{ticket}", ctx.integration.id);
-        if ctx.store.was_seen(CLOSED, &key).await? {
+        if ctx.seen().was_seen(CLOSED, &key).await? {
             return Ok(true);
         }
         let id = format!(
@@ -109,7 +109,7 @@ impl BlipExecutor {
 
     async fn mark_closed(&self, ctx: &Ctx<'_>, ticket: &str) -> Result<(), ExecError> {
         let key = format!("{}:{ticket}", ctx.integration.id);
-        ctx.store
+        ctx.seen()
             .mark_seen(CLOSED, &key, std::time::Duration::from_secs(90 * 24 * 3600))
             .await?;
         Ok(())

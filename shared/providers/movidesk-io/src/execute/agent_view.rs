@@ -184,7 +184,7 @@ impl MovideskExecutor {
         ticket_id: &str,
         counterpart: &str,
     ) -> Result<Outcome, ExecError> {
-        if ctx.store.removed_link(link_id).await?.is_some() {
+        if ctx.links().removed_link(link_id).await?.is_some() {
             return Ok(Outcome {
                 result: json!({"ticket": ticket_id, "marked": false, "why": "link removed"}),
                 ..Outcome::default()

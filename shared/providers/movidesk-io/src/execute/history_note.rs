@@ -98,9 +98,9 @@ impl MovideskExecutor {
         ctx: &Ctx<'_>,
         link_id: &str,
     ) -> Result<Option<Link>, ExecError> {
-        Ok(match ctx.store.link(link_id).await? {
+        Ok(match ctx.links().link(link_id).await? {
             Some(link) => Some(link),
-            None => ctx.store.removed_link(link_id).await?,
+            None => ctx.links().removed_link(link_id).await?,
         })
     }
 

@@ -52,7 +52,7 @@ impl MovideskExecutor {
 
     pub fn client<'a>(&'a self, ctx: &'a Ctx<'_>, side: Side) -> Result<Client<'a>, ExecError> {
         let endpoint = ponte_worker::endpoint_of(ctx, side, Provider::Movidesk)?;
-        Client::new(&self.http, endpoint, ctx.store, self.rate)
+        Client::new(&self.http, endpoint, ctx.accounts(), self.rate)
     }
 }
 

@@ -91,7 +91,7 @@ impl MovideskExecutor {
         let account = target.account().to_string();
         // Remembered from an earlier ticket: no call at all.
         if let Some(key) = ref_memory(ctx, side, &who)
-            && let Some(id) = ctx.store.known_person(&account, &key).await?
+            && let Some(id) = ctx.persons().known_person(&account, &key).await?
         {
             return Ok(Ok((id, true)));
         }
@@ -129,7 +129,7 @@ impl MovideskExecutor {
             )));
         };
         let value_key = key_memory(integration.client_key, &value);
-        if let Some(id) = ctx.store.known_person(&account, &value_key).await? {
+        if let Some(id) = ctx.persons().known_person(&account, &value_key).await? {
             remember(ctx, &account, side, &who, &id).await?;
             return Ok(Ok((id, true)));
         }
@@ -143,7 +143,7 @@ impl MovideskExecutor {
                 .map(|p| p.id),
         };
         if let Some(id) = found {
-            ctx.store
+            ctx.persons()
                 .remember_person(&account, &value_key, &id, PERSON_MEMORY)
                 .await?;
             remember(ctx, &account, side, &who, &id).await?;
@@ -164,10 +164,10 @@ impl MovideskExecutor {
         // Once per person: the desk's search does not show a new person
         // for minutes, so a second ticket of the same new client must find
         // the first one's creation in Ponte's memory, not create another.
-        let lock = ponte_store::Store::person_lock(&account, &value_key);
+        let lock = ponte_worker::handles::Persons::person_lock(&account, &value_key);
         let started = std::time::Instant::now();
-        while !ctx.store.try_lock(&lock, CREATE_LOCK_TTL).await? {
-            if let Some(id) = ctx.store.known_person(&account, &value_key).await? {
+        while !ctx.locks().try_lock(&lock, CREATE_LOCK_TTL).await? {
+            if let Some(id) = ctx.persons().known_person(&account, &value_key).await? {
                 remember(ctx, &account, side, &who, &id).await?;
                 return Ok(Ok((id, false)));
             }
@@ -180,17 +180,17 @@ impl MovideskExecutor {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
         let created = async {
-            if let Some(id) = ctx.store.known_person(&account, &value_key).await? {
+            if let Some(id) = ctx.persons().known_person(&account, &value_key).await? {
                 return Ok(id);
             }
             let id = target.create_person(&body).await?;
-            ctx.store
+            ctx.persons()
                 .remember_person(&account, &value_key, &id, PERSON_MEMORY)
                 .await?;
             Ok::<_, ExecError>(id)
         }
         .await;
-        let _ = ctx.store.release_lock(&lock).await;
+        let _ = ctx.locks().release_lock(&lock).await;
         let id = created?;
         remember(ctx, &account, side, &who, &id).await?;
         Ok(Ok((id, false)))
@@ -212,7 +212,7 @@ impl MovideskExecutor {
                 .1
                 .map(|value| key_memory(ctx.integration.client_key, &value));
             for key in ref_memory(ctx, side, who).into_iter().chain(by_value) {
-                forgot |= ctx.store.forget_person(&account, &key).await?;
+                forgot |= ctx.persons().forget_person(&account, &key).await?;
             }
         }
         Ok(forgot)
@@ -248,7 +248,7 @@ async fn remember(
     id: &str,
 ) -> Result<(), ExecError> {
     if let Some(key) = ref_memory(ctx, side, who) {
-        ctx.store
+        ctx.persons()
             .remember_person(account, &key, id, PERSON_MEMORY)
             .await?;
     }

@@ -31,7 +31,7 @@ impl MovideskExecutor {
             provider: Provider::Movidesk,
             ticket_id: current.id.clone(),
         };
-        let previous: Option<Ticket> = match ctx.store.snapshot(&at.key()).await? {
+        let previous: Option<Ticket> = match ctx.snapshots().snapshot(&at.key()).await? {
             Some(v) => serde_json::from_value(v).ok(),
             None => None,
         };
@@ -78,7 +78,7 @@ impl MovideskExecutor {
     ) -> Result<bool, ExecError> {
         let integration = &ctx.integration.id;
         Ok(
-            match ctx.store.link_of(integration, side, ticket_id).await? {
+            match ctx.links().link_of(integration, side, ticket_id).await? {
                 Some(link) => link.origin != LinkOrigin::Associated,
                 None => current
                     .tags

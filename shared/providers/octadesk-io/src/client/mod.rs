@@ -12,8 +12,8 @@ mod tickets;
 use std::time::Duration;
 
 use ponte_core::Endpoint;
-use ponte_store::Store;
 use ponte_telemetry::catalog;
+use ponte_worker::Accounts;
 use ponte_worker::ExecError;
 use ponte_worker::budget::RateBudget;
 use ponte_worker::transport::{Answer, Transport};
@@ -52,7 +52,7 @@ pub struct Client<'a> {
     flow: Flow,
     account: String,
     tokens: &'a TokenCache,
-    store: &'a Store,
+    accounts: Accounts<'a>,
     rate_per_second: u32,
 }
 
@@ -104,7 +104,7 @@ impl<'a> Client<'a> {
         http: &'a reqwest::Client,
         endpoint: &'a Endpoint,
         tokens: &'a TokenCache,
-        store: &'a Store,
+        accounts: Accounts<'a>,
     ) -> Result<Self, ExecError> {
         let flow = Flow::from_endpoint(endpoint)?;
         let base = endpoint.base_url.trim_end_matches('/');
@@ -114,7 +114,7 @@ impl<'a> Client<'a> {
             account: flow.account_key(base),
             flow,
             tokens,
-            store,
+            accounts,
             rate_per_second: endpoint.rate_per_second,
         })
     }
@@ -248,7 +248,7 @@ impl<'a> Client<'a> {
             self.rate_per_second,
             BUDGET_MAX_WAIT,
         )
-        .take(self.store, &self.account)
+        .take(self.accounts, &self.account)
         .await
     }
 }

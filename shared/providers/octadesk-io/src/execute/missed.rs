@@ -33,7 +33,7 @@ impl OctadeskExecutor {
     ) -> Result<Outcome, ExecError> {
         let client = self.client(ctx, side)?;
         let known = ctx
-            .store
+            .calls()
             .call(&ctx.integration.id, &call.id)
             .await?
             .and_then(|r| r.issue_id);

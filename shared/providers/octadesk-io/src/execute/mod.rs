@@ -50,7 +50,7 @@ impl OctadeskExecutor {
 
     pub fn client<'a>(&'a self, ctx: &'a Ctx<'_>, side: Side) -> Result<Client<'a>, ExecError> {
         let endpoint = ponte_worker::endpoint_of(ctx, side, Provider::Octadesk)?;
-        Client::new(&self.http, endpoint, &self.tokens, ctx.store)
+        Client::new(&self.http, endpoint, &self.tokens, ctx.accounts())
     }
 }
 

@@ -39,7 +39,7 @@ impl OctadeskExecutor {
             provider: Provider::Octadesk,
             ticket_id: current.id.clone(),
         };
-        let previous: Option<Ticket> = match ctx.store.snapshot(&at.key()).await? {
+        let previous: Option<Ticket> = match ctx.snapshots().snapshot(&at.key()).await? {
             Some(v) => serde_json::from_value(v).ok(),
             None => None,
         };

@@ -118,7 +118,7 @@ impl OkdeskExecutor {
         let lock = format!("okdesk-contact:{}:{}", client.account_key(), phone);
         self.lock_number(ctx, &lock).await?;
         let made = self.find_or_create(ctx, client, call, &shown).await;
-        if let Err(e) = ctx.store.release_lock(&lock).await {
+        if let Err(e) = ctx.locks().release_lock(&lock).await {
             tracing::warn!(error = %e, "could not release the new-caller lock; it expires by itself");
         }
         made
@@ -127,7 +127,7 @@ impl OkdeskExecutor {
     /// Waits for the per-number lock (at most `CREATE_LOCK_WAIT`).
     async fn lock_number(&self, ctx: &Ctx<'_>, lock: &str) -> Result<(), ExecError> {
         let started = std::time::Instant::now();
-        while !ctx.store.try_lock(lock, CREATE_LOCK_TTL).await? {
+        while !ctx.locks().try_lock(lock, CREATE_LOCK_TTL).await? {
             if started.elapsed() > CREATE_LOCK_WAIT {
                 return Err(ExecError::Transient {
                     reason:

@@ -109,7 +109,7 @@ impl OkdeskExecutor {
         how: LinkOrigin,
     ) -> Result<Outcome, ExecError> {
         if let Some(existing) = ctx
-            .store
+            .links()
             .link_of(&ctx.integration.id, source.side, &source.ticket_id)
             .await?
         {

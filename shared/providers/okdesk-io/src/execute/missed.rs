@@ -38,7 +38,7 @@ impl OkdeskExecutor {
         let client = self.client(ctx, side)?;
         let telephony = &ctx.integration.telephony;
         let known = ctx
-            .store
+            .calls()
             .call(&ctx.integration.id, &call.id)
             .await?
             .and_then(|r| r.issue_id);

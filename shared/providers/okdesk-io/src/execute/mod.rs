@@ -57,7 +57,7 @@ impl OkdeskExecutor {
 
     pub fn client<'a>(&'a self, ctx: &'a Ctx<'_>, side: Side) -> Result<Client<'a>, ExecError> {
         let endpoint = ponte_worker::endpoint_of(ctx, side, Provider::Okdesk)?;
-        Client::new(&self.http, endpoint, ctx.store, self.rate)
+        Client::new(&self.http, endpoint, ctx.accounts(), self.rate)
     }
 }
 

@@ -58,7 +58,7 @@ impl OkdeskExecutor {
         let matched = self.employees.ringing(&client, &rung.extensions).await?;
         let numbers = matched.numbers();
         let already = if ctx.resumed {
-            ctx.store
+            ctx.calls()
                 .call(&ctx.integration.id, &call.id)
                 .await?
                 .is_some_and(|r| numbers.iter().all(|n| r.popped_for.contains(n)))

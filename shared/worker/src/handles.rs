@@ -1,0 +1,170 @@
+//! The narrow views of Ponte's state an executor gets from its [`Ctx`]
+//! (decision 96): each handle is a `Copy` wrapper over the store that
+//! exposes only what providers use of one concern, under the store's own
+//! method names. An executor reads links, snapshots and call records, keeps
+//! its person memory, locks and dedupe marks, and lets its client take the
+//! account's rate budget; everything else it writes goes through its
+//! [`Outcome`](crate::Outcome) or the [`effect`](crate::effect) sequences,
+//! which alone see the whole store.
+//!
+//! [`Ctx`]: crate::Ctx
+
+use std::time::Duration;
+
+use ponte_core::Link;
+use ponte_core::Side;
+use ponte_store::{CallRecord, Store, StoreError};
+use serde_json::Value;
+
+/// Links, read only: an executor makes and removes links through the
+/// [`effect`](crate::effect) sequences.
+#[derive(Clone, Copy)]
+pub struct Links<'a>(pub(crate) &'a Store);
+
+impl Links<'_> {
+    pub async fn link(&self, id: &str) -> Result<Option<Link>, StoreError> {
+        self.0.link(id).await
+    }
+
+    /// The link a ticket on one side belongs to.
+    pub async fn link_of(
+        &self,
+        integration: &str,
+        side: Side,
+        ticket: &str,
+    ) -> Result<Option<Link>, StoreError> {
+        self.0.link_of(integration, side, ticket).await
+    }
+
+    /// The link an agent removed, as it was, while the pair is not linked
+    /// again.
+    pub async fn removed_link(&self, id: &str) -> Result<Option<Link>, StoreError> {
+        self.0.removed_link(id).await
+    }
+}
+
+/// Ticket snapshots, read only: a new one is written after the events are
+/// published, as the outcome's [`Deferred`](crate::Deferred).
+#[derive(Clone, Copy)]
+pub struct Snapshots<'a>(pub(crate) &'a Store);
+
+impl Snapshots<'_> {
+    pub async fn snapshot(&self, ticket_key: &str) -> Result<Option<Value>, StoreError> {
+        self.0.snapshot(ticket_key).await
+    }
+}
+
+/// Call records, read only (the telephony sequences write them).
+#[derive(Clone, Copy)]
+pub struct Calls<'a>(pub(crate) &'a Store);
+
+impl Calls<'_> {
+    pub async fn call(
+        &self,
+        integration: &str,
+        call_id: &str,
+    ) -> Result<Option<CallRecord>, StoreError> {
+        self.0.call(integration, call_id).await
+    }
+}
+
+/// What Ponte remembers of a desk's people, per account.
+#[derive(Clone, Copy)]
+pub struct Persons<'a>(pub(crate) &'a Store);
+
+impl Persons<'_> {
+    /// The name of the lock (for [`Locks::try_lock`]) held while the
+    /// person of `client_key` is created at `account`.
+    pub fn person_lock(account: &str, client_key: &str) -> String {
+        Store::person_lock(account, client_key)
+    }
+
+    pub async fn known_person(
+        &self,
+        account: &str,
+        client_key: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.0.known_person(account, client_key).await
+    }
+
+    pub async fn remember_person(
+        &self,
+        account: &str,
+        client_key: &str,
+        id: &str,
+        keep: Duration,
+    ) -> Result<(), StoreError> {
+        self.0.remember_person(account, client_key, id, keep).await
+    }
+
+    pub async fn forget_person(&self, account: &str, client_key: &str) -> Result<bool, StoreError> {
+        self.0.forget_person(account, client_key).await
+    }
+}
+
+/// Named locks with a time to live, shared by every replica.
+#[derive(Clone, Copy)]
+pub struct Locks<'a>(pub(crate) &'a Store);
+
+impl Locks<'_> {
+    pub async fn try_lock(&self, name: &str, ttl: Duration) -> Result<bool, StoreError> {
+        self.0.try_lock(name, ttl).await
+    }
+
+    pub async fn release_lock(&self, name: &str) -> Result<(), StoreError> {
+        self.0.release_lock(name).await
+    }
+}
+
+/// Dedupe marks: whether something was already seen in a scope.
+#[derive(Clone, Copy)]
+pub struct Seen<'a>(pub(crate) &'a Store);
+
+impl Seen<'_> {
+    pub async fn was_seen(&self, scope: &str, id: &str) -> Result<bool, StoreError> {
+        self.0.was_seen(scope, id).await
+    }
+
+    pub async fn mark_seen(&self, scope: &str, id: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.0.mark_seen(scope, id, ttl).await
+    }
+}
+
+/// What a provider client keeps per account: its rate budget and what the
+/// account was found to refuse. Code outside an executor (reconciliation,
+/// the admin's scans, the warehouse refresh, the CLI) builds it with
+/// [`Accounts::new`].
+#[derive(Clone, Copy)]
+pub struct Accounts<'a>(&'a Store);
+
+impl<'a> Accounts<'a> {
+    pub fn new(store: &'a Store) -> Self {
+        Accounts(store)
+    }
+
+    /// Takes one call from the bucket, or says how long to wait.
+    pub async fn take_rate(
+        &self,
+        bucket: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<Option<Duration>, StoreError> {
+        self.0.take_rate(bucket, limit, window).await
+    }
+
+    /// True when `account` was found to refuse `what`.
+    pub async fn refuses(&self, account: &str, what: &str) -> Result<bool, StoreError> {
+        self.0.refuses(account, what).await
+    }
+
+    /// Remembers that `account` refuses `what`.
+    pub async fn note_refusal(&self, account: &str, what: &str) -> Result<(), StoreError> {
+        self.0.note_refusal(account, what).await
+    }
+}
+
+impl<'a> From<&'a Store> for Accounts<'a> {
+    fn from(store: &'a Store) -> Self {
+        Accounts(store)
+    }
+}
