@@ -7,6 +7,14 @@
 //! [`Outcome`](crate::Outcome) or the [`effect`](crate::effect) sequences,
 //! which alone see the whole store.
 //!
+//! Outside ponte-worker the store behind a [`Ctx`] cannot be reached:
+//!
+//! ```compile_fail,E0616
+//! fn whole<'a>(ctx: &ponte_worker::Ctx<'a>) -> &'a ponte_store::Store {
+//!     ctx.store
+//! }
+//! ```
+//!
 //! [`Ctx`]: crate::Ctx
 
 use std::time::Duration;
@@ -166,5 +174,81 @@ impl<'a> Accounts<'a> {
 impl<'a> From<&'a Store> for Accounts<'a> {
     fn from(store: &'a Store) -> Self {
         Accounts(store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use ponte_core::Integration;
+    use serde_json::json;
+
+    use super::*;
+    use crate::Ctx;
+
+    /// Each handle reads and writes what the store's own method does: the
+    /// narrowing changes the type, not the behaviour.
+    #[tokio::test]
+    async fn the_handles_reach_the_same_state_as_the_store() {
+        let url =
+            std::env::var("PONTE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        let ns = format!("wh{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let store = Store::new(&url, &ns).unwrap();
+        let integration: Integration = serde_json::from_value(json!({
+            "id": "hh", "name": "test",
+            "source": {"provider": "movidesk", "base_url": "http://a"},
+            "target": {"provider": "okdesk", "base_url": "http://b"},
+        }))
+        .unwrap();
+        let ctx = Ctx::new(&store, &integration, "cmd-1", 0, false);
+        let ttl = Duration::from_secs(60);
+
+        assert!(ctx.locks().try_lock("l", ttl).await.unwrap());
+        assert!(!store.try_lock("l", ttl).await.unwrap());
+        ctx.locks().release_lock("l").await.unwrap();
+        assert!(store.try_lock("l", ttl).await.unwrap());
+
+        ctx.persons()
+            .remember_person("acct", "key:a", "p-1", ttl)
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .known_person("acct", "key:a")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("p-1")
+        );
+        assert!(ctx.persons().forget_person("acct", "key:a").await.unwrap());
+        assert_eq!(
+            ctx.persons().known_person("acct", "key:a").await.unwrap(),
+            None
+        );
+        assert_eq!(
+            Persons::person_lock("acct", "k"),
+            Store::person_lock("acct", "k")
+        );
+
+        ctx.seen().mark_seen("scope", "x", ttl).await.unwrap();
+        assert!(store.was_seen("scope", "x").await.unwrap());
+        assert!(ctx.seen().was_seen("scope", "x").await.unwrap());
+
+        let accounts = Accounts::new(&store);
+        assert!(!accounts.refuses("acct", "origin").await.unwrap());
+        ctx.accounts().note_refusal("acct", "origin").await.unwrap();
+        assert!(store.refuses("acct", "origin").await.unwrap());
+        assert_eq!(
+            accounts.take_rate("b", 1, ttl).await.unwrap(),
+            None,
+            "the first call of the window is free"
+        );
+        assert!(store.take_rate("b", 1, ttl).await.unwrap().is_some());
+
+        assert_eq!(ctx.links().link("hh:1").await.unwrap(), None);
+        assert_eq!(ctx.snapshots().snapshot("hh:source:1").await.unwrap(), None);
+        assert!(ctx.calls().call("hh", "c-1").await.unwrap().is_none());
+        let _ = store.wipe().await;
     }
 }
