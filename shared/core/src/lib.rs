@@ -15,6 +15,7 @@ pub mod integration;
 pub mod link;
 pub mod provider;
 pub mod secret;
+pub mod text;
 pub mod ticket;
 pub mod warehouse;
 

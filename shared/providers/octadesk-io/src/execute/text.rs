@@ -4,6 +4,8 @@
 
 use ponte_core::{Action, TicketRef, Visibility};
 
+pub(crate) use ponte_core::text::cut;
+
 pub(crate) use ponte_worker::effect::action::who;
 
 /// The action's text followed by its attachments, one link a line.
@@ -41,17 +43,6 @@ pub(crate) fn mirrored(action: &Action, origin: &TicketRef, reference: &str) -> 
     )
 }
 
-/// Text cut to `max` characters.
-pub(crate) fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +74,5 @@ mod tests {
         let t = mirrored(&action, &origin, "ponte ref abc");
         assert!(t.starts_with("Bia (public action on the integrated ticket #9)"));
         assert!(t.contains("log.txt: https://files/x") && t.ends_with("ponte ref abc"));
-        assert_eq!(cut("abcdef", 4), "abc…");
     }
 }

@@ -4,6 +4,7 @@
 use ponte_worker::ExecError;
 
 pub(crate) use ponte_core::call::{fill, minutes_in, shown_phone};
+pub(crate) use ponte_core::text::cut;
 pub(crate) use ponte_worker::effect::calls::desk_zone;
 
 pub(crate) fn html_escape(s: &str) -> String {
@@ -26,17 +27,6 @@ pub(crate) fn int_id(value: &str, what: &str) -> Result<i64, ExecError> {
     })
 }
 
-/// Text cut to `max` characters (Okdesk titles are limited).
-pub(crate) fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,7 +34,6 @@ mod tests {
     #[test]
     fn text_is_escaped_cut_and_ids_read() {
         assert_eq!(html_lines("a <b>\nc"), "a &lt;b&gt;<br>c");
-        assert_eq!(cut("abcdef", 4), "abc…");
         assert!(int_id("12x", "assignee").is_err());
         assert_eq!(int_id(" 12 ", "assignee").ok(), Some(12));
     }
