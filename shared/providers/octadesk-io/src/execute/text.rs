@@ -5,7 +5,6 @@
 use ponte_core::{Action, TicketRef, Visibility};
 
 pub(crate) use ponte_core::text::cut;
-
 pub(crate) use ponte_worker::effect::action::who;
 
 /// The action's text followed by its attachments, one link a line.
