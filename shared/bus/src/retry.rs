@@ -102,12 +102,15 @@ impl Bus {
 
     /// Sends `envelope` back to `queue` after at least `wait`, without
     /// counting an attempt: back-pressure (a 429, a used-up rate budget, a
-    /// busy account) is a delay, not a failure. Returns the delay chosen.
+    /// busy account) is a delay, not a failure. `delays_so_far` is the
+    /// count the message arrived with ([`crate::Incoming::delays`]); the
+    /// message leaves with one more. Returns the delay chosen.
     pub async fn schedule_delay(
         &self,
         envelope: &Envelope,
         queue: &str,
         wait: Duration,
+        delays_so_far: u32,
         headers: &Headers,
     ) -> Result<Duration, BusError> {
         let (tier, _) = self.config.retry.schedule(1, Some(wait));
@@ -118,11 +121,7 @@ impl Bus {
         // waits no longer than before.
         let delay = self.config.retry.pace(wait);
         let mut h = headers.clone();
-        let delays = h
-            .get(headers::DELAYS)
-            .and_then(|d| d.parse::<u32>().ok())
-            .unwrap_or(0);
-        h.insert(headers::DELAYS.into(), (delays + 1).to_string());
+        h.insert(headers::DELAYS.into(), (delays_so_far + 1).to_string());
         self.publish_with_expiry(
             &Route::Retry {
                 tier,

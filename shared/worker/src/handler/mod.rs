@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use ponte_bus::{Bus, DeadLetterInfo, Disposition, Handler, Headers, Incoming, Route};
+use ponte_bus::{Bus, DeadLetterInfo, Disposition, Handler, Incoming, Route};
 use ponte_core::{Command, Envelope, Message};
 use ponte_store::{Arrival, HistoryEntry, HistoryKind, Intent, Store};
 use ponte_telemetry::{catalog, propagation};
@@ -185,10 +185,7 @@ impl<E: Executor> CommandHandler<E> {
         };
         catalog::COMMAND_SECONDS.observe(&[provider, command.op.name()], started.elapsed());
         match result {
-            Ok(outcome) => Ran::finished(
-                self.complete(env, &incoming.headers, command, outcome)
-                    .await,
-            ),
+            Ok(outcome) => Ran::finished(self.complete(env, command, outcome).await),
             Err(ExecError::Store(e)) => Ran::waiting(requeue(&e)),
             Err(err) if err.back_pressure().is_some() => {
                 self.delay(env, incoming, command, lane, &err).await
@@ -256,16 +253,16 @@ impl<E: Executor> CommandHandler<E> {
             return Ran::waiting(requeue(&e));
         }
         // The delays so far travel on (the bus counts this one), so a
-        // command refused again and again waits longer each time. Only
-        // the count: the broker's death headers from the tier it came
-        // through must not ride along to its next parking.
-        let mut headers = propagation::inject_current();
-        if let Some(delays) = incoming.headers.get(ponte_bus::DELAYS_HEADER) {
-            headers.insert(ponte_bus::DELAYS_HEADER.into(), delays.clone());
-        }
+        // command refused again and again waits longer each time.
         match self
             .bus
-            .schedule_delay(env, &incoming.queue, wait, &headers)
+            .schedule_delay(
+                env,
+                &incoming.queue,
+                wait,
+                incoming.delays(),
+                &propagation::inject_current(),
+            )
             .await
         {
             Ok(delay) => {
@@ -330,13 +327,7 @@ impl<E: Executor> CommandHandler<E> {
         }
     }
 
-    async fn complete(
-        &self,
-        env: &Envelope,
-        headers: &Headers,
-        command: &Command,
-        outcome: Outcome,
-    ) -> Disposition {
+    async fn complete(&self, env: &Envelope, command: &Command, outcome: Outcome) -> Disposition {
         let trace = propagation::inject_current();
         for emitted in &outcome.events {
             let derived = Envelope::event(emitted);
@@ -362,7 +353,6 @@ impl<E: Executor> CommandHandler<E> {
         if let Err(e) = self.store.finish(&env.id, &outcome.result).await {
             return requeue(&e);
         }
-        let _ = headers;
         tracing::info!(events = outcome.events.len(), "command done");
         catalog::COMMANDS_DONE.inc(&[self.executor.provider().as_str(), command.op.name()]);
         Disposition::Ack
