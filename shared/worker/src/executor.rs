@@ -148,6 +148,18 @@ impl ExecError {
         self.status().map(|s| s.to_string())
     }
 
+    /// Whether the provider certainly applied nothing: back-pressure, a
+    /// failure found before any write, or an answer that refused the
+    /// request (4xx). A lost answer (5xx, a timeout, no answer) may hide a
+    /// write that went through.
+    pub fn wrote_nothing(&self) -> bool {
+        match self {
+            ExecError::Throttled { .. } | ExecError::Permanent { .. } => true,
+            ExecError::Transient { status, .. } => status.is_some_and(|s| (400..500).contains(&s)),
+            ExecError::Store(_) => false,
+        }
+    }
+
     /// When this is back-pressure (a [`ExecError::Throttled`], or a
     /// transient 429 from any provider's client), how long to wait at
     /// least. `None` for real failures.

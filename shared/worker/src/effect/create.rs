@@ -205,9 +205,10 @@ pub async fn create_counterpart<D: CounterpartDesk>(
             wait_out_search_lag(ctx, desk, pair.link_id).await?;
             let created = match desk.create(&tag).await {
                 Ok(created) => created,
-                // Refused before any write (a budget wait, a 429, a 4xx):
-                // nothing can be waiting to show up in the search.
-                Err(e @ (ExecError::Throttled { .. } | ExecError::Permanent { .. })) => {
+                // Refused before any write (a budget wait, a 429, a 4xx,
+                // also one worth another try): nothing can be waiting to
+                // show up in the search.
+                Err(e) if e.wrote_nothing() => {
                     ctx.store
                         .forget_attempt(CREATE_ATTEMPT, pair.link_id)
                         .await?;

@@ -28,7 +28,11 @@ struct FakeDesk {
     creates: AtomicU32,
     searches: AtomicU32,
     lose_next_answer: AtomicBool,
+    /// The next create is refused with a 400 worth another try (Movidesk's
+    /// "Person not found" for a client Ponte remembered): nothing written.
+    refuse_next: AtomicBool,
     unsearchable: bool,
+    search_lag: std::time::Duration,
 }
 
 impl FakeDesk {
@@ -77,6 +81,13 @@ impl CounterpartDesk for FakeDesk {
     }
 
     async fn create(&self, marker: &str) -> Result<Created, ExecError> {
+        if self.refuse_next.swap(false, Ordering::SeqCst) {
+            return Err(ExecError::Transient {
+                reason: "400 Person not found; the clients are looked up again".into(),
+                status: Some(400),
+                retry_after: None,
+            });
+        }
         let n = self.creates.fetch_add(1, Ordering::SeqCst) + 1;
         let ticket = Ticket {
             id: format!("{}", 100 + n),
@@ -116,6 +127,10 @@ impl CounterpartDesk for FakeDesk {
 
     fn describe(&self, id: &str, created: bool) -> String {
         format!("#{id} {}", if created { "created" } else { "found" })
+    }
+
+    fn search_lag(&self) -> std::time::Duration {
+        self.search_lag
     }
 }
 
@@ -322,6 +337,46 @@ async fn a_removed_links_old_counterpart_is_never_taken_for_the_new_one() {
     assert!(
         w.store.removed_link("mm:7").await.unwrap().is_none(),
         "the new link ends the tombstone"
+    );
+    w.done().await;
+}
+
+#[tokio::test]
+async fn a_refused_create_is_tried_again_at_once_a_lost_answer_waits_out_the_search_lag() {
+    let w = World::new();
+    let lag = std::time::Duration::from_secs(300);
+    let refused = FakeDesk {
+        search_lag: lag,
+        ..FakeDesk::default()
+    };
+    refused.refuse_next.store(true, Ordering::SeqCst);
+    let first = w.run(&refused, "c1").await;
+    assert!(matches!(
+        first,
+        Err(ExecError::Transient {
+            status: Some(400),
+            ..
+        })
+    ));
+    let again = create_counterpart(&w.ctx("c1", true), &refused, w.pair())
+        .await
+        .expect("a 400 wrote nothing: no wait for the search");
+    assert_eq!(again.result["target_ticket"], "101");
+    w.done().await;
+
+    let w = World::new();
+    // The search does not show the ticket the lost answer's write made.
+    let lost = FakeDesk {
+        search_lag: lag,
+        unsearchable: true,
+        ..FakeDesk::default()
+    };
+    lost.lose_next_answer.store(true, Ordering::SeqCst);
+    assert!(w.run(&lost, "c1").await.is_err());
+    let wait = create_counterpart(&w.ctx("c1", true), &lost, w.pair()).await;
+    assert!(
+        matches!(wait, Err(ExecError::Throttled { .. })),
+        "a 502 may have written: the create waits for the search, got {wait:?}"
     );
     w.done().await;
 }
