@@ -193,9 +193,10 @@ async fn handle(
     let payload: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}"))
     })?;
-    let accepted = ponte_webhooks::reader(provider)
-        .accept(&payload)
+    let reading = ponte_webhooks::reader(provider)
+        .reading(&payload)
         .map_err(|e| ApiError::bad_request("invalid_body", e.0))?;
+    let accepted = reading.accepted;
     let ticket = TicketRef {
         integration: integration.id.clone(),
         side,
@@ -204,7 +205,12 @@ async fn handle(
     };
     // The same delivery from the same side always gets the same id, so a
     // provider's retry is recognised (see `Envelope::webhook`).
-    let envelope = Envelope::webhook(ticket, accepted.dedupe_key.as_deref(), payload);
+    let envelope = Envelope::webhook(
+        ticket,
+        accepted.dedupe_key.as_deref(),
+        payload,
+        reading.changes,
+    );
     let event_id = envelope.id.clone();
     let now = envelope.received_at;
     tracing::Span::current().record("event_id", event_id.as_str());

@@ -286,7 +286,12 @@ mod tests {
             ticket_id: n.to_string(),
         };
         Spooled {
-            envelope: Envelope::webhook(ticket, None, serde_json::json!({ "Id": n })),
+            envelope: Envelope::webhook(
+                ticket,
+                None,
+                serde_json::json!({ "Id": n }),
+                vec![ponte_core::Change::Hint],
+            ),
             headers: Headers::from([("traceparent".into(), "00-abc-def-01".into())]),
         }
     }

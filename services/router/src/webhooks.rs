@@ -1,32 +1,23 @@
-//! What a provider's webhook means, before any rule applies: the reader
-//! the ingress accepted it with (`ponte_webhooks`), given the subject the
-//! ingress found.
+//! What a provider's webhook means, before any rule applies. The ingress
+//! read the body once and the envelope carries its subject and meaning
+//! (decision 99); only a webhook an older ingress queued is read here, by
+//! the same reader (`ponte_webhooks`).
 
 use ponte_core::envelope::WebhookBody;
 use ponte_core::{CanonicalEvent, Change, Envelope, Integration, Provider, TicketRef};
-use ponte_webhooks::{Meaning, reader};
+use ponte_webhooks::reader;
 
 /// The canonical events of an accepted webhook.
 pub(crate) fn events(env: &Envelope, body: &WebhookBody) -> Result<Vec<CanonicalEvent>, String> {
-    let reader = reader(env.provider);
-    let subject = match &body.subject {
-        Some(subject) => subject.clone(),
-        // Accepted by a version before decision 90, which kept the subject
-        // only in the shard key: the reader finds it again.
-        None => reader.accept(&body.payload).map_err(|e| e.0)?.subject_id,
+    let (subject, changes) = match (&body.subject, &body.changes) {
+        (Some(subject), Some(changes)) => (subject.clone(), changes.clone()),
+        _ => queued_before(env, body)?,
     };
     let ticket = TicketRef {
         integration: env.integration.clone(),
         side: body.side,
         provider: env.provider,
         ticket_id: subject,
-    };
-    let changes = match reader
-        .read(&ticket.ticket_id, &body.payload)
-        .map_err(|e| e.0)?
-    {
-        Meaning::Hint => vec![Change::Hint],
-        Meaning::Changes(changes) => changes,
     };
     Ok(changes
         .into_iter()
@@ -35,6 +26,22 @@ pub(crate) fn events(env: &Envelope, body: &WebhookBody) -> Result<Vec<Canonical
             change,
         })
         .collect())
+}
+
+/// A webhook an ingress before decision 99 queued (before decision 90,
+/// without even its subject, which then is found in the body, never in
+/// the shard key): read here, as the ingress reads one now.
+fn queued_before(env: &Envelope, body: &WebhookBody) -> Result<(String, Vec<Change>), String> {
+    let reader = reader(env.provider);
+    let subject = match &body.subject {
+        Some(subject) => subject.clone(),
+        None => reader.accept(&body.payload).map_err(|e| e.0)?.subject_id,
+    };
+    let changes = reader
+        .read(&subject, &body.payload)
+        .map_err(|e| e.0)?
+        .into_changes();
+    Ok((subject, changes))
 }
 
 /// A webhook reporting only Ponte's own write on a linked desk: the
@@ -62,7 +69,11 @@ mod tests {
             provider,
             ticket_id: subject.into(),
         };
-        Envelope::webhook(ticket, None, payload)
+        let changes = reader(provider)
+            .reading(&payload)
+            .expect("the ingress accepts it")
+            .changes;
+        Envelope::webhook(ticket, None, payload, changes)
     }
 
     fn body(env: &Envelope) -> &WebhookBody {
@@ -83,6 +94,39 @@ mod tests {
 
         let okdesk = json!({"event": {"event_type": "new_ticket"}, "issue": {"id": "153", "title": "t", "status": {"code": "opened"}}});
         let env = webhook(Provider::Okdesk, "153", okdesk);
+        let read = events(&env, body(&env)).expect("read");
+        assert_eq!(read[0].change.name(), "ticket_created");
+        assert_eq!(read[0].ticket.ticket_id, "153");
+    }
+
+    /// The router takes the meaning the ingress read; it does not parse the
+    /// body again (a body it could not read still routes what it carries).
+    #[test]
+    fn the_meaning_the_ingress_read_is_routed_without_reading_the_body() {
+        let ticket = TicketRef {
+            integration: "it".into(),
+            side: Side::Target,
+            provider: Provider::Okdesk,
+            ticket_id: "153".into(),
+        };
+        let env = Envelope::webhook(ticket, None, json!({"not": "okdesk"}), vec![Change::Hint]);
+        let read = events(&env, body(&env)).expect("routed as carried");
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].change, Change::Hint);
+        assert_eq!(read[0].ticket.side, Side::Target);
+    }
+
+    /// A webhook an ingress between decisions 90 and 99 queued carries its
+    /// subject but not its meaning: the body is read here.
+    #[test]
+    fn a_webhook_queued_without_its_meaning_is_read_from_its_body() {
+        let old = json!({
+            "id": "e0", "kind": "webhook", "integration": "it", "provider": "okdesk",
+            "shard_key": "it:source:153", "occurred_at": "2026-12-04T21:00:00Z",
+            "received_at": "2026-12-04T21:00:00Z", "attempt": 0,
+            "body": {"side": "source", "subject": "153", "payload": {"event": {"event_type": "new_ticket"}, "issue": {"id": "153", "title": "t", "status": {"code": "opened"}}}},
+        });
+        let env = Envelope::from_bytes(old.to_string().as_bytes()).expect("reads");
         let read = events(&env, body(&env)).expect("read");
         assert_eq!(read[0].change.name(), "ticket_created");
         assert_eq!(read[0].ticket.ticket_id, "153");

@@ -19,10 +19,14 @@ impl Envelope {
     /// serde_json writes it (keys sorted; in the body's own order where
     /// `preserve_order` is on, which a provider's retry repeats). Keyed by
     /// the ticket.
+    ///
+    /// `changes` is what the body means (the ingress reads it once; see
+    /// [`WebhookBody::changes`]).
     pub fn webhook(
         ticket: TicketRef,
         dedupe_key: Option<&str>,
         payload: serde_json::Value,
+        changes: Vec<Change>,
     ) -> Envelope {
         let canonical;
         let identity = match dedupe_key {
@@ -51,6 +55,7 @@ impl Envelope {
             message: Message::Webhook(WebhookBody {
                 side: ticket.side,
                 subject: Some(ticket.ticket_id),
+                changes: Some(changes),
                 payload,
             }),
         }

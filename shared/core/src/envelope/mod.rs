@@ -16,7 +16,7 @@ mod tests;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{CanonicalEvent, Command, Provider, Side};
+use crate::{CanonicalEvent, Change, Command, Provider, Side};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,6 +95,12 @@ pub struct WebhookBody {
     /// version before decision 90.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// What the body means, as the ingress read it (a bare [`Change::Hint`]
+    /// when the body only names its subject), so the router does not parse
+    /// it again. `None` only in webhooks accepted by a version before
+    /// decision 99.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<Change>>,
     pub payload: serde_json::Value,
 }
 

@@ -40,6 +40,11 @@ fn written_before(kind: &str, shard_key: &str, body: Value) -> Value {
     })
 }
 
+/// What a body that only names its ticket means.
+fn hint() -> Vec<Change> {
+    vec![Change::Hint]
+}
+
 fn read(v: &Value) -> Result<Envelope, EnvelopeError> {
     Envelope::from_bytes(&serde_json::to_vec(v).expect("json"))
 }
@@ -67,6 +72,7 @@ fn a_webhook_written_before_reads_and_writes_back_unchanged() {
     };
     assert_eq!(body.side, Side::Source);
     assert_eq!(body.subject, None, "old webhooks carry no subject");
+    assert_eq!(body.changes, None, "nor what they mean");
     assert_eq!(body.payload, json!({"Id": 42, "Actions": []}));
     // A retry or a dead letter of an old message keeps its shape.
     let back: Value = serde_json::from_slice(&env.to_bytes()).expect("json");
@@ -184,7 +190,7 @@ fn an_envelope_without_its_kind_or_body_is_refused() {
 #[test]
 fn a_webhook_is_keyed_by_its_ticket_and_carries_its_subject() {
     let payload = json!({"Id": 42, "b": 1, "a": 2});
-    let env = Envelope::webhook(ticket(Side::Source, "42"), None, payload.clone());
+    let env = Envelope::webhook(ticket(Side::Source, "42"), None, payload.clone(), hint());
     // The body's text as serde_json writes it: keys sorted in a normal
     // build, in the body's order where a dev-dependency turns on
     // `preserve_order` (the workspace's test build); a provider's retry
@@ -196,12 +202,12 @@ fn a_webhook_is_keyed_by_its_ticket_and_carries_its_subject() {
     );
     assert_eq!(
         env.id,
-        Envelope::webhook(ticket(Side::Source, "42"), None, payload.clone()).id,
+        Envelope::webhook(ticket(Side::Source, "42"), None, payload.clone(), hint()).id,
         "the same body from the same side has the same id"
     );
     assert_ne!(
         env.id,
-        Envelope::webhook(ticket(Side::Target, "42"), None, payload.clone()).id
+        Envelope::webhook(ticket(Side::Target, "42"), None, payload.clone(), hint()).id
     );
     assert_eq!(env.shard_key, "mm:source:42");
     assert_eq!(
@@ -214,11 +220,17 @@ fn a_webhook_is_keyed_by_its_ticket_and_carries_its_subject() {
         Message::Webhook(WebhookBody {
             side: Side::Source,
             subject: Some("42".into()),
+            changes: Some(hint()),
             payload: payload.clone(),
         })
     );
 
-    let by_delivery = Envelope::webhook(ticket(Side::Source, "42"), Some("delivery-1"), payload);
+    let by_delivery = Envelope::webhook(
+        ticket(Side::Source, "42"),
+        Some("delivery-1"),
+        payload,
+        hint(),
+    );
     assert_eq!(
         by_delivery.id,
         derive(&["webhook", "movidesk", "mm", "source", "delivery-1"])

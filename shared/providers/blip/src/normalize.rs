@@ -39,10 +39,11 @@ fn content(kind: &str, content: &Value) -> (String, Vec<Attachment>) {
 /// What the envelope means; `None` when it needs nothing (a status Ponte
 /// itself caused, or one a desk does not follow).
 pub fn read(body: &Value) -> Result<Option<Change>, WebhookError> {
-    let env: Envelope = serde_json::from_value(body.clone()).map_err(|e| WebhookError {
-        field: "body",
-        message: e.to_string(),
-    })?;
+    meaning(&crate::webhook::envelope(body)?)
+}
+
+/// What a read envelope means (see [`read`]).
+pub(crate) fn meaning(env: &Envelope) -> Result<Option<Change>, WebhookError> {
     let kind = env.kind.clone().unwrap_or_default();
     if kind == TICKET_TYPE {
         let t: BlipTicket =

@@ -28,17 +28,33 @@ fn err(field: &'static str, message: impl Into<String>) -> WebhookError {
 }
 
 pub fn accept(body: &Value) -> Result<Accepted, WebhookError> {
+    accepted(&envelope(body)?)
+}
+
+/// [`accept`] and [`crate::normalize::read`] in one reading of the body.
+pub fn reading(body: &Value) -> Result<(Accepted, Option<ponte_core::Change>), WebhookError> {
+    let env = envelope(body)?;
+    let accepted = accepted(&env)?;
+    Ok((accepted, crate::normalize::meaning(&env)?))
+}
+
+/// The body as a Blip envelope (shared with the normaliser).
+pub(crate) fn envelope(body: &Value) -> Result<Envelope, WebhookError> {
     if !body.is_object() {
         return Err(err("body", "a Blip envelope must be a JSON object"));
     }
-    let env: Envelope =
-        serde_json::from_value(body.clone()).map_err(|e| err("body", e.to_string()))?;
+    serde_json::from_value(body.clone()).map_err(|e| err("body", e.to_string()))
+}
+
+fn accepted(env: &Envelope) -> Result<Accepted, WebhookError> {
     let id = env
         .id
+        .clone()
         .filter(|i| !i.is_empty())
         .ok_or_else(|| err("id", "is missing: every Blip envelope has an id"))?;
     let kind = env
         .kind
+        .as_deref()
         .filter(|k| !k.is_empty())
         .ok_or_else(|| err("type", "is missing: Blip envelopes say their content type"))?;
     let ticket_id = match env.from.as_deref().and_then(ticket_of) {

@@ -98,9 +98,19 @@ pub(crate) fn classify(body: &Value) -> Result<Body<'_>, WebhookError> {
 /// Checks a webhook body and says which ticket (or conversation) it is
 /// about.
 pub fn accept(body: &Value) -> Result<Accepted, WebhookError> {
-    Ok(match classify(body)? {
+    classify(body).map(|b| accepted(&b))
+}
+
+/// [`accept`] and [`crate::normalize::read`] in one reading of the body.
+pub fn reading(body: &Value) -> Result<(Accepted, Option<ponte_core::Change>), WebhookError> {
+    let body = classify(body)?;
+    Ok((accepted(&body), crate::normalize::meaning(&body)))
+}
+
+fn accepted(body: &Body<'_>) -> Accepted {
+    match body {
         Body::Ticket { number } => Accepted {
-            ticket_id: number,
+            ticket_id: number.clone(),
             dedupe_key: None,
         },
         Body::Chat { event, room, data } => {
@@ -118,7 +128,7 @@ pub fn accept(body: &Value) -> Result<Accepted, WebhookError> {
                 dedupe_key: (!detail.is_empty()).then(|| format!("chat:{room}:{event}:{detail}")),
             }
         }
-    })
+    }
 }
 
 /// The newest message a room event carries.

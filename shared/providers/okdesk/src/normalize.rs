@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use ponte_core::{Action, BaseStatus, Change, Person, Ticket, Visibility};
 use serde_json::Value;
 
-use crate::model::{HookComment, HookIssue, HookPerson};
+use crate::model::{Hook, HookComment, HookIssue, HookPerson};
 use crate::webhook::{WebhookError, parse};
 
 /// Okdesk's system status codes onto the canonical stages.
@@ -156,10 +156,14 @@ fn comment_action(c: &HookComment, author: Option<&HookPerson>) -> Action {
 /// Reads a webhook body into the canonical change it reports: a new issue,
 /// a new comment, a status change; any other event as "the issue changed".
 pub fn read(body: &Value) -> Result<Change, WebhookError> {
-    let hook = parse(body)?;
+    parse(body).map(|hook| change(&hook))
+}
+
+/// The canonical change a parsed webhook reports.
+pub(crate) fn change(hook: &Hook) -> Change {
     let t = Box::new(ticket(&hook.issue));
     let ev = &hook.event;
-    Ok(match ev.event_type.as_deref().unwrap_or_default() {
+    match ev.event_type.as_deref().unwrap_or_default() {
         "new_ticket" => Change::TicketCreated { ticket: t },
         "new_comment" => match &ev.comment {
             Some(c) => Change::ActionAdded {
@@ -187,7 +191,7 @@ pub fn read(body: &Value) -> Result<Change, WebhookError> {
             }
         }
         _ => Change::TicketUpdated { ticket: t },
-    })
+    }
 }
 
 #[cfg(test)]

@@ -70,7 +70,17 @@ pub(crate) fn parse(body: &Value) -> Result<Hook, WebhookError> {
 
 /// Checks a webhook body and says which issue and event it is about.
 pub fn accept(body: &Value) -> Result<Accepted, WebhookError> {
+    accepted(body, parse(body)?)
+}
+
+/// [`accept`] and [`crate::normalize::read`] in one reading of the body.
+pub fn reading(body: &Value) -> Result<(Accepted, ponte_core::Change), WebhookError> {
     let hook = parse(body)?;
+    let change = crate::normalize::change(&hook);
+    Ok((accepted(body, hook)?, change))
+}
+
+fn accepted(body: &Value, hook: Hook) -> Result<Accepted, WebhookError> {
     let kind = hook.event.event_type.clone().unwrap_or_default();
     let event = match kind.as_str() {
         "new_ticket" => kind,

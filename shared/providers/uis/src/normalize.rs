@@ -13,14 +13,18 @@ use crate::webhook::WebhookError;
 
 /// Reads a notification body into the canonical change it reports.
 pub fn read(body: &Value) -> Result<Change, WebhookError> {
-    let n = Notification::read(body)?;
-    let call = Box::new(call(&n));
-    Ok(match n.event {
+    Notification::read(body).map(|n| change(&n))
+}
+
+/// The canonical change a read notification reports.
+pub fn change(n: &Notification) -> Change {
+    let call = Box::new(call(n));
+    match n.event {
         Event::Waiting => Change::CallRinging { call },
         Event::Recorded => Change::CallRecorded { call },
         Event::Lost => Change::CallLost { call },
         Event::Finished => Change::CallFinished { call },
-    })
+    }
 }
 
 /// The canonical call. For an incoming call the caller is the client and

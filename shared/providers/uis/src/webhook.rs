@@ -39,11 +39,20 @@ impl WebhookError {
 /// Checks a notification body completely (every field Ponte reads must be
 /// readable) and says which call and event it is about.
 pub fn accept(body: &Value) -> Result<Accepted, WebhookError> {
+    Notification::read(body).map(|n| accepted(&n))
+}
+
+/// [`accept`] and [`crate::normalize::read`] in one reading of the body.
+pub fn reading(body: &Value) -> Result<(Accepted, ponte_core::Change), WebhookError> {
     let n = Notification::read(body)?;
-    Ok(Accepted {
+    Ok((accepted(&n), crate::normalize::change(&n)))
+}
+
+fn accepted(n: &Notification) -> Accepted {
+    Accepted {
         event: n.event_key(),
-        call_id: n.call_id,
-    })
+        call_id: n.call_id.clone(),
+    }
 }
 
 #[cfg(test)]

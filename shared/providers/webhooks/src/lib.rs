@@ -1,9 +1,11 @@
 //! The one registry of the providers' webhook readers: [`reader`] gives a
-//! provider's. The ingress uses it to accept a body (and learn which
-//! ticket, call or conversation it is about, and its delivery id); the
-//! router uses the same reader to know what the accepted body means. The
-//! subject travels in the envelope's webhook body, so the router does not
-//! run the ingress's checks again.
+//! provider's. The ingress reads a body once ([`WebhookReader::reading`]):
+//! it is accepted or refused whole, and what it is about (the ticket, call
+//! or conversation, and the delivery id) and what it means travel in the
+//! envelope's webhook body, so the router does not parse it again. The
+//! router asks the same reader whether a body reports Ponte's own write,
+//! and reads the bodies an ingress before decision 99 queued without
+//! their meaning.
 
 mod readers;
 
@@ -34,13 +36,37 @@ pub enum Meaning {
     Changes(Vec<Change>),
 }
 
+impl Meaning {
+    /// The changes to route: a hint is one [`Change::Hint`].
+    pub fn into_changes(self) -> Vec<Change> {
+        match self {
+            Meaning::Hint => vec![Change::Hint],
+            Meaning::Changes(changes) => changes,
+        }
+    }
+}
+
+/// A body read whole: what it is about and what it means.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub accepted: Accepted,
+    pub changes: Vec<Change>,
+}
+
 /// One provider's webhooks.
 pub trait WebhookReader: Sync {
-    /// Checks a body and says what it is about (the ingress).
+    /// Checks a body and says what it is about.
     fn accept(&self, payload: &Value) -> Result<Accepted, Invalid>;
 
-    /// What an accepted body about `subject` means (the router).
+    /// What an accepted body about `subject` means (the router, for a
+    /// webhook queued before decision 99 without its meaning).
     fn read(&self, subject: &str, payload: &Value) -> Result<Meaning, Invalid>;
+
+    /// The one read of a body (the ingress), in one pass: accepted only
+    /// when what it means can be read too, so a body is never queued
+    /// half-understood. Gives what [`accept`](Self::accept) and
+    /// [`read`](Self::read) give.
+    fn reading(&self, payload: &Value) -> Result<Reading, Invalid>;
 
     /// The body reports only a change `agent` (Ponte's agent on that side)
     /// made: Ponte's own write, which needs no re-read.

@@ -1,4 +1,4 @@
-use ponte_core::Provider;
+use ponte_core::{Change, Provider};
 use serde_json::{Value, json};
 
 use super::*;
@@ -94,4 +94,75 @@ fn only_movidesk_recognises_its_own_writes() {
         reader(Provider::Movidesk).written_by(&body, "7"),
         ponte_movidesk::webhook::written_by(&body, "7")
     );
+}
+
+/// Bodies of every provider that reads its webhooks, as the sandbox and
+/// the providers' documents send them.
+fn samples() -> Vec<(Provider, Value)> {
+    vec![
+        (Provider::Movidesk, json!({"Id": 42})),
+        (
+            Provider::Blip,
+            json!({"type": "application/vnd.iris.ticket+json", "content": {"id": "t1", "status": "Waiting"}, "id": "Ticket:t1:Waiting", "from": "t1@desk.msging.net/Webhook"}),
+        ),
+        (
+            Provider::Blip,
+            json!({"type": "text/plain", "content": "the printer is off", "id": "fwd:fwd:m1", "from": "t1@desk.msging.net/Webhook"}),
+        ),
+        (
+            Provider::Uis,
+            json!({"call_id": 237859081, "action": "wait", "phone": "79991234567", "extension_phone_number": "101"}),
+        ),
+        (
+            Provider::Okdesk,
+            json!({"event": {"event_type": "new_ticket"}, "issue": {"id": "153", "title": "t", "status": {"code": "opened"}}}),
+        ),
+        (
+            Provider::Octadesk,
+            json!({"domain": "ticket", "event": "ticket.updated", "data": {"number": 1042}}),
+        ),
+    ]
+}
+
+/// Changes without the time a channel's message was read at.
+fn timeless(mut changes: Vec<Change>) -> Vec<Change> {
+    for change in &mut changes {
+        if let Change::ActionAdded { action, .. } = change {
+            action.created_at = None;
+        }
+    }
+    changes
+}
+
+/// The ingress's one pass gives what accepting and then reading give.
+#[test]
+fn one_reading_is_accepting_and_reading() {
+    for (provider, body) in samples() {
+        let reader = reader(provider);
+        let read = reader.reading(&body).expect("read whole");
+        let accepted = reader.accept(&body).expect("accepted");
+        let meaning = reader
+            .read(&accepted.subject_id, &body)
+            .expect("means something");
+        assert_eq!(read.accepted, accepted, "{provider}");
+        assert_eq!(
+            timeless(read.changes),
+            timeless(meaning.into_changes()),
+            "{provider}"
+        );
+        assert!(!accepted.subject_id.is_empty());
+    }
+}
+
+/// A body that passes the acceptance checks but whose meaning cannot be
+/// read is refused whole at the ingress, naming what was wrong.
+#[test]
+fn a_body_whose_meaning_cannot_be_read_is_refused_whole() {
+    let bad_ticket = json!({"type": "application/vnd.iris.ticket+json", "content": {"id": "t1", "status": "Waiting", "agentIdentity": 5}, "id": "Ticket:t1:Waiting", "from": "t1@desk.msging.net/Webhook"});
+    let blip = reader(Provider::Blip);
+    assert!(blip.accept(&bad_ticket).is_ok(), "the checks alone pass it");
+    let e = blip.reading(&bad_ticket).expect_err("refused whole");
+    assert!(e.0.starts_with("Blip envelope: `content`"), "{e}");
+    let warehouse = reader(Provider::Warehouse).reading(&json!({"Id": 1}));
+    assert!(warehouse.is_err_and(|e| e.0.contains("a warehouse sends no webhooks")));
 }

@@ -18,9 +18,14 @@ pub use ticket::{base_status, ticket};
 /// What a webhook body means: `Hint` for a ticket (re-read it), the change
 /// for a conversation event, `None` for an event that needs nothing.
 pub fn read(body: &Value) -> Result<Option<Change>, WebhookError> {
-    match classify(body)? {
-        Body::Ticket { .. } => Ok(Some(Change::Hint)),
-        Body::Chat { event, room, data } => Ok(chat::change(&event, &room, data)),
+    classify(body).map(|b| meaning(&b))
+}
+
+/// What a classified body means (see [`read`]).
+pub(crate) fn meaning(body: &Body<'_>) -> Option<Change> {
+    match body {
+        Body::Ticket { .. } => Some(Change::Hint),
+        Body::Chat { event, room, data } => chat::change(event, room, data),
     }
 }
 
