@@ -5,8 +5,7 @@ use ponte_core::ids::has_reference;
 
 use crate::ignored::Ignored;
 use ponte_core::{
-    CanonicalEvent, Change, Command, Integration, Link, LinkOrigin, Mode, Operation, Provider,
-    Side, Ticket,
+    CanonicalEvent, Change, Command, Integration, Link, LinkOrigin, Mode, Operation, Side, Ticket,
 };
 
 /// What the router does with one event.
@@ -55,37 +54,12 @@ pub fn plan(
         source_ticket,
     } = &event.change
     {
-        // A Movidesk source whose counterpart another desk's worker created
-        // is marked by its own worker (the creator cannot write there).
-        if side == Side::Target
-            && integration.source.provider == Provider::Movidesk
-            && integration.target.provider != Provider::Movidesk
-            && !source_ticket.is_empty()
-        {
-            return Decision::Commands(vec![Command::new(
-                integration,
-                Side::Source,
-                event_id,
-                Operation::MarkLinked {
-                    link_id: link_id.clone(),
-                    ticket_id: source_ticket.clone(),
-                    counterpart: ticket.id.clone(),
-                },
-            )]);
-        }
-        // A channel source is told who attends; other desks need nothing.
-        if side == Side::Target && integration.source.provider.is_channel() {
-            return Decision::Commands(vec![Command::new(
-                integration,
-                Side::Source,
-                event_id,
-                Operation::AssignAgent {
-                    link_id: link_id.clone(),
-                    desk_owner: ticket.owner.as_ref().and_then(|o| o.id.clone()),
-                },
-            )]);
-        }
-        return Decision::Ignore(Ignored::CounterpartCreated);
+        // Queued by a worker before decision 99; a worker now sends what
+        // the source needs itself, under the same command id.
+        return Command::after_created(integration, side, event_id, link_id, ticket, source_ticket)
+            .map_or(Decision::Ignore(Ignored::CounterpartCreated), |c| {
+                Decision::Commands(vec![c])
+            });
     }
     let Some(ticket) = event.change.ticket() else {
         // A hint: re-read the ticket on the side it came from.

@@ -157,6 +157,44 @@ impl Command {
         }
     }
 
+    /// What the source side needs once its counterpart `counterpart` exists
+    /// on `side`, if anything: a Movidesk source whose counterpart another
+    /// desk's worker created is marked by its own worker (the creator cannot
+    /// write there); a channel source is told who attends. Other desks need
+    /// nothing (the creator already wrote on a source of its own provider).
+    /// Sent by the worker that created the counterpart (decision 99).
+    pub fn after_created(
+        integration: &crate::Integration,
+        side: Side,
+        cause: &str,
+        link_id: &str,
+        counterpart: &Ticket,
+        source_ticket: &str,
+    ) -> Option<Command> {
+        if side != Side::Target {
+            return None;
+        }
+        let (source, target) = (integration.source.provider, integration.target.provider);
+        let op = if source == Provider::Movidesk
+            && target != Provider::Movidesk
+            && !source_ticket.is_empty()
+        {
+            Operation::MarkLinked {
+                link_id: link_id.to_string(),
+                ticket_id: source_ticket.to_string(),
+                counterpart: counterpart.id.clone(),
+            }
+        } else if source.is_channel() {
+            Operation::AssignAgent {
+                link_id: link_id.to_string(),
+                desk_owner: counterpart.owner.as_ref().and_then(|o| o.id.clone()),
+            }
+        } else {
+            return None;
+        };
+        Some(Command::new(integration, Side::Source, cause, op))
+    }
+
     /// The link this command is about, when it is about one.
     pub fn link_id(&self) -> Option<&str> {
         match &self.op {

@@ -84,11 +84,18 @@ pub enum Deferred {
     Snapshot { ticket_key: String, value: Value },
 }
 
+/// What carrying out a command gives.
+pub type Executed = Result<Outcome, ExecError>;
+
 #[derive(Debug, Default)]
 pub struct Outcome {
     /// Recorded as the command's result; a repeat of the command returns it.
     pub result: Value,
     pub events: Vec<Emitted>,
+    /// Work for another side's worker that this command's effect calls for
+    /// (a source told of its new counterpart), queued before the command is
+    /// recorded as done; each has a deterministic id, so a repeat is one.
+    pub commands: Vec<Command>,
     pub deferred: Vec<Deferred>,
     /// Lines for the link's history.
     pub history: Vec<(String, HistoryEntry)>,

@@ -7,6 +7,7 @@
 mod app;
 pub mod budget;
 mod busy;
+pub mod dispatch;
 pub mod effect;
 mod endpoint;
 mod executor;
@@ -21,8 +22,9 @@ pub mod token_api;
 pub mod transport;
 
 pub use app::{StartError, Started, WorkerApp, bootstrap, run_worker};
+pub use dispatch::{Desk, dispatch};
 pub use endpoint::endpoint_of;
-pub use executor::{Ctx, Deferred, ExecError, Executor, Outcome};
+pub use executor::{Ctx, Deferred, ExecError, Executed, Executor, Outcome};
 pub use handles::Accounts;
 pub use link_status::record_link_statuses;
 pub use pair::pair_ticket;

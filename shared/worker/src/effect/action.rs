@@ -11,7 +11,7 @@
 use std::future::Future;
 
 use ponte_core::ids::reference;
-use ponte_core::{Action, Person, Side, TicketRef};
+use ponte_core::{Action, CustomField, Person, Side, TicketRef};
 use ponte_store::{HistoryEntry, HistoryKind};
 use serde_json::json;
 
@@ -30,6 +30,8 @@ pub struct Mirror<'a> {
     pub action: &'a Action,
     /// A channel customer's own message (written as theirs, public).
     pub from_customer: bool,
+    /// The other side's custom fields, for a desk that carries them.
+    pub fields: &'a [CustomField],
 }
 
 /// A desk's part of mirroring an action.

@@ -7,7 +7,8 @@
 //! and every record of the attempt), and create only when nothing carries
 //! it. Then link both ways,
 //! write the counterpart's number on the source, the baseline snapshot, the
-//! history line and the `counterpart_created` event.
+//! history line, and queue what the source's own worker must do (a Movidesk
+//! source's mark, a channel's agent).
 //!
 //! A counterpart found by its marker takes as baseline the state Ponte wrote
 //! (its first action, the description); whatever was added to it since — an
@@ -20,9 +21,7 @@ use std::time::Duration;
 use chrono::Utc;
 use ponte_core::diff::diff;
 use ponte_core::link::marker;
-use ponte_core::{
-    CanonicalEvent, Change, Emitted, Link, LinkOrigin, Person, Provider, Side, Ticket, TicketRef,
-};
+use ponte_core::{Command, Link, LinkOrigin, Person, Provider, Side, Ticket, TicketRef};
 use ponte_store::HistoryKind;
 use serde_json::json;
 
@@ -80,8 +79,8 @@ pub trait CounterpartDesk: Send + Sync {
         Duration::ZERO
     }
 
-    /// What the router is told about the new counterpart (a channel source
-    /// is told who attends).
+    /// The new counterpart as the source's follow-up needs it (a channel
+    /// source is told who attends).
     fn announce(&self, id: &str, baseline: Option<&Ticket>) -> Ticket {
         Ticket {
             id: id.to_string(),
@@ -250,25 +249,25 @@ pub async fn create_counterpart<D: CounterpartDesk>(
         LinkOrigin::Manual => HistoryKind::CreatedManually,
         LinkOrigin::Associated => HistoryKind::Associated,
     };
-    let mut events = vec![Emitted {
-        id: ponte_core::ids::derive(&["counterpart", &link.id, &id]),
-        occurred_at: Utc::now(),
-        event: CanonicalEvent {
-            ticket: at(&id),
-            change: Change::CounterpartCreated {
-                link_id: link.id.clone(),
-                ticket: Box::new(desk.announce(&id, baseline.as_ref())),
-                source_ticket: source.ticket_id.clone(),
-            },
-        },
-    }];
+    // What the source needs now (a mark, who attends) goes straight to its
+    // worker; desk↔desk pairs need nothing more (decision 99).
+    let cause = ponte_core::ids::derive(&["counterpart", &link.id, &id]);
+    let commands = Command::after_created(
+        integration,
+        pair.side,
+        &cause,
+        &link.id,
+        &desk.announce(&id, baseline.as_ref()),
+        &source.ticket_id,
+    )
+    .into_iter()
+    .collect();
     if !news.is_empty() {
         tracing::info!(
             changes = news.len(),
             "the found counterpart changed since Ponte wrote it; publishing what is new"
         );
     }
-    events.extend(news);
     let deferred = baseline
         .map(|t| Deferred::Snapshot {
             ticket_key: at(&id).key(),
@@ -283,6 +282,7 @@ pub async fn create_counterpart<D: CounterpartDesk>(
             history(ctx, kind, desk.describe(&id, created)),
         )],
         deferred,
-        events,
+        events: news,
+        commands,
     })
 }

@@ -6,6 +6,7 @@ pub mod associate;
 pub mod calls;
 pub mod create;
 pub mod status;
+pub mod sync;
 pub mod unmark;
 
 use chrono::Utc;
@@ -18,6 +19,7 @@ pub use action::{ActionDesk, Mirror, mirror_action};
 pub use associate::{AssociateDesk, Association, Existing, associate};
 pub use create::{CounterpartDesk, Created, Pair, create_counterpart};
 pub use status::{Reading, StatusChange, StatusDesk, set_status};
+pub use sync::{Current, SyncDesk, sync_ticket};
 pub use unmark::{Marked, TagDesk, remove_marker};
 
 /// A history line caused by the running command.

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ponte_core::ids::status_echo;
-use ponte_core::{Side, TicketRef};
+use ponte_core::{BaseStatus, Side, TicketRef};
 use ponte_store::HistoryKind;
 use serde_json::json;
 
@@ -73,6 +73,10 @@ pub struct StatusChange<'a> {
     pub origin: &'a TicketRef,
     pub status: &'a str,
     pub changed_at: DateTime<Utc>,
+    /// The base status the other side reached (a channel only closes).
+    pub base_status: &'a BaseStatus,
+    /// The other side's justification for the status, where it gives one.
+    pub justification: Option<&'a str>,
 }
 
 /// Sets the mapped status on `change.ticket_id`; see the module.
@@ -88,6 +92,7 @@ pub async fn set_status<D: StatusDesk>(
         origin,
         status,
         changed_at,
+        ..
     } = change;
     let integration = ctx.integration;
     let mapped = integration

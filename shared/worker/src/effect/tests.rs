@@ -8,7 +8,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use ponte_core::{
-    Action, Change, Integration, LinkOrigin, Person, Provider, Side, Ticket, TicketRef, Visibility,
+    Action, Change, Integration, LinkOrigin, Operation, Person, Provider, Side, Ticket, TicketRef,
+    Visibility,
 };
 use ponte_store::Store;
 use serde_json::json;
@@ -19,6 +20,7 @@ use crate::{Ctx, Deferred, ExecError, Outcome};
 mod action;
 mod associate;
 mod status;
+mod sync;
 
 /// A desk in memory: tickets with their tags, answers that can be lost
 /// after the write, a search that can be missing.
@@ -217,11 +219,55 @@ async fn a_first_create_looks_for_its_marker_links_and_keeps_the_answer_as_basel
     let link = w.store.link("mm:7").await.unwrap().expect("link");
     assert_eq!(link.target_ticket, "101");
     assert_eq!(snapshot(&out).actions.len(), 1);
-    assert!(matches!(
-        out.events[0].event.change,
-        Change::CounterpartCreated { .. }
-    ));
-    assert_eq!(out.events.len(), 1);
+    assert!(out.events.is_empty(), "nothing new to publish");
+    // The Movidesk source is marked by its own worker, told directly (no
+    // router round trip), under an id its cause fixes.
+    assert_eq!(out.commands.len(), 1, "{:?}", out.commands);
+    let mark = &out.commands[0];
+    assert_eq!(
+        (mark.side, mark.provider),
+        (Side::Source, Provider::Movidesk)
+    );
+    assert_eq!(
+        mark.op,
+        Operation::MarkLinked {
+            link_id: "mm:7".into(),
+            ticket_id: "7".into(),
+            counterpart: "101".into(),
+        }
+    );
+    assert_eq!(
+        mark.cause,
+        ponte_core::ids::derive(&["counterpart", "mm:7", "101"])
+    );
+    w.done().await;
+}
+
+#[tokio::test]
+async fn a_desk_source_of_the_creators_provider_needs_no_follow_up() {
+    let mut w = World::new();
+    w.integration.target.provider = Provider::Movidesk;
+    let desk = FakeDesk::default();
+    let out = w.run(&desk, "c1").await.unwrap();
+    assert!(out.commands.is_empty(), "{:?}", out.commands);
+    assert!(out.events.is_empty());
+    w.done().await;
+}
+
+#[tokio::test]
+async fn a_channel_source_is_told_who_attends() {
+    let mut w = World::new();
+    w.integration.source.provider = Provider::Blip;
+    w.source.provider = Provider::Blip;
+    let desk = FakeDesk::default();
+    let out = w.run(&desk, "c1").await.unwrap();
+    assert_eq!(out.commands.len(), 1, "{:?}", out.commands);
+    assert_eq!(out.commands[0].provider, Provider::Blip);
+    assert!(
+        matches!(&out.commands[0].op, Operation::AssignAgent { link_id, .. } if link_id == "mm:7"),
+        "{:?}",
+        out.commands[0].op
+    );
     w.done().await;
 }
 

@@ -129,6 +129,8 @@ struct World {
     queue: String,
     commands: mpsc::UnboundedReceiver<Incoming>,
     events: mpsc::UnboundedReceiver<Incoming>,
+    /// The source's (Movidesk's) worker queue: follow-up commands.
+    follow_ups: mpsc::UnboundedReceiver<Incoming>,
     stop: CancellationToken,
     taps: Vec<JoinHandle<()>>,
     /// Dropped last: deletes the namespace.
@@ -186,6 +188,8 @@ impl World {
         let stop = CancellationToken::new();
         let (commands, work_tap) = tap(&bus, queue.clone(), &stop);
         let (events, events_tap) = tap(&bus, bus.topology().events_queue(0), &stop);
+        let source_queue = bus.topology().work_queue(Provider::Movidesk, 0);
+        let (follow_ups, follow_ups_tap) = tap(&bus, source_queue, &stop);
         World {
             handler: CommandHandler {
                 bus,
@@ -196,8 +200,9 @@ impl World {
             queue,
             commands,
             events,
+            follow_ups,
             stop,
-            taps: vec![work_tap, events_tap],
+            taps: vec![work_tap, events_tap, follow_ups_tap],
             _guard: guard,
         }
     }
@@ -251,6 +256,23 @@ impl World {
             .expect("an event was published")
             .expect("tap open");
         got.envelope.expect("an envelope")
+    }
+
+    /// The next follow-up command the handler queued for the source's worker.
+    async fn next_follow_up(&mut self) -> Envelope {
+        let got = tokio::time::timeout(PATIENCE, self.follow_ups.recv())
+            .await
+            .expect("a follow-up command was queued")
+            .expect("tap open");
+        got.envelope.expect("an envelope")
+    }
+
+    /// No follow-up command is queued for a while.
+    async fn no_follow_up(&mut self) {
+        let got = tokio::time::timeout(Duration::from_millis(700), self.follow_ups.recv()).await;
+        if let Ok(Some(incoming)) = got {
+            panic!("unexpected follow-up: {:?}", incoming.envelope);
+        }
     }
 
     /// Nothing comes back to the shard queue for a while (longer than

@@ -7,9 +7,10 @@ mod assign;
 mod close;
 mod reply;
 
-use ponte_core::{Command, Operation, Provider, Side};
+use ponte_core::{Command, Provider, Side};
 use ponte_store::HistoryEntry;
-use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
+use ponte_worker::effect::{Mirror, StatusChange};
+use ponte_worker::{Ctx, Desk, ExecError, Executed, Executor, Outcome, dispatch};
 use serde_json::Value;
 
 use crate::client::{Client, Throughput};
@@ -42,37 +43,37 @@ impl Executor for BlipExecutor {
     }
 
     async fn execute(&self, ctx: &Ctx<'_>, command: &Command) -> Result<Outcome, ExecError> {
-        let side = command.side;
-        match &command.op {
-            Operation::AssignAgent {
-                link_id,
-                desk_owner,
-            } => {
-                let ticket = pair_ticket(ctx, link_id, side).await?;
-                self.assign(ctx, side, link_id, &ticket, desk_owner.as_deref())
-                    .await
-            }
-            Operation::AddAction {
-                link_id, action, ..
-            } => {
-                let ticket = pair_ticket(ctx, link_id, side).await?;
-                self.reply(ctx, side, link_id, &ticket, action).await
-            }
-            Operation::ChangeStatus {
-                link_id,
-                status,
-                base_status,
-                ..
-            } => {
-                let ticket = pair_ticket(ctx, link_id, side).await?;
-                self.close(ctx, side, link_id, &ticket, status, base_status)
-                    .await
-            }
-            other => Err(ExecError::permanent(format!(
-                "Blip is a conversation channel; it cannot carry out `{}`",
-                other.name()
-            ))),
-        }
+        dispatch(self, ctx, command).await
+    }
+}
+
+impl Desk for BlipExecutor {
+    fn refusal(&self, op: &'static str) -> String {
+        format!("Blip is a conversation channel; it cannot carry out `{op}`")
+    }
+
+    async fn assign_agent(
+        &self,
+        ctx: &Ctx<'_>,
+        side: Side,
+        link_id: &str,
+        ticket_id: &str,
+        desk_owner: Option<&str>,
+    ) -> Executed {
+        self.assign(ctx, side, link_id, ticket_id, desk_owner).await
+    }
+
+    /// The desk's public reply, sent to the customer.
+    async fn add_action(&self, ctx: &Ctx<'_>, m: Mirror<'_>) -> Executed {
+        self.reply(ctx, m.side, m.link_id, m.ticket_id, m.action)
+            .await
+    }
+
+    /// A finished desk ticket closes the conversation.
+    async fn change_status(&self, ctx: &Ctx<'_>, c: StatusChange<'_>) -> Executed {
+        let (side, link_id, ticket_id) = (c.side, c.link_id, c.ticket_id);
+        self.close(ctx, side, link_id, ticket_id, c.status, c.base_status)
+            .await
     }
 }
 

@@ -144,17 +144,16 @@ impl ActionDesk for Actions<'_> {
 }
 
 impl MovideskExecutor {
-    pub(super) async fn add_action(
+    pub(super) async fn mirror(
         &self,
         ctx: &Ctx<'_>,
         mirror: Mirror<'_>,
-        fields: &[CustomField],
     ) -> Result<Outcome, ExecError> {
         let desk = Actions {
             exec: self,
             ctx,
             client: self.client(ctx, mirror.side)?,
-            fields,
+            fields: mirror.fields,
             current: Mutex::new(None),
         };
         mirror_action(ctx, &desk, mirror).await

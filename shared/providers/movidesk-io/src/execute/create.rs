@@ -173,26 +173,17 @@ impl MovideskExecutor {
     pub(super) async fn create(
         &self,
         ctx: &Ctx<'_>,
-        side: Side,
-        link_id: &str,
-        source: &TicketRef,
+        pair: Pair<'_>,
         ticket: &Ticket,
-        how: LinkOrigin,
     ) -> Result<Outcome, ExecError> {
         let desk = Desk {
             exec: self,
             ctx,
-            side,
-            source,
+            side: pair.side,
+            source: pair.source,
             ticket,
-            how,
+            how: pair.how,
             notes: Mutex::new(Vec::new()),
-        };
-        let pair = Pair {
-            side,
-            link_id,
-            source,
-            how,
         };
         create_counterpart(ctx, &desk, pair).await
     }

@@ -12,11 +12,11 @@ mod status;
 mod sync;
 mod unmark;
 
-use ponte_core::{Command, Operation, Provider, Side};
-use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
+use ponte_core::{Command, Operation, Provider, Side, Ticket};
+use ponte_worker::{Ctx, Desk, ExecError, Executed, Executor, Outcome, dispatch};
 
 use crate::client::{Client, RateLimit};
-use ponte_worker::effect::{Association, Marked};
+use ponte_worker::effect::{Association, Marked, Mirror, Pair, StatusChange};
 pub(crate) use ponte_worker::effect::{history, unmapped};
 
 pub struct MovideskExecutor {
@@ -62,7 +62,7 @@ impl Executor for MovideskExecutor {
     }
 
     async fn execute(&self, ctx: &Ctx<'_>, command: &Command) -> Result<Outcome, ExecError> {
-        let outcome = self.run(ctx, command).await?;
+        let outcome = dispatch(self, ctx, command).await?;
         // A marker's removal is about its own ticket; other lines are
         // about the pair.
         let only = matches!(command.op, Operation::RemoveMarker { .. }).then_some(command.side);
@@ -71,87 +71,46 @@ impl Executor for MovideskExecutor {
     }
 }
 
-impl MovideskExecutor {
-    async fn run(&self, ctx: &Ctx<'_>, command: &Command) -> Result<Outcome, ExecError> {
-        let side = command.side;
-        match &command.op {
-            Operation::SyncTicket { ticket_id } => self.sync(ctx, side, ticket_id).await,
-            Operation::CreateTicket {
-                link_id,
-                source,
-                ticket,
-                how,
-            } => self.create(ctx, side, link_id, source, ticket, *how).await,
-            Operation::AddAction {
-                link_id,
-                origin,
-                action,
-                fields,
-                from_customer,
-            } => {
-                let ticket_id = pair_ticket(ctx, link_id, side).await?;
-                let mirror = ponte_worker::effect::Mirror {
-                    link_id,
-                    side,
-                    ticket_id: &ticket_id,
-                    origin,
-                    action,
-                    from_customer: *from_customer,
-                };
-                self.add_action(ctx, mirror, fields).await
-            }
-            Operation::ChangeStatus {
-                link_id,
-                origin,
-                status,
-                changed_at,
-                justification,
-                ..
-            } => {
-                let ticket_id = pair_ticket(ctx, link_id, side).await?;
-                let change = ponte_worker::effect::StatusChange {
-                    link_id,
-                    side,
-                    ticket_id: &ticket_id,
-                    origin,
-                    status,
-                    changed_at: *changed_at,
-                };
-                self.change_status(ctx, change, justification.as_deref())
-                    .await
-            }
-            Operation::LinkTickets {
-                link_id,
-                source,
-                ticket_id,
-            } => {
-                self.link(ctx, Association::new(link_id, side, source, ticket_id))
-                    .await
-            }
-            Operation::RemoveMarker {
-                link_id,
-                ticket_id,
-                marker,
-            } => {
-                self.remove_marker(ctx, Marked::new(link_id, side, ticket_id, marker))
-                    .await
-            }
-            Operation::MarkLinked {
-                link_id,
-                ticket_id,
-                counterpart,
-            } => {
-                self.mark_linked_source(ctx, side, link_id, ticket_id, counterpart)
-                    .await
-            }
-            Operation::AssignAgent { .. }
-            | Operation::PopCallerCard { .. }
-            | Operation::LogCall { .. }
-            | Operation::OpenMissedCallTicket { .. } => Err(ExecError::permanent(format!(
-                "Movidesk cannot carry out `{}`: it is a desk without a telephony screen or a channel to assign",
-                command.op.name()
-            ))),
-        }
+impl Desk for MovideskExecutor {
+    fn refusal(&self, op: &'static str) -> String {
+        format!(
+            "Movidesk cannot carry out `{op}`: it is a desk without a telephony screen or a channel to assign"
+        )
+    }
+
+    async fn sync_ticket(&self, ctx: &Ctx<'_>, side: Side, id: &str) -> Executed {
+        self.sync(ctx, side, id).await
+    }
+
+    async fn create_ticket(&self, ctx: &Ctx<'_>, pair: Pair<'_>, ticket: &Ticket) -> Executed {
+        self.create(ctx, pair, ticket).await
+    }
+
+    async fn add_action(&self, ctx: &Ctx<'_>, mirror: Mirror<'_>) -> Executed {
+        self.mirror(ctx, mirror).await
+    }
+
+    async fn change_status(&self, ctx: &Ctx<'_>, change: StatusChange<'_>) -> Executed {
+        self.set_status(ctx, change).await
+    }
+
+    async fn link_tickets(&self, ctx: &Ctx<'_>, pair: Association<'_>) -> Executed {
+        self.link(ctx, pair).await
+    }
+
+    async fn remove_marker(&self, ctx: &Ctx<'_>, marked: Marked<'_>) -> Executed {
+        self.unmark(ctx, marked).await
+    }
+
+    async fn mark_linked(
+        &self,
+        ctx: &Ctx<'_>,
+        side: Side,
+        link: &str,
+        id: &str,
+        of: &str,
+    ) -> Executed {
+        self.mark_linked_source(ctx, side, link, id, of).await
     }
 }
 

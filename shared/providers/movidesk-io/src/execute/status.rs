@@ -74,16 +74,15 @@ impl StatusDesk for Statuses<'_> {
 }
 
 impl MovideskExecutor {
-    pub(super) async fn change_status(
+    pub(super) async fn set_status(
         &self,
         ctx: &Ctx<'_>,
         change: StatusChange<'_>,
-        justification: Option<&str>,
     ) -> Result<Outcome, ExecError> {
         let desk = Statuses {
             client: self.client(ctx, change.side)?,
             correlation: &ctx.integration.correlation,
-            justification,
+            justification: change.justification,
         };
         set_status(ctx, &desk, change).await
     }

@@ -47,7 +47,7 @@ impl TagDesk for Tags<'_> {
 }
 
 impl MovideskExecutor {
-    pub(super) async fn remove_marker(
+    pub(super) async fn unmark(
         &self,
         ctx: &Ctx<'_>,
         marked: Marked<'_>,

@@ -59,7 +59,7 @@ impl ActionDesk for Comments<'_> {
 }
 
 impl OctadeskExecutor {
-    pub(super) async fn add_action(
+    pub(super) async fn mirror(
         &self,
         ctx: &Ctx<'_>,
         mirror: Mirror<'_>,

@@ -19,7 +19,7 @@ use super::{OctadeskExecutor, agent_email};
 use ponte_octadesk::normalize::base_status;
 
 impl OctadeskExecutor {
-    pub(super) async fn log_call(
+    pub(super) async fn log(
         &self,
         ctx: &Ctx<'_>,
         side: Side,

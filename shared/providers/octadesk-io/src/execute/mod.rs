@@ -19,13 +19,13 @@ mod sync;
 mod text;
 mod unmark;
 
-use ponte_core::{Command, Operation, Provider, Side};
-use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
+use ponte_core::{Call, Command, Provider, Side, Ticket};
+use ponte_worker::{Ctx, Desk, ExecError, Executed, Executor, Outcome, dispatch};
 
 use crate::auth::TokenCache;
 use crate::client::Client;
 use ponte_octadesk::webhook::room_of;
-use ponte_worker::effect::{Association, Marked};
+use ponte_worker::effect::{Association, Marked, Mirror, Pair, StatusChange};
 pub(crate) use ponte_worker::effect::{history, unmapped};
 
 pub struct OctadeskExecutor {
@@ -60,83 +60,63 @@ impl Executor for OctadeskExecutor {
     }
 
     async fn execute(&self, ctx: &Ctx<'_>, command: &Command) -> Result<Outcome, ExecError> {
-        let side = command.side;
-        match &command.op {
-            Operation::CreateTicket {
-                link_id,
-                source,
-                ticket,
-                how,
-            } => self.create(ctx, side, link_id, source, ticket, *how).await,
-            Operation::AddAction {
-                link_id,
-                origin,
-                action,
-                from_customer,
-                ..
-            } => {
-                let ticket_id = pair_ticket(ctx, link_id, side).await?;
-                let mirror = ponte_worker::effect::Mirror {
-                    link_id,
-                    side,
-                    ticket_id: &ticket_id,
-                    origin,
-                    action,
-                    from_customer: *from_customer,
-                };
-                match room_of(&ticket_id) {
-                    Some(room) => self.chat_action(ctx, room, mirror).await,
-                    None => self.add_action(ctx, mirror).await,
-                }
-            }
-            Operation::ChangeStatus {
-                link_id,
-                origin,
-                status,
-                changed_at,
-                ..
-            } => {
-                let ticket_id = pair_ticket(ctx, link_id, side).await?;
-                if room_of(&ticket_id).is_some() {
-                    return Ok(chat::status_dropped(ctx, link_id, &ticket_id, status));
-                }
-                let change = ponte_worker::effect::StatusChange {
-                    link_id,
-                    side,
-                    ticket_id: &ticket_id,
-                    origin,
-                    status,
-                    changed_at: *changed_at,
-                };
-                self.change_status(ctx, change).await
-            }
-            Operation::LinkTickets {
-                link_id,
-                source,
-                ticket_id,
-            } => {
-                self.link(ctx, Association::new(link_id, side, source, ticket_id))
-                    .await
-            }
-            Operation::RemoveMarker {
-                link_id,
-                ticket_id,
-                marker,
-            } => {
-                self.remove_marker(ctx, Marked::new(link_id, side, ticket_id, marker))
-                    .await
-            }
-            Operation::SyncTicket { ticket_id } => self.sync(ctx, side, ticket_id).await,
-            Operation::OpenMissedCallTicket { call } => self.missed_call(ctx, side, call).await,
-            Operation::LogCall { call } => self.log_call(ctx, side, call).await,
-            Operation::PopCallerCard { call } => pop::pop_caller_card(ctx, call).await,
-            Operation::AssignAgent { .. } => Err(ExecError::permanent(
-                "Octadesk is a desk, not a channel: it cannot be told who attends (`assign_agent`)",
-            )),
-            Operation::MarkLinked { .. } => Err(ExecError::permanent(
-                "Octadesk counterparts carry Ponte's marker from their creation; a linked Octadesk source is not marked afterwards (`mark_linked` is not supported)",
-            )),
+        dispatch(self, ctx, command).await
+    }
+}
+
+impl Desk for OctadeskExecutor {
+    fn refusal(&self, op: &'static str) -> String {
+        match op {
+            "assign_agent" => "Octadesk is a desk, not a channel: it cannot be told who attends (`assign_agent`)".into(),
+            "mark_linked" => "Octadesk counterparts carry Ponte's marker from their creation; a linked Octadesk source is not marked afterwards (`mark_linked` is not supported)".into(),
+            _ => format!("Octadesk cannot carry out `{op}`"),
         }
+    }
+
+    async fn sync_ticket(&self, ctx: &Ctx<'_>, side: Side, id: &str) -> Executed {
+        self.sync(ctx, side, id).await
+    }
+
+    async fn create_ticket(&self, ctx: &Ctx<'_>, pair: Pair<'_>, ticket: &Ticket) -> Executed {
+        self.create(ctx, pair, ticket).await
+    }
+
+    /// A conversation's message goes to its room; a ticket's action is a
+    /// mirrored action.
+    async fn add_action(&self, ctx: &Ctx<'_>, mirror: Mirror<'_>) -> Executed {
+        match room_of(mirror.ticket_id) {
+            Some(room) => self.chat_action(ctx, room, mirror).await,
+            None => self.mirror(ctx, mirror).await,
+        }
+    }
+
+    /// A conversation has no status to set.
+    async fn change_status(&self, ctx: &Ctx<'_>, change: StatusChange<'_>) -> Executed {
+        if room_of(change.ticket_id).is_some() {
+            let (link, ticket) = (change.link_id, change.ticket_id);
+            return Ok(chat::status_dropped(ctx, link, ticket, change.status));
+        }
+        self.set_status(ctx, change).await
+    }
+
+    async fn link_tickets(&self, ctx: &Ctx<'_>, pair: Association<'_>) -> Executed {
+        self.link(ctx, pair).await
+    }
+
+    async fn remove_marker(&self, ctx: &Ctx<'_>, marked: Marked<'_>) -> Executed {
+        self.unmark(ctx, marked).await
+    }
+
+    async fn pop_caller_card(&self, ctx: &Ctx<'_>, _side: Side, call: &Call) -> Executed {
+        pop::pop_caller_card(ctx, call).await
+    }
+
+    async fn log_call(&self, ctx: &Ctx<'_>, side: Side, call: &Call) -> Executed {
+        self.log(ctx, side, call).await
+    }
+
+    async fn open_missed_call_ticket(&self, ctx: &Ctx<'_>, side: Side, call: &Call) -> Executed {
+        self.missed_call(ctx, side, call).await
     }
 }
 

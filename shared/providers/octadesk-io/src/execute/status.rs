@@ -54,7 +54,7 @@ impl StatusDesk for Statuses<'_> {
 }
 
 impl OctadeskExecutor {
-    pub(super) async fn change_status(
+    pub(super) async fn set_status(
         &self,
         ctx: &Ctx<'_>,
         change: StatusChange<'_>,

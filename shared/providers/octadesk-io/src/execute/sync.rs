@@ -1,57 +1,50 @@
-//! Re-reading a ticket an Octadesk webhook named, and reporting what
-//! changed since the last reading.
+//! Re-reading a ticket an Octadesk webhook named (the sequence is
+//! [`ponte_worker::effect::sync_ticket`]): the ticket and its interactions.
 
-use ponte_core::{Provider, Side, Ticket, TicketRef};
-use ponte_worker::{Ctx, Deferred, ExecError, Outcome};
-use serde_json::json;
+use ponte_core::{Provider, Side};
+use ponte_worker::effect::{Current, SyncDesk, sync_ticket};
+use ponte_worker::{Ctx, ExecError, Executed};
 
 use super::OctadeskExecutor;
+use crate::client::Client;
 use ponte_octadesk::normalize;
 use ponte_octadesk::webhook::room_of;
 
+struct Reader<'a> {
+    client: Client<'a>,
+}
+
+impl SyncDesk for Reader<'_> {
+    fn provider(&self) -> Provider {
+        Provider::Octadesk
+    }
+
+    fn name(&self, id: &str) -> String {
+        format!("Octadesk ticket #{id}")
+    }
+
+    async fn read(&self, id: &str) -> Result<Option<Current>, ExecError> {
+        let Some(api) = self.client.ticket(id).await? else {
+            return Ok(None);
+        };
+        let interactions = self.client.interactions(&api.number).await?;
+        Ok(Some(Current {
+            ticket: normalize::ticket(&api, &interactions),
+            status_by: None,
+        }))
+    }
+}
+
 impl OctadeskExecutor {
-    pub(super) async fn sync(
-        &self,
-        ctx: &Ctx<'_>,
-        side: Side,
-        ticket_id: &str,
-    ) -> Result<Outcome, ExecError> {
+    pub(super) async fn sync(&self, ctx: &Ctx<'_>, side: Side, ticket_id: &str) -> Executed {
         if room_of(ticket_id).is_some() {
             return Err(ExecError::permanent(
                 "conversation events say what happened; there is nothing to re-read",
             ));
         }
-        let client = self.client(ctx, side)?;
-        let Some(api) = client.ticket(ticket_id).await? else {
-            return Err(ExecError::Permanent {
-                reason: format!(
-                    "Octadesk ticket #{ticket_id} does not exist on the {} side (deleted?)",
-                    side.as_str()
-                ),
-                status: Some(404),
-            });
+        let reader = Reader {
+            client: self.client(ctx, side)?,
         };
-        let interactions = client.interactions(&api.number).await?;
-        let current = normalize::ticket(&api, &interactions);
-        let at = TicketRef {
-            integration: ctx.integration.id.clone(),
-            side,
-            provider: Provider::Octadesk,
-            ticket_id: current.id.clone(),
-        };
-        let previous: Option<Ticket> = match ctx.snapshots().snapshot(&at.key()).await? {
-            Some(v) => serde_json::from_value(v).ok(),
-            None => None,
-        };
-        let events = normalize::diff(previous.as_ref(), &current, &at);
-        Ok(Outcome {
-            result: json!({"ticket": current.id, "events": events.len()}),
-            events,
-            deferred: vec![Deferred::Snapshot {
-                ticket_key: at.key(),
-                value: serde_json::to_value(&current).unwrap_or_default(),
-            }],
-            history: vec![],
-        })
+        sync_ticket(ctx, &reader, side, ticket_id).await
     }
 }

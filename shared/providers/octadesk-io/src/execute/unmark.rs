@@ -33,7 +33,7 @@ impl TagDesk for Tags<'_> {
 }
 
 impl OctadeskExecutor {
-    pub(super) async fn remove_marker(
+    pub(super) async fn unmark(
         &self,
         ctx: &Ctx<'_>,
         marked: Marked<'_>,

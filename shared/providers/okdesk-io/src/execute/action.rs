@@ -83,7 +83,7 @@ impl ActionDesk for Comments<'_> {
 }
 
 impl OkdeskExecutor {
-    pub(super) async fn add_action(
+    pub(super) async fn mirror(
         &self,
         ctx: &Ctx<'_>,
         mirror: Mirror<'_>,

@@ -6,7 +6,7 @@
 //! when its webhooks come in.
 
 use ponte_core::link::marker;
-use ponte_core::{Integration, LinkOrigin, Person, Provider, Side, Ticket, TicketRef};
+use ponte_core::{Integration, Person, Provider, Side, Ticket, TicketRef};
 use ponte_worker::effect::{CounterpartDesk, Created, Pair, create_counterpart};
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
@@ -102,12 +102,10 @@ impl OkdeskExecutor {
     pub(super) async fn create(
         &self,
         ctx: &Ctx<'_>,
-        side: Side,
-        link_id: &str,
-        source: &TicketRef,
+        pair: Pair<'_>,
         ticket: &Ticket,
-        how: LinkOrigin,
     ) -> Result<Outcome, ExecError> {
+        let (side, source) = (pair.side, pair.source);
         if let Some(existing) = ctx
             .links()
             .link_of(&ctx.integration.id, source.side, &source.ticket_id)
@@ -128,12 +126,6 @@ impl OkdeskExecutor {
             source,
             ticket,
             contact,
-        };
-        let pair = Pair {
-            side,
-            link_id,
-            source,
-            how,
         };
         create_counterpart(ctx, &desk, pair).await
     }

@@ -78,7 +78,7 @@ pub(super) fn entry(
 }
 
 impl OkdeskExecutor {
-    pub(super) async fn log_call(
+    pub(super) async fn log(
         &self,
         ctx: &Ctx<'_>,
         side: Side,

@@ -17,13 +17,13 @@ mod status;
 
 use std::time::Duration;
 
-use ponte_core::{Command, Operation, Provider, Side};
-use ponte_worker::{Ctx, ExecError, Executor, Outcome, pair_ticket};
+use ponte_core::{Call, Command, Provider, Side, Ticket};
+use ponte_worker::{Ctx, Desk, ExecError, Executed, Executor, Outcome, dispatch};
 
 use crate::client::{Client, RateLimit};
 use employees::EmployeeCache;
-use ponte_worker::effect::Association;
 pub(crate) use ponte_worker::effect::unmapped;
+use ponte_worker::effect::{Association, Mirror, Pair, StatusChange};
 
 /// How long the employee list (who has which internal number) is trusted
 /// before it is read again; a number nobody has triggers a read at once.
@@ -67,73 +67,46 @@ impl Executor for OkdeskExecutor {
     }
 
     async fn execute(&self, ctx: &Ctx<'_>, command: &Command) -> Result<Outcome, ExecError> {
-        let side = command.side;
-        match &command.op {
-            Operation::PopCallerCard { call } => self.pop_caller_card(ctx, side, call).await,
-            Operation::LogCall { call } => self.log_call(ctx, side, call).await,
-            Operation::OpenMissedCallTicket { call } => self.missed_call(ctx, side, call).await,
-            Operation::CreateTicket {
-                link_id,
-                source,
-                ticket,
-                how,
-            } => self.create(ctx, side, link_id, source, ticket, *how).await,
-            Operation::AddAction {
-                link_id,
-                origin,
-                action,
-                from_customer,
-                ..
-            } => {
-                let issue_id = pair_ticket(ctx, link_id, side).await?;
-                let mirror = ponte_worker::effect::Mirror {
-                    link_id,
-                    side,
-                    ticket_id: &issue_id,
-                    origin,
-                    action,
-                    from_customer: *from_customer,
-                };
-                self.add_action(ctx, mirror).await
-            }
-            Operation::ChangeStatus {
-                link_id,
-                origin,
-                status,
-                changed_at,
-                ..
-            } => {
-                let issue_id = pair_ticket(ctx, link_id, side).await?;
-                let change = ponte_worker::effect::StatusChange {
-                    link_id,
-                    side,
-                    ticket_id: &issue_id,
-                    origin,
-                    status,
-                    changed_at: *changed_at,
-                };
-                self.change_status(ctx, change).await
-            }
-            Operation::LinkTickets {
-                link_id,
-                source,
-                ticket_id,
-            } => {
-                self.link(ctx, Association::new(link_id, side, source, ticket_id))
-                    .await
-            }
-            Operation::SyncTicket { .. } => Err(ExecError::permanent(
-                "Okdesk webhooks carry what changed; there is no ticket to re-read (`sync_ticket` is not supported)",
-            )),
-            Operation::AssignAgent { .. } => Err(ExecError::permanent(
-                "Okdesk is a desk, not a channel: it cannot be told who attends (`assign_agent`)",
-            )),
-            Operation::MarkLinked { .. } => Err(ExecError::permanent(
-                "Okdesk is never the source of a desk pair (`mark_linked` is not supported)",
-            )),
-            Operation::RemoveMarker { .. } => Err(ExecError::permanent(
-                "Okdesk keeps Ponte's marker in the issue's description, which stays (`remove_marker` is not supported; the link's tombstone keeps it inert)",
-            )),
+        dispatch(self, ctx, command).await
+    }
+}
+
+impl Desk for OkdeskExecutor {
+    fn refusal(&self, op: &'static str) -> String {
+        match op {
+            "sync_ticket" => "Okdesk webhooks carry what changed; there is no ticket to re-read (`sync_ticket` is not supported)".into(),
+            "assign_agent" => "Okdesk is a desk, not a channel: it cannot be told who attends (`assign_agent`)".into(),
+            "mark_linked" => "Okdesk is never the source of a desk pair (`mark_linked` is not supported)".into(),
+            "remove_marker" => "Okdesk keeps Ponte's marker in the issue's description, which stays (`remove_marker` is not supported; the link's tombstone keeps it inert)".into(),
+            _ => format!("Okdesk cannot carry out `{op}`"),
         }
+    }
+
+    async fn create_ticket(&self, ctx: &Ctx<'_>, pair: Pair<'_>, ticket: &Ticket) -> Executed {
+        self.create(ctx, pair, ticket).await
+    }
+
+    async fn add_action(&self, ctx: &Ctx<'_>, mirror: Mirror<'_>) -> Executed {
+        self.mirror(ctx, mirror).await
+    }
+
+    async fn change_status(&self, ctx: &Ctx<'_>, change: StatusChange<'_>) -> Executed {
+        self.set_status(ctx, change).await
+    }
+
+    async fn link_tickets(&self, ctx: &Ctx<'_>, pair: Association<'_>) -> Executed {
+        self.link(ctx, pair).await
+    }
+
+    async fn pop_caller_card(&self, ctx: &Ctx<'_>, side: Side, call: &Call) -> Executed {
+        self.pop(ctx, side, call).await
+    }
+
+    async fn log_call(&self, ctx: &Ctx<'_>, side: Side, call: &Call) -> Executed {
+        self.log(ctx, side, call).await
+    }
+
+    async fn open_missed_call_ticket(&self, ctx: &Ctx<'_>, side: Side, call: &Call) -> Executed {
+        self.missed_call(ctx, side, call).await
     }
 }

@@ -26,7 +26,7 @@ use ponte_worker::effect::calls::{self, Update};
 const HIDDEN: &str = "the caller's number is hidden: no card to pop";
 
 impl OkdeskExecutor {
-    pub(super) async fn pop_caller_card(
+    pub(super) async fn pop(
         &self,
         ctx: &Ctx<'_>,
         side: Side,

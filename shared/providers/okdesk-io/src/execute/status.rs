@@ -48,7 +48,7 @@ impl StatusDesk for Statuses<'_> {
 }
 
 impl OkdeskExecutor {
-    pub(super) async fn change_status(
+    pub(super) async fn set_status(
         &self,
         ctx: &Ctx<'_>,
         change: StatusChange<'_>,

@@ -86,6 +86,7 @@ fn mirror<'a>(origin: &'a TicketRef, action: &'a Action) -> Mirror<'a> {
         origin,
         action,
         from_customer: false,
+        fields: &[],
     }
 }
 

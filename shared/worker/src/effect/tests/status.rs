@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use chrono::{DateTime, TimeZone, Utc};
 use ponte_core::ids::status_echo;
-use ponte_core::{Side, TicketRef};
+use ponte_core::{BaseStatus, Side, TicketRef};
 use ponte_store::HistoryKind;
 use serde_json::json;
 
@@ -71,6 +71,9 @@ fn world() -> World {
     World::with_correlation(json!({"status": {"Resolvido": "resolved", "Aberto": "opened"}}))
 }
 
+/// What the source reached (the sequence maps the status text instead).
+static RESOLVED: BaseStatus = BaseStatus::Resolved;
+
 fn change<'a>(origin: &'a TicketRef, status: &'a str, minute: u32) -> StatusChange<'a> {
     StatusChange {
         link_id: "mm:7",
@@ -79,6 +82,8 @@ fn change<'a>(origin: &'a TicketRef, status: &'a str, minute: u32) -> StatusChan
         origin,
         status,
         changed_at: at(minute),
+        base_status: &RESOLVED,
+        justification: None,
     }
 }
 
