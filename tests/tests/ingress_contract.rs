@@ -229,6 +229,48 @@ async fn every_refusal_has_its_status_and_code_and_publishes_nothing() {
     t.teardown().await;
 }
 
+/// A body that passes the acceptance checks but whose meaning cannot be
+/// read (a Blip ticket whose agent is a number) is refused whole with the
+/// field named, and nothing is published: it is never queued to be parked
+/// later (decision 99). The same envelope, readable, is accepted.
+#[tokio::test]
+async fn a_body_whose_meaning_cannot_be_read_is_refused_whole() {
+    let t = TestFleet::start(Options {
+        services: vec![Svc::Sandbox, Svc::Admin, Svc::Ingress],
+        ..Options::default()
+    })
+    .await;
+    let b = t.blip_desk("contract-blip").await;
+    let secret = format!("blip-channel-key-{}", b.contract);
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", secret.as_str()),
+    ];
+    let ticket = |agent: Value| {
+        serde_json::to_vec(&json!({
+            "type": "application/vnd.iris.ticket+json", "id": "Ticket:t1:Open",
+            "from": "t1@desk.msging.net/Webhook",
+            "content": {"id": "t1", "status": "Open", "agentIdentity": agent},
+        }))
+        .expect("json")
+    };
+    let (got, answer) = post(&t, "/hooks/blip/contract-blip", &headers, ticket(json!(5))).await;
+    assert_eq!(got, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid_body", "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Blip envelope: `content`"),
+        "names what was wrong: {answer}"
+    );
+    assert_eq!(t.events_waiting().await, 0, "nothing half-processed");
+
+    let readable = ticket(json!("bia%40desk.test@blip.ai"));
+    let (got, answer) = post(&t, "/hooks/blip/contract-blip", &headers, readable).await;
+    assert_eq!(got, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(t.events_waiting().await, 1);
+    t.teardown().await;
+}
+
 #[tokio::test]
 async fn a_provider_retry_is_answered_as_a_duplicate_and_published_once() {
     let t = TestFleet::start(Options {
