@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State as AxumState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ponte_core::{Envelope, Provider, TicketRef};
+use ponte_core::{Envelope, Integration, Provider, Side, TicketRef};
 use ponte_http::ApiError;
 use ponte_telemetry::{catalog, propagation};
 use serde_json::{Value, json};
@@ -107,6 +107,40 @@ fn known_provider(name: &str) -> &'static str {
         .unwrap_or("unknown")
 }
 
+/// The integration and the side whose secret the request presents, or
+/// why the request is refused (for the log line only).
+async fn admit(
+    state: &State,
+    provider: Provider,
+    integration_id: &str,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<Result<(Arc<Integration>, Side), &'static str>, ApiError> {
+    let integration = state.integrations.get(integration_id).await.map_err(|e| {
+        tracing::error!(error = %e, "state store unavailable");
+        ApiError::unavailable(
+            "store_unavailable",
+            "Ponte cannot read its configuration right now; retry later",
+        )
+    })?;
+    let Some(integration) = integration else {
+        return Ok(Err("unknown_integration"));
+    };
+    if !integration.enabled {
+        return Ok(Err("disabled_integration"));
+    }
+    if integration.source.provider != provider && integration.target.provider != provider {
+        return Ok(Err("no_side_of_this_provider"));
+    }
+    Ok(
+        match auth::side_for(&integration, provider, headers, query) {
+            Ok(side) => Ok((integration, side)),
+            Err(auth::Refusal::Missing) => Err("missing_secret"),
+            Err(auth::Refusal::Mismatch) => Err("bad_secret"),
+        },
+    )
+}
+
 async fn handle(
     state: &State,
     provider_name: &str,
@@ -123,32 +157,16 @@ async fn handle(
     })?;
     // Unknown, disabled, no side of this provider, no secret, a wrong
     // secret: one answer for all, so nobody learns from outside which
-    // integrations exist. The log line says which it was.
-    let refused = |why: &'static str| {
+    // integrations exist. The log line says which it was. The copy in
+    // memory may predate a change the admin made a moment ago (a new
+    // secret, an integration enabled): before refusing, it catches up once.
+    let mut admitted = admit(state, provider, integration_id, headers, query).await?;
+    if admitted.is_err() && state.integrations.refresh().await {
+        admitted = admit(state, provider, integration_id, headers, query).await?;
+    }
+    let (integration, side) = admitted.map_err(|why| {
         tracing::Span::current().record("refusal", why);
         not_accepted(integration_id)
-    };
-    let integration = state
-        .integrations
-        .get(integration_id)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "state store unavailable");
-            ApiError::unavailable(
-                "store_unavailable",
-                "Ponte cannot read its configuration right now; retry later",
-            )
-        })?
-        .ok_or_else(|| refused("unknown_integration"))?;
-    if !integration.enabled {
-        return Err(refused("disabled_integration"));
-    }
-    if integration.source.provider != provider && integration.target.provider != provider {
-        return Err(refused("no_side_of_this_provider"));
-    }
-    let side = auth::side_for(&integration, provider, headers, query).map_err(|r| match r {
-        auth::Refusal::Missing => refused("missing_secret"),
-        auth::Refusal::Mismatch => refused("bad_secret"),
     })?;
 
     let content_type = headers

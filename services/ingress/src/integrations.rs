@@ -3,7 +3,9 @@
 //! failover, a restart). The admin bumps a version number in Redis on every
 //! change (`Store::integrations_version`); a watcher reads it a few times a
 //! second and, when it moved, loads every integration again, so a disabled
-//! integration is refused within about [`WATCH_EVERY`].
+//! integration is refused within about [`WATCH_EVERY`]. A request the copy
+//! would refuse makes it catch up first, so a secret set or an integration
+//! enabled a moment ago counts for the very next webhook.
 //!
 //! While the version cannot be read the last complete copy keeps serving:
 //! no integration can change then, since changes are written to that same
@@ -56,24 +58,26 @@ impl Integrations {
     }
 
     /// Reads the version once; when it moved, loads every integration.
-    pub(crate) async fn refresh(&self) {
+    /// True when the copy changed (a request refused against the old copy
+    /// is worth checking again).
+    pub(crate) async fn refresh(&self) -> bool {
         let version = match self.store.integrations_version().await {
             Ok(v) => v,
             Err(e) => {
                 // Nothing can change while Redis is away: keep the copy.
                 tracing::debug!(error = %e, "integrations version unreadable; keeping the copy in memory");
-                return;
+                return false;
             }
         };
         let current = self.cache.read().ok().and_then(|c| c.version);
         if current == Some(version) {
-            return;
+            return false;
         }
         // Read after the version, so the copy is at least as new as it; a
         // change in between moves the version again and is loaded next time.
         let loaded = self.store.integrations().await;
         let Ok(mut cache) = self.cache.write() else {
-            return;
+            return false;
         };
         match loaded {
             Ok(all) => {
@@ -82,12 +86,14 @@ impl Integrations {
                     .map(|i| (i.id.clone(), Arc::new(i)))
                     .collect();
                 cache.version = Some(version);
+                true
             }
             Err(e) => {
                 // Something changed and cannot be read: serve nothing stale.
                 tracing::warn!(error = %e, "cannot load the integrations; reading Redis per webhook");
                 cache.by_id.clear();
                 cache.version = None;
+                true
             }
         }
     }
@@ -95,7 +101,7 @@ impl Integrations {
     /// Keeps the copy current until `shutdown`.
     pub(crate) async fn watch(self: Arc<Self>, shutdown: CancellationToken) {
         loop {
-            self.refresh().await;
+            let _ = self.refresh().await;
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(WATCH_EVERY) => {}
