@@ -4,14 +4,36 @@
 //! `<provider>.http` span, and is judged by the provider's [`AnswerLogic`].
 //! The URL, which carries the token, never reaches an error or a log.
 
+use ponte_core::{Endpoint, Provider};
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 
 use crate::ExecError;
 use crate::budget::RateBudget;
 use crate::handles::Accounts;
 use crate::transport::{Answer, AnswerLogic, Transport};
+
+/// The endpoint's token (its credential `param`) and the account's key in
+/// Redis: `<provider>:` and a hash of the URL and the token, never the token.
+pub fn account<'a>(
+    endpoint: &'a Endpoint,
+    param: &str,
+    provider: Provider,
+) -> Result<(&'a str, String), ExecError> {
+    let token = endpoint
+        .credential(param)
+        .ok_or_else(|| {
+            ExecError::permanent(format!(
+                "the {} endpoint has no `{param}` credential",
+                provider.title()
+            ))
+        })?
+        .expose();
+    let digest = Sha256::digest(format!("{}\n{token}", endpoint.base_url).as_bytes());
+    Ok((token, format!("{provider}:{}", hex::encode(&digest[..8]))))
+}
 
 /// One account of a query-token API.
 pub struct TokenApi<'a, L> {
@@ -85,5 +107,41 @@ impl<L: AnswerLogic> TokenApi<'_, L> {
         self.answer::<()>(Method::GET, path, query, None)
             .await?
             .json_opt(&self.logic)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(credentials: serde_json::Value) -> Endpoint {
+        serde_json::from_value(serde_json::json!({
+            "provider": "okdesk", "base_url": "https://acme.okdesk.ru/api/v1",
+            "credentials": credentials,
+        }))
+        .expect("an endpoint")
+    }
+
+    #[test]
+    fn an_account_is_keyed_by_a_hash_of_its_url_and_token_never_the_token() {
+        let e = endpoint(serde_json::json!({"api_token": "s3cr3t-token"}));
+        let (token, bucket) = account(&e, "api_token", Provider::Okdesk).expect("has a token");
+        assert_eq!(token, "s3cr3t-token");
+        assert!(bucket.starts_with("okdesk:") && bucket.len() == "okdesk:".len() + 16);
+        assert!(!bucket.contains("s3cr3t"));
+        let other = endpoint(serde_json::json!({"api_token": "another"}));
+        let (_, other_bucket) = account(&other, "api_token", Provider::Okdesk).expect("token");
+        assert_ne!(bucket, other_bucket, "one budget per account");
+    }
+
+    #[test]
+    fn a_missing_token_is_a_permanent_failure_naming_the_credential() {
+        let e = endpoint(serde_json::json!({"token": "wrong name"}));
+        let err = account(&e, "api_token", Provider::Okdesk).expect_err("no api_token");
+        assert!(matches!(err, ExecError::Permanent { .. }));
+        assert_eq!(
+            err.to_string(),
+            "the Okdesk endpoint has no `api_token` credential"
+        );
     }
 }

@@ -5,14 +5,13 @@
 
 use std::time::Duration;
 
-use ponte_core::Endpoint;
+use ponte_core::{Endpoint, Provider};
 use ponte_worker::Accounts;
 use ponte_worker::ExecError;
 use ponte_worker::budget::RateBudget;
-use ponte_worker::token_api::TokenApi;
+use ponte_worker::token_api::{self, TokenApi};
 use ponte_worker::transport::{AnswerLogic, Transport};
 use reqwest::Method;
-use sha2::{Digest, Sha256};
 
 use ponte_movidesk::model::{IdOnly, NewPerson, NewTicket, Person, Ticket};
 
@@ -57,11 +56,7 @@ impl<'a> Client<'a> {
         accounts: Accounts<'a>,
         rate: RateLimit,
     ) -> Result<Self, ExecError> {
-        let token = endpoint
-            .credential("token")
-            .ok_or_else(|| ExecError::permanent("the Movidesk endpoint has no `token` credential"))?
-            .expose();
-        let account = Sha256::digest(format!("{}\n{token}", endpoint.base_url).as_bytes());
+        let (token, bucket) = token_api::account(endpoint, "token", Provider::Movidesk)?;
         Ok(Client {
             api: TokenApi {
                 http,
@@ -73,12 +68,12 @@ impl<'a> Client<'a> {
                 logic: Answers,
                 accounts,
                 budget: RateBudget {
-                    provider: ponte_core::Provider::Movidesk,
+                    provider: Provider::Movidesk,
                     limit: rate.per_minute,
                     window: BUDGET_WINDOW,
                     max_wait: rate.max_wait,
                 },
-                bucket: format!("movidesk:{}", hex::encode(&account[..8])),
+                bucket,
             },
         })
     }

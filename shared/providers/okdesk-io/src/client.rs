@@ -8,16 +8,15 @@
 
 use std::time::Duration;
 
-use ponte_core::Endpoint;
+use ponte_core::{Endpoint, Provider};
 use ponte_worker::Accounts;
 use ponte_worker::ExecError;
 use ponte_worker::budget::RateBudget;
-use ponte_worker::token_api::TokenApi;
+use ponte_worker::token_api::{self, TokenApi};
 use ponte_worker::transport::Transport;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::errors::{Answers, is_duplicate_call};
 use ponte_okdesk::de::first_of;
@@ -78,13 +77,7 @@ impl<'a> Client<'a> {
         accounts: Accounts<'a>,
         rate: RateLimit,
     ) -> Result<Self, ExecError> {
-        let token = endpoint
-            .credential("api_token")
-            .ok_or_else(|| {
-                ExecError::permanent("the Okdesk endpoint has no `api_token` credential")
-            })?
-            .expose();
-        let account = Sha256::digest(format!("{}\n{token}", endpoint.base_url).as_bytes());
+        let (token, bucket) = token_api::account(endpoint, "api_token", Provider::Okdesk)?;
         let per_second = if endpoint.rate_per_second > 0 {
             endpoint.rate_per_second
         } else {
@@ -100,12 +93,8 @@ impl<'a> Client<'a> {
                 span: |method, path| tracing::info_span!("okdesk.http", http.method = %method, path = %path, status = tracing::field::Empty),
                 logic: Answers,
                 accounts,
-                budget: RateBudget::per_second(
-                    ponte_core::Provider::Okdesk,
-                    per_second,
-                    rate.max_wait,
-                ),
-                bucket: format!("okdesk:{}", hex::encode(&account[..8])),
+                budget: RateBudget::per_second(Provider::Okdesk, per_second, rate.max_wait),
+                bucket,
             },
         })
     }
