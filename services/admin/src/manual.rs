@@ -10,10 +10,9 @@ use axum::extract::{Path, State as AxumState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use ponte_bus::Route;
 use ponte_core::ids::derive;
 use ponte_core::link::marker;
-use ponte_core::{Command, Envelope, Link, LinkOrigin, Operation, Side, TicketRef};
+use ponte_core::{Command, Link, LinkOrigin, Operation, Side, TicketRef};
 use ponte_http::ApiError;
 use ponte_store::{HistoryEntry, HistoryKind};
 use serde::Deserialize;
@@ -165,15 +164,11 @@ pub(crate) async fn queue_link(state: &State, req: LinkRequest) -> Result<Queued
 /// link's, or the ticket's for a read: see `Envelope::command`); the
 /// command's id.
 pub(crate) async fn queue(state: &State, command: Command) -> Result<String, ApiError> {
-    let envelope = Envelope::command(command, Utc::now());
-    state
+    let envelope = state
         .bus
-        .publish(
-            &Route::Work {
-                provider: envelope.provider,
-                shard_key: envelope.shard_key.clone(),
-            },
-            &envelope,
+        .send_command(
+            command,
+            Utc::now(),
             &ponte_telemetry::propagation::inject_current(),
         )
         .await

@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use ponte_bus::{Bus, Disposition, Handler, Incoming, Route};
+use ponte_bus::{Bus, Disposition, Handler, Incoming};
 use ponte_core::ids::status_echo;
 use ponte_core::link::marker_target;
 use ponte_core::{CanonicalEvent, Change, Command, Envelope, Integration, Link, Message, Side};
@@ -215,16 +215,9 @@ impl EventHandler {
     /// event: see `Envelope::command` for its id and shard).
     async fn send(&self, cause: &Envelope, command: Command) -> Result<(), Failure> {
         let (provider, op) = (command.provider, command.op.name());
-        let envelope = Envelope::command(command, cause.occurred_at);
-        self.bus
-            .publish(
-                &Route::Work {
-                    provider,
-                    shard_key: envelope.shard_key.clone(),
-                },
-                &envelope,
-                &propagation::inject_current(),
-            )
+        let envelope = self
+            .bus
+            .send_command(command, cause.occurred_at, &propagation::inject_current())
             .await
             .map_err(|e| Failure::Infrastructure(e.to_string()))?;
         tracing::info!(command_id = %envelope.id, op, provider = %provider, "command sent");

@@ -1,14 +1,33 @@
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use lapin::options::BasicPublishOptions;
 use lapin::types::ShortString;
 use lapin::{BasicProperties, Confirmation};
-use ponte_core::Envelope;
+use ponte_core::{Command, Envelope};
 
 use crate::headers::{self, Headers};
 use crate::{Bus, BusError, Route};
 
 impl Bus {
+    /// Queues `command` for its provider's worker, on its shard, under the
+    /// id its cause fixes (see `Envelope::command`; `occurred_at` is the
+    /// cause's time). Returns the envelope it went in.
+    pub async fn send_command(
+        &self,
+        command: Command,
+        occurred_at: DateTime<Utc>,
+        headers: &Headers,
+    ) -> Result<Envelope, BusError> {
+        let envelope = Envelope::command(command, occurred_at);
+        let route = Route::Work {
+            provider: envelope.provider,
+            shard_key: envelope.shard_key.clone(),
+        };
+        self.publish(&route, &envelope, headers).await?;
+        Ok(envelope)
+    }
+
     /// Publishes persistent and mandatory, and returns only once the broker
     /// confirmed it: after `Ok` the message is safe in a queue.
     pub async fn publish(

@@ -340,17 +340,20 @@ impl<E: Executor> CommandHandler<E> {
             }
         }
         for follow_up in &outcome.commands {
-            let envelope = Envelope::command(follow_up.clone(), Utc::now());
-            let route = Route::Work {
-                provider: follow_up.provider,
-                shard_key: envelope.shard_key.clone(),
+            let (provider, op) = (follow_up.provider, follow_up.op.name());
+            let envelope = match self
+                .bus
+                .send_command(follow_up.clone(), Utc::now(), &trace)
+                .await
+            {
+                Ok(envelope) => envelope,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot queue a follow-up command; giving the command back");
+                    return Disposition::Requeue;
+                }
             };
-            if let Err(e) = self.bus.publish(&route, &envelope, &trace).await {
-                tracing::error!(error = %e, "cannot queue a follow-up command; giving the command back");
-                return Disposition::Requeue;
-            }
-            tracing::info!(command_id = %envelope.id, op = follow_up.op.name(), provider = %follow_up.provider, "follow-up command sent");
-            catalog::COMMANDS_SENT.inc(&[follow_up.provider.as_str(), follow_up.op.name()]);
+            tracing::info!(command_id = %envelope.id, op, provider = %provider, "follow-up command sent");
+            catalog::COMMANDS_SENT.inc(&[provider.as_str(), op]);
         }
         for d in &outcome.deferred {
             let Deferred::Snapshot { ticket_key, value } = d;
