@@ -1,5 +1,5 @@
-//! Movidesk ticket → canonical ticket, and the difference between two
-//! readings of a ticket → canonical events. Trigger webhooks are partial,
+//! Movidesk ticket → canonical ticket (two readings are compared by
+//! `ponte_core::diff` in the worker). Trigger webhooks are partial,
 //! so every event Ponte acts on comes from a full re-read compared with the
 //! last snapshot.
 
@@ -167,11 +167,10 @@ pub fn status_changed_by(t: &model::Ticket) -> Option<String> {
         .and_then(|p| p.id.clone())
 }
 
-pub use ponte_core::diff::diff;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ponte_core::diff::diff;
     use ponte_core::{Change, Provider, Side, TicketRef};
 
     fn at() -> TicketRef {

@@ -1,9 +1,10 @@
 //! Octadesk → canonical. A ticket webhook is a hint (`Change::Hint`): the
 //! worker re-reads the ticket with its interactions (`ticket`) and compares
-//! it with the last snapshot (`diff`). A conversation event says what
+//! it with the last snapshot (`ponte_core::diff`). A conversation event says what
 //! happened and is read as it is (`chat`).
 
 mod chat;
+#[cfg(test)]
 mod diff;
 mod ticket;
 
@@ -12,7 +13,6 @@ use serde_json::Value;
 
 use crate::webhook::{Body, WebhookError, classify};
 
-pub use diff::diff;
 pub use ticket::{base_status, ticket};
 
 /// What a webhook body means: `Hint` for a ticket (re-read it), the change
