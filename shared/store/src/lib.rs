@@ -37,6 +37,7 @@ pub use history::{HistoryEntry, HistoryKind};
 pub use holds::Arrival;
 pub use intents::Intent;
 pub use link_status::{LinkStatus, SideStatus};
+pub use ratelimit::{RATE_CLASSES, RateAnswer, RateClaim};
 pub use reseal::{Resealed, SecretsCheck};
 pub use sealed::{Keyring, SealError, Sealing};
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use ponte_core::{Link, LinkOrigin, Side};
-use ponte_store::{HistoryEntry, HistoryKind, Intent, Store};
+use ponte_store::{HistoryEntry, HistoryKind, Intent, RateAnswer, RateClaim, Store};
 
 fn store() -> Store {
     let url = std::env::var("PONTE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
@@ -108,19 +108,111 @@ async fn history_records_each_cause_once() {
     s.wipe().await.expect("wipe");
 }
 
+/// A claim of `class` (0 is served first) by `waiter`.
+fn claim(class: u8, waiter: &str) -> RateClaim<'_> {
+    RateClaim {
+        class,
+        waiter,
+        hold: Duration::from_millis(500),
+    }
+}
+
 #[tokio::test]
 async fn the_rate_limit_is_shared_and_says_how_long_to_wait() {
     let s = store();
     let window = Duration::from_secs(60);
     for _ in 0..10 {
-        assert_eq!(s.take_rate("acct", 10, window).await.expect("take"), None);
+        assert_eq!(
+            s.take_rate("acct", 10, window, claim(0, "a"))
+                .await
+                .expect("take"),
+            RateAnswer::Go
+        );
     }
-    let wait = s
-        .take_rate("acct", 10, window)
+    match s
+        .take_rate("acct", 10, window, claim(0, "b"))
         .await
         .expect("take")
-        .expect("limited");
-    assert!(wait > Duration::from_secs(50) && wait <= window, "{wait:?}");
+    {
+        RateAnswer::Full(wait) => {
+            assert!(wait > Duration::from_secs(50) && wait <= window, "{wait:?}")
+        }
+        other => panic!("expected to wait for the window, got {other:?}"),
+    }
+    s.wipe().await.expect("wipe");
+}
+
+/// Bulk work fills an account's window; a live call then waits for the
+/// next free call and gets it, though a manual one and the bulk work ask
+/// for it first; the manual one goes next, the bulk work last.
+#[tokio::test]
+async fn a_waiting_call_of_a_higher_class_is_served_first() {
+    let s = store();
+    let window = Duration::from_millis(1000);
+    let take = |class, waiter| {
+        let s = &s;
+        async move {
+            s.take_rate("acct", 2, window, claim(class, waiter))
+                .await
+                .expect("take")
+        }
+    };
+    assert_eq!(take(3, "backfill").await, RateAnswer::Go);
+    assert_eq!(take(3, "backfill").await, RateAnswer::Go);
+    let RateAnswer::Full(wait) = take(0, "cmd-live").await else {
+        panic!("the window is full")
+    };
+    tokio::time::sleep(wait + Duration::from_millis(100)).await;
+
+    // The window has room again; it is kept for the live call.
+    assert!(matches!(take(3, "backfill").await, RateAnswer::Yield(_)));
+    assert!(matches!(take(1, "cmd-manual").await, RateAnswer::Yield(_)));
+    assert_eq!(take(0, "cmd-live").await, RateAnswer::Go);
+    // The manual call waits now, ahead of the bulk work.
+    assert!(matches!(take(3, "backfill").await, RateAnswer::Yield(_)));
+    assert_eq!(take(1, "cmd-manual").await, RateAnswer::Go);
+    // Nobody above it waits; the window is full again.
+    assert!(matches!(take(3, "backfill").await, RateAnswer::Full(_)));
+    s.wipe().await.expect("wipe");
+}
+
+/// A caller that never comes back for the call it waited for (its
+/// integration was disabled, say) keeps it from the classes below only
+/// until its wait and its hold are over.
+#[tokio::test]
+async fn a_demand_nobody_comes_back_for_lapses() {
+    let s = store();
+    let window = Duration::from_millis(1000);
+    let asked = std::time::Instant::now();
+    assert_eq!(
+        s.take_rate("acct", 1, window, claim(3, "backfill"))
+            .await
+            .expect("take"),
+        RateAnswer::Go
+    );
+    let RateAnswer::Full(wait) = s
+        .take_rate("acct", 1, window, claim(0, "cmd-gone"))
+        .await
+        .expect("take")
+    else {
+        panic!("the window is full")
+    };
+    tokio::time::sleep(wait + Duration::from_millis(100)).await;
+    assert!(matches!(
+        s.take_rate("acct", 1, window, claim(3, "backfill"))
+            .await
+            .expect("take"),
+        RateAnswer::Yield(_)
+    ));
+    // The demand stood for the wait, a tenth of it and the 500 ms hold.
+    let lapsed = wait + wait / 10 + Duration::from_millis(500 + 300);
+    tokio::time::sleep(lapsed.saturating_sub(asked.elapsed())).await;
+    assert_eq!(
+        s.take_rate("acct", 1, window, claim(3, "backfill"))
+            .await
+            .expect("take"),
+        RateAnswer::Go
+    );
     s.wipe().await.expect("wipe");
 }
 
