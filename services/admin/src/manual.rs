@@ -15,6 +15,7 @@ use ponte_core::link::marker;
 use ponte_core::{Command, Link, LinkOrigin, Operation, Side, TicketRef};
 use ponte_http::ApiError;
 use ponte_store::{HistoryEntry, HistoryKind};
+use ponte_worker::Priority;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -164,13 +165,16 @@ pub(crate) async fn queue_link(state: &State, req: LinkRequest) -> Result<Queued
 /// link's, or the ticket's for a read: see `Envelope::command`); the
 /// command's id.
 pub(crate) async fn queue(state: &State, command: Command) -> Result<String, ApiError> {
+    // An agent's command is served after live changes within the desk's
+    // API budget (decision 102).
+    let mut headers = ponte_telemetry::propagation::inject_current();
+    headers.insert(
+        ponte_bus::PRIORITY_HEADER.to_string(),
+        Priority::Manual.as_str().to_string(),
+    );
     let envelope = state
         .bus
-        .send_command(
-            command,
-            Utc::now(),
-            &ponte_telemetry::propagation::inject_current(),
-        )
+        .send_command(command, Utc::now(), &headers)
         .await
         .map_err(|e| {
             ApiError::unavailable(

@@ -11,6 +11,7 @@ use ponte_core::link::marker_target;
 use ponte_core::{Integration, Link, LinkOrigin, Mode, Provider, Side};
 use ponte_movidesk_io::{Client, RateLimit};
 use ponte_store::Store;
+use ponte_worker::Priority;
 use ponte_worker::{Accounts, ExecError};
 use serde::Serialize;
 
@@ -98,8 +99,8 @@ pub(crate) async fn rebuild(
             per_minute: settings.movidesk_per_minute,
             max_wait: Duration::from_secs(60),
         };
-        let client =
-            Client::new(&http, endpoint, Accounts::new(store), rate).map_err(|e| e.to_string())?;
+        let client = Client::new(&http, endpoint, Accounts::new(store, Priority::Bulk), rate)
+            .map_err(|e| e.to_string())?;
         let prefix = format!("ponte-{}-", integration.id);
         let other_numeric = integration.endpoint(side.other()).provider == Provider::Movidesk;
         let mut skip = 0;

@@ -14,6 +14,7 @@ use ponte_movidesk_io::{Client, RateLimit};
 use ponte_store::Store;
 use ponte_warehouse::backfill::{self, Object, Options, Progress};
 use ponte_warehouse::{Warehouse, targets};
+use ponte_worker::{Accounts, Priority};
 use serde_json::json;
 
 use crate::output::table;
@@ -162,8 +163,8 @@ async fn backfill_cmd(
     let client = Client::new(
         &http,
         &i.source,
-        // The rate budget's handle (`ponte_worker::Accounts`).
-        (&store).into(),
+        // The rate budget's handle: a backfill is served after live changes.
+        Accounts::new(&store, Priority::Bulk),
         RateLimit {
             per_minute: limit,
             max_wait: Duration::from_secs(120),

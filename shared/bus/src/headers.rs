@@ -15,6 +15,9 @@ pub const DEAD_AT: &str = "x-ponte-dead-at";
 pub const PERMANENT: &str = "x-ponte-permanent";
 /// Back-pressure delays a message has been through (not attempts).
 pub const DELAYS: &str = "x-ponte-delays";
+/// Whom a command's provider calls are for (`manual`, `poll`, `bulk`; none
+/// is a live change): the account's budget serves live changes first.
+pub const PRIORITY: &str = "x-ponte-priority";
 
 pub fn to_table(headers: &Headers) -> FieldTable {
     let mut table = FieldTable::default();

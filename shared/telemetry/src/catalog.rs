@@ -163,18 +163,23 @@ pub static OBSERVER_LAST_SUCCESS: Gauge = Gauge::new(
 
 pub static RATE_BUDGET_TAKEN: Counter = Counter::new(
     "ponte_rate_budget_taken_total",
-    "Provider calls taken from an account's rate budget",
-    &["provider", "account"],
+    "Provider calls taken from an account's rate budget, by the priority they were served at",
+    &["provider", "account", "class"],
 );
 pub static RATE_BUDGET_WAIT: Histogram = Histogram::new(
     "ponte_rate_budget_wait_seconds",
     "Short waits for an account's rate budget spent in the command's lane",
-    &["provider", "account"],
+    &["provider", "account", "class"],
 );
 pub static RATE_BUDGET_DELAYS: Counter = Counter::new(
     "ponte_rate_budget_delays_total",
     "Commands sent back to wait for an account's rate budget (not attempts)",
-    &["provider", "account"],
+    &["provider", "account", "class"],
+);
+pub static RATE_BUDGET_YIELDED: Counter = Counter::new(
+    "ponte_rate_budget_yielded_total",
+    "Times a call found its account's budget kept for a waiting call of a higher priority",
+    &["provider", "account", "class"],
 );
 pub static CUSTOM_FIELDS_DROPPED: Counter = Counter::new(
     "ponte_custom_fields_dropped_total",
@@ -230,6 +235,7 @@ pub fn all() -> Vec<&'static Metric> {
         &RATE_BUDGET_TAKEN.0,
         &RATE_BUDGET_WAIT.0,
         &RATE_BUDGET_DELAYS.0,
+        &RATE_BUDGET_YIELDED.0,
         &CUSTOM_FIELDS_DROPPED.0,
         &RECONCILED.0,
         &OCTADESK_TOKEN_RENEWALS.0,

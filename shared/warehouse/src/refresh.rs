@@ -12,6 +12,7 @@ use ponte_core::{Integration, Provider};
 use ponte_movidesk_io::Client;
 use ponte_store::Store;
 use ponte_worker::Accounts;
+use ponte_worker::Priority;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -163,7 +164,7 @@ async fn one(
     let client = Client::new(
         executor.http(),
         &integration.source,
-        Accounts::new(store),
+        Accounts::new(store, Priority::Poll),
         executor.rate(),
     )?;
     let c = pass(&client, &wh).await?;

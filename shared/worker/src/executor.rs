@@ -5,6 +5,7 @@ use ponte_core::{Command, Emitted, Integration, Provider};
 use ponte_store::{HistoryEntry, Store, StoreError};
 use serde_json::Value;
 
+use crate::Priority;
 use crate::handles::{Accounts, Calls, Links, Locks, Persons, Seen, Snapshots};
 
 /// What a worker knows when it acts on a command. The store itself is the
@@ -20,6 +21,9 @@ pub struct Ctx<'a> {
     /// effect may already exist at the provider, so look it up before
     /// repeating it.
     pub resumed: bool,
+    /// What the command's provider calls are served at within the
+    /// account's budget (live changes first).
+    pub priority: Priority,
 }
 
 impl<'a> Ctx<'a> {
@@ -38,7 +42,14 @@ impl<'a> Ctx<'a> {
             command_id,
             attempt,
             resumed,
+            priority: Priority::Live,
         }
+    }
+
+    /// The same context at another priority (a reconciliation pass polls
+    /// at [`Priority::Poll`]).
+    pub fn at(self, priority: Priority) -> Self {
+        Ctx { priority, ..self }
     }
 
     /// Links, read only.
@@ -73,7 +84,7 @@ impl<'a> Ctx<'a> {
 
     /// What a provider client keeps per account (rate budget, refusals).
     pub fn accounts(&self) -> Accounts<'a> {
-        Accounts::new(self.store)
+        Accounts::for_command(self.store, self.priority, self.command_id)
     }
 }
 

@@ -21,7 +21,9 @@ use std::time::Duration;
 
 use ponte_core::Link;
 use ponte_core::Side;
-use ponte_store::{CallRecord, Store, StoreError};
+use ponte_store::{CallRecord, RateAnswer, RateClaim, Store, StoreError};
+
+use crate::Priority;
 use serde_json::Value;
 
 /// Links, read only: an executor makes and removes links through the
@@ -139,43 +141,81 @@ impl Seen<'_> {
 }
 
 /// What a provider client keeps per account: its rate budget and what the
-/// account was found to refuse. Code outside an executor (reconciliation,
-/// the admin's scans, the warehouse refresh, the CLI) builds it with
-/// [`Accounts::new`].
+/// account was found to refuse, and who is asking: the [`Priority`] its
+/// calls are served at, and the name its demand waits under. Code outside
+/// an executor (reconciliation, the admin's scans, the warehouse refresh,
+/// the CLI) builds it with [`Accounts::new`] and its own priority.
 #[derive(Clone, Copy)]
-pub struct Accounts<'a>(&'a Store);
+pub struct Accounts<'a> {
+    store: &'a Store,
+    priority: Priority,
+    waiter: Option<&'a str>,
+}
 
 impl<'a> Accounts<'a> {
-    pub fn new(store: &'a Store) -> Self {
-        Accounts(store)
+    /// The handle of a caller that is not a command: its demand waits
+    /// under its priority's and this process's name.
+    pub fn new(store: &'a Store, priority: Priority) -> Self {
+        Accounts {
+            store,
+            priority,
+            waiter: None,
+        }
     }
 
-    /// Takes one call from the bucket, or says how long to wait.
+    /// The handle of the command `id`: its demand keeps its name when it is
+    /// sent back to wait and comes back.
+    pub fn for_command(store: &'a Store, priority: Priority, id: &'a str) -> Self {
+        Accounts {
+            store,
+            priority,
+            waiter: Some(id),
+        }
+    }
+
+    pub fn priority(&self) -> Priority {
+        self.priority
+    }
+
+    /// Takes one call from the bucket at this handle's priority, or says how
+    /// long to wait and why.
     pub async fn take_rate(
         &self,
         bucket: &str,
         limit: u32,
         window: Duration,
-    ) -> Result<Option<Duration>, StoreError> {
-        self.0.take_rate(bucket, limit, window).await
+    ) -> Result<RateAnswer, StoreError> {
+        let process;
+        let waiter = match self.waiter {
+            Some(w) => w,
+            None => {
+                process = format!("{}-{}", self.priority.as_str(), std::process::id());
+                &process
+            }
+        };
+        let claim = RateClaim {
+            class: self.priority.class(),
+            waiter,
+            hold: DEMAND_HOLD,
+        };
+        self.store.take_rate(bucket, limit, window, claim).await
     }
 
     /// True when `account` was found to refuse `what`.
     pub async fn refuses(&self, account: &str, what: &str) -> Result<bool, StoreError> {
-        self.0.refuses(account, what).await
+        self.store.refuses(account, what).await
     }
 
     /// Remembers that `account` refuses `what`.
     pub async fn note_refusal(&self, account: &str, what: &str) -> Result<(), StoreError> {
-        self.0.note_refusal(account, what).await
+        self.store.note_refusal(account, what).await
     }
 }
 
-impl<'a> From<&'a Store> for Accounts<'a> {
-    fn from(store: &'a Store) -> Self {
-        Accounts(store)
-    }
-}
+/// How long a waiting caller's demand outlives the wait it was told: a
+/// command sent back to wait comes back through the broker a little after
+/// its delay.
+const DEMAND_HOLD: Duration = Duration::from_secs(5);
 
 #[cfg(test)]
 mod tests {
@@ -235,16 +275,19 @@ mod tests {
         assert!(store.was_seen("scope", "x").await.unwrap());
         assert!(ctx.seen().was_seen("scope", "x").await.unwrap());
 
-        let accounts = Accounts::new(&store);
+        let accounts = Accounts::new(&store, Priority::Bulk);
         assert!(!accounts.refuses("acct", "origin").await.unwrap());
         ctx.accounts().note_refusal("acct", "origin").await.unwrap();
         assert!(store.refuses("acct", "origin").await.unwrap());
         assert_eq!(
             accounts.take_rate("b", 1, ttl).await.unwrap(),
-            None,
+            RateAnswer::Go,
             "the first call of the window is free"
         );
-        assert!(store.take_rate("b", 1, ttl).await.unwrap().is_some());
+        assert!(matches!(
+            ctx.accounts().take_rate("b", 1, ttl).await.unwrap(),
+            RateAnswer::Full(_)
+        ));
 
         assert_eq!(ctx.links().link("hh:1").await.unwrap(), None);
         assert_eq!(ctx.snapshots().snapshot("hh:source:1").await.unwrap(), None);

@@ -22,6 +22,7 @@ pub mod token_api;
 pub mod transport;
 
 pub use app::{StartError, Started, WorkerApp, bootstrap, run_worker};
+pub use budget::Priority;
 pub use dispatch::{Desk, dispatch};
 pub use endpoint::endpoint_of;
 pub use executor::{Ctx, Deferred, ExecError, Executed, Executor, Outcome};

@@ -35,6 +35,7 @@ pub fn register(provider: Provider) {
             catalog::RATE_BUDGET_TAKEN.0.describe();
             catalog::RATE_BUDGET_WAIT.0.describe();
             catalog::RATE_BUDGET_DELAYS.0.describe();
+            catalog::RATE_BUDGET_YIELDED.0.describe();
             if provider == Provider::Movidesk {
                 catalog::RECONCILED.zero(&[p]);
                 catalog::CUSTOM_FIELDS_DROPPED.zero(&[p]);

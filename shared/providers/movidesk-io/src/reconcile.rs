@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use ponte_core::{Envelope, Integration, Provider, Side, Ticket, TicketRef};
 use ponte_store::Store;
 use ponte_telemetry::catalog;
+use ponte_worker::Priority;
 use ponte_worker::{Ctx, ExecError};
 use tokio_util::sync::CancellationToken;
 
@@ -148,7 +149,7 @@ async fn pass(
     };
     let since = cursor.with_timezone(&Utc)
         - chrono::Duration::from_std(settings.overlap).unwrap_or_default();
-    let ctx = Ctx::new(store, integration, "reconcile", 0, false);
+    let ctx = Ctx::new(store, integration, "reconcile", 0, false).at(Priority::Poll);
     let client = executor.client(&ctx, side)?;
     let mut newest = cursor.with_timezone(&Utc);
     let mut hinted = 0;

@@ -11,7 +11,7 @@ use ponte_core::{Endpoint, Provider, Secret};
 use ponte_octadesk_io::auth::jwt;
 use ponte_octadesk_io::{Client, TokenCache};
 use ponte_store::Store;
-use ponte_worker::{Accounts, ExecError};
+use ponte_worker::{Accounts, ExecError, Priority};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -101,7 +101,8 @@ async fn the_api_token_login_is_made_once_and_its_token_reused() {
         .await;
     let (ep, tokens, store) = (api_token(&server.uri()), TokenCache::new(), store());
     let http = reqwest::Client::new();
-    let client = Client::new(&http, &ep, &tokens, Accounts::new(&store)).expect("client");
+    let client =
+        Client::new(&http, &ep, &tokens, Accounts::new(&store, Priority::Live)).expect("client");
     for _ in 0..3 {
         let t = client.ticket("1").await.expect("read");
         assert_eq!(t.map(|t| t.number).as_deref(), Some("1"));
@@ -128,7 +129,8 @@ async fn a_token_near_its_exp_is_renewed_before_use() {
         .await;
     let (ep, tokens, store) = (api_token(&server.uri()), TokenCache::new(), store());
     let http = reqwest::Client::new();
-    let client = Client::new(&http, &ep, &tokens, Accounts::new(&store)).expect("client");
+    let client =
+        Client::new(&http, &ep, &tokens, Accounts::new(&store, Priority::Live)).expect("client");
     client.ticket("1").await.expect("first");
     client.ticket("1").await.expect("second");
     assert_eq!(logins(&server).await, 2, "each use logs in again");
@@ -163,7 +165,8 @@ async fn a_401_renews_the_token_once_and_the_call_succeeds() {
         .await;
     let (ep, tokens, store) = (api_token(&server.uri()), TokenCache::new(), store());
     let http = reqwest::Client::new();
-    let client = Client::new(&http, &ep, &tokens, Accounts::new(&store)).expect("client");
+    let client =
+        Client::new(&http, &ep, &tokens, Accounts::new(&store, Priority::Live)).expect("client");
     let t = client.ticket("1").await.expect("renewed");
     assert!(t.is_some());
     assert_eq!((logins(&server).await, ticket_reads(&server).await), (2, 2));
@@ -191,7 +194,8 @@ async fn a_second_401_fails_with_a_clear_reason_and_no_loop() {
         .await;
     let (ep, tokens, store) = (api_token(&server.uri()), TokenCache::new(), store());
     let http = reqwest::Client::new();
-    let client = Client::new(&http, &ep, &tokens, Accounts::new(&store)).expect("client");
+    let client =
+        Client::new(&http, &ep, &tokens, Accounts::new(&store, Priority::Live)).expect("client");
     let e = client.ticket("1").await.expect_err("refused");
     let reason = e.to_string();
     assert!(matches!(e, ExecError::Permanent { .. }), "{reason}");
@@ -214,7 +218,8 @@ async fn a_revoked_api_token_is_a_permanent_failure_that_says_so() {
         .await;
     let (ep, tokens, store) = (api_token(&server.uri()), TokenCache::new(), store());
     let http = reqwest::Client::new();
-    let client = Client::new(&http, &ep, &tokens, Accounts::new(&store)).expect("client");
+    let client =
+        Client::new(&http, &ep, &tokens, Accounts::new(&store, Priority::Live)).expect("client");
     let e = client.ticket("1").await.expect_err("revoked");
     let reason = e.to_string();
     assert!(matches!(e, ExecError::Permanent { .. }));
@@ -263,7 +268,8 @@ async fn the_password_login_and_a_refused_password() {
             ("subdomain", "acme"),
         ],
     );
-    let client = Client::new(&http, &good, &tokens, Accounts::new(&store)).expect("client");
+    let client =
+        Client::new(&http, &good, &tokens, Accounts::new(&store, Priority::Live)).expect("client");
     assert!(client.ticket("1").await.expect("read").is_some());
     let bad = endpoint(
         &server.uri(),
@@ -273,7 +279,8 @@ async fn the_password_login_and_a_refused_password() {
             ("subdomain", "acme"),
         ],
     );
-    let client = Client::new(&http, &bad, &tokens, Accounts::new(&store)).expect("client");
+    let client =
+        Client::new(&http, &bad, &tokens, Accounts::new(&store, Priority::Live)).expect("client");
     let reason = client.ticket("1").await.expect_err("refused").to_string();
     assert!(
         reason.contains("refused the user name or password"),
@@ -306,7 +313,8 @@ async fn the_api_key_flow_sends_the_key_and_the_agent_and_never_logs_in() {
     );
     let (tokens, store) = (TokenCache::new(), store());
     let http = reqwest::Client::new();
-    let client = Client::new(&http, &ep, &tokens, Accounts::new(&store)).expect("client");
+    let client =
+        Client::new(&http, &ep, &tokens, Accounts::new(&store, Priority::Live)).expect("client");
     assert!(client.ticket("1").await.expect("read").is_some());
     let reason = client.ticket("2").await.expect_err("refused").to_string();
     assert!(
@@ -342,7 +350,7 @@ async fn concurrent_callers_share_one_login() {
     for _ in 0..12 {
         let (ep, tokens, store, http) = (ep.clone(), tokens.clone(), store.clone(), http.clone());
         tasks.spawn(async move {
-            let client = Client::new(&http, &ep, &tokens, Accounts::new(&store))?;
+            let client = Client::new(&http, &ep, &tokens, Accounts::new(&store, Priority::Live))?;
             client.ticket("1").await
         });
     }
@@ -370,7 +378,8 @@ async fn a_ticket_the_desk_does_not_have_reads_as_none() {
         .await;
     let (ep, tokens, store) = (api_token(&server.uri()), TokenCache::new(), store());
     let http = reqwest::Client::new();
-    let client = Client::new(&http, &ep, &tokens, Accounts::new(&store)).expect("client");
+    let client =
+        Client::new(&http, &ep, &tokens, Accounts::new(&store, Priority::Live)).expect("client");
     let found = client.ticket("9").await.expect("a 404 is not a failure");
     assert!(found.is_none());
     assert_eq!(ticket_reads(&server).await, 1);
@@ -388,7 +397,8 @@ async fn a_404_from_the_login_is_a_failure_not_a_missing_ticket() {
         .await;
     let (ep, tokens, store) = (api_token(&server.uri()), TokenCache::new(), store());
     let http = reqwest::Client::new();
-    let client = Client::new(&http, &ep, &tokens, Accounts::new(&store)).expect("client");
+    let client =
+        Client::new(&http, &ep, &tokens, Accounts::new(&store, Priority::Live)).expect("client");
     let e = client.ticket("1").await.expect_err("the login failed");
     let reason = e.to_string();
     assert!(matches!(e, ExecError::Permanent { .. }), "{reason}");

@@ -171,13 +171,7 @@ impl World {
     }
 
     fn ctx<'a>(&'a self, command_id: &'a str, resumed: bool) -> Ctx<'a> {
-        Ctx {
-            store: &self.store,
-            integration: &self.integration,
-            command_id,
-            attempt: 0,
-            resumed,
-        }
+        Ctx::new(&self.store, &self.integration, command_id, 0, resumed)
     }
 
     fn pair(&self) -> Pair<'_> {

@@ -8,6 +8,7 @@ use ponte_store::{Arrival, HistoryEntry, HistoryKind, Intent, Store};
 use ponte_telemetry::{catalog, propagation};
 use tracing::Instrument;
 
+use crate::Priority;
 use crate::busy::Busy;
 use crate::order::{HeldMessage, Lane};
 use crate::{Ctx, Deferred, ExecError, Executor, Outcome};
@@ -165,6 +166,7 @@ impl<E: Executor> CommandHandler<E> {
             command_id: &env.id,
             attempt: env.attempt,
             resumed,
+            priority: priority(incoming),
         };
         let started = Instant::now();
         let result = match tokio::time::timeout(
@@ -218,12 +220,7 @@ impl<E: Executor> CommandHandler<E> {
         }
         match self
             .bus
-            .schedule_retry(
-                env,
-                &incoming.queue,
-                retry_after,
-                &propagation::inject_current(),
-            )
+            .schedule_retry(env, &incoming.queue, retry_after, &onward(incoming))
             .await
         {
             Ok(delay) => {
@@ -261,7 +258,7 @@ impl<E: Executor> CommandHandler<E> {
                 &incoming.queue,
                 wait,
                 incoming.delays(),
-                &propagation::inject_current(),
+                &onward(incoming),
             )
             .await
         {
@@ -404,7 +401,7 @@ impl<E: Executor> CommandHandler<E> {
                 env,
                 &incoming.queue,
                 &info,
-                &propagation::inject_current(),
+                &onward(incoming),
             )
             .await
         {
@@ -430,6 +427,27 @@ impl<E: Executor> CommandHandler<E> {
         ]);
         Disposition::Ack
     }
+}
+
+/// The headers a command goes on with when it is delayed, retried or
+/// parked: the current trace, and the priority it came with.
+fn onward(incoming: &Incoming) -> ponte_bus::Headers {
+    let mut headers = propagation::inject_current();
+    if let Some(p) = incoming.headers.get(ponte_bus::PRIORITY_HEADER) {
+        headers.insert(ponte_bus::PRIORITY_HEADER.to_string(), p.clone());
+    }
+    headers
+}
+
+/// What the command's provider calls are served at: what its sender said,
+/// a live change when it said nothing.
+fn priority(incoming: &Incoming) -> Priority {
+    Priority::from_header(
+        incoming
+            .headers
+            .get(ponte_bus::PRIORITY_HEADER)
+            .map(String::as_str),
+    )
 }
 
 fn requeue(e: &ponte_store::StoreError) -> Disposition {

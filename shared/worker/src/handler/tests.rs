@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use super::CommandHandler;
 use crate::busy::Busy;
 use crate::order::Lane;
-use crate::{Ctx, ExecError, Executor, Outcome};
+use crate::{Ctx, ExecError, Executor, Outcome, Priority};
 use guard::Guard;
 
 mod done;
@@ -57,6 +57,8 @@ struct Call {
 struct FakeExecutor {
     script: Mutex<VecDeque<Result<Outcome, ExecError>>>,
     calls: Mutex<Vec<Call>>,
+    /// The budget priority each call was given.
+    priorities: Mutex<Vec<Priority>>,
 }
 
 impl Executor for FakeExecutor {
@@ -70,6 +72,7 @@ impl Executor for FakeExecutor {
             attempt: ctx.attempt,
             resumed: ctx.resumed,
         });
+        self.priorities.lock().unwrap().push(ctx.priority);
         self.script
             .lock()
             .unwrap()
@@ -218,6 +221,11 @@ impl World {
 
     fn calls(&self) -> Vec<Call> {
         self.handler.executor.calls.lock().unwrap().clone()
+    }
+
+    /// The budget priority of each call, in order.
+    fn priorities(&self) -> Vec<Priority> {
+        self.handler.executor.priorities.lock().unwrap().clone()
     }
 
     /// The ids of the commands the executor ran, in order.

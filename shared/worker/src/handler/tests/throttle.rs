@@ -140,3 +140,33 @@ async fn a_command_of_an_integration_holding_its_share_waits_and_other_tenants_r
     assert!(w.parked().await.is_empty());
     w.done().await;
 }
+
+/// A command an agent queued keeps its priority when it is sent back to
+/// wait, so the account's budget still serves it after live changes; a
+/// command without the header is a live change.
+#[tokio::test]
+async fn a_manual_command_keeps_its_priority_when_it_is_sent_back_to_wait() {
+    let mut w = World::new().await;
+    let env = command("mm", "e1", "mm:7");
+    w.script([Err(throttled())]);
+    let mut first = w.delivery(&env);
+    first
+        .headers
+        .insert(ponte_bus::PRIORITY_HEADER.into(), "manual".into());
+    assert_eq!(w.handler.handle(first).await, Disposition::Ack);
+    let back = w.next_command().await;
+    assert_eq!(
+        back.headers
+            .get(ponte_bus::PRIORITY_HEADER)
+            .map(String::as_str),
+        Some("manual")
+    );
+    assert_eq!(w.handler.handle(back).await, Disposition::Ack);
+    let live = command("mm", "e2", "mm:8");
+    assert_eq!(w.handle(&live).await, Disposition::Ack);
+    assert_eq!(
+        w.priorities(),
+        [Priority::Manual, Priority::Manual, Priority::Live]
+    );
+    w.done().await;
+}
