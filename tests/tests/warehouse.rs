@@ -76,12 +76,31 @@ fn persons() -> Vec<Value> {
 
 /// A sandbox Movidesk domain and a Movidesk→warehouse integration into the test's schema.
 async fn setup(f: &TestFleet, db: &Db, id: &str, rate_per_minute: u32) -> String {
+    let domain = desk(f, id, rate_per_minute).await;
+    integrate(f, db, id, &domain).await;
+    domain
+}
+
+fn secret(f: &TestFleet) -> String {
+    format!("wh-secret-{}-0123456789", f.ns)
+}
+
+/// Where the trigger of integration `id`'s domain posts.
+fn hook_url(f: &TestFleet, id: &str) -> String {
+    format!(
+        "{}/hooks/movidesk/{id}?token={}",
+        f.url(Svc::Ingress),
+        secret(f)
+    )
+}
+
+/// The sandbox's Movidesk domain of integration `id`, its trigger pointed at the ingress.
+async fn desk(f: &TestFleet, id: &str, rate_per_minute: u32) -> String {
     let domain = format!("{}-{id}", f.ns);
-    let secret = format!("wh-secret-{}-0123456789", f.ns);
     let mut spec = ponte_cli::sandbox::domain_spec(
         &domain,
         &format!("token-{domain}"),
-        &format!("{}/hooks/movidesk/{id}?token={secret}", f.url(Svc::Ingress)),
+        &hook_url(f, id),
         rate_per_minute,
         persons(),
     );
@@ -90,6 +109,12 @@ async fn setup(f: &TestFleet, db: &Db, id: &str, rate_per_minute: u32) -> String
         .movidesk_domain(&spec)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    domain
+}
+
+/// The warehouse integration `id` of `domain`.
+async fn integrate(f: &TestFleet, db: &Db, id: &str, domain: &str) {
+    let secret = secret(f);
     let body = json!({
         "id": id, "name": "Movidesk warehouse", "enabled": true, "reconcile_every_secs": 0,
         "source": {"provider": "movidesk", "base_url": f.sandbox.movidesk_api(),
@@ -100,7 +125,6 @@ async fn setup(f: &TestFleet, db: &Db, id: &str, rate_per_minute: u32) -> String
         .put(&format!("/integrations/{id}"), &body)
         .await
         .unwrap_or_else(|e| panic!("the warehouse integration was refused: {e}"));
-    domain
 }
 
 /// Runs `ponte warehouse ...` against this fleet's state store.
@@ -636,6 +660,122 @@ async fn a_killed_backfill_resumes_without_duplicates_or_gaps() {
         0,
         "a finished backfill leaves no cursor"
     );
+    db.drop().await;
+    f.teardown().await;
+}
+
+/// A backfill that has used up the account's budget (Movidesk's real 10 calls a minute, no reserve
+/// left for live changes) does not hold a ticket opened meanwhile: when the budget's window frees a
+/// call, the ticket's read takes it before the backfill's next page (decision 102), and the
+/// provider never admits more than its budget.
+#[tokio::test]
+async fn a_live_change_takes_the_next_call_before_a_backfill_that_used_up_the_budget() {
+    let f = TestFleet::start(Options {
+        services: vec![
+            Svc::Sandbox,
+            Svc::Admin,
+            Svc::Router,
+            Svc::WorkerWarehouse,
+            Svc::Ingress,
+        ],
+        env: vec![("PONTE_MOVIDESK_RATE_PER_MINUTE".into(), "10".into())],
+    })
+    .await;
+    let db = Db::new(&f.ns).await;
+    let id = "dw-first";
+    let domain = desk(&f, id, 10).await;
+    // History to back up: more pages than one minute's budget, opened with the trigger off so
+    // that only the backfill reads them.
+    let trigger = |url: Option<String>| {
+        let f = &f;
+        let domain = &domain;
+        async move {
+            f.sandbox
+                .patch_domain(domain, &json!({ "webhook_url": url }))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    };
+    trigger(None).await;
+    for i in 0..1200 {
+        f.sandbox
+            .movidesk_ui_ticket(&domain, &ticket_body(&format!("Old {i}"), i))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    trigger(Some(hook_url(&f, id))).await;
+    integrate(&f, &db, id, &domain).await;
+    let _ = f
+        .http
+        .delete(format!("{}/_sandbox/requests", f.url(Svc::Sandbox)))
+        .send()
+        .await;
+    let mut backfill = ponte(
+        &f,
+        &[
+            "backfill",
+            id,
+            "--objects",
+            "tickets",
+            "--rate",
+            "10",
+            "--reserve",
+            "0",
+        ],
+    )
+    .spawn()
+    .unwrap_or_else(|e| panic!("cannot run ponte: {e}"));
+    f.eventually(
+        "the backfill using the whole budget",
+        Duration::from_secs(60),
+        || async {
+            let served = f.sandbox.requests(&domain).await.unwrap_or_default();
+            (served.iter().filter(|r| r["status"] == json!(200)).count() >= 10).then_some(())
+        },
+    )
+    .await;
+
+    let t = f
+        .sandbox
+        .movidesk_ui_ticket(&domain, &ticket_body("Pix fora do ar", 7))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let live = ponte_e2e::id_of(&t["id"]);
+    f.eventually(
+        "the live ticket in the warehouse",
+        Duration::from_secs(120),
+        || async {
+            (db.int(&format!(
+                "SELECT count(*) FROM {{schema}}.movidesk_tickets WHERE id = '{live}' AND subject = 'Pix fora do ar'"
+            ))
+            .await
+                == 1)
+                .then_some(())
+        },
+    )
+    .await;
+    let _ = backfill.start_kill();
+    let _ = backfill.wait().await;
+
+    // The calls Movidesk served after the first minute's: the live ticket's read is the first.
+    let served: Vec<Value> = f
+        .sandbox
+        .requests(&domain)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r["status"] == json!(200))
+        .collect();
+    let next = served.get(10).unwrap_or_else(|| {
+        panic!("the live read came after the first minute's calls: {served:#?}")
+    });
+    assert!(
+        next["query"]
+            .as_str()
+            .is_some_and(|q| q.contains(&format!("id={live}"))),
+        "the first call the budget freed went to the live ticket, not to the backfill: {next:#}"
+    );
+    ponte_e2e::budget::movidesk_within_budget(&f, &domain).await;
     db.drop().await;
     f.teardown().await;
 }
