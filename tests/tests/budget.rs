@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use ponte_e2e::Svc;
 use ponte_e2e::budget;
 use ponte_e2e::{action_texts, id_of};
 use reqwest::Method;
@@ -160,5 +161,71 @@ async fn a_blip_conversation_with_the_desk_budget_on_drains_without_a_refusal() 
     );
     let (_, dlq) = t.cli(&["dlq", "list"]).await;
     assert!(dlq.contains("(none)"), "nothing parked: {dlq}");
+    t.teardown().await;
+}
+
+/// An agent's create, queued through the CLI, is served as `manual` within the account's budget
+/// (live changes first, decision 102): the Movidesk worker's `/metrics` counts the create's calls
+/// under `class="manual"`, and the webhook's read of the new ticket under `class="live"`.
+#[tokio::test]
+async fn an_agents_create_takes_the_budget_as_manual_and_a_webhook_as_live() {
+    let t = budget::budgeted_fleet().await;
+    let pair = t
+        .movidesk_pair_with("by-hand", json!({"mode": "manual"}), json!({}))
+        .await;
+    let first = t.open_ticket(&pair, "Pedido feito à mão").await;
+    t.eventually("the ticket eligible", Duration::from_secs(60), || async {
+        let (ok, out) = t
+            .cli(&["links", "eligible", "--integration", "by-hand"])
+            .await;
+        (ok && out.contains(&first)).then_some(())
+    })
+    .await;
+    let (ok, out) = t
+        .cli(&[
+            "links",
+            "create",
+            "--integration",
+            "by-hand",
+            "--ticket",
+            &first,
+            "--yes",
+        ])
+        .await;
+    assert!(ok, "{out}");
+    let found = t
+        .eventually("the counterpart", Duration::from_secs(120), || async {
+            let found = t.counterparts(&pair, &pair.b, &first).await;
+            (!found.is_empty()).then_some(found)
+        })
+        .await;
+    assert_eq!(found.len(), 1);
+
+    let page = t
+        .http
+        .get(format!("{}/metrics", t.url(Svc::WorkerMovidesk)))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("the Movidesk worker's /metrics: {e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    let taken = |class: &str| -> f64 {
+        page.lines()
+            .filter(|l| {
+                l.starts_with("ponte_rate_budget_taken_total{")
+                    && l.contains(&format!("class=\"{class}\""))
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    assert!(
+        taken("manual") >= 1.0,
+        "the create's calls are manual:\n{page}"
+    );
+    assert!(taken("live") >= 1.0, "the webhook's read is live:\n{page}");
+    for domain in [&pair.a, &pair.b] {
+        budget::movidesk_within_budget(&t, domain).await;
+    }
     t.teardown().await;
 }

@@ -127,6 +127,22 @@ async fn integrate(f: &TestFleet, db: &Db, id: &str, domain: &str) {
         .unwrap_or_else(|e| panic!("the warehouse integration was refused: {e}"));
 }
 
+/// The live path (ingress → router → warehouse worker) at Movidesk's real budget, 10 calls a
+/// minute.
+async fn live_fleet() -> TestFleet {
+    TestFleet::start(Options {
+        services: vec![
+            Svc::Sandbox,
+            Svc::Admin,
+            Svc::Router,
+            Svc::WorkerWarehouse,
+            Svc::Ingress,
+        ],
+        env: vec![("PONTE_MOVIDESK_RATE_PER_MINUTE".into(), "10".into())],
+    })
+    .await
+}
+
 /// Runs `ponte warehouse ...` against this fleet's state store.
 fn ponte(f: &TestFleet, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(
@@ -178,17 +194,7 @@ fn ticket_body(subject: &str, n: usize) -> Value {
 /// lands with its actions, clients, owner and custom fields, and later changes update it in place.
 #[tokio::test]
 async fn a_ticket_opened_and_changed_lands_and_is_updated_in_place() {
-    let f = TestFleet::start(Options {
-        services: vec![
-            Svc::Sandbox,
-            Svc::Admin,
-            Svc::Router,
-            Svc::WorkerWarehouse,
-            Svc::Ingress,
-        ],
-        env: vec![("PONTE_MOVIDESK_RATE_PER_MINUTE".into(), "10".into())],
-    })
-    .await;
+    let f = live_fleet().await;
     let db = Db::new(&f.ns).await;
     let domain = setup(&f, &db, "dw-live", 10).await;
     let t = f
@@ -670,17 +676,7 @@ async fn a_killed_backfill_resumes_without_duplicates_or_gaps() {
 /// provider never admits more than its budget.
 #[tokio::test]
 async fn a_live_change_takes_the_next_call_before_a_backfill_that_used_up_the_budget() {
-    let f = TestFleet::start(Options {
-        services: vec![
-            Svc::Sandbox,
-            Svc::Admin,
-            Svc::Router,
-            Svc::WorkerWarehouse,
-            Svc::Ingress,
-        ],
-        env: vec![("PONTE_MOVIDESK_RATE_PER_MINUTE".into(), "10".into())],
-    })
-    .await;
+    let f = live_fleet().await;
     let db = Db::new(&f.ns).await;
     let id = "dw-first";
     let domain = desk(&f, id, 10).await;
