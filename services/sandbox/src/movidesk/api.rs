@@ -197,8 +197,9 @@ fn list_tickets(
     let query = ListQuery::parse(&params.0, &schema).map_err(ApiError::bad_request)?;
     let now = time::now();
     let reads = |name: &str| query.reads(name);
+    let tagged = query.required_tag();
     let all = on_domain(state, domain, |d| {
-        Ok(d.tickets_in_window(recent, &now, &reads))
+        Ok(d.tickets_in_window(recent, &now, &reads, tagged.as_deref()))
     })?;
     Ok(Json(query.apply(all, &schema)).into_response())
 }

@@ -451,6 +451,39 @@ impl Filter {
     pub fn matches(&self, entity: &Value) -> bool {
         eval(&self.0, entity, &mut Vec::new())
     }
+
+    /// The string that `collection` must hold for any entity to match: the
+    /// filter is `collection/any(v: v eq 'x')`, alone or as a term of an
+    /// `and`. A list can skip the entities without it before rendering them;
+    /// the filter still decides.
+    pub fn required_member(&self, collection: &str) -> Option<String> {
+        required_member(&self.0, collection)
+    }
+}
+
+fn required_member(e: &Expr, collection: &str) -> Option<String> {
+    match e {
+        Expr::And(a, b) => {
+            required_member(a, collection).or_else(|| required_member(b, collection))
+        }
+        Expr::Truthy(Operand::Lambda {
+            path,
+            quantifier: Quantifier::Any,
+            var: Some(var),
+            body: Some(body),
+        }) if matches!(path.as_slice(), [p] if p.eq_ignore_ascii_case(collection)) => {
+            match body.as_ref() {
+                Expr::Cmp(Operand::Path(p), CmpOp::Eq, Operand::Lit(Literal::Str(s)))
+                | Expr::Cmp(Operand::Lit(Literal::Str(s)), CmpOp::Eq, Operand::Path(p))
+                    if matches!(p.as_slice(), [v] if v == var) =>
+                {
+                    Some(s.clone())
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// Checks that a property exists on the entity.
@@ -736,6 +769,30 @@ mod tests {
 
     fn f(s: &str) -> Filter {
         Filter::parse(s, "Ticket", PROPS).unwrap()
+    }
+
+    #[test]
+    fn a_tag_every_match_must_carry_is_found_only_where_the_filter_requires_it() {
+        let tag = |s: &str| f(s).required_member("tags");
+        assert_eq!(
+            tag("tags/any(t: t eq 'ponte-x-1')").as_deref(),
+            Some("ponte-x-1")
+        );
+        assert_eq!(
+            tag("id gt 5 and Tags/any(t: 'ponte-x-1' eq t)").as_deref(),
+            Some("ponte-x-1")
+        );
+        for loose in [
+            "tags/any(t: t eq 'a') or id gt 5",
+            "not tags/any(t: t eq 'a')",
+            "tags/any(t: t ne 'a')",
+            "tags/all(t: t eq 'a')",
+            "tags/any(t: startswith(t, 'a'))",
+            "tags/any()",
+            "id gt 5",
+        ] {
+            assert_eq!(tag(loose), None, "{loose}");
+        }
     }
 
     fn ticket() -> Value {

@@ -173,6 +173,13 @@ impl ListQuery {
             || self.filter_text.contains(&name.to_ascii_lowercase())
     }
 
+    /// The tag every listed entity must carry, when the filter requires one
+    /// (`tags/any(t: t eq '…')`, Ponte's marker search): the list can leave
+    /// the others out before rendering them.
+    pub fn required_tag(&self) -> Option<String> {
+        self.filter.as_ref()?.required_member("tags")
+    }
+
     /// Filters, orders, pages and projects rendered entities (already in default order).
     pub fn apply(&self, entities: Vec<Value>, schema: &EntitySchema) -> Vec<Value> {
         let mut list: Vec<Value> = match &self.filter {

@@ -811,15 +811,23 @@ impl Domain {
         recent: bool,
         now: &DateTime<Utc>,
         reads: &dyn Fn(&str) -> bool,
+        tagged: Option<&str>,
     ) -> Vec<Value> {
         let cutoff = *now - chrono::Duration::days(90);
         // The search index has not seen tickets newer than the lag yet.
         let indexed_until =
             *now - chrono::Duration::from_std(self.search_lag).unwrap_or(chrono::Duration::zero());
+        // The filter compares strings without case.
+        let tagged = tagged.map(str::to_lowercase);
         self.tickets
             .values()
             .filter(|t| (t.last_update >= cutoff) == recent)
             .filter(|t| t.created_date <= indexed_until)
+            .filter(|t| {
+                tagged
+                    .as_ref()
+                    .is_none_or(|tag| t.tags.iter().any(|x| x.to_lowercase() == *tag))
+            })
             .map(|t| self.render_ticket_reading(t, now, reads))
             .collect()
     }

@@ -26,6 +26,9 @@ use super::{
 /// How tenant X's provider misbehaves.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Trouble {
+    /// No X: Y alone again, on a fresh pair (a control round: how much Y's
+    /// p99 moves between two rounds with nobody else on the fleet).
+    None,
     Slow,
     Limited,
 }
@@ -33,6 +36,7 @@ pub(crate) enum Trouble {
 impl Trouble {
     fn describe(self, args: &Args) -> String {
         match self {
+            Trouble::None => "none: Y alone again (control)".to_string(),
             Trouble::Slow => format!(
                 "slow: every call of X's target takes {} ms",
                 args.x_latency_ms
@@ -109,7 +113,25 @@ pub(crate) async fn run(
     );
     let alone = phase_e2e(&t, &y, &y_args, &mp, &mut probe, Settle::Quiet).await;
     lock(&report).alone = Some(Tenant::from(&alone));
-    for &trouble in &args.troubles {
+    for (i, &trouble) in args.troubles.iter().enumerate() {
+        // Each round has a fresh Y pair, so that Y's desks do not carry the
+        // tickets of the rounds before (the sandbox's searches cost more in
+        // a fuller domain).
+        let y = t.movidesk_pair(&format!("noisy-y{}", i + 1)).await;
+        if trouble == Trouble::None {
+            eprintln!("noisy: tenant Y alone again (control round) ...");
+            let again = phase_e2e(&t, &y, &y_args, &mp, &mut probe, Settle::Quiet).await;
+            lock(&report).rounds.push(Round {
+                trouble: trouble.describe(&args),
+                y: Tenant::from(&again),
+                x_opened: 0,
+                x_linked_during: 0,
+                x_linked: 0,
+                x_doubled: 0,
+                x_drain: Duration::ZERO,
+            });
+            continue;
+        }
         let x = t
             .movidesk_pair(&format!(
                 "noisy-x-{}",
@@ -140,6 +162,7 @@ async fn round(
     probe: &mut QueueProbe,
 ) -> Result<Round> {
     match trouble {
+        Trouble::None => {}
         Trouble::Slow => t
             .sandbox
             .fault(&x.b, &json!({"latency_ms": args.x_latency_ms}))
@@ -180,6 +203,7 @@ async fn round(
 
     // Lift the trouble; X's tickets go through, each once.
     match trouble {
+        Trouble::None => {}
         Trouble::Slow => t
             .sandbox
             .clear_fault(&x.b)
@@ -248,21 +272,28 @@ impl NoisyReport {
                 (Some(w), Some(b)) if b > 0.0 => format!("{:.2}", w / b),
                 _ => "—".into(),
             };
+            let x = if r.x_opened == 0 {
+                "— | — | — | —".to_string()
+            } else {
+                format!(
+                    "{}/{} | {}/{} | {} | {:.1}",
+                    r.x_linked_during,
+                    r.x_opened,
+                    r.x_linked,
+                    r.x_opened,
+                    r.x_doubled,
+                    r.x_drain.as_secs_f64()
+                )
+            };
             let _ = writeln!(
                 o,
-                "| {} | {}/{} | {} | {} | {} | {ratio} | {}/{} | {}/{} | {} | {:.1} |",
+                "| {} | {}/{} | {} | {} | {} | {ratio} | {x} |",
                 r.trouble,
                 r.y.linked,
                 r.y.opened,
                 ms_opt(r.y.ponte_p50),
                 ms_opt(r.y.ponte_p99),
                 ms_opt(r.y.a_to_b_p99),
-                r.x_linked_during,
-                r.x_opened,
-                r.x_linked,
-                r.x_opened,
-                r.x_doubled,
-                r.x_drain.as_secs_f64()
             );
         }
         o
