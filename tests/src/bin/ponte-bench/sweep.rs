@@ -14,8 +14,33 @@ use indicatif::MultiProgress;
 use ponte_e2e::TestFleet;
 
 use super::{
-    Args, QueueProbe, Settle, Watched, clock_ticks_per_sec, cpu_between, lock, ms_opt, phase_e2e,
+    Args, QueueProbe, Settle, Watched, clock_ticks_per_sec, cpu_between, lock, machine_ticks,
+    ms_opt, phase_e2e,
 };
+
+/// Runs `work` and reads the machine's CPU every second meanwhile: its
+/// output, and the busiest second's share of all cores.
+async fn busiest_second<F: std::future::Future>(work: F) -> (F::Output, Option<f64>) {
+    tokio::pin!(work);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut last = machine_ticks();
+    let mut peak: Option<f64> = None;
+    loop {
+        tokio::select! {
+            out = &mut work => return (out, peak),
+            _ = tick.tick() => {
+                let now = machine_ticks();
+                if let (Some((b0, t0)), Some((b1, t1))) = (last, now)
+                    && t1 > t0
+                {
+                    let busy = b1.saturating_sub(b0) as f64 * 100.0 / (t1 - t0) as f64;
+                    peak = Some(peak.map_or(busy, |p| p.max(busy)));
+                }
+                last = now;
+            }
+        }
+    }
+}
 
 /// One step of the sweep.
 #[derive(Debug, Clone)]
@@ -31,6 +56,9 @@ pub(crate) struct Step {
     pub ponte_p99: Option<f64>,
     pub a_to_b_p99: Option<f64>,
     pub busy: Option<f64>,
+    /// The machine's busiest second of the step: `busy` averages the
+    /// settling after the last ticket too, and reads low at the limit.
+    pub peak: Option<f64>,
     pub dead_letters: i64,
 }
 
@@ -70,7 +98,15 @@ pub(crate) async fn run(
         };
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         let c0 = watched.cpu();
-        let r = phase_e2e(&t, &pair, &step_args, &mp, &mut probe, Settle::Quiet).await;
+        let (r, peak) = busiest_second(phase_e2e(
+            &t,
+            &pair,
+            &step_args,
+            &mp,
+            &mut probe,
+            Settle::Quiet,
+        ))
+        .await;
         let c1 = watched.cpu();
         let secs = r.span.as_secs_f64();
         let step = Step {
@@ -88,6 +124,7 @@ pub(crate) async fn run(
             ponte_p99: r.stage_pipeline.pct(99.0),
             a_to_b_p99: r.latency.pct(99.0),
             busy: cpu_between(&c0, &c1, hz).machine_busy,
+            peak,
             dead_letters: r.dead_letters,
         };
         let stop = !step.meets(target);
@@ -106,16 +143,16 @@ impl SweepReport {
         let _ = writeln!(o, "\n## Sustained-rate sweep\n");
         let _ = writeln!(
             o,
-            "| open rate /s | opened | linked | missing | doubled | linked/s | Ponte p50 ms | Ponte p99 ms | A→B p99 ms | machine busy | parked |"
+            "| open rate /s | opened | linked | missing | doubled | linked/s | Ponte p50 ms | Ponte p99 ms | A→B p99 ms | machine busy | busiest second | parked |"
         );
         let _ = writeln!(
             o,
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         for s in &self.steps {
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {:.1} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {:.1} | {} | {} | {} | {} | {} | {} |",
                 s.rate,
                 s.opened,
                 s.linked,
@@ -126,6 +163,7 @@ impl SweepReport {
                 ms_opt(s.ponte_p99),
                 ms_opt(s.a_to_b_p99),
                 s.busy.map_or_else(|| "—".into(), |b| format!("{b:.0} %")),
+                s.peak.map_or_else(|| "—".into(), |b| format!("{b:.0} %")),
                 s.dead_letters
             );
         }
