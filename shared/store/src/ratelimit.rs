@@ -39,8 +39,8 @@ pub enum RateAnswer {
 /// any `window`, served by class. A claim goes when the window has room
 /// and no claim of a higher class is waiting; otherwise its own demand is
 /// recorded (until the wait it is told, plus its hold and a tenth) so the
-/// classes below it yield in turn. Answers `{0}` to go, `{1, ms}` when the
-/// window is full, `{2, ms}` when yielding. Call members are unique per
+/// classes below it yield in turn. Answers `{0, 0}` to go, `{1, ms}` when
+/// the window is full, `{2, ms}` when yielding. Call members are unique per
 /// call, so concurrent callers never collapse into one slot.
 ///
 /// KEYS: the calls, then one demand set per class (0 first).

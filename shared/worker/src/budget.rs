@@ -45,12 +45,10 @@ impl Priority {
 
     /// The priority a header names; anything else is live.
     pub fn from_header(value: Option<&str>) -> Priority {
-        match value {
-            Some("manual") => Priority::Manual,
-            Some("poll") => Priority::Poll,
-            Some("bulk") => Priority::Bulk,
-            _ => Priority::Live,
-        }
+        [Priority::Manual, Priority::Poll, Priority::Bulk]
+            .into_iter()
+            .find(|p| Some(p.as_str()) == value)
+            .unwrap_or_default()
     }
 
     /// The store's class: 0 is served first.

@@ -22,9 +22,9 @@ use std::time::Duration;
 use ponte_core::Link;
 use ponte_core::Side;
 use ponte_store::{CallRecord, RateAnswer, RateClaim, Store, StoreError};
+use serde_json::Value;
 
 use crate::Priority;
-use serde_json::Value;
 
 /// Links, read only: an executor makes and removes links through the
 /// [`effect`](crate::effect) sequences.

@@ -433,8 +433,12 @@ impl<E: Executor> CommandHandler<E> {
 /// parked: the current trace, and the priority it came with.
 fn onward(incoming: &Incoming) -> ponte_bus::Headers {
     let mut headers = propagation::inject_current();
-    if let Some(p) = incoming.headers.get(ponte_bus::PRIORITY_HEADER) {
-        headers.insert(ponte_bus::PRIORITY_HEADER.to_string(), p.clone());
+    let kept = priority(incoming);
+    if kept != Priority::Live {
+        headers.insert(
+            ponte_bus::PRIORITY_HEADER.to_string(),
+            kept.as_str().to_string(),
+        );
     }
     headers
 }
