@@ -170,6 +170,44 @@ impl TestFleet {
         self.fleet.url(s)
     }
 
+    /// Makes the fleet's Redis look as a production fleet's does: watched by
+    /// Ponte, with nothing lost, for `secs` seconds. What is born from now on
+    /// may then skip its look for an earlier try (decision 104).
+    pub async fn redis_watched_for(&self, secs: i64) {
+        let store = self.store();
+        store
+            .writes_kept_since()
+            .await
+            .expect("redis")
+            .expect("this Redis never evicts");
+        let since = chrono::Utc::now() - chrono::Duration::seconds(secs);
+        self.set_redis_record(&store, "since", &since.to_rfc3339())
+            .await;
+    }
+
+    /// What a Redis restarted from an older dump, or failed over, looks
+    /// like to Ponte beside its data: another server run.
+    pub async fn redis_restarted(&self) {
+        let store = self.store();
+        self.set_redis_record(&store, "identity", "a-restarted-run/a-new-history")
+            .await;
+    }
+
+    async fn set_redis_record(&self, store: &ponte_store::Store, field: &str, value: &str) {
+        let client = deadpool_redis::redis::Client::open(redis_url()).expect("redis url");
+        let mut c = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
+        let _: () = deadpool_redis::redis::cmd("HSET")
+            .arg(format!("{}:redis-kept", store.namespace()))
+            .arg(field)
+            .arg(value)
+            .query_async(&mut c)
+            .await
+            .expect("hset");
+    }
+
     /// A bus handle on this test's namespace (for inspecting queues).
     pub fn bus(&self) -> std::sync::Arc<Bus> {
         Bus::new(BusConfig {
@@ -294,6 +332,9 @@ impl TestFleet {
             .put(&format!("/integrations/{integration}"), &body)
             .await
             .unwrap_or_else(|e| panic!("apply failed: {e}"));
+        // Tested as in production, where tickets and actions born now can
+        // skip their looks for earlier tries; a loss must be detected.
+        self.redis_watched_for(3600).await;
         pair
     }
 

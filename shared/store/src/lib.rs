@@ -14,6 +14,7 @@ mod history;
 mod holds;
 mod integrations;
 mod intents;
+mod kept;
 mod link_status;
 mod links;
 mod one_server;

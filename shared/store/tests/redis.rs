@@ -264,3 +264,50 @@ async fn echo_marks_are_taken_once_and_locks_exclude() {
     );
     s.wipe().await.expect("wipe");
 }
+
+/// Another server's record, written as a server Ponte saw before would have.
+async fn pretend_the_record_names(ns: &str, identity: &str) {
+    let url = std::env::var("PONTE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let client = deadpool_redis::redis::Client::open(url).expect("url");
+    let mut c = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let _: () = deadpool_redis::redis::cmd("HSET")
+        .arg(format!("{ns}:redis-kept"))
+        .arg("identity")
+        .arg(identity)
+        .query_async(&mut c)
+        .await
+        .expect("hset");
+}
+
+#[tokio::test]
+async fn writes_are_kept_since_ponte_first_saw_the_server_and_a_new_server_starts_again() {
+    let s = store();
+    let before = Utc::now();
+    let first = s
+        .writes_kept_since()
+        .await
+        .expect("info")
+        .expect("this Redis never evicts");
+    assert!(first >= before - chrono::Duration::seconds(1));
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(
+        s.writes_kept_since().await.expect("info"),
+        Some(first),
+        "the same server keeps its start"
+    );
+
+    // What a restart or a failover looks like: the record names another run.
+    pretend_the_record_names(s.namespace(), "an-earlier-run/an-earlier-history").await;
+    let restarted = s.writes_kept_since().await.expect("info").expect("kept");
+    assert!(restarted > first, "{restarted} after {first}");
+
+    // A wiped namespace forgets the record with everything else.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    s.wipe().await.expect("wipe");
+    let wiped = s.writes_kept_since().await.expect("info").expect("kept");
+    assert!(wiped > restarted, "{wiped} after {restarted}");
+    s.wipe().await.expect("wipe");
+}

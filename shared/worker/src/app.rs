@@ -43,6 +43,7 @@ pub async fn run_worker<E: Executor>(
         executor,
         busy: crate::busy::Busy::new(usize::from(app.prefetch)),
     });
+    watch_redis(&app.store).await;
     let mut consumers = tokio::task::JoinSet::new();
     for queue in app.bus.topology().work_queues(provider) {
         consumers.spawn(run_consumer(
@@ -70,6 +71,19 @@ pub async fn run_worker<E: Executor>(
     }
     app.bus.close().await;
     server.await.map_err(std::io::Error::other)?
+}
+
+/// Starts Redis's watch (`effect::first_try`) before the first command, so
+/// tickets born from now on may skip their look-ups; best effort: a Redis
+/// that is down starts it at the first command that asks.
+async fn watch_redis(store: &Store) {
+    match store.writes_kept_since().await {
+        Ok(Some(since)) => tracing::info!(%since, "Redis has kept every write since"),
+        Ok(None) => tracing::warn!(
+            "Redis may evict keys or hides its INFO: every effect looks its earlier tries up at the provider"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot ask Redis since when it kept every write yet"),
+    }
 }
 
 /// Why a worker could not start.

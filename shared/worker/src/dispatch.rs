@@ -151,6 +151,7 @@ pub async fn dispatch<D: Desk>(desk: &D, ctx: &Ctx<'_>, command: &Command) -> Ex
                 link_id,
                 source,
                 how: *how,
+                born: ticket.created_at,
             };
             desk.create_ticket(ctx, pair, ticket).await
         }

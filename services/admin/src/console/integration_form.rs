@@ -715,6 +715,9 @@ fn render(
     r
 }
 
+/// A new integration's form: Movidesk on both sides, each showing its
+/// counterpart as an internal note, which costs no call and saves one per
+/// link (the marker's echo carries Ponte's own action; decision 104).
 fn blank() -> Integration {
     let side = || Endpoint {
         provider: Provider::Movidesk,
@@ -724,7 +727,10 @@ fn blank() -> Integration {
         previous_inbound_secret: None,
         inbound_header: None,
         rate_per_second: 0,
-        view: Default::default(),
+        view: DeskView {
+            counterpart_note: true,
+            ..DeskView::default()
+        },
         client_organization: None,
     };
     Integration {

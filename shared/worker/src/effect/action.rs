@@ -4,9 +4,10 @@
 //! The sequence every desk shares: every write carries Ponte's reference
 //! (derived from the command id, so each try of one command writes the
 //! same); before writing, the ticket is searched for it when an earlier try
-//! may have written (the command is resumed) or when the desk reads the
-//! ticket anyway; found → nothing is written again. Then the history line
-//! names the action, its author and where it went.
+//! may have written (the command is resumed), when the desk reads the
+//! ticket anyway, or, for a desk that asks, unless Redis proves this is the
+//! first try (`first_try`); found → nothing is written again. Then the
+//! history line names the action, its author and where it went.
 
 use std::future::Future;
 
@@ -15,7 +16,7 @@ use ponte_core::{Action, CustomField, Person, Side, TicketRef};
 use ponte_store::{HistoryEntry, HistoryKind};
 use serde_json::json;
 
-use crate::effect::history;
+use crate::effect::{first_try, history};
 use crate::{Ctx, ExecError, Outcome};
 
 /// The action to mirror, and where.
@@ -42,11 +43,10 @@ pub trait ActionDesk: Send + Sync {
     /// What the action becomes on this desk, e.g. `internal comment`.
     fn written_as(&self, from_customer: bool) -> &'static str;
 
-    /// Whether to look for the reference before every write, not only
-    /// when an earlier try may have written: for desks whose write reads
-    /// the ticket anyway, the look costs no call.
-    fn always_looks(&self) -> bool {
-        false
+    /// When to look for the reference before writing, besides when the
+    /// command is resumed.
+    fn looks(&self, _mirror: &Mirror<'_>) -> Looks {
+        Looks::WhenResumed
     }
 
     /// Whether the ticket carries an action with `reference`; `None` when
@@ -67,6 +67,18 @@ pub trait ActionDesk: Send + Sync {
     ) -> impl Future<Output = Result<Vec<HistoryEntry>, ExecError>> + Send;
 }
 
+/// When a desk looks for an earlier try's action before writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Looks {
+    /// Only when Redis remembers an unfinished try of the command.
+    WhenResumed,
+    /// Also when Redis cannot prove there was no earlier try (it may have
+    /// lost the record): for desks whose every write counts.
+    UnlessProvenFirst,
+    /// Always: the write reads the ticket anyway, so the look costs no call.
+    Always,
+}
+
 /// Who wrote an action, as history lines name them.
 pub fn who(p: &Person) -> &str {
     p.name
@@ -84,7 +96,13 @@ pub async fn mirror_action<D: ActionDesk>(
     mirror: Mirror<'_>,
 ) -> Result<Outcome, ExecError> {
     let reference = reference(ctx.command_id);
-    let found = if ctx.resumed || desk.always_looks() {
+    let look = ctx.resumed
+        || match desk.looks(&mirror) {
+            Looks::WhenResumed => false,
+            Looks::Always => true,
+            Looks::UnlessProvenFirst => !first_try::proven(ctx, mirror.action.created_at).await?,
+        };
+    let found = if look {
         match desk.find(&mirror, &reference).await? {
             Some(found) => found,
             None => {

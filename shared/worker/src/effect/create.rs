@@ -2,10 +2,11 @@
 //! provider's answers.
 //!
 //! The sequence every desk shares: already linked → nothing to do; otherwise
-//! look for Ponte's marker first, always (an earlier try's answer may have
-//! been lost, under another command id, or Redis may have forgotten the link
-//! and every record of the attempt), and create only when nothing carries
-//! it. Then link both ways,
+//! look for Ponte's marker first (an earlier try's answer may have been
+//! lost, under another command id, or Redis may have forgotten the link and
+//! every record of the attempt), and create only when nothing carries it.
+//! The look is skipped only when no try is recorded and Redis has kept
+//! every write since the source ticket was born (`first_try`). Then link both ways,
 //! write the counterpart's number on the source, the baseline snapshot, the
 //! history line, and queue what the source's own worker must do (a Movidesk
 //! source's mark, a channel's agent).
@@ -18,14 +19,14 @@
 use std::future::Future;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use ponte_core::diff::diff;
 use ponte_core::link::marker;
 use ponte_core::{Command, Link, LinkOrigin, Person, Provider, Side, Ticket, TicketRef};
 use ponte_store::HistoryKind;
 use serde_json::json;
 
-use crate::effect::history;
+use crate::effect::{first_try, history};
 use crate::{Ctx, Deferred, ExecError, Outcome};
 
 /// The pair a counterpart is created for.
@@ -36,6 +37,8 @@ pub struct Pair<'a> {
     pub link_id: &'a str,
     pub source: &'a TicketRef,
     pub how: LinkOrigin,
+    /// When the source ticket was created at its provider, if known.
+    pub born: Option<DateTime<Utc>>,
 }
 
 /// What a provider's create answered.
@@ -111,17 +114,16 @@ const CREATE_ATTEMPT: &str = "create";
 /// less than the provider's search lag ago (a crash or a lost answer after
 /// the provider's write), its marker may not be searchable yet, so the
 /// command waits (back-pressure, not a failed attempt) until the search can
-/// be trusted. Then the attempt is recorded, just before the write.
+/// be trusted. Then the attempt is recorded, just before the write, for
+/// as long as a later try may rely on its absence (`first_try`).
 async fn wait_out_search_lag<D: CounterpartDesk>(
     ctx: &Ctx<'_>,
     desk: &D,
     link_id: &str,
+    earlier: Option<Duration>,
 ) -> Result<(), ExecError> {
     let lag = desk.search_lag();
-    if lag.is_zero() {
-        return Ok(());
-    }
-    if let Some(age) = ctx.store.attempt_age(CREATE_ATTEMPT, link_id).await?
+    if let Some(age) = earlier
         && age < lag
     {
         let wait = lag - age;
@@ -140,7 +142,11 @@ async fn wait_out_search_lag<D: CounterpartDesk>(
         });
     }
     ctx.store
-        .note_attempt(CREATE_ATTEMPT, link_id, lag * 2)
+        .note_attempt(
+            CREATE_ATTEMPT,
+            link_id,
+            (lag * 2).max(first_try::RECORD_KEEP),
+        )
         .await?;
     Ok(())
 }
@@ -175,7 +181,15 @@ pub async fn create_counterpart<D: CounterpartDesk>(
         .removed_link(pair.link_id)
         .await?
         .map(|l| l.ticket_on(pair.side).to_string());
-    let found = match desk.find_by_marker(&tag).await? {
+    let earlier = ctx.store.attempt_age(CREATE_ATTEMPT, pair.link_id).await?;
+    let first = earlier.is_none() && first_try::proven(ctx, pair.born).await?;
+    let searched = if first {
+        tracing::debug!("no earlier try can have gone unrecorded; not searching for the marker");
+        Some(Vec::new())
+    } else {
+        desk.find_by_marker(&tag).await?
+    };
+    let found = match searched {
         Some(ids) => ids.into_iter().find(|id| Some(id) != retired.as_ref()),
         None => {
             tracing::warn!(
@@ -201,7 +215,7 @@ pub async fn create_counterpart<D: CounterpartDesk>(
             (id, current, news, false)
         }
         None => {
-            wait_out_search_lag(ctx, desk, pair.link_id).await?;
+            wait_out_search_lag(ctx, desk, pair.link_id, earlier).await?;
             let created = match desk.create(&tag).await {
                 Ok(created) => created,
                 // Refused before any write (a budget wait, a 429, a 4xx,

@@ -5,6 +5,7 @@ pub mod action;
 pub mod associate;
 pub mod calls;
 pub mod create;
+pub mod first_try;
 pub mod status;
 pub mod sync;
 pub mod unmark;
@@ -15,7 +16,7 @@ use ponte_store::{HistoryEntry, HistoryKind};
 
 use crate::{Ctx, ExecError};
 
-pub use action::{ActionDesk, Mirror, mirror_action};
+pub use action::{ActionDesk, Looks, Mirror, mirror_action};
 pub use associate::{AssociateDesk, Association, Existing, associate};
 pub use create::{CounterpartDesk, Created, Pair, create_counterpart};
 pub use status::{Reading, StatusChange, StatusDesk, set_status};

@@ -180,11 +180,51 @@ impl World {
             link_id: "mm:7",
             source: &self.source,
             how: LinkOrigin::Automatic,
+            born: None,
         }
     }
 
     async fn run(&self, desk: &FakeDesk, command_id: &str) -> Result<Outcome, ExecError> {
         create_counterpart(&self.ctx(command_id, false), desk, self.pair()).await
+    }
+
+    /// Makes Redis look as if Ponte had watched it keep every write since
+    /// `ago` seconds.
+    async fn redis_kept_since(&self, ago: i64) {
+        self.store
+            .writes_kept_since()
+            .await
+            .unwrap()
+            .expect("no eviction");
+        let since = chrono::Utc::now() - chrono::Duration::seconds(ago);
+        self.set_record("since", &since.to_rfc3339()).await;
+    }
+
+    /// Makes the record name another server, as after a restart or a failover.
+    async fn redis_restarted(&self) {
+        self.set_record("identity", "an-earlier-run/an-earlier-history")
+            .await;
+    }
+
+    async fn set_record(&self, field: &str, value: &str) {
+        let url =
+            std::env::var("PONTE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        let client = deadpool_redis::redis::Client::open(url).unwrap();
+        let mut c = client.get_multiplexed_async_connection().await.unwrap();
+        let _: () = deadpool_redis::redis::cmd("HSET")
+            .arg(format!("{}:redis-kept", self.store.namespace()))
+            .arg(field)
+            .arg(value)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+    }
+
+    fn pair_born(&self, ago: i64) -> Pair<'_> {
+        Pair {
+            born: Some(chrono::Utc::now() - chrono::Duration::seconds(ago)),
+            ..self.pair()
+        }
     }
 
     async fn done(self) {
@@ -233,6 +273,55 @@ async fn a_first_create_looks_for_its_marker_links_and_keeps_the_answer_as_basel
     assert_eq!(
         mark.cause,
         ponte_core::ids::derive(&["counterpart", "mm:7", "101"])
+    );
+    w.done().await;
+}
+
+#[tokio::test]
+async fn a_ticket_born_after_redis_last_lost_anything_is_created_without_a_search() {
+    let w = World::new();
+    w.redis_kept_since(3600).await;
+    let desk = FakeDesk::default();
+    desk.lose_next_answer.store(true, Ordering::SeqCst);
+    let lost = create_counterpart(&w.ctx("c1", false), &desk, w.pair_born(5)).await;
+    assert!(lost.is_err());
+    assert_eq!(
+        desk.searches.load(Ordering::SeqCst),
+        0,
+        "no try recorded and nothing lost since the ticket was born"
+    );
+    // The lost answer's try is recorded: any later command looks.
+    let out = create_counterpart(&w.ctx("c2", false), &desk, w.pair_born(5))
+        .await
+        .unwrap();
+    assert_eq!(desk.searches.load(Ordering::SeqCst), 1);
+    assert_eq!(desk.creates.load(Ordering::SeqCst), 1, "no second ticket");
+    assert_eq!(out.result["target_ticket"], "101");
+    w.done().await;
+}
+
+#[tokio::test]
+async fn a_ticket_born_before_redis_restarted_or_long_ago_is_searched_for() {
+    let w = World::new();
+    w.redis_kept_since(3600).await;
+    let desk = FakeDesk::default();
+    create_counterpart(&w.ctx("c1", false), &desk, w.pair_born(2 * 24 * 3600))
+        .await
+        .unwrap();
+    assert_eq!(desk.searches.load(Ordering::SeqCst), 1, "born too long ago");
+    w.done().await;
+
+    let w = World::new();
+    w.redis_kept_since(3600).await;
+    w.redis_restarted().await;
+    let desk = FakeDesk::default();
+    create_counterpart(&w.ctx("c1", false), &desk, w.pair_born(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        desk.searches.load(Ordering::SeqCst),
+        1,
+        "Redis restarted since the ticket was born: it may have lost a try"
     );
     w.done().await;
 }

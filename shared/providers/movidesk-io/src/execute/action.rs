@@ -4,7 +4,7 @@ use std::sync::Mutex;
 
 use ponte_core::{Action, CustomField, Side, TicketRef, Visibility};
 use ponte_store::{HistoryEntry, HistoryKind};
-use ponte_worker::effect::{ActionDesk, Mirror, mirror_action};
+use ponte_worker::effect::{ActionDesk, Looks, Mirror, mirror_action};
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
@@ -14,9 +14,10 @@ use ponte_movidesk::model::{self, NewCustomFieldValue};
 use ponte_telemetry::catalog;
 
 /// Movidesk's part of mirroring an action: an action on the ticket, with
-/// the custom fields the correlation maps in the same PATCH. The write
-/// reads the ticket anyway (its fields, its client), so the reference is
-/// looked for before every write, at no extra call.
+/// the custom fields the correlation maps in the same PATCH. A write that
+/// needs the ticket (its fields to merge, its client) reads it anyway, so
+/// the reference is looked for at no extra call; any other write is one
+/// call of ten a minute, and looks only when Redis cannot prove a first try.
 struct Actions<'a> {
     exec: &'a MovideskExecutor,
     ctx: &'a Ctx<'a>,
@@ -40,14 +41,15 @@ impl ActionDesk for Actions<'_> {
         }
     }
 
-    fn always_looks(&self) -> bool {
-        true
+    fn looks(&self, m: &Mirror<'_>) -> Looks {
+        if m.from_customer || (m.side == Side::Source && !self.fields.is_empty()) {
+            Looks::Always
+        } else {
+            Looks::UnlessProvenFirst
+        }
     }
 
     async fn find(&self, m: &Mirror<'_>, reference: &str) -> Result<Option<bool>, ExecError> {
-        // Whatever Redis remembers (it may have lost the intent, the link's
-        // snapshot and the router's dedupe), the action is looked for at
-        // the provider by its reference before it is written.
         let current = self.client.ticket(m.ticket_id).await?;
         let found = current
             .as_ref()

@@ -8,7 +8,7 @@ use ponte_store::{HistoryEntry, HistoryKind};
 
 use super::World;
 use crate::ExecError;
-use crate::effect::{ActionDesk, Mirror, history, mirror_action};
+use crate::effect::{ActionDesk, Looks, Mirror, history, mirror_action};
 
 /// A ticket's comments; a write whose answer can be lost; a desk that can
 /// be unsearchable or read the ticket before every write.
@@ -19,6 +19,8 @@ struct FakeComments {
     lose_next_answer: AtomicBool,
     unsearchable: bool,
     reads_anyway: bool,
+    /// Its writes count: it looks unless Redis proves a first try.
+    counts_writes: bool,
 }
 
 impl ActionDesk for FakeComments {
@@ -34,8 +36,14 @@ impl ActionDesk for FakeComments {
         }
     }
 
-    fn always_looks(&self) -> bool {
-        self.reads_anyway
+    fn looks(&self, _mirror: &Mirror<'_>) -> Looks {
+        if self.reads_anyway {
+            Looks::Always
+        } else if self.counts_writes {
+            Looks::UnlessProvenFirst
+        } else {
+            Looks::WhenResumed
+        }
     }
 
     async fn find(&self, _m: &Mirror<'_>, reference: &str) -> Result<Option<bool>, ExecError> {
@@ -163,6 +171,54 @@ async fn a_desk_that_reads_anyway_looks_every_time_and_one_that_cannot_be_search
         2,
         "nothing to find by: the documented cost"
     );
+    w.done().await;
+}
+
+#[tokio::test]
+async fn a_desk_whose_writes_count_skips_the_look_only_when_redis_proves_a_first_try() {
+    let w = World::new();
+    let desk = FakeComments {
+        counts_writes: true,
+        ..FakeComments::default()
+    };
+    let born = |ago: i64| Action {
+        created_at: Some(chrono::Utc::now() - chrono::Duration::seconds(ago)),
+        ..reply()
+    };
+    let finds = || desk.finds.load(Ordering::SeqCst);
+    let just_added = born(5);
+    // A namespace Ponte has just begun to watch proves nothing about an
+    // action born before.
+    mirror_action(&w.ctx("c1", false), &desk, mirror(&w.source, &just_added))
+        .await
+        .unwrap();
+    assert_eq!(finds(), 1, "looked: Redis may have lost an earlier try");
+
+    w.redis_kept_since(3600).await;
+    mirror_action(&w.ctx("c2", false), &desk, mirror(&w.source, &just_added))
+        .await
+        .unwrap();
+    assert_eq!(finds(), 1, "kept since before it was born: no look");
+    let old = born(2 * 24 * 3600);
+    mirror_action(&w.ctx("c3", false), &desk, mirror(&w.source, &old))
+        .await
+        .unwrap();
+    assert_eq!(finds(), 2, "older than the records of tries are kept");
+    mirror_action(&w.ctx("c4", true), &desk, mirror(&w.source, &just_added))
+        .await
+        .unwrap();
+    assert_eq!(finds(), 3, "a resumed command always looks");
+    let unknown = reply();
+    mirror_action(&w.ctx("c5", false), &desk, mirror(&w.source, &unknown))
+        .await
+        .unwrap();
+    assert_eq!(finds(), 4, "no birth time, no proof");
+
+    w.redis_restarted().await;
+    mirror_action(&w.ctx("c6", false), &desk, mirror(&w.source, &just_added))
+        .await
+        .unwrap();
+    assert_eq!(finds(), 5, "Redis restarted since it was born: looked");
     w.done().await;
 }
 
