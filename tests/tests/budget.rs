@@ -37,6 +37,18 @@ async fn with_the_movidesk_budget_on_nothing_is_refused_and_everything_links() {
             )
             .await;
         assert_eq!(found.len(), 1, "ticket {a}: one counterpart");
+        // And the source shows its counterpart (the marker's read and
+        // PATCH on A): all of this is more than a minute's budget of A.
+        let b = id_of(&found[0]["id"]);
+        t.eventually(
+            "every source marked with its counterpart, within the budget",
+            Duration::from_secs(240),
+            || async {
+                let marked = t.counterparts(&pair, &pair.a, &b).await;
+                marked.iter().any(|x| &id_of(&x["id"]) == a).then_some(())
+            },
+        )
+        .await;
     }
     let mut most = 0;
     for domain in [&pair.a, &pair.b] {

@@ -166,6 +166,21 @@ pub async fn create_counterpart<D: CounterpartDesk>(
         .link_of(&integration.id, source.side, &source.ticket_id)
         .await?
     {
+        // An earlier try of this command may have linked the pair and
+        // stopped before the end (the source's mark waited for its budget,
+        // a crash): the link's history then lacks how it was made, and
+        // this try finishes what follows the link. Each step is once: the
+        // mark writes only what is missing, history once per cause.
+        if ctx.resumed && existing.id == pair.link_id && !made_known(ctx, &existing.id).await? {
+            tracing::info!(link = %existing.id, "linked by an earlier try of this command; finishing what follows the link");
+            let counterpart = Counterpart {
+                id: existing.target_ticket,
+                baseline: None,
+                news: Vec::new(),
+                created: true,
+            };
+            return finish_link(ctx, desk, pair, counterpart).await;
+        }
         tracing::info!(link = %existing.id, "already linked; nothing to create");
         return Ok(Outcome {
             result: json!({"target_ticket": existing.target_ticket, "link": existing.id, "already": true}),
@@ -243,6 +258,60 @@ pub async fn create_counterpart<D: CounterpartDesk>(
         }
     };
 
+    let counterpart = Counterpart {
+        id,
+        baseline,
+        news,
+        created,
+    };
+    finish_link(ctx, desk, pair, counterpart).await
+}
+
+/// Whether the link's history says how it was made: the try that linked
+/// it got to its end.
+async fn made_known(ctx: &Ctx<'_>, link_id: &str) -> Result<bool, ExecError> {
+    Ok(ctx.store.history(link_id).await?.iter().any(|h| {
+        matches!(
+            h.kind,
+            HistoryKind::CreatedAutomatically
+                | HistoryKind::CreatedManually
+                | HistoryKind::Associated
+        )
+    }))
+}
+
+/// The counterpart a create made or found, and what it brings.
+struct Counterpart {
+    id: String,
+    /// Its state as Ponte wrote it, when known (the next sync's baseline).
+    baseline: Option<Ticket>,
+    /// What was added to a found counterpart since Ponte wrote it.
+    news: Vec<ponte_core::Emitted>,
+    created: bool,
+}
+
+/// Links the pair to `counterpart` and does what follows: the source's
+/// mark, the link's statuses, the history line, the baseline and the
+/// source's follow-up command.
+async fn finish_link<D: CounterpartDesk>(
+    ctx: &Ctx<'_>,
+    desk: &D,
+    pair: Pair<'_>,
+    counterpart: Counterpart,
+) -> Result<Outcome, ExecError> {
+    let (integration, source) = (ctx.integration, pair.source);
+    let Counterpart {
+        id,
+        baseline,
+        news,
+        created,
+    } = counterpart;
+    let at = |id: &str| TicketRef {
+        integration: integration.id.clone(),
+        side: pair.side,
+        provider: desk.provider(),
+        ticket_id: id.to_string(),
+    };
     let link = Link {
         id: pair.link_id.to_string(),
         integration: integration.id.clone(),

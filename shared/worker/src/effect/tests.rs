@@ -35,6 +35,10 @@ struct FakeDesk {
     refuse_next: AtomicBool,
     unsearchable: bool,
     search_lag: std::time::Duration,
+    /// Marks written on the source, and whether the next one must wait
+    /// for the source's budget.
+    marks: AtomicU32,
+    mark_waits_next: AtomicBool,
 }
 
 impl FakeDesk {
@@ -124,6 +128,13 @@ impl CounterpartDesk for FakeDesk {
     }
 
     async fn mark_source(&self, _counterpart: &str) -> Result<(), ExecError> {
+        if self.mark_waits_next.swap(false, Ordering::SeqCst) {
+            return Err(ExecError::Throttled {
+                reason: "the source's budget is used up".into(),
+                retry_after: Some(std::time::Duration::from_secs(6)),
+            });
+        }
+        self.marks.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
@@ -327,6 +338,36 @@ async fn a_ticket_born_before_redis_restarted_or_long_ago_is_searched_for() {
 }
 
 #[tokio::test]
+async fn a_try_stopped_after_the_link_finishes_the_mark_and_the_history_when_resumed() {
+    let w = World::new();
+    let desk = FakeDesk::default();
+    desk.mark_waits_next.store(true, Ordering::SeqCst);
+    let waited = w.run(&desk, "c1").await;
+    assert!(
+        matches!(waited, Err(ExecError::Throttled { .. })),
+        "{waited:?}"
+    );
+    assert!(
+        w.store.link("mm:7").await.unwrap().is_some(),
+        "linked first"
+    );
+    assert_eq!(desk.marks.load(Ordering::SeqCst), 0);
+
+    let out = create_counterpart(&w.ctx("c1", true), &desk, w.pair())
+        .await
+        .unwrap();
+    assert_eq!(desk.marks.load(Ordering::SeqCst), 1, "the source is marked");
+    assert_eq!(desk.creates.load(Ordering::SeqCst), 1, "no second ticket");
+    assert_eq!(out.result["target_ticket"], "101");
+    assert_eq!(out.history.len(), 1, "the creation's history line");
+    // Another command finding the pair linked does nothing.
+    let other = w.run(&desk, "c2").await.unwrap();
+    assert_eq!(other.result["already"], true);
+    assert_eq!(desk.marks.load(Ordering::SeqCst), 1);
+    w.done().await;
+}
+
+#[tokio::test]
 async fn a_desk_source_of_the_creators_provider_needs_no_follow_up() {
     let mut w = World::new();
     w.integration.target.provider = Provider::Movidesk;
@@ -365,6 +406,9 @@ async fn a_lost_answer_then_another_command_finds_the_ticket_instead_of_creating
 
     // Another command id, not a redelivery: it still looks first.
     let out = w.run(&desk, "c2").await.unwrap();
+    for (link, line) in &out.history {
+        w.store.record(link, line).await.unwrap(); // as the handler does
+    }
     assert_eq!(desk.creates.load(Ordering::SeqCst), 1, "no second ticket");
     assert_eq!(out.result["target_ticket"], "101");
     assert_eq!(
