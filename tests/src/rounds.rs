@@ -78,7 +78,7 @@ pub async fn actions_crossed(
 }
 
 /// What domain B holds for the tickets opened in A.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Tally {
     /// Tickets without a counterpart plus actions missing from one.
     pub lost: usize,

@@ -103,6 +103,9 @@ pub(crate) enum Phase {
     /// One tenant's slow or rate-limited provider next to another tenant.
     Noisy,
     Warehouse,
+    /// Movidesk API calls per linked ticket and per mirrored action, with
+    /// and without the counterpart's note (`--tickets` of one client).
+    Calls,
 }
 
 /// How an end-to-end round ends: when the whole fleet is quiet (nothing

@@ -17,7 +17,8 @@
 //! against the minimal one; `--phase sweep` (sweep.rs) steps the open rate up until Ponte's part
 //! misses its p99 target; `--phase noisy` (noisy.rs) measures one tenant
 //! while another's provider is slow or rate-limited; `--phase warehouse`
-//! is in `ponte_e2e::bench::warehouse`. One file per concern: options
+//! is in `ponte_e2e::bench::warehouse`, `--phase calls` (Movidesk API calls
+//! per effect) in `ponte_e2e::bench::calls`. One file per concern: options
 //! (args.rs), figures, the machine and its processes (machine.rs), queue
 //! depths (broker.rs), /metrics, phase 1 and the drain (ingress.rs),
 //! phase 2 (e2e.rs) and the report.
@@ -271,6 +272,13 @@ async fn main() -> ExitCode {
     if args.phase == Phase::Warehouse {
         return warehouse_phase(&args).await;
     }
+    if args.phase == Phase::Calls {
+        println!(
+            "{}",
+            ponte_e2e::bench::calls::run(args.tickets as usize).await
+        );
+        return ExitCode::SUCCESS;
+    }
 
     let bin_dir = ponte_cli::fleet::FleetOptions::default_bin_dir();
     eprintln!("starting the fleet (binaries in {}) ...", bin_dir.display());
@@ -329,7 +337,7 @@ async fn main() -> ExitCode {
             failures.extend(outcome.err().map(|e| format!("{e:#}")));
             (report.render(), failures)
         }
-        Phase::Fleet | Phase::Warehouse => {
+        Phase::Fleet | Phase::Warehouse | Phase::Calls => {
             let report = Arc::new(Mutex::new(Report {
                 args: Some(args.clone()),
                 ns: ns.clone(),
@@ -354,7 +362,7 @@ async fn main() -> ExitCode {
     }
     println!("{text}");
     // The fleet's report lists its own failures.
-    if !matches!(phase, Phase::Fleet | Phase::Warehouse) {
+    if !matches!(phase, Phase::Fleet | Phase::Warehouse | Phase::Calls) {
         for f in &failures {
             println!("FAILED: {f}");
         }
