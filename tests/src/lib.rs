@@ -173,6 +173,8 @@ impl TestFleet {
     /// Makes the fleet's Redis look as a production fleet's does: watched by
     /// Ponte, with nothing lost, for `secs` seconds. What is born from now on
     /// may then skip its look for an earlier try (decision 104).
+    /// Behind sentinels the record is not reached directly: the watch
+    /// begins now, and this waits out the allowed clock skew instead.
     pub async fn redis_watched_for(&self, secs: i64) {
         let store = self.store();
         store
@@ -180,9 +182,21 @@ impl TestFleet {
             .await
             .expect("redis")
             .expect("this Redis never evicts");
+        if !self.fleet_redis_url().starts_with("redis://") {
+            tokio::time::sleep(Duration::from_secs(11)).await;
+            return;
+        }
         let since = chrono::Utc::now() - chrono::Duration::seconds(secs);
         self.set_redis_record(&store, "since", &since.to_rfc3339())
             .await;
+    }
+
+    /// The Redis the fleet's services use.
+    fn fleet_redis_url(&self) -> String {
+        self.env
+            .get("PONTE_REDIS_URL")
+            .cloned()
+            .unwrap_or_else(redis_url)
     }
 
     /// What a Redis restarted from an older dump, or failed over, looks
@@ -194,7 +208,8 @@ impl TestFleet {
     }
 
     async fn set_redis_record(&self, store: &ponte_store::Store, field: &str, value: &str) {
-        let client = deadpool_redis::redis::Client::open(redis_url()).expect("redis url");
+        let client =
+            deadpool_redis::redis::Client::open(self.fleet_redis_url()).expect("redis url");
         let mut c = client
             .get_multiplexed_async_connection()
             .await
