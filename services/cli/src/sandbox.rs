@@ -215,6 +215,22 @@ impl SandboxClient {
         Ok(v.as_array().cloned().unwrap_or_default())
     }
 
+    /// The tickets of `domain` numbered above `after`.
+    pub async fn movidesk_tickets_after(
+        &self,
+        domain: &str,
+        after: u64,
+    ) -> Result<Vec<Value>, SandboxError> {
+        let v = self
+            .expect_ok(
+                reqwest::Method::GET,
+                &format!("/_sandbox/movidesk/{domain}/tickets?after={after}"),
+                None,
+            )
+            .await?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+
     pub async fn movidesk_ticket(&self, domain: &str, id: &str) -> Result<Value, SandboxError> {
         self.expect_ok(
             reqwest::Method::GET,

@@ -224,6 +224,43 @@ async fn control_tickets_persons_requests_and_reset() {
 }
 
 #[tokio::test]
+async fn a_listing_after_a_number_holds_only_the_newer_tickets() {
+    let ctx = Ctx::start().await;
+    ctx.domain("a", "tok-a", json!({})).await;
+    let mut ids = Vec::new();
+    for subject in ["one", "two", "three"] {
+        ids.push(ctx.create_ticket("tok-a", &ticket_body(subject)).await);
+    }
+    let numbers = |v: Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = numbers(ctx.control_get("/_sandbox/movidesk/a/tickets").await);
+    assert_eq!(all.len(), 3);
+    let newer = numbers(
+        ctx.control_get(&format!("/_sandbox/movidesk/a/tickets?after={}", ids[0]))
+            .await,
+    );
+    assert_eq!(newer, [ids[1].to_string(), ids[2].to_string()]);
+    let none = ctx
+        .control_get(&format!("/_sandbox/movidesk/a/tickets?after={}", ids[2]))
+        .await;
+    assert_eq!(none, json!([]));
+    let (status, v) = ctx
+        .control_send(
+            Method::GET,
+            "/_sandbox/movidesk/a/tickets?after=last",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 400, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("after"));
+}
+
+#[tokio::test]
 async fn seed_registers_domains_at_start() {
     let seed = SeedConfig::from_json_str(
         &json!({"movidesk": {"domains": [

@@ -168,12 +168,15 @@ async fn get_tickets(
     }
     on_domain(&state, &domain, |d| {
         let now = time::now();
-        d.tickets
-            .values()
-            .find(|t| match id {
-                Some(id) => t.id == id,
-                None => t.protocol.is_some() && t.protocol == protocol,
-            })
+        // By number, the map's own key; by protocol, a scan.
+        let found = match id {
+            Some(id) => d.tickets.get(&id),
+            None => d
+                .tickets
+                .values()
+                .find(|t| t.protocol.is_some() && t.protocol == protocol),
+        };
+        found
             .map(|t| Json(d.render_ticket(t, &now)).into_response())
             .ok_or_else(|| ApiError::not_found("Ticket not found."))
     })

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -83,19 +83,40 @@ fn changed_by(d: &Domain, body: &Value) -> Result<Option<PersonRef>, ControlErro
     }
 }
 
+/// Every ticket of the domain; with `?after=N`, only those numbered above
+/// N (a poller that remembers the highest number it saw lists only what
+/// is new, instead of the whole domain each time).
 async fn list_tickets(
     State(state): State<Arc<AppState>>,
     Path(domain): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<Value>>, ControlError> {
+    let after = after_param(query.as_deref())?;
     state.movidesk.control(&domain, |d| {
         let now = time::now();
         Ok(Json(
             d.tickets
-                .values()
-                .map(|t| d.render_ticket(t, &now))
+                .range(after.saturating_add(1)..)
+                .map(|(_, t)| d.render_ticket(t, &now))
                 .collect(),
         ))
     })
+}
+
+/// The `after` parameter of a listing: a ticket number, 0 when absent.
+fn after_param(query: Option<&str>) -> Result<u64, ControlError> {
+    let raw = query
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("after="));
+    match raw {
+        None => Ok(0),
+        Some(v) => v.parse().map_err(|_| {
+            ControlError::validation(format!(
+                "after: '{v}' is not a ticket number (a whole number ≥ 0)"
+            ))
+        }),
+    }
 }
 
 async fn get_ticket(

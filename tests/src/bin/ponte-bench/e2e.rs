@@ -199,20 +199,26 @@ pub(crate) async fn phase_e2e(
     };
     let mut first_seen: HashMap<String, Instant> = HashMap::new();
     let mut open_done_at: Option<Instant> = None;
-    // Poll B (one list call per poll) until every opened ticket has a
-    // counterpart, or the deadline.
+    // Poll B (one list call per poll, of the tickets numbered above the
+    // highest seen: a counterpart carries its marker from its creation)
+    // until every opened ticket has a counterpart, or the deadline.
+    let mut seen_up_to = 0u64;
     loop {
         if open_done_at.is_none() && opener.is_finished() {
             open_done_at = Some(Instant::now());
             pb_open.finish();
         }
         let poll_start = Instant::now();
-        let listed = t.sandbox.movidesk_tickets(&pair.b).await;
+        let listed = t.sandbox.movidesk_tickets_after(&pair.b, seen_up_to).await;
         r.polls += 1;
         r.poll_call.push(poll_start.elapsed());
         match listed {
             Ok(list) => {
                 let now = Instant::now();
+                seen_up_to = list
+                    .iter()
+                    .filter_map(|tk| id_of(&tk["id"]).parse::<u64>().ok())
+                    .fold(seen_up_to, u64::max);
                 for src in counterparts_by_source(&list, &prefix).into_keys() {
                     first_seen.entry(src).or_insert(now);
                 }
