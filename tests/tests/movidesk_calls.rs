@@ -18,9 +18,10 @@ const MAX_PER_LINKED_TICKET: f64 = 5.25;
 const MAX_PER_LINKED_TICKET_WITH_NOTE: f64 = 4.25;
 const MAX_PER_MIRRORED_ACTION: f64 = 2.0;
 
-async fn measure(note: bool) -> Costs {
+/// Measures with the note `note` and holds the figures to their maxima.
+async fn within(note: bool, max_per_ticket: f64) {
     let t = calls::fleet().await;
-    let costs = calls::measure(&t, "calls", TICKETS, note).await;
+    let costs: Costs = calls::measure(&t, "calls", TICKETS, note).await;
     println!("{}", costs.line());
     let tally = &costs.tally;
     assert_eq!(
@@ -28,36 +29,21 @@ async fn measure(note: bool) -> Costs {
         (0, 0, 0),
         "{tally:?}"
     );
+    assert!(costs.per_ticket <= max_per_ticket, "{}", costs.line());
+    assert!(
+        costs.per_action <= MAX_PER_MIRRORED_ACTION,
+        "{}",
+        costs.line()
+    );
     t.teardown().await;
-    costs
 }
 
 #[tokio::test]
 async fn a_linked_ticket_and_a_mirrored_action_stay_within_their_call_budget() {
-    let costs = measure(false).await;
-    assert!(
-        costs.per_ticket <= MAX_PER_LINKED_TICKET,
-        "{}",
-        costs.line()
-    );
-    assert!(
-        costs.per_action <= MAX_PER_MIRRORED_ACTION,
-        "{}",
-        costs.line()
-    );
+    within(false, MAX_PER_LINKED_TICKET).await;
 }
 
 #[tokio::test]
 async fn with_the_counterpart_note_a_linked_ticket_costs_one_call_less() {
-    let costs = measure(true).await;
-    assert!(
-        costs.per_ticket <= MAX_PER_LINKED_TICKET_WITH_NOTE,
-        "{}",
-        costs.line()
-    );
-    assert!(
-        costs.per_action <= MAX_PER_MIRRORED_ACTION,
-        "{}",
-        costs.line()
-    );
+    within(true, MAX_PER_LINKED_TICKET_WITH_NOTE).await;
 }
