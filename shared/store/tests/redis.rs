@@ -311,3 +311,32 @@ async fn writes_are_kept_since_ponte_first_saw_the_server_and_a_new_server_start
     assert!(wiped > restarted, "{wiped} after {restarted}");
     s.wipe().await.expect("wipe");
 }
+
+#[tokio::test]
+async fn a_redis_that_refuses_info_proves_nothing_and_fails_nothing() {
+    let url = std::env::var("PONTE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let client = deadpool_redis::redis::Client::open(url.clone()).expect("url");
+    let mut admin = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let user = format!("ponte-noinfo-{}", uuid::Uuid::new_v4().simple());
+    let _: () = deadpool_redis::redis::cmd("ACL")
+        .arg(&["SETUSER", &user, "on", ">secret-pw", "~*", "+@all", "-info"][..])
+        .query_async(&mut admin)
+        .await
+        .expect("acl setuser");
+    let limited = url.replacen("redis://", &format!("redis://{user}:secret-pw@"), 1);
+    let s = Store::new(
+        &limited,
+        &format!("t-store-{}", uuid::Uuid::new_v4().simple()),
+    )
+    .expect("pool");
+    let answer = s.writes_kept_since().await;
+    let _: () = deadpool_redis::redis::cmd("ACL")
+        .arg(&["DELUSER", &user][..])
+        .query_async(&mut admin)
+        .await
+        .expect("acl deluser");
+    assert_eq!(answer.expect("a refusal is no failure"), None);
+}
