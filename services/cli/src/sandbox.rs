@@ -205,14 +205,7 @@ impl SandboxClient {
     }
 
     pub async fn movidesk_tickets(&self, domain: &str) -> Result<Vec<Value>, SandboxError> {
-        let v = self
-            .expect_ok(
-                reqwest::Method::GET,
-                &format!("/_sandbox/movidesk/{domain}/tickets"),
-                None,
-            )
-            .await?;
-        Ok(v.as_array().cloned().unwrap_or_default())
+        self.movidesk_listing(domain, "").await
     }
 
     /// The tickets of `domain` numbered above `after`.
@@ -221,10 +214,19 @@ impl SandboxClient {
         domain: &str,
         after: u64,
     ) -> Result<Vec<Value>, SandboxError> {
+        self.movidesk_listing(domain, &format!("?after={after}"))
+            .await
+    }
+
+    async fn movidesk_listing(
+        &self,
+        domain: &str,
+        query: &str,
+    ) -> Result<Vec<Value>, SandboxError> {
         let v = self
             .expect_ok(
                 reqwest::Method::GET,
-                &format!("/_sandbox/movidesk/{domain}/tickets?after={after}"),
+                &format!("/_sandbox/movidesk/{domain}/tickets{query}"),
                 None,
             )
             .await?;

@@ -81,17 +81,16 @@ impl Store {
             .await;
         let (server, replication, memory) = match answer.map_err(StoreError::from) {
             Ok(sections) => sections,
-            // Refused (an ACL without INFO): no proof, not a failure.
+            // Refused (an ACL without INFO): no proof, not a failure. Called
+            // per effect, so the worker says it once, at start.
             Err(StoreError::Command(why)) => {
-                tracing::warn!(error = %why, "Redis refuses INFO; every effect looks its earlier tries up at the provider");
+                tracing::debug!(error = %why, "Redis refuses INFO");
                 return Ok(None);
             }
             Err(e) => return Err(e),
         };
         let Some(found) = Server::parse(&format!("{server}\n{replication}\n{memory}")) else {
-            tracing::warn!(
-                "Redis's INFO lacks run_id, master_replid or maxmemory; every effect looks its earlier tries up at the provider"
-            );
+            tracing::debug!("Redis's INFO lacks run_id, master_replid or maxmemory");
             return Ok(None);
         };
         if found.evicts {

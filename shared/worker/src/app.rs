@@ -80,7 +80,7 @@ async fn watch_redis(store: &Store) {
     match store.writes_kept_since().await {
         Ok(Some(since)) => tracing::info!(%since, "Redis has kept every write since"),
         Ok(None) => tracing::warn!(
-            "Redis may evict keys or hides its INFO: every effect looks its earlier tries up at the provider"
+            "Redis may evict keys, or refuses or lacks what INFO should say (run_id, master_replid, maxmemory): every effect looks its earlier tries up at the provider"
         ),
         Err(e) => tracing::warn!(error = %e, "cannot ask Redis since when it kept every write yet"),
     }

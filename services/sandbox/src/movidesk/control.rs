@@ -2,6 +2,7 @@
 //! web UI (creating tickets, adding actions, changing status and fields — each firing the trigger
 //! webhook, none rate-limited) and inspection of tickets, persons and webhook deliveries.
 
+use std::ops::Bound;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -91,32 +92,38 @@ async fn list_tickets(
     Path(domain): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<Value>>, ControlError> {
-    let after = after_param(query.as_deref())?;
+    let from = match after_param(query.as_deref())? {
+        Some(n) => Bound::Excluded(n),
+        None => Bound::Unbounded,
+    };
     state.movidesk.control(&domain, |d| {
         let now = time::now();
         Ok(Json(
             d.tickets
-                .range(after.saturating_add(1)..)
+                .range((from, Bound::Unbounded))
                 .map(|(_, t)| d.render_ticket(t, &now))
                 .collect(),
         ))
     })
 }
 
-/// The `after` parameter of a listing: a ticket number, 0 when absent.
-fn after_param(query: Option<&str>) -> Result<u64, ControlError> {
-    let raw = query
-        .unwrap_or("")
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("after="));
-    match raw {
-        None => Ok(0),
-        Some(v) => v.parse().map_err(|_| {
+/// The `after` parameter of a listing: a ticket number, if given. Any
+/// other parameter is refused, as the other control listings do.
+fn after_param(query: Option<&str>) -> Result<Option<u64>, ControlError> {
+    let mut after = None;
+    for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        if k != "after" {
+            return Err(ControlError::bad_request(format!(
+                "unknown query parameter '{k}' (use after)"
+            )));
+        }
+        after = Some(v.parse().map_err(|_| {
             ControlError::validation(format!(
                 "after: '{v}' is not a ticket number (a whole number ≥ 0)"
             ))
-        }),
+        })?);
     }
+    Ok(after)
 }
 
 async fn get_ticket(

@@ -198,36 +198,35 @@ pub async fn create_counterpart<D: CounterpartDesk>(
         .map(|l| l.ticket_on(pair.side).to_string());
     let earlier = ctx.store.attempt_age(CREATE_ATTEMPT, pair.link_id).await?;
     let first = earlier.is_none() && first_try::proven(ctx, pair.born).await?;
-    let searched = if first {
+    let found = if first {
         tracing::debug!("no earlier try can have gone unrecorded; not searching for the marker");
-        Some(Vec::new())
+        None
     } else {
-        desk.find_by_marker(&tag).await?
-    };
-    let found = match searched {
-        Some(ids) => ids.into_iter().find(|id| Some(id) != retired.as_ref()),
-        None => {
-            tracing::warn!(
-                "this account cannot be searched; cannot check for a counterpart an earlier try may have created"
-            );
-            None
+        match desk.find_by_marker(&tag).await? {
+            Some(ids) => ids.into_iter().find(|id| Some(id) != retired.as_ref()),
+            None => {
+                tracing::warn!(
+                    "this account cannot be searched; cannot check for a counterpart an earlier try may have created"
+                );
+                None
+            }
         }
     };
-    let at = |id: &str| TicketRef {
-        integration: integration.id.clone(),
-        side: pair.side,
-        provider: desk.provider(),
-        ticket_id: id.to_string(),
-    };
-    let (id, baseline, news, created) = match found {
+    let counterpart = match found {
         Some(id) => {
             tracing::warn!(ticket = %id, "found the counterpart an earlier try created; not creating another");
             let current = desk.read(&id).await?;
+            let at = counterpart_ref(ctx, desk, pair.side, &id);
             let news = current
                 .as_ref()
-                .map(|now| diff(Some(&desk.as_written(now)), now, &at(&id), None))
+                .map(|now| diff(Some(&desk.as_written(now)), now, &at, None))
                 .unwrap_or_default();
-            (id, current, news, false)
+            Counterpart {
+                id,
+                baseline: current,
+                news,
+                created: false,
+            }
         }
         None => {
             wait_out_search_lag(ctx, desk, pair.link_id, earlier).await?;
@@ -254,15 +253,13 @@ pub async fn create_counterpart<D: CounterpartDesk>(
                     None
                 }),
             };
-            (created.id, baseline, Vec::new(), true)
+            Counterpart {
+                id: created.id,
+                baseline,
+                news: Vec::new(),
+                created: true,
+            }
         }
-    };
-
-    let counterpart = Counterpart {
-        id,
-        baseline,
-        news,
-        created,
     };
     finish_link(ctx, desk, pair, counterpart).await
 }
@@ -278,6 +275,16 @@ async fn made_known(ctx: &Ctx<'_>, link_id: &str) -> Result<bool, ExecError> {
                 | HistoryKind::Associated
         )
     }))
+}
+
+/// The counterpart `id` as a ticket of the pair's `side`.
+fn counterpart_ref<D: CounterpartDesk>(ctx: &Ctx<'_>, desk: &D, side: Side, id: &str) -> TicketRef {
+    TicketRef {
+        integration: ctx.integration.id.clone(),
+        side,
+        provider: desk.provider(),
+        ticket_id: id.to_string(),
+    }
 }
 
 /// The counterpart a create made or found, and what it brings.
@@ -306,12 +313,6 @@ async fn finish_link<D: CounterpartDesk>(
         news,
         created,
     } = counterpart;
-    let at = |id: &str| TicketRef {
-        integration: integration.id.clone(),
-        side: pair.side,
-        provider: desk.provider(),
-        ticket_id: id.to_string(),
-    };
     let link = Link {
         id: pair.link_id.to_string(),
         integration: integration.id.clone(),
@@ -353,7 +354,7 @@ async fn finish_link<D: CounterpartDesk>(
     }
     let deferred = baseline
         .map(|t| Deferred::Snapshot {
-            ticket_key: at(&id).key(),
+            ticket_key: counterpart_ref(ctx, desk, pair.side, &id).key(),
             value: serde_json::to_value(&t).unwrap_or_default(),
         })
         .into_iter()
