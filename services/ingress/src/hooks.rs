@@ -232,13 +232,6 @@ async fn handle(
     let event_id = envelope.id.clone();
     let now = envelope.received_at;
     tracing::Span::current().record("event_id", event_id.as_str());
-    match state.store.was_seen("event", &event_id).await {
-        Ok(true) => return Ok((event_id, true)),
-        Ok(false) => {}
-        Err(e) => {
-            tracing::warn!(error = %e, "dedupe check unavailable; the router still drops repeats")
-        }
-    }
     let delivered = crate::spool_forward::deliver(
         &state.bus,
         state.spool.as_ref(),
@@ -246,19 +239,30 @@ async fn handle(
         &propagation::inject_current(),
     )
     .await?;
-    // One round trip remembers the id and, at most once a second per
-    // integration, when it last heard from a provider (the console shows it).
+    // One round trip after the publish remembers the id and says whether
+    // it was remembered already (a provider's retry: answered as a
+    // duplicate; the router drops the copy), and, at most once a second per
+    // integration, when the ingress last heard from a provider (the console
+    // shows it). Nothing before the publish (decision 107).
     let heard = state
         .last_heard
         .due(&integration.id, std::time::Instant::now())
         .then(|| (format!("last_webhook:{}", integration.id), now.to_rfc3339()));
     let note = heard.as_ref().map(|(k, v)| (k.as_str(), v.as_str()));
-    if let Err(e) = state
+    let duplicate = match state
         .store
-        .mark_seen_and_cursor("event", &event_id, DEDUPE_WINDOW, note)
+        .mark_first_and_cursor("event", &event_id, DEDUPE_WINDOW, note)
         .await
     {
-        tracing::warn!(error = %e, "cannot remember the event id; a repeat will be dropped by the router");
+        Ok(first) => !first,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot remember the event id; the router drops repeats");
+            false
+        }
+    };
+    if duplicate {
+        tracing::info!(ticket = %envelope.shard_key, ?delivered, "webhook repeated; the router drops the copy");
+        return Ok((event_id, true));
     }
     tracing::info!(ticket = %envelope.shard_key, ?delivered, "webhook accepted");
     Ok((event_id, false))

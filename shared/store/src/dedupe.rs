@@ -24,24 +24,29 @@ impl Store {
         Ok(())
     }
 
-    /// Marks `id` in `scope` for `ttl` and, when given, sets a cursor, in
-    /// one round trip: the ingress's write after every accepted webhook.
-    pub async fn mark_seen_and_cursor(
+    /// Marks `id` in `scope` for `ttl` unless it is marked already and,
+    /// when given, sets a cursor, in one round trip. `true` when this call
+    /// marked it first.
+    pub async fn mark_first_and_cursor(
         &self,
         scope: &str,
         id: &str,
         ttl: Duration,
         cursor: Option<(&str, &str)>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut pipe = deadpool_redis::redis::pipe();
-        pipe.set_ex(self.dedupe_key(scope, id), 1, ttl.as_secs().max(1))
-            .ignore();
+        pipe.cmd("SET")
+            .arg(self.dedupe_key(scope, id))
+            .arg(1)
+            .arg("EX")
+            .arg(ttl.as_secs().max(1))
+            .arg("NX");
         if let Some((name, value)) = cursor {
             pipe.set(self.key(&["cursor", name]), value).ignore();
         }
         let mut c = self.conn().await?;
-        let _: () = pipe.query_async(&mut c).await?;
-        Ok(())
+        let (set,): (Option<String>,) = pipe.query_async(&mut c).await?;
+        Ok(set.is_some())
     }
 
     /// Remembers a write Ponte made (a fingerprint of ticket and content),

@@ -245,6 +245,38 @@ async fn a_late_change_does_not_move_the_applied_time_back() {
 }
 
 #[tokio::test]
+async fn the_first_mark_of_an_id_is_told_apart_from_a_repeat() {
+    let s = store();
+    let week = Duration::from_secs(7 * 24 * 3600);
+    assert!(
+        s.mark_first_and_cursor("event", "e1", week, Some(("heard:x", "t1")))
+            .await
+            .expect("mark")
+    );
+    assert!(s.was_seen("event", "e1").await.expect("seen"));
+    assert_eq!(
+        s.cursor("heard:x").await.expect("cursor").as_deref(),
+        Some("t1")
+    );
+    // A repeat is told so, and the cursor still moves.
+    assert!(
+        !s.mark_first_and_cursor("event", "e1", week, Some(("heard:x", "t2")))
+            .await
+            .expect("mark again")
+    );
+    assert_eq!(
+        s.cursor("heard:x").await.expect("cursor").as_deref(),
+        Some("t2")
+    );
+    assert!(
+        s.mark_first_and_cursor("event", "e2", week, None)
+            .await
+            .expect("another id")
+    );
+    s.wipe().await.expect("wipe");
+}
+
+#[tokio::test]
 async fn echo_marks_are_taken_once_and_locks_exclude() {
     let s = store();
     s.mark_echo("fp", Duration::from_secs(60))

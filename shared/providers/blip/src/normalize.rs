@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use ponte_core::correlation::TEAM_PREFIX;
 use ponte_core::{Action, Attachment, BaseStatus, Change, CustomField, Person, Ticket, Visibility};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::model::{Envelope, TICKET_TYPE, Ticket as BlipTicket};
@@ -46,11 +47,10 @@ pub fn read(body: &Value) -> Result<Option<Change>, WebhookError> {
 pub(crate) fn meaning(env: &Envelope) -> Result<Option<Change>, WebhookError> {
     let kind = env.kind.clone().unwrap_or_default();
     if kind == TICKET_TYPE {
-        let t: BlipTicket =
-            serde_json::from_value(env.content.clone()).map_err(|e| WebhookError {
-                field: "content",
-                message: format!("not a ticket: {e}"),
-            })?;
+        let t: BlipTicket = BlipTicket::deserialize(&env.content).map_err(|e| WebhookError {
+            field: "content",
+            message: format!("not a ticket: {e}"),
+        })?;
         return Ok(ticket_change(&t));
     }
     // "Typing…" and other chat states change nothing an agent reads.

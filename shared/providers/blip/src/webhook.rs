@@ -43,7 +43,7 @@ pub(crate) fn envelope(body: &Value) -> Result<Envelope, WebhookError> {
     if !body.is_object() {
         return Err(err("body", "a Blip envelope must be a JSON object"));
     }
-    serde_json::from_value(body.clone()).map_err(|e| err("body", e.to_string()))
+    serde::Deserialize::deserialize(body).map_err(|e: serde_json::Error| err("body", e.to_string()))
 }
 
 fn accepted(env: &Envelope) -> Result<Accepted, WebhookError> {

@@ -35,7 +35,7 @@ pub fn accept(body: &Value) -> Result<Accepted, WebhookError> {
             message: "a Movidesk trigger body must be a JSON object".into(),
         });
     }
-    let parsed: TriggerBody = serde_json::from_value(body.clone()).map_err(|e| WebhookError {
+    let parsed = TriggerBody::deserialize(body).map_err(|e| WebhookError {
         field: "body",
         message: e.to_string(),
     })?;

@@ -65,7 +65,8 @@ pub(crate) fn parse(body: &Value) -> Result<Hook, WebhookError> {
     if !id_ok {
         return Err(error("issue.id", "is missing or not an issue number"));
     }
-    serde_json::from_value(body.clone()).map_err(|e| error("body", e.to_string()))
+    serde::Deserialize::deserialize(body)
+        .map_err(|e: serde_json::Error| error("body", e.to_string()))
 }
 
 /// Checks a webhook body and says which issue and event it is about.
