@@ -95,16 +95,24 @@ impl AloneReport {
         );
         let _ = writeln!(
             o,
-            "| round | minimal: webhooks/s | p50 | p99 | Ponte: webhooks/s | p50 | p99 | ratio | CPU: minimal / Ponte's ingress | RabbitMQ CPU (Ponte / minimal) | Redis CPU | machine busy |"
+            "| round | minimal: webhooks/s | p50 | p99 | Ponte: webhooks/s | p50 | p99 | ratio | CPU: minimal / Ponte's ingress | RabbitMQ CPU (Ponte / minimal) | Redis CPU | machine busy | CPU µs per webhook: minimal / Ponte's ingress + Redis |"
         );
         let _ = writeln!(
             o,
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         let cpu = |u: &CpuUse, name: &str| {
             u.per
                 .get(name)
                 .map_or_else(|| "—".to_string(), |v| format!("{v:.0} %"))
+        };
+        // A share of a core (percent) at `per_s` webhooks/s, as µs each.
+        let per_webhook = |u: &CpuUse, names: &[&str], per_s: f64| {
+            let shares: Option<Vec<f64>> = names.iter().map(|n| u.per.get(*n).copied()).collect();
+            match shares {
+                Some(v) if per_s > 0.0 => format!("{:.0}", v.iter().sum::<f64>() * 1e4 / per_s),
+                _ => "—".to_string(),
+            }
         };
         for (i, r) in self.rounds.iter().enumerate() {
             let theirs = rate(r.baseline.accepted, r.baseline.wall.as_secs_f64());
@@ -113,7 +121,7 @@ impl AloneReport {
             let f = |v: Option<f64>| ms_opt(v);
             let _ = writeln!(
                 o,
-                "| {} | {theirs:.0} | {} | {} | {ours:.0} | {} | {} | {ratio:.2}× | {} / {} | {} / {} | {} | {} |",
+                "| {} | {theirs:.0} | {} | {} | {ours:.0} | {} | {} | {ratio:.2}× | {} / {} | {} / {} | {} | {} | {} / {} + {} |",
                 i + 1,
                 f(r.baseline.latency.pct(50.0)),
                 f(r.baseline.latency.pct(99.0)),
@@ -127,6 +135,9 @@ impl AloneReport {
                 r.ponte_cpu
                     .machine_busy
                     .map_or_else(|| "—".to_string(), |v| format!("{v:.0} %")),
+                per_webhook(&r.baseline_cpu, &["baseline"], theirs),
+                per_webhook(&r.ponte_cpu, &["ponte-ingress"], ours),
+                per_webhook(&r.ponte_cpu, &["redis-server"], ours),
             );
         }
         let _ = writeln!(o, "\n(latencies in ms; CPU in % of one core)");
