@@ -183,7 +183,8 @@ impl TestFleet {
             .expect("redis")
             .expect("this Redis never evicts");
         if !self.fleet_redis_url().starts_with("redis://") {
-            tokio::time::sleep(Duration::from_secs(11)).await;
+            let skew = ponte_worker::effect::first_try::CLOCK_SKEW;
+            tokio::time::sleep(skew + Duration::from_secs(1)).await;
             return;
         }
         let since = chrono::Utc::now() - chrono::Duration::seconds(secs);

@@ -47,7 +47,7 @@ pub fn read(body: &Value) -> Result<Option<Change>, WebhookError> {
 pub(crate) fn meaning(env: &Envelope) -> Result<Option<Change>, WebhookError> {
     let kind = env.kind.clone().unwrap_or_default();
     if kind == TICKET_TYPE {
-        let t: BlipTicket = BlipTicket::deserialize(&env.content).map_err(|e| WebhookError {
+        let t = BlipTicket::deserialize(&env.content).map_err(|e| WebhookError {
             field: "content",
             message: format!("not a ticket: {e}"),
         })?;

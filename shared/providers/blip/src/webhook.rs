@@ -1,6 +1,7 @@
 //! What the ingress accepts from Blip's custom channel: a ticket envelope
 //! or a customer message, each with an id and a ticket address.
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::model::{Envelope, TICKET_TYPE, ticket_of};
@@ -43,7 +44,7 @@ pub(crate) fn envelope(body: &Value) -> Result<Envelope, WebhookError> {
     if !body.is_object() {
         return Err(err("body", "a Blip envelope must be a JSON object"));
     }
-    serde::Deserialize::deserialize(body).map_err(|e: serde_json::Error| err("body", e.to_string()))
+    Envelope::deserialize(body).map_err(|e| err("body", e.to_string()))
 }
 
 fn accepted(env: &Envelope) -> Result<Accepted, WebhookError> {

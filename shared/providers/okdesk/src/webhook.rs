@@ -2,6 +2,7 @@
 //! ids as strings, unsigned (the ingress URL carries the secret). Unlike
 //! Movidesk's, the body says what happened, so it is read as it is.
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::model::Hook;
@@ -65,8 +66,7 @@ pub(crate) fn parse(body: &Value) -> Result<Hook, WebhookError> {
     if !id_ok {
         return Err(error("issue.id", "is missing or not an issue number"));
     }
-    serde::Deserialize::deserialize(body)
-        .map_err(|e: serde_json::Error| error("body", e.to_string()))
+    Hook::deserialize(body).map_err(|e| error("body", e.to_string()))
 }
 
 /// Checks a webhook body and says which issue and event it is about.

@@ -107,12 +107,9 @@ impl AloneReport {
                 .map_or_else(|| "—".to_string(), |v| format!("{v:.0} %"))
         };
         // A share of a core (percent) at `per_s` webhooks/s, as µs each.
-        let per_webhook = |u: &CpuUse, names: &[&str], per_s: f64| {
-            let shares: Option<Vec<f64>> = names.iter().map(|n| u.per.get(*n).copied()).collect();
-            match shares {
-                Some(v) if per_s > 0.0 => format!("{:.0}", v.iter().sum::<f64>() * 1e4 / per_s),
-                _ => "—".to_string(),
-            }
+        let per_webhook = |u: &CpuUse, name: &str, per_s: f64| match u.per.get(name) {
+            Some(share) if per_s > 0.0 => format!("{:.0}", share * 1e4 / per_s),
+            _ => "—".to_string(),
         };
         for (i, r) in self.rounds.iter().enumerate() {
             let theirs = rate(r.baseline.accepted, r.baseline.wall.as_secs_f64());
@@ -135,9 +132,9 @@ impl AloneReport {
                 r.ponte_cpu
                     .machine_busy
                     .map_or_else(|| "—".to_string(), |v| format!("{v:.0} %")),
-                per_webhook(&r.baseline_cpu, &["baseline"], theirs),
-                per_webhook(&r.ponte_cpu, &["ponte-ingress"], ours),
-                per_webhook(&r.ponte_cpu, &["redis-server"], ours),
+                per_webhook(&r.baseline_cpu, "baseline", theirs),
+                per_webhook(&r.ponte_cpu, "ponte-ingress", ours),
+                per_webhook(&r.ponte_cpu, "redis-server", ours),
             );
         }
         let _ = writeln!(o, "\n(latencies in ms; CPU in % of one core)");
