@@ -6,6 +6,7 @@
 //! the sweep stops after the first step that misses the target or leaves a
 //! ticket unlinked (or doubled).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -60,6 +61,9 @@ pub(crate) struct Step {
     /// settling after the last ticket too, and reads low at the limit.
     pub peak: Option<f64>,
     pub dead_letters: i64,
+    /// Each watched process's CPU over the step, ms per linked ticket:
+    /// steadier between runs than the rate a step holds.
+    pub cpu_per_ticket: BTreeMap<String, f64>,
 }
 
 impl Step {
@@ -109,6 +113,16 @@ pub(crate) async fn run(
         .await;
         let c1 = watched.cpu();
         let secs = r.span.as_secs_f64();
+        let used = cpu_between(&c0, &c1, hz);
+        let wall = c1.at.duration_since(c0.at).as_secs_f64();
+        let cpu_per_ticket = if r.linked > 0 {
+            used.per
+                .iter()
+                .map(|(name, share)| (name.clone(), share * 10.0 * wall / r.linked as f64))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
         let step = Step {
             rate,
             opened: r.opened,
@@ -123,9 +137,10 @@ pub(crate) async fn run(
             ponte_p50: r.stage_pipeline.pct(50.0),
             ponte_p99: r.stage_pipeline.pct(99.0),
             a_to_b_p99: r.latency.pct(99.0),
-            busy: cpu_between(&c0, &c1, hz).machine_busy,
+            busy: used.machine_busy,
             peak,
             dead_letters: r.dead_letters,
+            cpu_per_ticket,
         };
         let stop = !step.meets(target);
         lock(&report).steps.push(step);
@@ -167,6 +182,7 @@ impl SweepReport {
                 s.dead_letters
             );
         }
+        self.render_cpu(&mut o);
         let best = self
             .steps
             .iter()
@@ -191,6 +207,39 @@ impl SweepReport {
             }
         );
         o
+    }
+
+    /// Where each step's CPU went, per linked ticket.
+    fn render_cpu(&self, o: &mut String) {
+        let mut names: Vec<&String> = self
+            .steps
+            .iter()
+            .flat_map(|s| s.cpu_per_ticket.keys())
+            .collect();
+        names.sort();
+        names.dedup();
+        if names.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            o,
+            "\nCPU per linked ticket over each step, ms (the step's CPU time, its settling included, over the tickets linked):\n"
+        );
+        let head: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+        let _ = writeln!(o, "| open rate /s | {} | all |", head.join(" | "));
+        let _ = writeln!(o, "|---:|{}---:|", "---:|".repeat(names.len()));
+        for s in &self.steps {
+            let cells: Vec<String> = names
+                .iter()
+                .map(|n| {
+                    s.cpu_per_ticket
+                        .get(*n)
+                        .map_or_else(|| "—".into(), |v| format!("{v:.2}"))
+                })
+                .collect();
+            let all: f64 = s.cpu_per_ticket.values().sum();
+            let _ = writeln!(o, "| {} | {} | {all:.2} |", s.rate, cells.join(" | "));
+        }
     }
 
     /// Whether every step linked every ticket once (a missed latency target
