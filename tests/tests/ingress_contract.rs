@@ -319,6 +319,64 @@ async fn a_provider_retry_is_answered_as_a_duplicate_and_routed_once() {
     t.teardown().await;
 }
 
+/// A webhook reporting only Ponte's own write at a desk (every action by
+/// that side's Ponte agent, with its reference) is answered `own_write:
+/// true` and queues nothing: the router would drop it unread (decision
+/// 108). The same body written by a person is queued.
+#[tokio::test]
+async fn ponte_own_write_is_answered_and_not_queued() {
+    let t = TestFleet::start(Options {
+        services: vec![Svc::Sandbox, Svc::Admin, Svc::Ingress],
+        ..Options::default()
+    })
+    .await;
+    let pair = t.movidesk_pair("own").await;
+    let path = format!("/hooks/movidesk/own?token={}", pair.secret_b);
+    let json_ct = [("content-type", "application/json")];
+    let by = |agent: &str| {
+        serde_json::to_vec(&json!({"Id": 88, "Actions": [{"Id": 1,
+            "Description": "Linked to Movidesk #12 <small>ponte ref 0123456789ab</small>",
+            "CreatedBy": {"Id": agent}}]}))
+        .expect("json")
+    };
+
+    let (status, answer) = post(&t, &path, &json_ct, by("gen-b")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(answer["own_write"], true, "{answer}");
+    assert_eq!(answer["duplicate"], false, "{answer}");
+    assert!(answer["event_id"].is_string(), "{answer}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        t.events_waiting().await,
+        0,
+        "Ponte's own write is not queued"
+    );
+
+    // The same note by a person (the side's agent is `gen-b`): queued.
+    let (status, answer) = post(&t, &path, &json_ct, by("agent-7")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert!(answer.get("own_write").is_none(), "{answer}");
+    assert_eq!(t.events_waiting().await, 1);
+
+    let text = t
+        .http
+        .get(format!("{}/metrics", t.url(Svc::Ingress)))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    for line in [
+        "ponte_webhooks_total{provider=\"movidesk\",outcome=\"own_write\"} 1",
+        "ponte_webhooks_total{provider=\"movidesk\",outcome=\"accepted\"} 1",
+        "ponte_echoes_dropped_total{kind=\"own_write\"} 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    }
+    t.teardown().await;
+}
+
 #[tokio::test]
 async fn ops_endpoints_answer_on_every_service() {
     let t = TestFleet::start(Options::default()).await;

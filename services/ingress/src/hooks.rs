@@ -67,17 +67,18 @@ pub(crate) async fn receive(
     .instrument(span.clone())
     .await;
     let outcome = match &result {
-        Ok((_, true)) => "duplicate",
-        Ok((_, false)) => "accepted",
+        Ok((_, taken)) => taken.as_str(),
         Err(e) => e.code,
     };
     catalog::WEBHOOKS.inc(&[provider_label, outcome]);
     match result {
-        Ok((event_id, duplicate)) => (
-            StatusCode::ACCEPTED,
-            Json(json!({"event_id": event_id, "duplicate": duplicate})),
-        )
-            .into_response(),
+        Ok((event_id, taken)) => {
+            let mut body = json!({"event_id": event_id, "duplicate": taken == Taken::Duplicate});
+            if taken == Taken::OwnWrite {
+                body["own_write"] = true.into();
+            }
+            (StatusCode::ACCEPTED, Json(body)).into_response()
+        }
         Err(e) => {
             span.in_scope(|| {
                 tracing::info!(
@@ -88,6 +89,42 @@ pub(crate) async fn receive(
                 )
             });
             e.into_response()
+        }
+    }
+}
+
+/// The console's "last webhook" cursor and its new value, when this
+/// integration's is due (at most once a second).
+fn heard_now(
+    state: &State,
+    integration: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<(String, String)> {
+    state
+        .last_heard
+        .due(integration, std::time::Instant::now())
+        .then(|| (format!("last_webhook:{integration}"), now.to_rfc3339()))
+}
+
+/// What became of an accepted webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Taken {
+    /// Queued for the router.
+    Accepted,
+    /// A provider's retry of one queued before: the router drops the copy.
+    Duplicate,
+    /// It reports only Ponte's own write at that desk: nothing is to be
+    /// done, so nothing is queued (decision 108).
+    OwnWrite,
+}
+
+impl Taken {
+    /// The `outcome` label of `ponte_webhooks_total`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Taken::Accepted => "accepted",
+            Taken::Duplicate => "duplicate",
+            Taken::OwnWrite => "own_write",
         }
     }
 }
@@ -148,7 +185,7 @@ async fn handle(
     query: Option<&str>,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(String, bool), ApiError> {
+) -> Result<(String, Taken), ApiError> {
     let provider: Provider = provider_name.parse().map_err(|_| {
         ApiError::not_found(format!(
             "unknown provider `{provider_name}`; webhooks go to /hooks/{{movidesk|octadesk|okdesk|uis|blip}}/{{integration}}"
@@ -215,6 +252,7 @@ async fn handle(
         .reading(&payload)
         .map_err(|e| ApiError::bad_request("invalid_body", e.0))?;
     let accepted = reading.accepted;
+    let own_write = ponte_webhooks::own_write(&integration, provider, side, &payload);
     let ticket = TicketRef {
         integration: integration.id.clone(),
         side,
@@ -232,6 +270,18 @@ async fn handle(
     let event_id = envelope.id.clone();
     let now = envelope.received_at;
     tracing::Span::current().record("event_id", event_id.as_str());
+    if own_write {
+        // The router would drop it unread; queueing it would cost the
+        // broker a message and the router a pass for nothing.
+        if let Some((name, at)) = &heard_now(state, &integration.id, now)
+            && let Err(e) = state.store.set_cursor(name, at).await
+        {
+            tracing::warn!(error = %e, "cannot note when this integration last heard from its provider");
+        }
+        catalog::ECHOES_DROPPED.inc(&[Taken::OwnWrite.as_str()]);
+        tracing::info!(ticket = %envelope.shard_key, "webhook reports Ponte's own write; nothing to queue");
+        return Ok((event_id, Taken::OwnWrite));
+    }
     let delivered = crate::spool_forward::deliver(
         &state.bus,
         state.spool.as_ref(),
@@ -244,10 +294,7 @@ async fn handle(
     // duplicate; the router drops the copy), and, at most once a second per
     // integration, when the ingress last heard from a provider (the console
     // shows it). Nothing before the publish (decision 107).
-    let heard = state
-        .last_heard
-        .due(&integration.id, std::time::Instant::now())
-        .then(|| (format!("last_webhook:{}", integration.id), now.to_rfc3339()));
+    let heard = heard_now(state, &integration.id, now);
     let note = heard.as_ref().map(|(k, v)| (k.as_str(), v.as_str()));
     let duplicate = match state
         .store
@@ -262,8 +309,8 @@ async fn handle(
     };
     if duplicate {
         tracing::info!(ticket = %envelope.shard_key, ?delivered, "webhook repeated; the router drops the copy");
-        return Ok((event_id, true));
+        return Ok((event_id, Taken::Duplicate));
     }
     tracing::info!(ticket = %envelope.shard_key, ?delivered, "webhook accepted");
-    Ok((event_id, false))
+    Ok((event_id, Taken::Accepted))
 }

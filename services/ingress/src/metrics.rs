@@ -9,9 +9,10 @@ pub(crate) const HOOK_ROUTE: &str = "/hooks/{provider}/{integration}";
 
 /// Every outcome of a webhook to a provider Ponte serves: accepted, a
 /// repeat, or the code of the error answered.
-pub(crate) const OUTCOMES: [&str; 10] = [
+pub(crate) const OUTCOMES: [&str; 11] = [
     "accepted",
     "duplicate",
+    "own_write",
     "unauthorized",
     "unsupported_media_type",
     "body_too_large",
@@ -34,6 +35,7 @@ pub(crate) fn register() {
         }
     }
     catalog::WEBHOOKS.zero(&["unknown", UNKNOWN_PROVIDER]);
+    catalog::ECHOES_DROPPED.zero(&[crate::hooks::Taken::OwnWrite.as_str()]);
     catalog::SPOOL_APPENDED.zero(&[]);
     catalog::SPOOL_FORWARDED.zero(&[]);
     catalog::SPOOL_DEPTH.zero(&[]);

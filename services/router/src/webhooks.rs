@@ -4,7 +4,7 @@
 //! the same reader (`ponte_webhooks`).
 
 use ponte_core::envelope::WebhookBody;
-use ponte_core::{CanonicalEvent, Change, Envelope, Integration, Provider, TicketRef};
+use ponte_core::{CanonicalEvent, Change, Envelope, Integration, TicketRef};
 use ponte_webhooks::reader;
 
 /// The canonical events of an accepted webhook.
@@ -44,15 +44,11 @@ fn queued_before(env: &Envelope, body: &WebhookBody) -> Result<(String, Vec<Chan
     Ok((subject, changes))
 }
 
-/// A webhook reporting only Ponte's own write on a linked desk: the
-/// re-read it would cost finds nothing to carry (see
-/// `ponte_movidesk::webhook::written_by`). A warehouse copies every change,
-/// Ponte's included, so its webhooks are always read.
+/// A webhook reporting only Ponte's own write on a linked desk, which an
+/// ingress before decision 108 queued: the re-read it would cost finds
+/// nothing to carry (`ponte_webhooks::own_write`).
 pub(crate) fn own_write(env: &Envelope, integration: &Integration, body: &WebhookBody) -> bool {
-    integration.target.provider != Provider::Warehouse
-        && integration
-            .agent(body.side)
-            .is_some_and(|agent| reader(env.provider).written_by(&body.payload, agent))
+    ponte_webhooks::own_write(integration, env.provider, body.side, &body.payload)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 
 mod readers;
 
-use ponte_core::{Change, Provider};
+use ponte_core::{Change, Integration, Provider, Side};
 use serde_json::Value;
 
 /// A webhook body the provider's rules accept.
@@ -86,6 +86,23 @@ pub fn reader(provider: Provider) -> &'static dyn WebhookReader {
         Provider::Octadesk => &readers::Octadesk,
         Provider::Warehouse => &readers::Warehouse,
     }
+}
+
+/// Whether a webhook from `side` of `integration` reports only Ponte's own
+/// write there (its agent's, with its reference): nothing is to be done
+/// for it, so the ingress does not queue it (decision 108) and the router
+/// drops one an older ingress queued. A warehouse copies every change,
+/// Ponte's included, so its integrations' webhooks are never taken as such.
+pub fn own_write(
+    integration: &Integration,
+    provider: Provider,
+    side: Side,
+    payload: &Value,
+) -> bool {
+    integration.target.provider != Provider::Warehouse
+        && integration
+            .agent(side)
+            .is_some_and(|agent| reader(provider).written_by(payload, agent))
 }
 
 #[cfg(test)]
