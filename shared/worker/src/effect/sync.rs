@@ -5,7 +5,8 @@
 //! The ticket is read; the snapshot Ponte kept of it is the baseline; the
 //! difference (`ponte_core::diff`) is published as canonical events, each
 //! with an id the change fixes, and the new reading becomes the snapshot
-//! once the events are out (a deferred write, after the publish). A ticket
+//! once the events are out (a deferred write, after the publish). Gaining
+//! the integration's own marker is not a change (Ponte wrote it). A ticket
 //! that no longer exists is a permanent failure naming it.
 //!
 //! A desk may ask for its linked tickets to be replayed when the snapshot
@@ -87,6 +88,7 @@ pub async fn sync_ticket<D: SyncDesk>(
         }
         other => other,
     };
+    let previous = previous.map(|p| with_own_markers(p, &ticket, &ctx.integration.id));
     let events = diff(previous.as_ref(), &ticket, &at, status_by);
     Ok(Outcome {
         result: json!({"ticket": ticket.id, "events": events.len()}),
@@ -97,6 +99,25 @@ pub async fn sync_ticket<D: SyncDesk>(
         }],
         ..Outcome::default()
     })
+}
+
+/// The baseline with the tags of `current` when the only change to them is
+/// gaining this integration's marker: Ponte wrote it when it linked the
+/// ticket, so the reading after that write (its echo) is not news, and
+/// publishing an update the router would ignore on a linked ticket costs a
+/// message and a router pass per link. Any other tag change, a marker's
+/// removal included, still differs.
+fn with_own_markers(mut previous: Ticket, current: &Ticket, integration: &str) -> Ticket {
+    let gained = |t: &String| marker_target(integration, t).is_some() && !previous.tags.contains(t);
+    let rest_unchanged = current
+        .tags
+        .iter()
+        .filter(|t| !gained(t))
+        .eq(previous.tags.iter());
+    if rest_unchanged {
+        previous.tags = current.tags.clone();
+    }
+    previous
 }
 
 /// Linked by a link in Redis (not an association: an associated ticket's

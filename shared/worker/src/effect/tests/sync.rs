@@ -122,6 +122,70 @@ async fn each_reading_is_compared_with_the_last_and_becomes_the_next_baseline() 
     w.done().await;
 }
 
+/// The reading after Ponte marked a ticket (the marker's echo) reports
+/// nothing: the marker is Ponte's write. Another tag gained beside it, or
+/// the marker taken off, is an update as before.
+#[tokio::test]
+async fn gaining_its_own_marker_is_not_news_but_other_tags_are() {
+    let w = World::new();
+    let ctx = w.ctx("s1", false);
+    let mut t = ticket("open", &["a1"]);
+    t.tags = vec!["vip".into()];
+    let first = sync_ticket(&ctx, &desk(t.clone(), false), Side::Source, "101")
+        .await
+        .unwrap();
+    keep(&w, &first).await;
+
+    let mut marked = t.clone();
+    marked.tags.push(marker("mm", "55"));
+    let echo = sync_ticket(&ctx, &desk(marked.clone(), false), Side::Source, "101")
+        .await
+        .unwrap();
+    assert!(
+        echo.events.is_empty(),
+        "the marker's echo: {:?}",
+        said(&echo)
+    );
+    keep(&w, &echo).await;
+
+    let mut tagged = marked.clone();
+    tagged.tags.push("urgent".into());
+    let update = sync_ticket(&ctx, &desk(tagged, false), Side::Source, "101")
+        .await
+        .unwrap();
+    assert_eq!(said(&update), ["ticket_updated"]);
+
+    // Another integration's marker is a tag like any other.
+    let mut foreign = marked.clone();
+    foreign.tags.push(marker("other", "9"));
+    let other = sync_ticket(&ctx, &desk(foreign, false), Side::Source, "101")
+        .await
+        .unwrap();
+    assert_eq!(said(&other), ["ticket_updated"]);
+
+    // The marker taken off (the link removed at the desk) is news.
+    let unmarked = sync_ticket(&ctx, &desk(t, false), Side::Source, "101")
+        .await
+        .unwrap();
+    assert_eq!(said(&unmarked), ["ticket_updated"]);
+
+    // Marked and tagged in one reading: the other tag makes it an update.
+    let w2 = World::new();
+    let ctx2 = w2.ctx("s2", false);
+    let mut plain = ticket("open", &["a1"]);
+    let base = sync_ticket(&ctx2, &desk(plain.clone(), false), Side::Source, "101")
+        .await
+        .unwrap();
+    keep(&w2, &base).await;
+    plain.tags = vec![marker("mm", "55"), "urgent".into()];
+    let both = sync_ticket(&ctx2, &desk(plain, false), Side::Source, "101")
+        .await
+        .unwrap();
+    assert_eq!(said(&both), ["ticket_updated"]);
+    w.done().await;
+    w2.done().await;
+}
+
 #[tokio::test]
 async fn a_ticket_that_is_gone_is_a_permanent_failure_naming_it() {
     let w = World::new();
