@@ -62,6 +62,7 @@ impl Router {
         let handler = Arc::new(EventHandler {
             bus: self.bus.clone(),
             store: self.store.clone(),
+            integrations: ponte_store::IntegrationCache::default(),
         });
         let mut consumers = tokio::task::JoinSet::new();
         for queue in self.bus.topology().events_queues() {

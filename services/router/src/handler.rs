@@ -6,7 +6,7 @@ use ponte_bus::{Bus, Disposition, Handler, Incoming};
 use ponte_core::ids::status_echo;
 use ponte_core::link::marker_target;
 use ponte_core::{CanonicalEvent, Change, Command, Envelope, Integration, Link, Message, Side};
-use ponte_store::{Eligible, Store};
+use ponte_store::{Eligible, IntegrationCache, Store};
 use ponte_telemetry::{catalog, propagation};
 use tracing::Instrument;
 
@@ -19,6 +19,31 @@ const ROUTED_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 pub(crate) struct EventHandler {
     pub bus: Arc<Bus>,
     pub store: Store,
+    /// Integrations as of the version each event's first read saw.
+    pub integrations: IntegrationCache,
+}
+
+/// The side and ticket an event envelope is about, when it says.
+fn subject(env: &Envelope) -> Option<(Side, &str)> {
+    match &env.message {
+        Message::Webhook(body) => body.subject.as_deref().map(|t| (body.side, t)),
+        Message::Event(event) => Some((event.ticket.side, event.ticket.ticket_id.as_str())),
+        Message::Command(_) => None,
+    }
+}
+
+/// The link index of the envelope's ticket, read with the repeat check.
+#[derive(Clone, Copy)]
+struct KnownLink<'a> {
+    side: Side,
+    ticket: &'a str,
+    link_id: Option<&'a str>,
+}
+
+impl KnownLink<'_> {
+    fn is_about(&self, event: &CanonicalEvent) -> bool {
+        event.ticket.side == self.side && event.ticket.ticket_id == self.ticket
+    }
 }
 
 enum Failure {
@@ -57,12 +82,18 @@ impl Handler for EventHandler {
 impl EventHandler {
     async fn route(&self, env: &Envelope) -> Result<(), Failure> {
         let infra = |e: ponte_store::StoreError| Failure::Infrastructure(e.to_string());
-        if self
+        // One round trip: a repeat, the integrations' version, and the
+        // link of the ticket the event is about.
+        let about = subject(env);
+        let read = self
             .store
-            .was_seen("routed", &env.id)
+            .route_read(
+                &env.id,
+                about.map(|(side, t)| (env.integration.as_str(), side, t)),
+            )
             .await
-            .map_err(infra)?
-        {
+            .map_err(infra)?;
+        if read.routed {
             catalog::DUPLICATES.inc(&["router"]);
             tracing::info!("event already routed; dropping the repeat");
             return Ok(());
@@ -70,7 +101,7 @@ impl EventHandler {
         let events = self.canonical(env)?;
         let Some(integration) = self
             .store
-            .integration(&env.integration)
+            .integration_as_of(&self.integrations, &env.integration, read.version)
             .await
             .map_err(infra)?
         else {
@@ -90,9 +121,14 @@ impl EventHandler {
         if events.is_empty() {
             tracing::info!("the webhook needs nothing done");
         }
+        let known = about.map(|(side, ticket)| KnownLink {
+            side,
+            ticket,
+            link_id: read.link_id.as_deref(),
+        });
         for event in &events {
             tracing::Span::current().record("change", event.change.name());
-            self.apply(env, &integration, event).await?;
+            self.apply(env, &integration, event, known).await?;
         }
         self.done(env).await
     }
@@ -103,13 +139,20 @@ impl EventHandler {
         env: &Envelope,
         integration: &Integration,
         event: &CanonicalEvent,
+        known: Option<KnownLink<'_>>,
     ) -> Result<(), Failure> {
         let infra = |e: ponte_store::StoreError| Failure::Infrastructure(e.to_string());
-        let link = self
-            .store
-            .link_of(&integration.id, event.ticket.side, &event.ticket.ticket_id)
-            .await
-            .map_err(infra)?;
+        let link = match known.filter(|k| k.is_about(event)) {
+            Some(KnownLink { link_id: None, .. }) => None,
+            Some(KnownLink {
+                link_id: Some(id), ..
+            }) => self.store.link(id).await.map_err(infra)?,
+            None => self
+                .store
+                .link_of(&integration.id, event.ticket.side, &event.ticket.ticket_id)
+                .await
+                .map_err(infra)?,
+        };
         // The side's status is kept on the link by the event's time (the
         // desk's time of the change), so a late event cannot undo a newer one.
         if let Some(link) = &link

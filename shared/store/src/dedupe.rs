@@ -5,7 +5,7 @@ use deadpool_redis::redis::AsyncCommands;
 use crate::{Store, StoreError};
 
 impl Store {
-    fn dedupe_key(&self, scope: &str, id: &str) -> String {
+    pub(crate) fn dedupe_key(&self, scope: &str, id: &str) -> String {
         self.key(&["seen", scope, id])
     }
 

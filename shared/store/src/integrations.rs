@@ -9,7 +9,7 @@ impl Store {
         self.key(&["integration", id])
     }
 
-    fn integrations_version_key(&self) -> String {
+    pub(crate) fn integrations_version_key(&self) -> String {
         self.key(&["integrations", "version"])
     }
 

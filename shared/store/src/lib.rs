@@ -23,6 +23,7 @@ mod pool;
 mod ratelimit;
 mod refusals;
 mod reseal;
+mod route_read;
 mod sealed;
 mod snapshots;
 
@@ -40,6 +41,7 @@ pub use intents::Intent;
 pub use link_status::{LinkStatus, SideStatus};
 pub use ratelimit::{RATE_CLASSES, RateAnswer, RateClaim};
 pub use reseal::{Resealed, SecretsCheck};
+pub use route_read::{IntegrationCache, RouteRead};
 pub use sealed::{Keyring, SealError, Sealing};
 
 #[derive(Clone)]

@@ -9,7 +9,7 @@ impl Store {
         self.key(&["link", id])
     }
 
-    fn ticket_key(&self, integration: &str, side: Side, ticket: &str) -> String {
+    pub(crate) fn ticket_key(&self, integration: &str, side: Side, ticket: &str) -> String {
         self.key(&["ticket-link", integration, side.as_str(), ticket])
     }
 

@@ -372,3 +372,86 @@ async fn a_redis_that_refuses_info_proves_nothing_and_fails_nothing() {
         .expect("acl deluser");
     assert_eq!(answer.expect("a refusal is no failure"), None);
 }
+
+/// The router's one read tells a repeat, the integrations' version and the
+/// ticket's link; an integration is served from the cache only at the
+/// version it was read at, so a change is seen by the very next event.
+#[tokio::test]
+async fn the_routers_read_serves_an_integration_from_memory_until_any_changes() {
+    let s = store();
+    let cache = ponte_store::IntegrationCache::default();
+    let mut integration: ponte_core::Integration = serde_json::from_value(serde_json::json!({
+        "id": "mm", "name": "first",
+        "source": {"provider": "movidesk", "base_url": "http://a"},
+        "target": {"provider": "movidesk", "base_url": "http://b"},
+    }))
+    .expect("integration");
+    s.put_integration(&integration).await.expect("put");
+    let link = Link {
+        id: Link::id_for("mm", "101"),
+        integration: "mm".into(),
+        source_ticket: "101".into(),
+        target_ticket: "7".into(),
+        origin: LinkOrigin::Automatic,
+        created_at: Utc::now(),
+    };
+    s.put_link(&link).await.expect("link");
+
+    let read = s
+        .route_read("e1", Some(("mm", Side::Target, "7")))
+        .await
+        .expect("read");
+    assert!(!read.routed);
+    assert_eq!(read.link_id.as_deref(), Some(link.id.as_str()));
+    let unlinked = s
+        .route_read("e1", Some(("mm", Side::Source, "999")))
+        .await
+        .expect("read");
+    assert_eq!(unlinked.link_id, None);
+    let first = s
+        .integration_as_of(&cache, "mm", read.version)
+        .await
+        .expect("integration")
+        .expect("exists");
+    assert_eq!(first.name, "first");
+
+    // Nothing changed: the same copy, not a new read.
+    let again = s.route_read("e2", None).await.expect("read");
+    assert_eq!(again.version, read.version);
+    let cached = s
+        .integration_as_of(&cache, "mm", again.version)
+        .await
+        .expect("integration")
+        .expect("exists");
+    assert!(std::sync::Arc::ptr_eq(&first, &cached));
+
+    // A change moves the version; the next event reads the new one.
+    integration.name = "renamed".into();
+    integration.enabled = false;
+    s.put_integration(&integration).await.expect("replace");
+    let after = s.route_read("e3", None).await.expect("read");
+    assert_ne!(after.version, read.version);
+    let fresh = s
+        .integration_as_of(&cache, "mm", after.version)
+        .await
+        .expect("integration")
+        .expect("exists");
+    assert_eq!((fresh.name.as_str(), fresh.enabled), ("renamed", false));
+
+    // Deleted: gone at the next version, and not served from memory.
+    s.delete_integration("mm").await.expect("delete");
+    let gone = s.route_read("e4", None).await.expect("read");
+    assert_eq!(
+        s.integration_as_of(&cache, "mm", gone.version)
+            .await
+            .expect("read"),
+        None
+    );
+
+    // A routed event is told so.
+    s.mark_seen("routed", "e1", Duration::from_secs(60))
+        .await
+        .expect("mark");
+    assert!(s.route_read("e1", None).await.expect("read").routed);
+    s.wipe().await.expect("wipe");
+}

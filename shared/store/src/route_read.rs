@@ -1,0 +1,104 @@
+//! What the router reads before it routes an event, in one round trip:
+//! whether the event was routed already, the integrations' version (its
+//! integration is then served from memory while no integration changed),
+//! and the link of the ticket the event is about.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use ponte_core::{Integration, Side};
+
+use crate::{Store, StoreError};
+
+/// [`Store::route_read`]'s answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteRead {
+    /// The event was routed already (a repeat to drop).
+    pub routed: bool,
+    /// [`Store::integrations_version`] at the read.
+    pub version: u64,
+    /// The link id of the ticket asked about, if it has one.
+    pub link_id: Option<String>,
+}
+
+/// Integrations opened at a version of [`Store::integrations_version`]:
+/// the admin bumps it in the same transaction as every change, so a copy
+/// at the version just read is as fresh as reading the integration itself.
+#[derive(Default)]
+pub struct IntegrationCache {
+    by_id: Mutex<HashMap<String, (u64, Arc<Integration>)>>,
+}
+
+impl IntegrationCache {
+    fn at(&self, id: &str, version: u64) -> Option<Arc<Integration>> {
+        let by_id = self.by_id.lock().unwrap_or_else(PoisonError::into_inner);
+        by_id
+            .get(id)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, i)| i.clone())
+    }
+
+    fn keep(&self, id: &str, version: u64, integration: Option<&Arc<Integration>>) {
+        let mut by_id = self.by_id.lock().unwrap_or_else(PoisonError::into_inner);
+        match integration {
+            Some(i) => {
+                by_id.insert(id.to_string(), (version, i.clone()));
+            }
+            None => {
+                by_id.remove(id);
+            }
+        }
+    }
+}
+
+impl Store {
+    /// See the module. `ticket` is the integration, side and ticket whose
+    /// link is wanted, when the event names one.
+    pub async fn route_read(
+        &self,
+        event_id: &str,
+        ticket: Option<(&str, Side, &str)>,
+    ) -> Result<RouteRead, StoreError> {
+        let mut pipe = deadpool_redis::redis::pipe();
+        pipe.exists(self.dedupe_key("routed", event_id))
+            .get(self.integrations_version_key());
+        let mut c = self.conn().await?;
+        Ok(match ticket {
+            Some((integration, side, id)) => {
+                pipe.get(self.ticket_key(integration, side, id));
+                let (routed, version, link_id): (bool, Option<u64>, Option<String>) =
+                    pipe.query_async(&mut c).await?;
+                RouteRead {
+                    routed,
+                    version: version.unwrap_or(0),
+                    link_id,
+                }
+            }
+            None => {
+                let (routed, version): (bool, Option<u64>) = pipe.query_async(&mut c).await?;
+                RouteRead {
+                    routed,
+                    version: version.unwrap_or(0),
+                    link_id: None,
+                }
+            }
+        })
+    }
+
+    /// Integration `id` as of `version` (read just before): from `cache`
+    /// when it holds that version's copy, else read (and kept there). A
+    /// copy read after the version was is at least as new as it.
+    pub async fn integration_as_of(
+        &self,
+        cache: &IntegrationCache,
+        id: &str,
+        version: u64,
+    ) -> Result<Option<Arc<Integration>>, StoreError> {
+        if let Some(hit) = cache.at(id, version) {
+            return Ok(Some(hit));
+        }
+        let read = self.integration(id).await?.map(Arc::new);
+        cache.keep(id, version, read.as_ref());
+        Ok(read)
+    }
+}
