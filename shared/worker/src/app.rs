@@ -42,6 +42,7 @@ pub async fn run_worker<E: Executor>(
         store: app.store.clone(),
         executor,
         busy: crate::busy::Busy::new(usize::from(app.prefetch)),
+        integrations: ponte_store::IntegrationCache::default(),
     });
     watch_redis(&app.store).await;
     let mut consumers = tokio::task::JoinSet::new();

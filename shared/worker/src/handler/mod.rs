@@ -3,8 +3,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ponte_bus::{Bus, DeadLetterInfo, Disposition, Handler, Incoming, Route};
-use ponte_core::{Command, Envelope, Message};
-use ponte_store::{Arrival, HistoryEntry, HistoryKind, Intent, Store};
+use ponte_core::{Command, Envelope, Integration, Message};
+use ponte_store::{
+    Arrival, HistoryEntry, HistoryKind, IntegrationCache, Intent, Store, StoreError,
+};
 use ponte_telemetry::{catalog, propagation};
 use tracing::Instrument;
 
@@ -23,6 +25,8 @@ pub(crate) struct CommandHandler<E> {
     /// Commands in hand per integration: a slow account cannot fill every
     /// slot of the shard consumers.
     pub busy: Busy,
+    /// Integrations as of the version each command read (decision 110).
+    pub integrations: IntegrationCache,
 }
 
 /// How a command left the worker.
@@ -106,6 +110,16 @@ impl<E: Executor> CommandHandler<E> {
         ran.disposition
     }
 
+    /// The command's integration, from memory while no integration changed:
+    /// one small read of the version instead of reading, decrypting and
+    /// parsing the sealed integration for every command (decision 110).
+    async fn integration(&self, id: &str) -> Result<Option<Arc<Integration>>, StoreError> {
+        let version = self.store.integrations_version().await?;
+        self.store
+            .integration_as_of(&self.integrations, id, version)
+            .await
+    }
+
     async fn run(
         &self,
         env: &Envelope,
@@ -126,7 +140,7 @@ impl<E: Executor> CommandHandler<E> {
                 return self.delay(env, incoming, command, lane, &wait).await;
             }
         };
-        let integration = match self.store.integration(&command.integration).await {
+        let integration = match self.integration(&command.integration).await {
             Ok(Some(i)) => i,
             Ok(None) => {
                 let err = ExecError::permanent(format!(

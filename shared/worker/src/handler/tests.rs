@@ -199,6 +199,7 @@ impl World {
                 store,
                 executor: Arc::new(FakeExecutor::default()),
                 busy: Busy::new(4),
+                integrations: ponte_store::IntegrationCache::default(),
             },
             queue,
             commands,
