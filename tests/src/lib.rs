@@ -235,6 +235,21 @@ impl TestFleet {
         })
     }
 
+    /// `svc`'s `/metrics` page (Prometheus text); panics naming the service
+    /// when it does not answer 200.
+    pub async fn metrics_page(&self, svc: Svc) -> String {
+        let r = self
+            .http
+            .get(format!("{}/metrics", self.url(svc)))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{} /metrics: {e}", svc.binary()));
+        assert_eq!(r.status().as_u16(), 200, "{} /metrics", svc.binary());
+        r.text()
+            .await
+            .unwrap_or_else(|e| panic!("{} /metrics is not text: {e}", svc.binary()))
+    }
+
     /// Messages waiting in the router's input queues.
     pub async fn events_waiting(&self) -> u32 {
         self.waiting_in(self.topology.events_queues()).await

@@ -213,15 +213,7 @@ async fn an_agents_create_takes_the_budget_as_manual_and_a_webhook_as_live() {
         .await;
     assert_eq!(found.len(), 1);
 
-    let page = t
-        .http
-        .get(format!("{}/metrics", t.url(Svc::WorkerMovidesk)))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("the Movidesk worker's /metrics: {e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let page = t.metrics_page(Svc::WorkerMovidesk).await;
     let taken = |class: &str| -> f64 {
         page.lines()
             .filter(|l| {

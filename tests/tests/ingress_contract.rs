@@ -358,15 +358,7 @@ async fn ponte_own_write_is_answered_and_not_queued() {
     assert!(answer.get("own_write").is_none(), "{answer}");
     assert_eq!(t.events_waiting().await, 1);
 
-    let text = t
-        .http
-        .get(format!("{}/metrics", t.url(Svc::Ingress)))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics text");
+    let text = t.metrics_page(Svc::Ingress).await;
     for line in [
         "ponte_webhooks_total{provider=\"movidesk\",outcome=\"own_write\"} 1",
         "ponte_webhooks_total{provider=\"movidesk\",outcome=\"accepted\"} 1",

@@ -113,14 +113,7 @@ async fn readyz(t: &TestFleet) -> (u16, Value) {
 }
 
 async fn metrics(t: &TestFleet) -> String {
-    t.http
-        .get(format!("{}/metrics", t.url(Svc::Ingress)))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .unwrap_or_default()
+    t.metrics_page(Svc::Ingress).await
 }
 
 /// Waits until domain A's trigger delivered `n` webhooks; their statuses.

@@ -23,14 +23,7 @@ const SERVICES: [Svc; 8] = [
 ];
 
 async fn scrape(t: &TestFleet, s: Svc) -> String {
-    let r = t
-        .http
-        .get(format!("{}/metrics", t.url(s)))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{} /metrics: {e}", s.binary()));
-    assert_eq!(r.status().as_u16(), 200, "{} /metrics", s.binary());
-    r.text().await.expect("a text page")
+    t.metrics_page(s).await
 }
 
 /// The value of the sample written exactly as `series` (name and labels).

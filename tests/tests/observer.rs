@@ -23,14 +23,7 @@ fn value(page: &str, series: &str) -> Option<f64> {
 }
 
 async fn admin_metrics(t: &TestFleet) -> String {
-    let r = t
-        .http
-        .get(format!("{}/metrics", t.url(Svc::Admin)))
-        .send()
-        .await
-        .expect("the admin answers /metrics");
-    assert_eq!(r.status().as_u16(), 200);
-    r.text().await.expect("a text page")
+    t.metrics_page(Svc::Admin).await
 }
 
 const PARKED: &str = "ponte_dead_letters{provider=\"blip\",reason=\"permanent\"}";

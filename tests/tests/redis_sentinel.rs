@@ -128,15 +128,7 @@ async fn losing_the_redis_master_loses_and_doubles_nothing() {
     let clients = servers.clients_on(&new_master);
     // Webhooks the ingress refused for want of Redis (the sandbox, like
     // Movidesk, does not retry them): its integrations are in memory.
-    let metrics = t
-        .http
-        .get(format!("{}/metrics", t.url(Svc::Ingress)))
-        .send()
-        .await
-        .expect("ingress /metrics")
-        .text()
-        .await
-        .unwrap_or_default();
+    let metrics = t.metrics_page(Svc::Ingress).await;
     let refused: f64 = metrics
         .lines()
         .filter(|l| l.starts_with("ponte_webhooks_total") && l.contains("store_unavailable"))

@@ -608,15 +608,7 @@ fn desk_minute(call: &Value) -> String {
 }
 
 async fn metric(t: &TestFleet, name: &str, label: &str) -> f64 {
-    let text = t
-        .http
-        .get(format!("{}/metrics", t.url(Svc::WorkerOkdesk)))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("metrics: {e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let text = t.metrics_page(Svc::WorkerOkdesk).await;
     text.lines()
         .filter(|l| l.starts_with(name) && l.contains(label))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())

@@ -11,6 +11,18 @@ fn store() -> Store {
     Store::new(&url, &format!("t-store-{}", uuid::Uuid::new_v4().simple())).expect("pool")
 }
 
+/// Integration `mm`'s automatic link of source ticket 101 to target 7.
+fn link_101_to_7() -> Link {
+    Link {
+        id: Link::id_for("mm", "101"),
+        integration: "mm".into(),
+        source_ticket: "101".into(),
+        target_ticket: "7".into(),
+        origin: LinkOrigin::Automatic,
+        created_at: Utc::now(),
+    }
+}
+
 #[tokio::test]
 async fn intents_tell_fresh_unfinished_and_done() {
     let s = store();
@@ -32,14 +44,7 @@ async fn intents_tell_fresh_unfinished_and_done() {
 #[tokio::test]
 async fn links_are_found_from_both_tickets_and_removed_whole() {
     let s = store();
-    let link = Link {
-        id: Link::id_for("mm", "101"),
-        integration: "mm".into(),
-        source_ticket: "101".into(),
-        target_ticket: "7".into(),
-        origin: LinkOrigin::Automatic,
-        created_at: Utc::now(),
-    };
+    let link = link_101_to_7();
     s.put_link(&link).await.expect("put");
     assert_eq!(
         s.link_of("mm", Side::Source, "101").await.expect("get"),
@@ -387,14 +392,7 @@ async fn the_routers_read_serves_an_integration_from_memory_until_any_changes() 
     }))
     .expect("integration");
     s.put_integration(&integration).await.expect("put");
-    let link = Link {
-        id: Link::id_for("mm", "101"),
-        integration: "mm".into(),
-        source_ticket: "101".into(),
-        target_ticket: "7".into(),
-        origin: LinkOrigin::Automatic,
-        created_at: Utc::now(),
-    };
+    let link = link_101_to_7();
     s.put_link(&link).await.expect("link");
 
     let read = s
