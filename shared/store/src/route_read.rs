@@ -1,7 +1,8 @@
 //! What the router reads before it routes an event, in one round trip:
 //! whether the event was routed already, the integrations' version (its
 //! integration is then served from memory while no integration changed),
-//! and the link of the ticket the event is about.
+//! and the link of the ticket the event is about. The workers serve their
+//! commands' integrations from the same kind of copy (decision 110).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -63,25 +64,20 @@ impl Store {
         pipe.exists(self.dedupe_key("routed", event_id))
             .get(self.integrations_version_key());
         let mut c = self.conn().await?;
-        Ok(match ticket {
+        let (routed, version, link_id) = match ticket {
             Some((integration, side, id)) => {
                 pipe.get(self.ticket_key(integration, side, id));
-                let (routed, version, link_id): (bool, Option<u64>, Option<String>) =
-                    pipe.query_async(&mut c).await?;
-                RouteRead {
-                    routed,
-                    version: version.unwrap_or(0),
-                    link_id,
-                }
+                pipe.query_async(&mut c).await?
             }
             None => {
                 let (routed, version): (bool, Option<u64>) = pipe.query_async(&mut c).await?;
-                RouteRead {
-                    routed,
-                    version: version.unwrap_or(0),
-                    link_id: None,
-                }
+                (routed, version, None)
             }
+        };
+        Ok(RouteRead {
+            routed,
+            version: version.unwrap_or(0),
+            link_id,
         })
     }
 
@@ -100,5 +96,18 @@ impl Store {
         let read = self.integration(id).await?.map(Arc::new);
         cache.keep(id, version, read.as_ref());
         Ok(read)
+    }
+
+    /// Integration `id` as it is now: the version is read (one small
+    /// value) and the sealed integration only when it moved since `cache`
+    /// kept its copy. For callers without a read of their own to fold the
+    /// version into (the workers).
+    pub async fn integration_cached(
+        &self,
+        cache: &IntegrationCache,
+        id: &str,
+    ) -> Result<Option<Arc<Integration>>, StoreError> {
+        let version = self.integrations_version().await?;
+        self.integration_as_of(cache, id, version).await
     }
 }

@@ -435,6 +435,13 @@ async fn the_routers_read_serves_an_integration_from_memory_until_any_changes() 
         .expect("integration")
         .expect("exists");
     assert_eq!((fresh.name.as_str(), fresh.enabled), ("renamed", false));
+    // A worker's read (the version, then the copy) agrees.
+    let now = s
+        .integration_cached(&cache, "mm")
+        .await
+        .expect("integration")
+        .expect("exists");
+    assert!(std::sync::Arc::ptr_eq(&fresh, &now));
 
     // Deleted: gone at the next version, and not served from memory.
     s.delete_integration("mm").await.expect("delete");

@@ -3,10 +3,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ponte_bus::{Bus, DeadLetterInfo, Disposition, Handler, Incoming, Route};
-use ponte_core::{Command, Envelope, Integration, Message};
-use ponte_store::{
-    Arrival, HistoryEntry, HistoryKind, IntegrationCache, Intent, Store, StoreError,
-};
+use ponte_core::{Command, Envelope, Message};
+use ponte_store::{Arrival, HistoryEntry, HistoryKind, IntegrationCache, Intent, Store};
 use ponte_telemetry::{catalog, propagation};
 use tracing::Instrument;
 
@@ -110,16 +108,6 @@ impl<E: Executor> CommandHandler<E> {
         ran.disposition
     }
 
-    /// The command's integration, from memory while no integration changed:
-    /// one small read of the version instead of reading, decrypting and
-    /// parsing the sealed integration for every command (decision 110).
-    async fn integration(&self, id: &str) -> Result<Option<Arc<Integration>>, StoreError> {
-        let version = self.store.integrations_version().await?;
-        self.store
-            .integration_as_of(&self.integrations, id, version)
-            .await
-    }
-
     async fn run(
         &self,
         env: &Envelope,
@@ -140,7 +128,12 @@ impl<E: Executor> CommandHandler<E> {
                 return self.delay(env, incoming, command, lane, &wait).await;
             }
         };
-        let integration = match self.integration(&command.integration).await {
+        // From memory while no integration changed (decision 110).
+        let integration = match self
+            .store
+            .integration_cached(&self.integrations, &command.integration)
+            .await
+        {
             Ok(Some(i)) => i,
             Ok(None) => {
                 let err = ExecError::permanent(format!(
