@@ -369,6 +369,24 @@ impl TestFleet {
         pair
     }
 
+    /// Ticks the counterpart's note on integration `integration`'s source,
+    /// as the console's form does for a new integration: reads it, ticks
+    /// the option and sends it back (secrets shown as `***` keep their
+    /// values).
+    pub async fn tick_counterpart_note(&self, integration: &str) {
+        let path = format!("/integrations/{integration}");
+        let mut body = self
+            .admin
+            .get(&path)
+            .await
+            .unwrap_or_else(|e| panic!("cannot read integration {integration}: {e}"));
+        body["source"]["counterpart_note"] = true.into();
+        self.admin
+            .put(&path, &body)
+            .await
+            .unwrap_or_else(|e| panic!("cannot tick the note on {integration}: {e}"));
+    }
+
     /// The two sandbox Movidesk domains of [`TestFleet::movidesk_pair_with`]
     /// (agents, a client, webhooks to integration `integration`), without
     /// the integration itself: for tests that create it another way.

@@ -65,12 +65,7 @@ pub async fn fleet() -> TestFleet {
 pub async fn measure(t: &TestFleet, integration: &str, tickets: usize, note: bool) -> Costs {
     let pair = t.movidesk_pair(integration).await;
     if note {
-        // Read the integration, tick the option, send it back (secrets
-        // shown as *** keep their values).
-        let path = format!("/integrations/{integration}");
-        let mut body = t.admin.get(&path).await.expect("read the integration");
-        body["source"]["counterpart_note"] = true.into();
-        t.admin.put(&path, &body).await.expect("apply");
+        t.tick_counterpart_note(integration).await;
     }
     settle(t).await;
     let wait = Duration::from_secs(30 + tickets as u64 / 2);

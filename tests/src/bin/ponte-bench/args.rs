@@ -47,6 +47,13 @@ pub(crate) struct Args {
     /// Pause between two polls of domain B's ticket list, milliseconds.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(10..=5000))]
     pub(crate) poll_ms: u64,
+    /// Tick the counterpart's note on the source of the Movidesk pairs that
+    /// the fleet, sweep and noisy phases link tickets through, as the
+    /// console's form does for a new integration: the marker's PATCH then
+    /// carries the note and its echo is not read (4 Movidesk calls per
+    /// linked ticket instead of 5, and two messages fewer).
+    #[arg(long)]
+    pub(crate) counterpart_note: bool,
     /// `--phase sweep`: the open rates tried, tickets per second, in order.
     #[arg(long, value_delimiter = ',', default_value = "25,50,100,150,200,300")]
     pub(crate) rates: Vec<u32>,

@@ -164,6 +164,16 @@ pub(crate) async fn open_tickets(o: Opener) {
     }
 }
 
+/// A Movidesk pair that the fleet, sweep and noisy phases link tickets
+/// through, with the counterpart's note ticked when `--counterpart-note`.
+pub(crate) async fn linking_pair(t: &TestFleet, args: &Args, integration: &str) -> Pair {
+    let pair = t.movidesk_pair(integration).await;
+    if args.counterpart_note {
+        t.tick_counterpart_note(integration).await;
+    }
+    pair
+}
+
 pub(crate) async fn phase_e2e(
     t: &TestFleet,
     pair: &Pair,

@@ -77,7 +77,7 @@ async fn bench(t: Arc<TestFleet>, args: Args, report: Arc<Mutex<Report>>) -> Res
     let hz = clock_ticks_per_sec();
     eprintln!("registering the two Movidesk pairs in the sandbox and the admin API ...");
     let p_ingress = t.movidesk_pair(INGRESS_INTEGRATION).await;
-    let p_e2e = t.movidesk_pair(E2E_INTEGRATION).await;
+    let p_e2e = linking_pair(&t, &args, E2E_INTEGRATION).await;
     let watched = Watched::new(&t);
     lock(&report).proc_names = watched.names();
     let mut probe = QueueProbe::new(&t.ns, args.shards);
@@ -267,6 +267,12 @@ async fn main() -> ExitCode {
     println!("# Ponte benchmark\n");
     for (k, v) in &facts {
         println!("{k:>22}: {v}");
+    }
+    if args.counterpart_note {
+        println!(
+            "{:>22}: ticked on the linking pairs' source (--counterpart-note)",
+            "counterpart's note"
+        );
     }
     println!();
     if args.phase == Phase::Warehouse {

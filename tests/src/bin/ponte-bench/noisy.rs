@@ -19,8 +19,8 @@ use ponte_e2e::{Pair, TestFleet};
 use serde_json::json;
 
 use super::{
-    Args, E2eResult, Opened, Opener, QueueProbe, Settle, bar, counterparts_by_source, lock, ms_opt,
-    open_tickets, phase_e2e,
+    Args, E2eResult, Opened, Opener, QueueProbe, Settle, bar, counterparts_by_source, linking_pair,
+    lock, ms_opt, open_tickets, phase_e2e,
 };
 
 /// How tenant X's provider misbehaves.
@@ -101,7 +101,7 @@ pub(crate) async fn run(
 ) -> Result<()> {
     let mp = MultiProgress::new();
     let mut probe = QueueProbe::new(&t.ns, args.shards);
-    let y = t.movidesk_pair("noisy-y").await;
+    let y = linking_pair(&t, &args, "noisy-y").await;
     let y_args = Args {
         tickets: args.y_tickets,
         open_rate: args.y_rate,
@@ -117,7 +117,7 @@ pub(crate) async fn run(
         // Each round has a fresh Y pair, so that Y's desks do not carry the
         // tickets of the rounds before (the sandbox's searches cost more in
         // a fuller domain).
-        let y = t.movidesk_pair(&format!("noisy-y{}", i + 1)).await;
+        let y = linking_pair(&t, &args, &format!("noisy-y{}", i + 1)).await;
         if trouble == Trouble::None {
             eprintln!("noisy: tenant Y alone again (control round) ...");
             let again = phase_e2e(&t, &y, &y_args, &mp, &mut probe, Settle::Quiet).await;
@@ -132,12 +132,12 @@ pub(crate) async fn run(
             });
             continue;
         }
-        let x = t
-            .movidesk_pair(&format!(
-                "noisy-x-{}",
-                format!("{trouble:?}").to_lowercase()
-            ))
-            .await;
+        let x = linking_pair(
+            &t,
+            &args,
+            &format!("noisy-x-{}", format!("{trouble:?}").to_lowercase()),
+        )
+        .await;
         eprintln!(
             "noisy: tenant X {} with {} tickets backed up ...",
             trouble.describe(&args),

@@ -15,8 +15,8 @@ use indicatif::MultiProgress;
 use ponte_e2e::TestFleet;
 
 use super::{
-    Args, QueueProbe, Settle, Watched, clock_ticks_per_sec, cpu_between, lock, machine_ticks,
-    ms_opt, phase_e2e,
+    Args, QueueProbe, Settle, Watched, clock_ticks_per_sec, cpu_between, linking_pair, lock,
+    machine_ticks, ms_opt, phase_e2e,
 };
 
 /// Runs `work` and reads the machine's CPU every second meanwhile: its
@@ -92,7 +92,7 @@ pub(crate) async fn run(
     let target = args.target_p99_ms;
     lock(&report).target_ms = target;
     for &rate in &args.rates {
-        let pair = t.movidesk_pair(&format!("sweep-{rate}")).await;
+        let pair = linking_pair(&t, &args, &format!("sweep-{rate}")).await;
         let tickets = (u64::from(rate) * args.step_secs).clamp(20, 20_000) as u32;
         eprintln!("sweep: {tickets} tickets at {rate}/s ...");
         let step_args = Args {
