@@ -8,13 +8,6 @@
 //!   `prefetch` slots, so a burst that turns slow only once it is in hand
 //!   (every slot taken before the first call answered) still leaves room
 //!   for the other tenants on that shard.
-//!
-//! An integration whose commands are slow has its refused commands come
-//! back one after another, spaced by how long its slow commands take over
-//! how many it may hold ([`Busy::wait`]), instead of all at once after the
-//! same delay: a backlog refused together would otherwise return together
-//! and sit in the shared shard queues ahead of other tenants' commands
-//! while each is refused again (decision 112).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,13 +22,6 @@ pub(crate) const SLOW: Duration = Duration::from_millis(500);
 /// every second ahead of other tenants' commands.
 pub(crate) const BUSY_DELAY: Duration = Duration::from_secs(1);
 pub(crate) const MAX_BUSY_DELAY: Duration = Duration::from_secs(8);
-
-/// The longest a paced refusal is sent away for: past it, a long backlog
-/// of a slow integration comes back at this horizon.
-pub(crate) const MAX_PACED_WAIT: Duration = Duration::from_secs(30);
-
-/// How long a slow command's duration paces its integration's refusals.
-pub(crate) const SLOW_MEMORY: Duration = Duration::from_secs(10);
 
 /// The wait of a command refused `delays` times before.
 pub(crate) fn busy_delay(delays: u32) -> Duration {
@@ -57,20 +43,10 @@ struct InHand {
     queue: String,
 }
 
-/// How an integration's refusals are spaced while its commands are slow.
-struct Paced {
-    /// How long its last slow command took, and when it answered.
-    took: Duration,
-    answered: Instant,
-    /// When its latest refused command comes back.
-    last_back: Option<Instant>,
-}
-
 #[derive(Default)]
 struct Inner {
     next: u64,
     in_hand: HashMap<String, HashMap<u64, InHand>>,
-    paced: HashMap<String, Paced>,
 }
 
 /// One command in hand; leaves when dropped.
@@ -110,37 +86,6 @@ impl Busy {
             share: prefetch.saturating_sub(reserve).max(1),
             inner: Arc::new(Mutex::new(Inner::default())),
         }
-    }
-
-    /// How long a refused command of `integration`, refused `delays` times
-    /// before, waits: [`busy_delay`] or, while the integration's commands
-    /// are slow, the end of its line of refused commands, each one slow
-    /// command's time over `limit` after the one before.
-    pub(crate) fn wait(&self, integration: &str, delays: u32) -> Duration {
-        self.wait_at(integration, delays, Instant::now())
-    }
-
-    fn wait_at(&self, integration: &str, delays: u32, now: Instant) -> Duration {
-        let base = busy_delay(delays);
-        let mut inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(paced) = inner.paced.get_mut(integration) else {
-            return base;
-        };
-        if now.saturating_duration_since(paced.answered) > SLOW_MEMORY {
-            inner.paced.remove(integration);
-            return base;
-        }
-        let spacing = paced.took / u32::try_from(self.limit).unwrap_or(u32::MAX).max(1);
-        let earliest = now + base;
-        let back = paced
-            .last_back
-            .map_or(earliest, |last| earliest.max(last + spacing))
-            .min(now + MAX_PACED_WAIT);
-        paced.last_back = Some(back);
-        back.saturating_duration_since(now)
     }
 
     /// A slot for a command of `integration` from `queue`, or why it waits.
@@ -190,31 +135,13 @@ impl Busy {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let Ok(mut inner) = self.inner.lock() else {
-            return;
-        };
-        let now = Instant::now();
-        let Some(in_hand) = inner.in_hand.get_mut(&self.integration) else {
-            return;
-        };
-        let took = in_hand
-            .remove(&self.id)
-            .map(|c| now.saturating_duration_since(c.since))
-            .filter(|took| *took >= SLOW);
-        if in_hand.is_empty() {
-            inner.in_hand.remove(&self.integration);
-        }
-        if let Some(took) = took {
-            let paced = inner
-                .paced
-                .entry(self.integration.clone())
-                .or_insert(Paced {
-                    took,
-                    answered: now,
-                    last_back: None,
-                });
-            paced.took = took;
-            paced.answered = now;
+        if let Ok(mut inner) = self.inner.lock()
+            && let Some(in_hand) = inner.in_hand.get_mut(&self.integration)
+        {
+            in_hand.remove(&self.id);
+            if in_hand.is_empty() {
+                inner.in_hand.remove(&self.integration);
+            }
         }
     }
 }
@@ -269,37 +196,6 @@ mod tests {
             busy.enter_at("q0", "y", t0).is_ok(),
             "y gets the reserved slots"
         );
-    }
-
-    #[test]
-    fn a_slow_integrations_refusals_come_back_one_after_another() {
-        // prefetch 4: limit 2, so refusals are spaced by half a slow command.
-        let busy = Busy::new(4);
-        let now = Instant::now();
-        assert_eq!(busy.wait_at("x", 0, now), BUSY_DELAY, "not slow yet");
-        let started = now
-            .checked_sub(Duration::from_secs(4))
-            .expect("the clock runs longer than 4 s");
-        drop(busy.enter_at("q0", "x", started).expect("a slot"));
-        let now = Instant::now();
-        let waits: Vec<Duration> = (0..4).map(|_| busy.wait_at("x", 0, now)).collect();
-        assert_eq!(waits[0], BUSY_DELAY, "the first waits as long as ever");
-        for pair in waits.windows(2) {
-            let gap = pair[1].saturating_sub(pair[0]);
-            assert!(
-                gap >= Duration::from_secs(2) && gap < Duration::from_millis(2100),
-                "spaced by the slow command's ~4 s over 2: {waits:?}"
-            );
-        }
-        assert_eq!(busy.wait_at("y", 0, now), BUSY_DELAY, "y is not slow");
-        let far: Vec<Duration> = (0..40).map(|_| busy.wait_at("x", 0, now)).collect();
-        assert_eq!(
-            far.last(),
-            Some(&MAX_PACED_WAIT),
-            "a long line stops at the horizon"
-        );
-        let later = now + SLOW_MEMORY + Duration::from_secs(1);
-        assert_eq!(busy.wait_at("x", 0, later), BUSY_DELAY, "slow no longer");
     }
 
     #[test]

@@ -123,7 +123,7 @@ impl<E: Executor> CommandHandler<E> {
             Err(full) => {
                 let wait = ExecError::Throttled {
                     reason: format!("integration `{}` {full}", command.integration),
-                    retry_after: Some(self.busy.wait(&command.integration, incoming.delays())),
+                    retry_after: Some(crate::busy::busy_delay(incoming.delays())),
                 };
                 return self.delay(env, incoming, command, lane, &wait).await;
             }
