@@ -112,10 +112,6 @@ async fn readyz(t: &TestFleet) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn metrics(t: &TestFleet) -> String {
-    t.metrics_page(Svc::Ingress).await
-}
-
 /// Waits until domain A's trigger delivered `n` webhooks; their statuses.
 async fn delivered_statuses(t: &TestFleet, pair: &Pair, n: usize) -> Vec<Value> {
     t.eventually(
@@ -220,7 +216,9 @@ async fn webhooks_during_a_broker_outage_are_answered_202_and_processed_once() {
     assert_eq!(body["status"], "ready", "still taking webhooks: {body}");
     assert_eq!(body["spool"]["broker"], "unreachable", "{body}");
     assert!(
-        metrics(&t).await.contains("ponte_spool_depth 5\n"),
+        t.metrics_page(Svc::Ingress)
+            .await
+            .contains("ponte_spool_depth 5\n"),
         "depth in the metrics"
     );
     assert!(
@@ -258,7 +256,7 @@ async fn webhooks_during_a_broker_outage_are_answered_202_and_processed_once() {
     let body = wait_spool_depth(&t, 0).await;
     assert_eq!(body["spool"]["broker"], "confirming", "{body}");
     assert!(
-        metrics(&t)
+        t.metrics_page(Svc::Ingress)
             .await
             .contains("ponte_spool_forwarded_total 5\n")
     );

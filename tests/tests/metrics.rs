@@ -22,10 +22,6 @@ const SERVICES: [Svc; 8] = [
     Svc::Admin,
 ];
 
-async fn scrape(t: &TestFleet, s: Svc) -> String {
-    t.metrics_page(s).await
-}
-
 /// The value of the sample written exactly as `series` (name and labels).
 fn value(page: &str, series: &str) -> Option<f64> {
     page.lines()
@@ -76,13 +72,13 @@ async fn every_service_exposes_its_series_from_the_start_and_promtool_accepts_th
         // Consumers attach right after start; a worker or the router has
         // one per shard.
         let page = if matches!(s, Svc::Ingress | Svc::Admin) {
-            scrape(&t, s).await
+            t.metrics_page(s).await
         } else {
             t.eventually(
                 &format!("{name}'s consumers"),
                 Duration::from_secs(15),
                 || async {
-                    let page = scrape(&t, s).await;
+                    let page = t.metrics_page(s).await;
                     (value(&page, "ponte_consumers").unwrap_or(0.0) >= 2.0).then_some(page)
                 },
             )
@@ -203,7 +199,7 @@ async fn every_service_exposes_its_series_from_the_start_and_promtool_accepts_th
         .await
         .expect("ingress answers");
     assert_eq!(r.status().as_u16(), 404);
-    let admin = scrape(&t, Svc::Admin).await;
+    let admin = t.metrics_page(Svc::Admin).await;
     assert_eq!(
         has(
             &admin,
@@ -213,7 +209,7 @@ async fn every_service_exposes_its_series_from_the_start_and_promtool_accepts_th
         1.0
     );
     assert!(!admin.contains("no-such-thing"), "{admin}");
-    let ingress = scrape(&t, Svc::Ingress).await;
+    let ingress = t.metrics_page(Svc::Ingress).await;
     assert_eq!(
         has(
             &ingress,
@@ -236,7 +232,7 @@ async fn every_service_exposes_its_series_from_the_start_and_promtool_accepts_th
 
 /// The router's connection gauges and consumers, as one scrape shows them.
 async fn connection_state(t: &TestFleet) -> (f64, f64, f64) {
-    let page = scrape(t, Svc::Router).await;
+    let page = t.metrics_page(Svc::Router).await;
     let get = |series: &str| value(&page, series).unwrap_or(f64::NAN);
     (
         get("ponte_broker_connected"),

@@ -22,10 +22,6 @@ fn value(page: &str, series: &str) -> Option<f64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-async fn admin_metrics(t: &TestFleet) -> String {
-    t.metrics_page(Svc::Admin).await
-}
-
 const PARKED: &str = "ponte_dead_letters{provider=\"blip\",reason=\"permanent\"}";
 const OLDEST: &str = "ponte_dead_letter_oldest_age_seconds{provider=\"blip\"}";
 const PARKING: &str = "ponte_queue_messages{kind=\"parking\",provider=\"blip\"}";
@@ -46,7 +42,7 @@ async fn a_parked_command_shows_in_the_dead_letter_gauges_until_it_is_purged() {
     // observer has finished a pass.
     let page = t
         .eventually("the observer's first pass", PERIODS, || async {
-            let page = admin_metrics(&t).await;
+            let page = t.metrics_page(Svc::Admin).await;
             (value(&page, "ponte_observer_last_success_timestamp_seconds")? >= started.floor())
                 .then_some(page)
         })
@@ -91,7 +87,7 @@ async fn a_parked_command_shows_in_the_dead_letter_gauges_until_it_is_purged() {
     // Counted by queue and reason, with an age, within a few periods.
     let page = t
         .eventually("ponte_dead_letters at 1", PERIODS, || async {
-            let page = admin_metrics(&t).await;
+            let page = t.metrics_page(Svc::Admin).await;
             (value(&page, PARKED)? == 1.0 && value(&page, OLDEST)? > 0.0).then_some(page)
         })
         .await;
@@ -107,7 +103,7 @@ async fn a_parked_command_shows_in_the_dead_letter_gauges_until_it_is_purged() {
     let first_age = value(&page, OLDEST).unwrap_or_default();
     let page = t
         .eventually("the age growing", PERIODS, || async {
-            let page = admin_metrics(&t).await;
+            let page = t.metrics_page(Svc::Admin).await;
             (value(&page, OLDEST)? > first_age).then_some(page)
         })
         .await;
@@ -127,7 +123,7 @@ async fn a_parked_command_shows_in_the_dead_letter_gauges_until_it_is_purged() {
     let (ok, out) = t.cli(&["dlq", "purge", "blip", "--all"]).await;
     assert!(ok && out.contains("purged 1 message(s) from blip"), "{out}");
     t.eventually("ponte_dead_letters back at 0", PERIODS, || async {
-        let page = admin_metrics(&t).await;
+        let page = t.metrics_page(Svc::Admin).await;
         (value(&page, PARKED)? == 0.0
             && value(&page, OLDEST)? == 0.0
             && value(&page, PARKING)? == 0.0)
@@ -151,7 +147,7 @@ async fn a_broker_outage_makes_the_observer_stale_without_holding_up_the_admin()
         ],
     })
     .await;
-    let last_success = || async { value(&admin_metrics(&t).await, LAST_SUCCESS) };
+    let last_success = || async { value(&t.metrics_page(Svc::Admin).await, LAST_SUCCESS) };
     let before = t
         .eventually("a pass", PERIODS, || async {
             last_success().await.filter(|v| *v > 0.0)
