@@ -1,10 +1,11 @@
 //! Order and back-pressure on the real fleet: a ticket's later change never
-//! overtakes an earlier one waiting for its retry, and a provider's 429s
-//! delay work without using up its attempts.
+//! overtakes an earlier one waiting for its retry, a provider's 429s delay
+//! work without using up its attempts, and a slow tenant's backlog waits in
+//! its own list while other tenants' tickets link.
 
 use std::time::Duration;
 
-use ponte_e2e::{Options, TestFleet, action_texts, id_of};
+use ponte_e2e::{Options, Svc, TestFleet, action_texts, id_of};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -133,6 +134,112 @@ async fn a_tenant_behind_429s_links_all_its_tickets_with_nothing_parked() {
     for a in &opened {
         assert!(linked.contains(a), "ticket {a} is linked: {linked:?}");
     }
+    let (_, dlq) = t.cli(&["dlq", "list"]).await;
+    assert!(dlq.contains("(none)"), "nothing parked: {dlq}");
+    t.teardown().await;
+}
+
+/// The sum of a worker-movidesk series whose labels contain `label`.
+async fn worker_metric(t: &TestFleet, name: &str, label: &str) -> f64 {
+    let text = t.metrics_page(Svc::WorkerMovidesk).await;
+    text.lines()
+        .filter(|l| l.starts_with(name) && l.contains(label))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// Tenant X's target answers every call in 1.5 s and X opens a burst: its
+/// commands beyond what it may hold are set aside in X's own waiting list,
+/// and tenant Y's ticket links while they wait. The worker is then killed
+/// with X's commands still waiting; the one started after it finds them,
+/// and once X's target is fast again every X ticket has one counterpart and
+/// nothing is parked.
+#[tokio::test]
+async fn a_slow_tenants_backlog_waits_aside_while_another_links_and_survives_a_killed_worker() {
+    // Prefetch 4: X holds at most 2 slow commands in the worker, 3 per shard.
+    let mut t = TestFleet::start(Options {
+        env: vec![("PONTE_PREFETCH".into(), "4".into())],
+        ..Options::default()
+    })
+    .await;
+    let x = t.movidesk_pair("slowx").await;
+    let y = t.movidesk_pair("fasty").await;
+    t.sandbox
+        .fault(&x.b, &json!({"latency_ms": 1500}))
+        .await
+        .expect("latency");
+    let mut burst = Vec::new();
+    for i in 0..16 {
+        burst.push(t.open_ticket(&x, &format!("Slow tenant {i}")).await);
+    }
+    let set_aside = r#"integration="slowx""#;
+    t.eventually(
+        "X's commands set aside in its waiting list",
+        Duration::from_secs(30),
+        || async {
+            let n = worker_metric(&t, "ponte_commands_waiting{", set_aside).await;
+            (n >= 3.0).then_some(())
+        },
+    )
+    .await;
+
+    let y_ticket = t.open_ticket(&y, "Fast tenant meanwhile").await;
+    t.eventually("Y's counterpart", Duration::from_secs(20), || async {
+        (!t.counterparts(&y, &y.b, &y_ticket).await.is_empty()).then_some(())
+    })
+    .await;
+    let waiting = worker_metric(&t, "ponte_commands_waiting{", set_aside).await;
+    let linked_x = t
+        .admin
+        .get("/links?integration=slowx")
+        .await
+        .expect("links")["links"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(
+        waiting >= 1.0 && linked_x < burst.len(),
+        "Y linked while X's backlog still waited ({waiting} waiting, {linked_x} of X linked)"
+    );
+    assert_eq!(
+        worker_metric(
+            &t,
+            "ponte_commands_set_aside_total{",
+            r#"integration="fasty""#
+        )
+        .await,
+        0.0,
+        "Y never waited aside"
+    );
+
+    t.fleet.kill(Svc::WorkerMovidesk).await;
+    t.sandbox.clear_fault(&x.b).await.expect("clear");
+    t.fleet
+        .start_service(Svc::WorkerMovidesk)
+        .await
+        .expect("worker restarts");
+    for a in &burst {
+        let b = t
+            .eventually(
+                "a counterpart for every X ticket",
+                Duration::from_secs(120),
+                || async {
+                    let found = t.counterparts(&x, &x.b, a).await;
+                    (!found.is_empty()).then_some(found)
+                },
+            )
+            .await;
+        assert_eq!(b.len(), 1, "ticket {a} has one counterpart: {b:#?}");
+    }
+    t.eventually(
+        "the restarted worker sent every waiting command back",
+        Duration::from_secs(30),
+        || async {
+            let sent = worker_metric(&t, "ponte_commands_sent_back_total{", "movidesk").await;
+            let waiting = worker_metric(&t, "ponte_commands_waiting{", set_aside).await;
+            (sent >= 1.0 && waiting == 0.0).then_some(())
+        },
+    )
+    .await;
     let (_, dlq) = t.cli(&["dlq", "list"]).await;
     assert!(dlq.contains("(none)"), "nothing parked: {dlq}");
     t.teardown().await;

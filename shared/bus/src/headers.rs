@@ -18,6 +18,9 @@ pub const DELAYS: &str = "x-ponte-delays";
 /// Whom a command's provider calls are for (`manual`, `poll`, `bulk`; none
 /// is a live change): the account's budget serves live changes first.
 pub const PRIORITY: &str = "x-ponte-priority";
+/// Set on a command sent back from its integration's waiting list: its room
+/// was counted when it was sent, so it is not refused again.
+pub const SENT_BACK: &str = "x-ponte-sent-back";
 
 pub fn to_table(headers: &Headers) -> FieldTable {
     let mut table = FieldTable::default();

@@ -18,6 +18,6 @@ pub use connection::{Bus, BusConfig};
 pub use consumer::{Disposition, Handler, Incoming, run_consumer};
 pub use deadletter::{CATEGORIES as DEAD_LETTER_CATEGORIES, DeadLetter, DeadLetterInfo, Selection};
 pub use error::BusError;
-pub use headers::{Headers, PRIORITY as PRIORITY_HEADER};
+pub use headers::{Headers, PRIORITY as PRIORITY_HEADER, SENT_BACK as SENT_BACK_HEADER};
 pub use retry::RetryPolicy;
 pub use topology::{Route, Topology};

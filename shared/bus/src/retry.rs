@@ -101,8 +101,8 @@ impl Bus {
     }
 
     /// Sends `envelope` back to `queue` after at least `wait`, without
-    /// counting an attempt: back-pressure (a 429, a used-up rate budget, a
-    /// busy account) is a delay, not a failure. `delays_so_far` is the
+    /// counting an attempt: back-pressure (a 429, a used-up rate budget)
+    /// is a delay, not a failure. `delays_so_far` is the
     /// count the message arrived with ([`crate::Incoming::delays`]); the
     /// message leaves with one more. Returns the delay chosen.
     pub async fn schedule_delay(

@@ -26,6 +26,7 @@ mod reseal;
 mod route_read;
 mod sealed;
 mod snapshots;
+mod waiting;
 
 use std::sync::Arc;
 
@@ -43,6 +44,7 @@ pub use ratelimit::{RATE_CLASSES, RateAnswer, RateClaim};
 pub use reseal::{Resealed, SecretsCheck};
 pub use route_read::{IntegrationCache, RouteRead};
 pub use sealed::{Keyring, SealError, Sealing};
+pub use waiting::Claimed;
 
 #[derive(Clone)]
 pub struct Store {

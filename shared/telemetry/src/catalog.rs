@@ -107,8 +107,23 @@ pub static RETRIES: Counter = Counter::new(
 );
 pub static BACKPRESSURE_DELAYS: Counter = Counter::new(
     "ponte_backpressure_delays_total",
-    "Commands delayed by back-pressure (429, rate budget, busy account), not counted as attempts",
+    "Commands delayed by back-pressure (429, rate budget), not counted as attempts",
     &["provider", "integration"],
+);
+pub static COMMANDS_SET_ASIDE: Counter = Counter::new(
+    "ponte_commands_set_aside_total",
+    "Commands of a busy integration set aside in its waiting list until it has room, not counted as attempts",
+    &["provider", "integration"],
+);
+pub static COMMANDS_WAITING: Gauge = Gauge::new(
+    "ponte_commands_waiting",
+    "Commands in an integration's waiting list at this process's last look",
+    &["provider", "integration"],
+);
+pub static COMMANDS_SENT_BACK: Counter = Counter::new(
+    "ponte_commands_sent_back_total",
+    "Waiting commands sent back to their shard queue as their integration had room",
+    &["provider"],
 );
 pub static COMMANDS_HELD: Counter = Counter::new(
     "ponte_commands_held_total",
@@ -228,6 +243,9 @@ pub fn all() -> Vec<&'static Metric> {
         &COMMAND_SECONDS.0,
         &RETRIES.0,
         &BACKPRESSURE_DELAYS.0,
+        &COMMANDS_SET_ASIDE.0,
+        &COMMANDS_WAITING.0,
+        &COMMANDS_SENT_BACK.0,
         &COMMANDS_HELD.0,
         &COMMANDS_RELEASED.0,
         &COMMANDS_REPEATED.0,

@@ -37,13 +37,16 @@ pub async fn run_worker<E: Executor>(
 ) -> std::io::Result<()> {
     let provider = executor.provider();
     crate::metrics::register(provider);
+    let busy = crate::busy::Busy::new(usize::from(app.prefetch));
     let handler = Arc::new(CommandHandler {
         bus: app.bus.clone(),
         store: app.store.clone(),
         executor,
-        busy: crate::busy::Busy::new(usize::from(app.prefetch)),
+        busy: busy.clone(),
         integrations: ponte_store::IntegrationCache::default(),
     });
+    let sender = crate::waiting::Sender::new(app.bus.clone(), app.store.clone(), busy, provider);
+    let sender = tokio::spawn(sender.run(shutdown.clone()));
     watch_redis(&app.store).await;
     let mut consumers = tokio::task::JoinSet::new();
     for queue in app.bus.topology().work_queues(provider) {
@@ -70,6 +73,7 @@ pub async fn run_worker<E: Executor>(
     if drained.is_err() {
         tracing::warn!("drain deadline passed; unfinished commands return to their queues");
     }
+    let _ = sender.await;
     app.bus.close().await;
     server.await.map_err(std::io::Error::other)?
 }

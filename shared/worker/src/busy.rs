@@ -1,6 +1,6 @@
 //! Commands in hand per integration, so that a slow account cannot take
 //! every slot of the shard consumers. Two rules, both back-pressure (the
-//! command is delayed, not failed):
+//! command waits, it does not fail):
 //!
 //! - once an integration has `limit` commands in hand that have run longer
 //!   than [`SLOW`], its next commands wait and other tenants' take the slots;
@@ -8,33 +8,32 @@
 //!   `prefetch` slots, so a burst that turns slow only once it is in hand
 //!   (every slot taken before the first call answered) still leaves room
 //!   for the other tenants on that shard.
+//!
+//! A refused command waits in its integration's waiting list (decision 113),
+//! out of the shard queues; [`Busy::room`] says how many may be sent back,
+//! and [`Busy::freed`] wakes the sender when one of a waiting integration's
+//! commands leaves.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
 
 /// A command in hand longer than this counts as slow.
 pub(crate) const SLOW: Duration = Duration::from_millis(500);
 
-/// How long a command of a busy integration waits before it comes back
-/// the first time; each later refusal doubles it, up to [`MAX_BUSY_DELAY`],
-/// so a backlog of a slow tenant does not cycle through the shard queues
-/// every second ahead of other tenants' commands.
-pub(crate) const BUSY_DELAY: Duration = Duration::from_secs(1);
-pub(crate) const MAX_BUSY_DELAY: Duration = Duration::from_secs(8);
-
-/// The wait of a command refused `delays` times before.
-pub(crate) fn busy_delay(delays: u32) -> Duration {
-    BUSY_DELAY
-        .saturating_mul(1 << delays.min(3))
-        .min(MAX_BUSY_DELAY)
-}
+/// How long a command sent back from the waiting list counts against its
+/// integration's room before it arrives (it may arrive at another process,
+/// which this one would never hear of).
+const ON_ITS_WAY: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub(crate) struct Busy {
     limit: usize,
     share: usize,
     inner: Arc<Mutex<Inner>>,
+    freed: Arc<Notify>,
 }
 
 /// A command in hand: when it started, and the queue (shard) it came from.
@@ -47,11 +46,18 @@ struct InHand {
 struct Inner {
     next: u64,
     in_hand: HashMap<String, HashMap<u64, InHand>>,
+    /// Commands sent back from a waiting list and not arrived yet, by
+    /// integration and command id.
+    on_its_way: HashMap<String, HashMap<String, Instant>>,
+    /// Integrations with commands in a waiting list: a slot of theirs that
+    /// comes free wakes the sender.
+    waiting: HashSet<String>,
 }
 
 /// One command in hand; leaves when dropped.
 pub(crate) struct Slot {
     inner: Arc<Mutex<Inner>>,
+    freed: Arc<Notify>,
     integration: String,
     id: u64,
 }
@@ -85,7 +91,16 @@ impl Busy {
             limit: prefetch.div_ceil(2),
             share: prefetch.saturating_sub(reserve).max(1),
             inner: Arc::new(Mutex::new(Inner::default())),
+            freed: Arc::new(Notify::new()),
         }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A poisoned lock only means another command panicked while
+        // counting; the counts are still usable.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A slot for a command of `integration` from `queue`, or why it waits.
@@ -94,24 +109,37 @@ impl Busy {
     }
 
     fn enter_at(&self, queue: &str, integration: &str, now: Instant) -> Result<Slot, Full> {
-        // A poisoned lock only means another command panicked while
-        // counting; the counts are still usable.
-        let mut inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let in_hand = inner.in_hand.entry(integration.to_string()).or_default();
-        let slow = in_hand
-            .values()
-            .filter(|c| now.saturating_duration_since(c.since) >= SLOW)
-            .count();
-        if slow >= self.limit {
-            return Err(Full::Slow(slow));
+        let mut inner = self.lock();
+        if let Some(in_hand) = inner.in_hand.get(integration) {
+            let slow = in_hand
+                .values()
+                .filter(|c| now.saturating_duration_since(c.since) >= SLOW)
+                .count();
+            if slow >= self.limit {
+                return Err(Full::Slow(slow));
+            }
+            let here = in_hand.values().filter(|c| c.queue == queue).count();
+            if here >= self.share {
+                return Err(Full::Share(here));
+            }
         }
-        let here = in_hand.values().filter(|c| c.queue == queue).count();
-        if here >= self.share {
-            return Err(Full::Share(here));
+        Ok(self.take(&mut inner, queue, integration, now))
+    }
+
+    /// A slot for `command_id`, sent back from its integration's waiting
+    /// list: always given, its room was counted when it was sent.
+    pub(crate) fn enter_sent_back(&self, queue: &str, integration: &str, command_id: &str) -> Slot {
+        let mut inner = self.lock();
+        if let Some(way) = inner.on_its_way.get_mut(integration) {
+            way.remove(command_id);
+            if way.is_empty() {
+                inner.on_its_way.remove(integration);
+            }
         }
+        self.take(&mut inner, queue, integration, Instant::now())
+    }
+
+    fn take(&self, inner: &mut Inner, queue: &str, integration: &str, now: Instant) -> Slot {
         inner.next += 1;
         let id = inner.next;
         inner
@@ -125,23 +153,83 @@ impl Busy {
                     queue: queue.to_string(),
                 },
             );
-        Ok(Slot {
+        Slot {
             inner: self.inner.clone(),
+            freed: self.freed.clone(),
             integration: integration.to_string(),
             id,
-        })
+        }
+    }
+
+    /// How many of `integration`'s waiting commands may be sent back now:
+    /// its slow limit less its commands in hand and on their way.
+    pub(crate) fn room(&self, integration: &str) -> usize {
+        self.room_at(integration, Instant::now())
+    }
+
+    fn room_at(&self, integration: &str, now: Instant) -> usize {
+        let mut inner = self.lock();
+        let on_its_way = match inner.on_its_way.get_mut(integration) {
+            Some(way) => {
+                way.retain(|_, sent| now.saturating_duration_since(*sent) < ON_ITS_WAY);
+                way.len()
+            }
+            None => 0,
+        };
+        let in_hand = inner.in_hand.get(integration).map_or(0, HashMap::len);
+        self.limit.saturating_sub(in_hand + on_its_way)
+    }
+
+    /// `command_id` of `integration` was sent back from its waiting list.
+    pub(crate) fn sent_back(&self, integration: &str, command_id: &str) {
+        self.lock()
+            .on_its_way
+            .entry(integration.to_string())
+            .or_default()
+            .insert(command_id.to_string(), Instant::now());
+    }
+
+    /// `integration` has a command set aside now: wakes the sender.
+    pub(crate) fn add_waiting(&self, integration: &str) {
+        self.lock().waiting.insert(integration.to_string());
+        self.freed.notify_one();
+    }
+
+    /// `integrations` have commands waiting (found in Redis).
+    pub(crate) fn add_all_waiting(&self, integrations: impl IntoIterator<Item = String>) {
+        self.lock().waiting.extend(integrations);
+    }
+
+    /// Nothing of `integration` waits any more.
+    pub(crate) fn remove_waiting(&self, integration: &str) {
+        self.lock().waiting.remove(integration);
+    }
+
+    /// The integrations known to have commands waiting.
+    pub(crate) fn waiting_now(&self) -> Vec<String> {
+        self.lock().waiting.iter().cloned().collect()
+    }
+
+    /// Woken when a waiting integration's slot comes free.
+    pub(crate) fn freed(&self) -> &Notify {
+        &self.freed
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        if let Ok(mut inner) = self.inner.lock()
-            && let Some(in_hand) = inner.in_hand.get_mut(&self.integration)
-        {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(in_hand) = inner.in_hand.get_mut(&self.integration) {
             in_hand.remove(&self.id);
             if in_hand.is_empty() {
                 inner.in_hand.remove(&self.integration);
             }
+        }
+        if inner.waiting.contains(&self.integration) {
+            self.freed.notify_one();
         }
     }
 }
@@ -175,7 +263,7 @@ mod tests {
         drop(a);
         assert!(busy.enter_at("q0", "x", later).is_ok(), "a slot came free");
         drop(b);
-        assert!(busy.inner.lock().expect("lock").in_hand.is_empty());
+        assert!(busy.lock().in_hand.is_empty());
     }
 
     #[test]
@@ -199,9 +287,54 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_command_waits_longer_each_time_up_to_the_cap() {
-        let waits: Vec<u64> = (0..6).map(|d| busy_delay(d).as_secs()).collect();
-        assert_eq!(waits, [1, 2, 4, 8, 8, 8]);
+    fn room_counts_commands_in_hand_and_on_their_way() {
+        // prefetch 8: room for 4 commands of an integration.
+        let busy = Busy::new(8);
+        let t0 = Instant::now();
+        let a = busy.enter_at("q0", "x", t0).expect("a slot");
+        assert_eq!(busy.room_at("x", t0), 3);
+        busy.sent_back("x", "c1");
+        busy.sent_back("x", "c2");
+        assert_eq!(busy.room_at("x", t0), 1);
+        assert_eq!(busy.room_at("y", t0), 4, "another tenant's room is its own");
+        // c1 arrives: in hand now, no longer on its way.
+        let c1 = busy.enter_sent_back("q1", "x", "c1");
+        assert_eq!(busy.room_at("x", t0), 1);
+        drop((a, c1));
+        assert_eq!(busy.room_at("x", t0), 3);
+        // c2 went to another process: after a while it no longer counts.
+        assert_eq!(busy.room_at("x", t0 + ON_ITS_WAY + SLOW), 4);
+    }
+
+    #[test]
+    fn a_command_sent_back_enters_even_when_its_integration_is_busy() {
+        let busy = Busy::new(4);
+        let t0 = Instant::now();
+        let _slow: Vec<Slot> = (0..2)
+            .filter_map(|_| busy.enter_at("q0", "x", t0).ok())
+            .collect();
+        assert!(busy.enter_at("q0", "x", t0 + SLOW).is_err());
+        let _back = busy.enter_sent_back("q0", "x", "c1");
+        assert_eq!(busy.room_at("x", t0), 0);
+    }
+
+    #[tokio::test]
+    async fn a_freed_slot_wakes_the_sender_only_for_a_waiting_integration() {
+        let busy = Busy::new(4);
+        let y = busy.enter("q0", "y").expect("a slot");
+        drop(y);
+        let woken = tokio::time::timeout(Duration::from_millis(50), busy.freed().notified()).await;
+        assert!(woken.is_err(), "nothing of y waits");
+        let x = busy.enter("q0", "x").expect("a slot");
+        busy.add_waiting("x");
+        // Setting a command aside wakes the sender once.
+        tokio::time::timeout(Duration::from_secs(1), busy.freed().notified())
+            .await
+            .expect("woken by the command set aside");
+        drop(x);
+        tokio::time::timeout(Duration::from_secs(1), busy.freed().notified())
+            .await
+            .expect("x's freed slot wakes the sender");
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod order;
 mod pair;
 pub mod token_api;
 pub mod transport;
+mod waiting;
 
 pub use app::{StartError, Started, WorkerApp, bootstrap, run_worker};
 pub use budget::Priority;

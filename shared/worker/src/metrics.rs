@@ -22,6 +22,7 @@ pub fn register(provider: Provider) {
     }
     catalog::COMMANDS_HELD.zero(&[p]);
     catalog::COMMANDS_RELEASED.zero(&[p]);
+    catalog::COMMANDS_SENT_BACK.zero(&[p]);
     catalog::COMMANDS_REPEATED.zero(&[p]);
     for op in Operation::NAMES {
         catalog::COMMANDS_DONE.zero(&[p, op]);
@@ -29,6 +30,8 @@ pub fn register(provider: Provider) {
         catalog::COMMAND_SECONDS.zero(&[p, op]);
     }
     catalog::BACKPRESSURE_DELAYS.0.describe();
+    catalog::COMMANDS_SET_ASIDE.0.describe();
+    catalog::COMMANDS_WAITING.0.describe();
     catalog::PROVIDER_SECONDS.0.describe();
     match provider {
         Provider::Movidesk | Provider::Warehouse => {

@@ -9,8 +9,9 @@ use ponte_telemetry::{catalog, propagation};
 use tracing::Instrument;
 
 use crate::Priority;
-use crate::busy::Busy;
+use crate::busy::{Busy, Full};
 use crate::order::{HeldMessage, Lane};
+use crate::waiting::WaitingCommand;
 use crate::{Ctx, Deferred, ExecError, Executor, Outcome};
 
 /// How long one command may take before it counts as a transient failure.
@@ -116,16 +117,16 @@ impl<E: Executor> CommandHandler<E> {
         lane: &Lane,
     ) -> Ran {
         let provider = self.executor.provider().as_str();
-        // A busy integration's command goes back before anything is read:
-        // the refusals of a backed-up tenant must cost the others little.
-        let _slot = match self.busy.enter(&incoming.queue, &command.integration) {
-            Ok(slot) => slot,
-            Err(full) => {
-                let wait = ExecError::Throttled {
-                    reason: format!("integration `{}` {full}", command.integration),
-                    retry_after: Some(crate::busy::busy_delay(incoming.delays())),
-                };
-                return self.delay(env, incoming, command, lane, &wait).await;
+        // A busy integration's command is set aside before anything is
+        // read: the refusals of a backed-up tenant must cost the others
+        // little. One sent back from its waiting list had its room counted.
+        let _slot = if incoming.headers.contains_key(ponte_bus::SENT_BACK_HEADER) {
+            self.busy
+                .enter_sent_back(&incoming.queue, &command.integration, &env.id)
+        } else {
+            match self.busy.enter(&incoming.queue, &command.integration) {
+                Ok(slot) => slot,
+                Err(full) => return self.set_aside(env, incoming, command, lane, full).await,
             }
         };
         // From memory while no integration changed (decision 110).
@@ -281,6 +282,38 @@ impl<E: Executor> CommandHandler<E> {
                 tracing::error!(error = %e, "cannot schedule the delay; giving the message back");
                 Ran::waiting(Disposition::Requeue)
             }
+        }
+    }
+
+    /// Back-pressure from a busy integration: the key waits for this
+    /// command, which waits in its integration's list, out of the shard
+    /// queue, until the integration has room (decision 113). No attempt is
+    /// counted; it is never parked for it.
+    async fn set_aside(
+        &self,
+        env: &Envelope,
+        incoming: &Incoming,
+        command: &Command,
+        lane: &Lane,
+        full: Full,
+    ) -> Ran {
+        let provider = self.executor.provider().as_str();
+        if let Err(e) = self.hold(lane, &env.id).await {
+            return Ran::waiting(requeue(&e));
+        }
+        let payload = WaitingCommand::encode(lane.queue(), env, &onward(incoming));
+        match self
+            .store
+            .set_aside(provider, &command.integration, &payload)
+            .await
+        {
+            Ok(waiting) => {
+                tracing::info!(reason = %full, waiting, "integration busy; the command waits for room in its integration's list");
+                catalog::COMMANDS_SET_ASIDE.inc(&[provider, command.integration.as_str()]);
+                self.busy.add_waiting(&command.integration);
+                Ran::waiting(Disposition::Ack)
+            }
+            Err(e) => Ran::waiting(requeue(&e)),
         }
     }
 

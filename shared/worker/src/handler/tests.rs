@@ -215,6 +215,16 @@ impl World {
         &self.handler.store
     }
 
+    /// A sender of the handler's waiting commands, as the worker runs one.
+    fn sender(&self) -> crate::waiting::Sender {
+        crate::waiting::Sender::new(
+            self.handler.bus.clone(),
+            self.handler.store.clone(),
+            self.handler.busy.clone(),
+            PROVIDER,
+        )
+    }
+
     /// The executor's next answers.
     fn script(&self, answers: impl IntoIterator<Item = Result<Outcome, ExecError>>) {
         self.handler.executor.script.lock().unwrap().extend(answers);

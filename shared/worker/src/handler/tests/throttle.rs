@@ -4,7 +4,6 @@
 use std::time::Instant;
 
 use super::*;
-use crate::busy::busy_delay;
 
 fn throttled() -> ExecError {
     ExecError::Throttled {
@@ -86,16 +85,23 @@ async fn a_delayed_command_holds_its_key_until_it_is_done() {
 }
 
 #[tokio::test]
-async fn a_command_of_an_integration_holding_its_share_waits_and_other_tenants_run() {
+async fn a_busy_integrations_command_waits_aside_until_it_has_room_and_other_tenants_run() {
     let mut w = World::new().await;
-    // Busy::new(4): an integration holds at most 3 of a shard's 4 slots.
+    // Busy::new(4): an integration holds at most 3 of a shard's 4 slots,
+    // and has room for 2 commands sent back.
     let slots: Vec<_> = (0..3)
         .map(|_| w.handler.busy.enter(&w.queue, "mm").expect("a slot"))
         .collect();
     let env = command("mm", "e1", "mm:7");
-    let mut started = Instant::now();
     assert_eq!(w.handle(&env).await, Disposition::Ack);
     assert!(w.calls().is_empty(), "refused before anything runs");
+    let later = command("mm", "e3", "mm:7");
+    assert_eq!(w.handle(&later).await, Disposition::Ack);
+    assert_eq!(
+        w.held(&env).await,
+        1,
+        "its key's next command waits behind it"
+    );
     let other = command("nn", "e2", "nn:1");
     assert_eq!(w.handle(&other).await, Disposition::Ack);
     assert_eq!(
@@ -104,40 +110,70 @@ async fn a_command_of_an_integration_holding_its_share_waits_and_other_tenants_r
         "another tenant takes the slot"
     );
 
-    // Refused again, it waits longer: its delays so far are counted.
-    let back = w.next_command().await;
-    assert!(
-        started.elapsed() >= busy_delay(0),
-        "{:?}",
-        started.elapsed()
-    );
-    let delayed = back.envelope.as_ref().unwrap();
-    assert_eq!((delayed.id.as_str(), delayed.attempt), (env.id.as_str(), 0));
-    assert_eq!(back.delays(), 1);
-    started = Instant::now();
-    assert_eq!(w.handler.handle(back).await, Disposition::Ack);
-    assert_eq!(w.calls().len(), 1, "still refused");
-    let back = w.next_command().await;
-    assert!(
-        started.elapsed() >= busy_delay(1),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(back.envelope.as_ref().unwrap().attempt, 0);
-    assert_eq!(back.delays(), 2, "the next refusal would wait longer still");
-
+    // While mm has no room nothing goes back to the shard queue: the
+    // refused command does not cycle through it.
+    let sender = w.sender();
+    sender.send_on("mm").await.expect("a pass");
+    w.no_command().await;
     drop(slots);
+    assert_eq!(sender.send_on("mm").await.expect("a pass"), 0);
+    let back = w.next_command().await;
+    let sent = back.envelope.as_ref().unwrap();
+    assert_eq!((sent.id.as_str(), sent.attempt), (env.id.as_str(), 0));
+    assert_eq!(back.delays(), 0, "waiting aside is not a delay either");
     assert_eq!(w.handler.handle(back).await, Disposition::Ack);
+    let released = w.next_command().await;
+    assert_eq!(released.envelope.as_ref().unwrap().id, later.id);
+    assert_eq!(w.handler.handle(released).await, Disposition::Ack);
     assert_eq!(
-        w.calls().last(),
-        Some(&Call {
+        w.ran(),
+        [other.id.as_str(), env.id.as_str(), later.id.as_str()],
+        "mm's commands ran in order once it had room"
+    );
+    assert_eq!(
+        w.calls()[1],
+        Call {
             command_id: env.id.clone(),
             attempt: 0,
             // Refused before its intent was recorded.
             resumed: false,
-        })
+        }
     );
     assert!(w.parked().await.is_empty());
+    w.done().await;
+}
+
+/// The running sender sends a waiting command back as soon as a slot of its
+/// integration comes free, and the command sent back is not refused again
+/// however busy its integration is meanwhile: its room was counted.
+#[tokio::test]
+async fn a_freed_slot_sends_the_waiting_command_back_and_it_runs() {
+    let mut w = World::new().await;
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(w.sender().run(stop.clone()));
+    let mut slots: Vec<_> = (0..3)
+        .map(|_| w.handler.busy.enter(&w.queue, "mm").expect("a slot"))
+        .collect();
+    let env = command("mm", "e1", "mm:7");
+    assert_eq!(w.handle(&env).await, Disposition::Ack);
+    w.no_command().await;
+    let started = Instant::now();
+    // Two slots come free: mm has room for one command again (2 less 1).
+    slots.truncate(1);
+    let back = w.next_command().await;
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "woken by the freed slot, not the next look: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(back.envelope.as_ref().unwrap().id, env.id);
+    // Busy again before it arrives: it still runs.
+    slots.push(w.handler.busy.enter(&w.queue, "mm").expect("a slot"));
+    assert_eq!(w.handler.handle(back).await, Disposition::Ack);
+    assert_eq!(w.ran(), [env.id.as_str()]);
+    stop.cancel();
+    running.await.expect("the sender stops");
+    drop(slots);
     w.done().await;
 }
 
