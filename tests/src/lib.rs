@@ -235,6 +235,18 @@ impl TestFleet {
         })
     }
 
+    /// The sum of `svc`'s series of metric `name` (give it with its `{` to
+    /// exclude longer names) whose line contains `label`, e.g.
+    /// `integration="x"`.
+    pub async fn metric_sum(&self, svc: Svc, name: &str, label: &str) -> f64 {
+        self.metrics_page(svc)
+            .await
+            .lines()
+            .filter(|l| l.starts_with(name) && l.contains(label))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
     /// `svc`'s `/metrics` page (Prometheus text); panics naming the service
     /// when it does not answer 200.
     pub async fn metrics_page(&self, svc: Svc) -> String {

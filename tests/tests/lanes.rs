@@ -139,15 +139,6 @@ async fn a_tenant_behind_429s_links_all_its_tickets_with_nothing_parked() {
     t.teardown().await;
 }
 
-/// The sum of a worker-movidesk series whose labels contain `label`.
-async fn worker_metric(t: &TestFleet, name: &str, label: &str) -> f64 {
-    let text = t.metrics_page(Svc::WorkerMovidesk).await;
-    text.lines()
-        .filter(|l| l.starts_with(name) && l.contains(label))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
-
 /// Tenant X's target answers every call in 1.5 s and X opens a burst: its
 /// commands beyond what it may hold are set aside in X's own waiting list,
 /// and tenant Y's ticket links while they wait. The worker is then killed
@@ -177,7 +168,9 @@ async fn a_slow_tenants_backlog_waits_aside_while_another_links_and_survives_a_k
         "X's commands set aside in its waiting list",
         Duration::from_secs(30),
         || async {
-            let n = worker_metric(&t, "ponte_commands_waiting{", set_aside).await;
+            let n = t
+                .metric_sum(Svc::WorkerMovidesk, "ponte_commands_waiting{", set_aside)
+                .await;
             (n >= 3.0).then_some(())
         },
     )
@@ -188,7 +181,9 @@ async fn a_slow_tenants_backlog_waits_aside_while_another_links_and_survives_a_k
         (!t.counterparts(&y, &y.b, &y_ticket).await.is_empty()).then_some(())
     })
     .await;
-    let waiting = worker_metric(&t, "ponte_commands_waiting{", set_aside).await;
+    let waiting = t
+        .metric_sum(Svc::WorkerMovidesk, "ponte_commands_waiting{", set_aside)
+        .await;
     let linked_x = t
         .admin
         .get("/links?integration=slowx")
@@ -201,8 +196,8 @@ async fn a_slow_tenants_backlog_waits_aside_while_another_links_and_survives_a_k
         "Y linked while X's backlog still waited ({waiting} waiting, {linked_x} of X linked)"
     );
     assert_eq!(
-        worker_metric(
-            &t,
+        t.metric_sum(
+            Svc::WorkerMovidesk,
             "ponte_commands_set_aside_total{",
             r#"integration="fasty""#
         )
@@ -234,8 +229,16 @@ async fn a_slow_tenants_backlog_waits_aside_while_another_links_and_survives_a_k
         "the restarted worker sent every waiting command back",
         Duration::from_secs(30),
         || async {
-            let sent = worker_metric(&t, "ponte_commands_sent_back_total{", "movidesk").await;
-            let waiting = worker_metric(&t, "ponte_commands_waiting{", set_aside).await;
+            let sent = t
+                .metric_sum(
+                    Svc::WorkerMovidesk,
+                    "ponte_commands_sent_back_total{",
+                    "movidesk",
+                )
+                .await;
+            let waiting = t
+                .metric_sum(Svc::WorkerMovidesk, "ponte_commands_waiting{", set_aside)
+                .await;
             (sent >= 1.0 && waiting == 0.0).then_some(())
         },
     )

@@ -607,14 +607,6 @@ fn desk_minute(call: &Value) -> String {
         .unwrap_or_else(|e| panic!("start_time {start}: {e}"))
 }
 
-async fn metric(t: &TestFleet, name: &str, label: &str) -> f64 {
-    let text = t.metrics_page(Svc::WorkerOkdesk).await;
-    text.lines()
-        .filter(|l| l.starts_with(name) && l.contains(label))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
-
 #[tokio::test]
 async fn published_templates_keep_call_times_and_name_who_missed_the_call() {
     let t = start().await;
@@ -691,7 +683,13 @@ async fn published_templates_keep_call_times_and_name_who_missed_the_call() {
 
     // An employee Ponte cannot map: no pop, and the history and a metric
     // say why.
-    let before = metric(&t, "ponte_call_pops_skipped_total", "employee_unmapped").await;
+    let before = t
+        .metric_sum(
+            Svc::WorkerOkdesk,
+            "ponte_call_pops_skipped_total",
+            "employee_unmapped",
+        )
+        .await;
     let unmapped = place_call(
         &t,
         &s,
@@ -707,7 +705,13 @@ async fn published_templates_keep_call_times_and_name_who_missed_the_call() {
         "the history says why no card was popped: {h}"
     );
     assert!(pops_for(&t, &s, "79990000077").await.is_empty());
-    let after = metric(&t, "ponte_call_pops_skipped_total", "employee_unmapped").await;
+    let after = t
+        .metric_sum(
+            Svc::WorkerOkdesk,
+            "ponte_call_pops_skipped_total",
+            "employee_unmapped",
+        )
+        .await;
     assert!(after > before, "metric {before} → {after}");
     let issue = list(&t, &format!("/okdesk/{}/issues", s.okdesk))
         .await
