@@ -177,10 +177,12 @@ async fn a_slow_tenants_backlog_waits_aside_while_another_links_and_survives_a_k
     .await;
 
     let y_ticket = t.open_ticket(&y, "Fast tenant meanwhile").await;
+    let y_opened = std::time::Instant::now();
     t.eventually("Y's counterpart", Duration::from_secs(20), || async {
         (!t.counterparts(&y, &y.b, &y_ticket).await.is_empty()).then_some(())
     })
     .await;
+    let y_took = y_opened.elapsed();
     let waiting = t
         .metric_sum(Svc::WorkerMovidesk, "ponte_commands_waiting{", set_aside)
         .await;
@@ -206,6 +208,12 @@ async fn a_slow_tenants_backlog_waits_aside_while_another_links_and_survives_a_k
         "Y never waited aside"
     );
 
+    println!(
+        "slow tenant: Y's ticket linked {y_took:.1?} after it was opened while {waiting} of X's commands waited \
+         aside and {linked_x} of X's {} tickets were linked; worker SIGKILLed next",
+        burst.len()
+    );
+    let killed = std::time::Instant::now();
     t.fleet.kill(Svc::WorkerMovidesk).await;
     t.sandbox.clear_fault(&x.b).await.expect("clear");
     t.fleet
@@ -225,6 +233,7 @@ async fn a_slow_tenants_backlog_waits_aside_while_another_links_and_survives_a_k
             .await;
         assert_eq!(b.len(), 1, "ticket {a} has one counterpart: {b:#?}");
     }
+    let x_done = killed.elapsed();
     t.eventually(
         "the restarted worker sent every waiting command back",
         Duration::from_secs(30),
@@ -243,6 +252,10 @@ async fn a_slow_tenants_backlog_waits_aside_while_another_links_and_survives_a_k
         },
     )
     .await;
+    println!(
+        "slow tenant: all {} X tickets linked once, {x_done:.1?} after the kill (target fast again)",
+        burst.len()
+    );
     let (_, dlq) = t.cli(&["dlq", "list"]).await;
     assert!(dlq.contains("(none)"), "nothing parked: {dlq}");
     t.teardown().await;
