@@ -63,14 +63,16 @@ pub(crate) struct Args {
     /// `--phase sweep`: the p99 of Ponte's part a step must keep, ms.
     #[arg(long, default_value_t = 100.0)]
     pub(crate) target_p99_ms: f64,
-    /// `--phase noisy`: tenant Y's tickets per round.
-    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    /// `--phase noisy`: tenant Y's tickets per round (400: p99 is not one
+    /// ticket's luck).
+    #[arg(long, default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=5000))]
     pub(crate) y_tickets: u32,
     /// `--phase noisy`: tenant Y's open rate, tickets per second.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub(crate) y_rate: u32,
-    /// `--phase noisy`: tenant X's burst, opened at once.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    /// `--phase noisy`: tenant X's burst, opened at once (600: still backed
+    /// up at the end of Y's default round).
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=5000))]
     pub(crate) x_tickets: u32,
     /// `--phase noisy`: latency of every call to X's slow target, ms.
     #[arg(long, default_value_t = 2500, value_parser = clap::value_parser!(u64).range(0..=60_000))]
