@@ -66,6 +66,15 @@ impl Default for Options {
     }
 }
 
+/// The sum of the series on a `/metrics` page whose line starts with `name`
+/// (give it with its `{` to exclude longer names) and contains `label`.
+pub fn series_sum(page: &str, name: &str, label: &str) -> f64 {
+    page.lines()
+        .filter(|l| l.starts_with(name) && l.contains(label))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
 pub struct TestFleet {
     /// Dropped first: the children are killed before the guard deletes
     /// their namespace.
@@ -239,12 +248,7 @@ impl TestFleet {
     /// exclude longer names) whose line contains `label`, e.g.
     /// `integration="x"`.
     pub async fn metric_sum(&self, svc: Svc, name: &str, label: &str) -> f64 {
-        self.metrics_page(svc)
-            .await
-            .lines()
-            .filter(|l| l.starts_with(name) && l.contains(label))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
+        series_sum(&self.metrics_page(svc).await, name, label)
     }
 
     /// `svc`'s `/metrics` page (Prometheus text); panics naming the service

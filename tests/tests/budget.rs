@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ponte_e2e::Svc;
 use ponte_e2e::budget;
-use ponte_e2e::{action_texts, id_of};
+use ponte_e2e::{action_texts, id_of, series_sum};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -215,13 +215,11 @@ async fn an_agents_create_takes_the_budget_as_manual_and_a_webhook_as_live() {
 
     let page = t.metrics_page(Svc::WorkerMovidesk).await;
     let taken = |class: &str| -> f64 {
-        page.lines()
-            .filter(|l| {
-                l.starts_with("ponte_rate_budget_taken_total{")
-                    && l.contains(&format!("class=\"{class}\""))
-            })
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
+        series_sum(
+            &page,
+            "ponte_rate_budget_taken_total{",
+            &format!("class=\"{class}\""),
+        )
     };
     assert!(
         taken("manual") >= 1.0,

@@ -128,12 +128,9 @@ async fn losing_the_redis_master_loses_and_doubles_nothing() {
     let clients = servers.clients_on(&new_master);
     // Webhooks the ingress refused for want of Redis (the sandbox, like
     // Movidesk, does not retry them): its integrations are in memory.
-    let metrics = t.metrics_page(Svc::Ingress).await;
-    let refused: f64 = metrics
-        .lines()
-        .filter(|l| l.starts_with("ponte_webhooks_total") && l.contains("store_unavailable"))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum();
+    let refused = t
+        .metric_sum(Svc::Ingress, "ponte_webhooks_total", "store_unavailable")
+        .await;
     let (_, dlq) = t.cli(&["dlq", "list"]).await;
     println!(
         "redis-sentinel: master {first_master} SIGKILLed mid-flow; {} tickets, {expected_actions} actions \

@@ -39,13 +39,16 @@ pub(crate) struct HeldMessage {
 }
 
 impl HeldMessage {
-    pub(crate) fn encode(envelope: &Envelope, headers: &Headers) -> String {
-        let held = HeldMessage {
+    pub(crate) fn new(envelope: &Envelope, headers: &Headers) -> HeldMessage {
+        HeldMessage {
             envelope: envelope.clone(),
             headers: headers.clone(),
-        };
+        }
+    }
+
+    pub(crate) fn encode(envelope: &Envelope, headers: &Headers) -> String {
         // Owned JSON values and string maps always serialise.
-        serde_json::to_string(&held).unwrap_or_default()
+        serde_json::to_string(&HeldMessage::new(envelope, headers)).unwrap_or_default()
     }
 
     pub(crate) fn parse(raw: &str) -> Result<HeldMessage, serde_json::Error> {

@@ -13,6 +13,7 @@ use ponte_telemetry::catalog;
 use tokio_util::sync::CancellationToken;
 
 use crate::busy::Busy;
+use crate::order::HeldMessage;
 
 /// How long a sender may take to send a claimed head on before another
 /// process may send it again.
@@ -21,21 +22,19 @@ const CLAIM: Duration = Duration::from_secs(10);
 /// (set aside by another process, or before a restart).
 const LOOK: Duration = Duration::from_secs(1);
 
-/// A command set aside, as stored: the queue it goes back to, the envelope
-/// and its headers (trace context, priority).
+/// A command set aside, as stored: the queue it goes back to, and the
+/// command as a held one is kept (envelope, trace context, priority).
 #[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct WaitingCommand {
-    pub queue: String,
-    pub envelope: Envelope,
-    pub headers: Headers,
+    queue: String,
+    command: HeldMessage,
 }
 
 impl WaitingCommand {
     pub(crate) fn encode(queue: &str, envelope: &Envelope, headers: &Headers) -> String {
         let waiting = WaitingCommand {
             queue: queue.to_string(),
-            envelope: envelope.clone(),
-            headers: headers.clone(),
+            command: HeldMessage::new(envelope, headers),
         };
         // Owned JSON values and string maps always serialise.
         serde_json::to_string(&waiting).unwrap_or_default()
@@ -45,12 +44,12 @@ impl WaitingCommand {
 /// Sends waiting commands back to their shard queues as their integration
 /// has room.
 pub(crate) struct Sender {
-    pub bus: Arc<Bus>,
-    pub store: Store,
-    pub busy: Busy,
-    pub provider: Provider,
+    bus: Arc<Bus>,
+    store: Store,
+    busy: Busy,
+    provider: Provider,
     /// This process's name on a claim.
-    pub id: String,
+    id: String,
 }
 
 impl Sender {
@@ -134,12 +133,15 @@ impl Sender {
                 return true;
             }
         };
-        let mut headers = waiting.headers;
+        let HeldMessage {
+            envelope,
+            mut headers,
+        } = waiting.command;
         headers.insert(ponte_bus::SENT_BACK_HEADER.to_string(), "1".to_string());
-        self.busy.sent_back(integration, &waiting.envelope.id);
+        self.busy.sent_back(integration, &envelope.id);
         match self
             .bus
-            .publish(&Route::Queue(waiting.queue), &waiting.envelope, &headers)
+            .publish(&Route::Queue(waiting.queue), &envelope, &headers)
             .await
         {
             Ok(()) => {
