@@ -85,11 +85,13 @@ impl EventHandler {
         // One round trip: a repeat, the integrations' version, and the
         // link of the ticket the event is about.
         let about = subject(env);
+        let quiet_echo = crate::webhooks::quiet_echo(env);
         let read = self
             .store
             .route_read(
                 &env.id,
                 about.map(|(side, t)| (env.integration.as_str(), side, t)),
+                quiet_echo.as_deref(),
             )
             .await
             .map_err(infra)?;
@@ -109,8 +111,10 @@ impl EventHandler {
             catalog::EVENTS_IGNORED.inc(&[Ignored::UnknownIntegration.as_str()]);
             return self.done(env).await;
         };
+        // Ponte's own write: its referenced actions (read from the body),
+        // or a write that added none, whose mark the read above took.
         if let Message::Webhook(body) = &env.message
-            && crate::webhooks::own_write(env, &integration, body)
+            && (read.quiet_echo || crate::webhooks::own_write(env, &integration, body))
         {
             let reason = Ignored::OwnWrite.as_str();
             tracing::info!(reason, "nothing to do for this event");

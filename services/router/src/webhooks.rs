@@ -4,7 +4,7 @@
 //! the same reader (`ponte_webhooks`).
 
 use ponte_core::envelope::WebhookBody;
-use ponte_core::{CanonicalEvent, Change, Envelope, Integration, TicketRef};
+use ponte_core::{CanonicalEvent, Change, Envelope, Integration, Message, TicketRef};
 use ponte_webhooks::reader;
 
 /// The canonical events of an accepted webhook.
@@ -49,6 +49,24 @@ fn queued_before(env: &Envelope, body: &WebhookBody) -> Result<(String, Vec<Chan
 /// nothing to carry (`ponte_webhooks::own_write`).
 pub(crate) fn own_write(env: &Envelope, integration: &Integration, body: &WebhookBody) -> bool {
     ponte_webhooks::own_write(integration, env.provider, body.side, &body.payload)
+}
+
+/// The mark a webhook takes if it is the echo of a write of Ponte's that
+/// adds no action (decision 114): the marker tag Ponte puts on a ticket it
+/// linked. Such a body names no author, so only the mark Ponte set before
+/// the write tells it, for the ticket and the status it had then.
+pub(crate) fn quiet_echo(env: &Envelope) -> Option<String> {
+    let Message::Webhook(body) = &env.message else {
+        return None;
+    };
+    let subject = body.subject.as_deref()?;
+    ponte_webhooks::quiet_echo(
+        &env.integration,
+        env.provider,
+        body.side,
+        subject,
+        &body.payload,
+    )
 }
 
 #[cfg(test)]
@@ -153,5 +171,24 @@ mod tests {
         let env = Envelope::from_bytes(bad.to_string().as_bytes()).expect("reads");
         let err = events(&env, body(&env)).expect_err("no ticket number");
         assert!(err.contains("`Id`"), "{err}");
+    }
+
+    #[test]
+    fn a_movidesk_webhook_without_actions_asks_for_its_tickets_quiet_echo() {
+        let quiet = webhook(
+            Provider::Movidesk,
+            "42",
+            json!({"Id": 42, "Status": "Novo", "Actions": []}),
+        );
+        assert_eq!(
+            quiet_echo(&quiet),
+            Some(ponte_core::ids::quiet_echo("it", "source", "42", "Novo"))
+        );
+        let written = webhook(
+            Provider::Movidesk,
+            "42",
+            json!({"Id": 42, "Status": "Novo", "Actions": [{"Id": 2, "CreatedBy": {"Id": "ana"}}]}),
+        );
+        assert_eq!(quiet_echo(&written), None);
     }
 }

@@ -57,9 +57,32 @@ pub fn status_echo(integration: &str, side: &str, ticket: &str, status: &str) ->
     ])
 }
 
+/// Fingerprint of a write Ponte made that adds no action (a marker tag, a
+/// counterpart field) to a ticket whose status was then `status`: the
+/// provider's webhook about it lists no action and shows that status, and
+/// carries nothing else Ponte could tell its own by (decision 114).
+pub fn quiet_echo(integration: &str, side: &str, ticket: &str, status: &str) -> String {
+    derive(&[
+        "echo-quiet",
+        integration,
+        side,
+        ticket,
+        &status.to_lowercase(),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quiet_echo_is_its_tickets_and_status_and_no_status_echo() {
+        let mark = quiet_echo("mm", "source", "12", "Novo");
+        assert_eq!(mark, quiet_echo("mm", "source", "12", "novo"));
+        assert_ne!(mark, quiet_echo("mm", "source", "12", "Em atendimento"));
+        assert_ne!(mark, quiet_echo("mm", "target", "12", "Novo"));
+        assert_ne!(mark, status_echo("mm", "source", "12", "Novo"));
+    }
 
     #[test]
     fn derive_is_stable_and_separates_parts() {

@@ -1,7 +1,9 @@
 //! What the router reads before it routes an event, in one round trip:
 //! whether the event was routed already, the integrations' version (its
 //! integration is then served from memory while no integration changed),
-//! and the link of the ticket the event is about. The workers serve their
+//! the link of the ticket the event is about, and (for a webhook that could
+//! be the echo of a write of Ponte's that adds no action) whether it takes
+//! that write's mark (decision 114). The workers serve their
 //! commands' integrations from the same kind of copy (decision 110).
 
 use std::collections::HashMap;
@@ -20,6 +22,8 @@ pub struct RouteRead {
     pub version: u64,
     /// The link id of the ticket asked about, if it has one.
     pub link_id: Option<String>,
+    /// The quiet echo asked about was marked, and is now taken.
+    pub quiet_echo: bool,
 }
 
 /// Integrations opened at a version of [`Store::integrations_version`]:
@@ -54,30 +58,37 @@ impl IntegrationCache {
 
 impl Store {
     /// See the module. `ticket` is the integration, side and ticket whose
-    /// link is wanted, when the event names one.
+    /// link is wanted, when the event names one; `quiet_echo` the mark
+    /// ([`Store::mark_echo`]) to take once, when the event could be one.
+    /// The mark is taken even from a repeat: a repeat of another webhook
+    /// that takes it leaves Ponte's own echo to a re-read, the safe way.
     pub async fn route_read(
         &self,
         event_id: &str,
         ticket: Option<(&str, Side, &str)>,
+        quiet_echo: Option<&str>,
     ) -> Result<RouteRead, StoreError> {
         let mut pipe = deadpool_redis::redis::pipe();
         pipe.exists(self.dedupe_key("routed", event_id))
             .get(self.integrations_version_key());
-        let mut c = self.conn().await?;
-        let (routed, version, link_id) = match ticket {
-            Some((integration, side, id)) => {
-                pipe.get(self.ticket_key(integration, side, id));
-                pipe.query_async(&mut c).await?
-            }
-            None => {
-                let (routed, version): (bool, Option<u64>) = pipe.query_async(&mut c).await?;
-                (routed, version, None)
-            }
+        // A key nobody writes stands in for what is not asked, so the
+        // answer keeps one shape.
+        match ticket {
+            Some((integration, side, id)) => pipe.get(self.ticket_key(integration, side, id)),
+            None => pipe.get(self.key(&["absent"])),
         };
+        match quiet_echo {
+            Some(fingerprint) => pipe.del(self.dedupe_key("echo", fingerprint)),
+            None => pipe.exists(self.key(&["absent"])),
+        };
+        let mut c = self.conn().await?;
+        let (routed, version, link_id, taken): (bool, Option<u64>, Option<String>, u32) =
+            pipe.query_async(&mut c).await?;
         Ok(RouteRead {
             routed,
             version: version.unwrap_or(0),
-            link_id,
+            link_id: ticket.and(link_id),
+            quiet_echo: quiet_echo.is_some() && taken > 0,
         })
     }
 

@@ -396,13 +396,13 @@ async fn the_routers_read_serves_an_integration_from_memory_until_any_changes() 
     s.put_link(&link).await.expect("link");
 
     let read = s
-        .route_read("e1", Some(("mm", Side::Target, "7")))
+        .route_read("e1", Some(("mm", Side::Target, "7")), None)
         .await
         .expect("read");
     assert!(!read.routed);
     assert_eq!(read.link_id.as_deref(), Some(link.id.as_str()));
     let unlinked = s
-        .route_read("e1", Some(("mm", Side::Source, "999")))
+        .route_read("e1", Some(("mm", Side::Source, "999")), None)
         .await
         .expect("read");
     assert_eq!(unlinked.link_id, None);
@@ -414,7 +414,7 @@ async fn the_routers_read_serves_an_integration_from_memory_until_any_changes() 
     assert_eq!(first.name, "first");
 
     // Nothing changed: the same copy, not a new read.
-    let again = s.route_read("e2", None).await.expect("read");
+    let again = s.route_read("e2", None, None).await.expect("read");
     assert_eq!(again.version, read.version);
     let cached = s
         .integration_as_of(&cache, "mm", again.version)
@@ -427,7 +427,7 @@ async fn the_routers_read_serves_an_integration_from_memory_until_any_changes() 
     integration.name = "renamed".into();
     integration.enabled = false;
     s.put_integration(&integration).await.expect("replace");
-    let after = s.route_read("e3", None).await.expect("read");
+    let after = s.route_read("e3", None, None).await.expect("read");
     assert_ne!(after.version, read.version);
     let fresh = s
         .integration_as_of(&cache, "mm", after.version)
@@ -445,7 +445,7 @@ async fn the_routers_read_serves_an_integration_from_memory_until_any_changes() 
 
     // Deleted: gone at the next version, and not served from memory.
     s.delete_integration("mm").await.expect("delete");
-    let gone = s.route_read("e4", None).await.expect("read");
+    let gone = s.route_read("e4", None, None).await.expect("read");
     assert_eq!(
         s.integration_as_of(&cache, "mm", gone.version)
             .await
@@ -457,6 +457,44 @@ async fn the_routers_read_serves_an_integration_from_memory_until_any_changes() 
     s.mark_seen("routed", "e1", Duration::from_secs(60))
         .await
         .expect("mark");
-    assert!(s.route_read("e1", None).await.expect("read").routed);
+    assert!(s.route_read("e1", None, None).await.expect("read").routed);
+    s.wipe().await.expect("wipe");
+}
+
+#[tokio::test]
+async fn the_routers_read_takes_a_quiet_echo_once_and_only_its_own() {
+    let s = store();
+    let mark = ponte_core::ids::quiet_echo("mm", "source", "12", "Novo");
+    let other = ponte_core::ids::quiet_echo("mm", "source", "12", "Resolvido");
+    let none = s
+        .route_read("e1", Some(("mm", Side::Source, "12")), Some(&mark))
+        .await
+        .expect("read");
+    assert!(!none.quiet_echo, "nothing was marked");
+    s.mark_echo(&mark, Duration::from_secs(60))
+        .await
+        .expect("mark");
+    let elsewhere = s
+        .route_read("e2", Some(("mm", Side::Source, "12")), Some(&other))
+        .await
+        .expect("read");
+    assert!(!elsewhere.quiet_echo, "another status is not Ponte's write");
+    assert!(
+        !s.route_read("e3", None, None)
+            .await
+            .expect("read")
+            .quiet_echo
+    );
+    let taken = s
+        .route_read("e4", Some(("mm", Side::Source, "12")), Some(&mark))
+        .await
+        .expect("read");
+    assert!(taken.quiet_echo);
+    assert_eq!(taken.link_id, None);
+    let again = s
+        .route_read("e5", Some(("mm", Side::Source, "12")), Some(&mark))
+        .await
+        .expect("read");
+    assert!(!again.quiet_echo, "taken once");
     s.wipe().await.expect("wipe");
 }

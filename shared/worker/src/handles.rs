@@ -138,6 +138,12 @@ impl Seen<'_> {
     pub async fn mark_seen(&self, scope: &str, id: &str, ttl: Duration) -> Result<(), StoreError> {
         self.0.mark_seen(scope, id, ttl).await
     }
+
+    /// Marks a write Ponte is about to make, so the provider's webhook
+    /// about it is taken as Ponte's own (see `ponte_core::ids`).
+    pub async fn mark_echo(&self, fingerprint: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.0.mark_echo(fingerprint, ttl).await
+    }
 }
 
 /// What a provider client keeps per account: its rate budget and what the

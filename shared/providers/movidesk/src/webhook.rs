@@ -102,6 +102,22 @@ pub fn written_by(body: &Value, agent: &str) -> bool {
         })
 }
 
+/// The status a body shows when it lists no action: the shape of the
+/// webhook about a write that adds none (a tag, a field, a status), Ponte's
+/// marker among them. `None` when the body lists an action (someone wrote
+/// on the ticket) or shows no status (a partial body), so the ticket is read.
+pub fn quiet_status(body: &Value) -> Option<&str> {
+    let no_action = match body.get("Actions") {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(actions)) => actions.is_empty(),
+        Some(_) => false,
+    };
+    no_action
+        .then(|| body.get("Status").and_then(Value::as_str))
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +171,29 @@ mod tests {
             "one action of someone else: read"
         );
         assert!(!written_by(&json!({"Id": 7, "Actions": "x"}), "gen-b"));
+    }
+
+    #[test]
+    fn a_quiet_body_is_one_without_actions_that_shows_its_status() {
+        assert_eq!(
+            quiet_status(&json!({"Id": 7, "Status": "Novo", "Actions": []})),
+            Some("Novo")
+        );
+        assert_eq!(
+            quiet_status(&json!({"Id": 7, "Status": "Novo"})),
+            Some("Novo")
+        );
+        let action = json!({"Id": 3, "Description": "hi", "CreatedBy": {"Id": "ana"}});
+        assert_eq!(
+            quiet_status(&json!({"Id": 7, "Status": "Novo", "Actions": [action]})),
+            None,
+            "someone wrote on the ticket"
+        );
+        assert_eq!(quiet_status(&json!({"Id": 7, "Actions": []})), None);
+        assert_eq!(quiet_status(&json!({"Id": 7, "Status": " "})), None);
+        assert_eq!(
+            quiet_status(&json!({"Id": 7, "Status": "Novo", "Actions": {}})),
+            None
+        );
     }
 }

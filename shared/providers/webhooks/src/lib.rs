@@ -73,6 +73,13 @@ pub trait WebhookReader: Sync {
     fn written_by(&self, _payload: &Value, _agent: &str) -> bool {
         false
     }
+
+    /// The status a body shows when it reports no action: what the webhook
+    /// about a write of Ponte's that adds none looks like (see
+    /// [`quiet_echo`]). `None` where the provider's bodies cannot tell.
+    fn quiet_status<'a>(&self, _payload: &'a Value) -> Option<&'a str> {
+        None
+    }
 }
 
 /// The reader of `provider`'s webhooks (a provider without webhooks has
@@ -103,6 +110,24 @@ pub fn own_write(
         && integration
             .agent(side)
             .is_some_and(|agent| reader(provider).written_by(payload, agent))
+}
+
+/// The mark ([`ponte_core::ids::quiet_echo`]) a webhook about `subject`
+/// would take if it were the echo of a write of Ponte's that adds no
+/// action: Ponte sets that mark before such a write (a marker tag), and a
+/// webhook that lists no action and shows the status Ponte saw then takes
+/// it once, instead of a re-read (decision 114). `None` for a body that
+/// lists an action or names no status.
+pub fn quiet_echo(
+    integration: &str,
+    provider: Provider,
+    side: Side,
+    subject: &str,
+    payload: &Value,
+) -> Option<String> {
+    reader(provider)
+        .quiet_status(payload)
+        .map(|status| ponte_core::ids::quiet_echo(integration, side.as_str(), subject, status))
 }
 
 #[cfg(test)]

@@ -51,6 +51,10 @@ impl WebhookReader for Movidesk {
     fn written_by(&self, payload: &Value, agent: &str) -> bool {
         ponte_movidesk::webhook::written_by(payload, agent)
     }
+
+    fn quiet_status<'a>(&self, payload: &'a Value) -> Option<&'a str> {
+        ponte_movidesk::webhook::quiet_status(payload)
+    }
 }
 
 fn blip_accepted(a: ponte_blip::webhook::Accepted) -> Accepted {

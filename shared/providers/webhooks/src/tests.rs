@@ -1,4 +1,4 @@
-use ponte_core::{Change, Provider};
+use ponte_core::{Change, Provider, Side};
 use serde_json::{Value, json};
 
 use super::*;
@@ -94,6 +94,30 @@ fn only_movidesk_recognises_its_own_writes() {
         reader(Provider::Movidesk).written_by(&body, "7"),
         ponte_movidesk::webhook::written_by(&body, "7")
     );
+}
+
+#[test]
+fn a_quiet_movidesk_body_names_the_mark_of_its_ticket_side_and_status() {
+    let quiet = json!({"Id": 42, "Status": "Novo", "Actions": []});
+    assert_eq!(
+        quiet_echo("mm", Provider::Movidesk, Side::Source, "42", &quiet),
+        Some(ponte_core::ids::quiet_echo("mm", "source", "42", "Novo"))
+    );
+    let written =
+        json!({"Id": 42, "Status": "Novo", "Actions": [{"Id": 2, "CreatedBy": {"Id": "7"}}]});
+    assert_eq!(
+        quiet_echo("mm", Provider::Movidesk, Side::Source, "42", &written),
+        None
+    );
+    for (provider, body) in samples() {
+        if provider != Provider::Movidesk {
+            assert_eq!(
+                quiet_echo("mm", provider, Side::Source, "42", &body),
+                None,
+                "{provider:?}"
+            );
+        }
+    }
 }
 
 /// Bodies of every provider that reads its webhooks, as the sandbox and

@@ -19,7 +19,7 @@ use crate::{Ctx, ExecError};
 pub use action::{ActionDesk, Looks, Mirror, mirror_action};
 pub use associate::{AssociateDesk, Association, Existing, associate};
 pub use create::{CounterpartDesk, Created, Pair, create_counterpart};
-pub use status::{Reading, StatusChange, StatusDesk, set_status};
+pub use status::{ECHO_WINDOW, Reading, StatusChange, StatusDesk, set_status};
 pub use sync::{Current, SyncDesk, sync_ticket};
 pub use unmark::{Marked, TagDesk, remove_marker};
 

@@ -22,7 +22,8 @@ use serde_json::json;
 use crate::effect::{history, unmapped};
 use crate::{Ctx, ExecError, Outcome};
 
-/// How long Ponte's own status change is recognised in a webhook.
+/// How long Ponte's own write (a status change, a marker) is recognised in
+/// the webhook about it.
 pub const ECHO_WINDOW: Duration = Duration::from_secs(600);
 
 /// What a desk found when it read the ticket before the write.

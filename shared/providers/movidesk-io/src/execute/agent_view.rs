@@ -4,9 +4,10 @@
 //! beyond the marker's own read and PATCH when on (decision 74).
 
 use ponte_core::desk_view::{CounterpartField, counterpart_text, provider_name};
-use ponte_core::ids::{derive, reference};
+use ponte_core::ids::{derive, quiet_echo, reference};
 use ponte_core::link::marker;
 use ponte_core::{Integration, Provider, Side};
+use ponte_worker::effect::ECHO_WINDOW;
 use ponte_worker::{Ctx, ExecError, Outcome};
 use serde_json::json;
 
@@ -211,6 +212,20 @@ impl MovideskExecutor {
         let counterpart = Counterpart::of(ctx.integration, side, other_ticket);
         let author = ctx.integration.agent(side).filter(|a| !a.is_empty());
         if let Some(patch) = linked_patch(ctx.integration, side, &current, &counterpart, author) {
+            // A PATCH without Ponte's referenced note comes back as a
+            // webhook without actions, which names no author: the mark,
+            // set first, lets the router take it as Ponte's instead of a
+            // re-read (decision 114).
+            if patch.get("actions").is_none()
+                && let Some(status) = current.status.as_deref()
+            {
+                ctx.seen()
+                    .mark_echo(
+                        &quiet_echo(&ctx.integration.id, side.as_str(), ticket_id, status),
+                        ECHO_WINDOW,
+                    )
+                    .await?;
+            }
             client.patch_ticket(ticket_id, &patch).await?;
         }
         Ok(())
