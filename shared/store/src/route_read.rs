@@ -71,24 +71,35 @@ impl Store {
         let mut pipe = deadpool_redis::redis::pipe();
         pipe.exists(self.dedupe_key("routed", event_id))
             .get(self.integrations_version_key());
-        // A key nobody writes stands in for what is not asked, so the
-        // answer keeps one shape.
-        match ticket {
-            Some((integration, side, id)) => pipe.get(self.ticket_key(integration, side, id)),
-            None => pipe.get(self.key(&["absent"])),
-        };
-        match quiet_echo {
-            Some(fingerprint) => pipe.del(self.dedupe_key("echo", fingerprint)),
-            None => pipe.exists(self.key(&["absent"])),
-        };
+        if let Some((integration, side, id)) = ticket {
+            pipe.get(self.ticket_key(integration, side, id));
+        }
+        if let Some(fingerprint) = quiet_echo {
+            pipe.del(self.dedupe_key("echo", fingerprint));
+        }
         let mut c = self.conn().await?;
-        let (routed, version, link_id, taken): (bool, Option<u64>, Option<String>, u32) =
-            pipe.query_async(&mut c).await?;
+        let (routed, version, link_id, taken) = match (ticket, quiet_echo) {
+            (Some(_), Some(_)) => pipe.query_async(&mut c).await?,
+            (Some(_), None) => {
+                let (routed, version, link): (bool, Option<u64>, Option<String>) =
+                    pipe.query_async(&mut c).await?;
+                (routed, version, link, 0u32)
+            }
+            (None, Some(_)) => {
+                let (routed, version, taken): (bool, Option<u64>, u32) =
+                    pipe.query_async(&mut c).await?;
+                (routed, version, None, taken)
+            }
+            (None, None) => {
+                let (routed, version): (bool, Option<u64>) = pipe.query_async(&mut c).await?;
+                (routed, version, None, 0)
+            }
+        };
         Ok(RouteRead {
             routed,
             version: version.unwrap_or(0),
-            link_id: ticket.and(link_id),
-            quiet_echo: quiet_echo.is_some() && taken > 0,
+            link_id,
+            quiet_echo: taken > 0,
         })
     }
 
