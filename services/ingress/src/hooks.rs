@@ -3,13 +3,13 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State as AxumState};
+use axum::extract::{Path, RawQuery, Request, State as AxumState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ponte_core::{Envelope, Integration, Provider, Side, TicketRef};
 use ponte_http::ApiError;
 use ponte_telemetry::{catalog, propagation};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tracing::Instrument;
 
 use crate::app::State;
@@ -19,11 +19,12 @@ use crate::auth;
 /// the client gets the 413 instead of a reset connection.
 const DRAIN_CAP: usize = 16 * 1024 * 1024;
 
-/// The body when it fits in `limit`; `None` when it does not.
-async fn read_limited(body: Body, limit: usize) -> Option<Vec<u8>> {
+/// The body when it fits in `limit`; `None` when it does not. `expected`
+/// is the length the request announced, if any (room is made for it).
+async fn read_limited(body: Body, limit: usize, expected: Option<usize>) -> Option<Vec<u8>> {
     use futures_util::StreamExt;
     let mut stream = body.into_data_stream();
-    let mut kept = Vec::new();
+    let mut kept = Vec::with_capacity(expected.unwrap_or(0).min(limit));
     let mut seen = 0usize;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.ok()?;
@@ -44,14 +45,12 @@ pub(crate) async fn receive(
     AxumState(state): AxumState<Arc<State>>,
     Path((provider, integration)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    extensions: axum::http::Extensions,
-    body: Body,
+    request: Request,
 ) -> Response {
-    let client = extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.to_string())
-        .unwrap_or_else(|| "unknown".into());
+    // The request is taken whole: the header and extension extractors
+    // would copy both on every webhook.
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
     // Labels and log fields come from closed sets or are escaped: the path
     // is the caller's text (a `%0A` in it is a line feed here).
     let provider_label = known_provider(&provider);
@@ -72,14 +71,12 @@ pub(crate) async fn receive(
     };
     catalog::WEBHOOKS.inc(&[provider_label, outcome]);
     match result {
-        Ok((event_id, taken)) => {
-            let mut body = json!({"event_id": event_id, "duplicate": taken == Taken::Duplicate});
-            if taken == Taken::OwnWrite {
-                body["own_write"] = true.into();
-            }
-            (StatusCode::ACCEPTED, Json(body)).into_response()
-        }
+        Ok((event_id, taken)) => accepted(&event_id, taken),
         Err(e) => {
+            let client = parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "unknown".to_string(), |c| c.0.to_string());
             span.in_scope(|| {
                 tracing::info!(
                     status = e.status.as_u16(),
@@ -91,6 +88,23 @@ pub(crate) async fn receive(
             e.into_response()
         }
     }
+}
+
+/// `202 {"event_id", "duplicate"}` (and `"own_write": true` when it is).
+fn accepted(event_id: &str, taken: Taken) -> Response {
+    #[derive(serde::Serialize)]
+    struct Answer<'a> {
+        event_id: &'a str,
+        duplicate: bool,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        own_write: bool,
+    }
+    let answer = Answer {
+        event_id,
+        duplicate: taken == Taken::Duplicate,
+        own_write: taken == Taken::OwnWrite,
+    };
+    (StatusCode::ACCEPTED, Json(answer)).into_response()
 }
 
 /// The console's "last webhook" cursor and its new value, when this
@@ -242,7 +256,11 @@ async fn handle(
             ),
         )
     };
-    let bytes = read_limited(body, state.body_limit)
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let bytes = read_limited(body, state.body_limit, announced)
         .await
         .ok_or_else(too_large)?;
     let payload: Value = serde_json::from_slice(&bytes).map_err(|e| {
