@@ -55,14 +55,16 @@ pub(crate) async fn receive(
     // is the caller's text (a `%0A` in it is a line feed here).
     let provider_label = known_provider(&provider);
     let span = tracing::info_span!("ingress.webhook", provider = provider_label, integration = %integration.escape_debug(), event_id = tracing::field::Empty, refusal = tracing::field::Empty);
-    let result = handle(
+    // Boxed: the handling's state is large, and unboxed it would be
+    // copied through every layer that wraps this future.
+    let result = Box::pin(handle(
         &state,
         &provider,
         &integration,
         query.as_deref(),
         &headers,
         body,
-    )
+    ))
     .instrument(span.clone())
     .await;
     let outcome = match &result {

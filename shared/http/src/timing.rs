@@ -37,14 +37,16 @@ pub fn register_routes(routes: &[(&str, &str)]) {
 async fn track(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = method_label(req.method());
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string());
+    // A matched path is shared text: keeping it costs no copy.
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let response = next.run(req).await;
     let class = status_class(response.status().as_u16());
     HTTP_REQUEST_SECONDS.observe(
-        &[method, route.as_deref().unwrap_or(UNMATCHED), class],
+        &[
+            method,
+            route.as_ref().map_or(UNMATCHED, MatchedPath::as_str),
+            class,
+        ],
         started.elapsed(),
     );
     response
