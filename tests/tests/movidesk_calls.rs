@@ -50,3 +50,78 @@ async fn a_linked_ticket_and_a_mirrored_action_stay_within_their_call_budget() {
 async fn with_the_counterpart_note_a_linked_ticket_costs_no_more() {
     within(true).await;
 }
+
+/// Decision 114's edge: an agent moves the source ticket while the
+/// marker's echo is still on its way (domain A's triggers are held 1.5 s).
+/// The echo, which lists no action and shows the status Ponte saw, takes
+/// Ponte's mark unread; the agent's change shows another status, is read,
+/// and crosses.
+#[tokio::test]
+async fn a_status_set_while_the_markers_echo_is_on_its_way_still_crosses() {
+    use ponte_e2e::Svc;
+    use serde_json::json;
+    use std::time::Duration;
+
+    let t = calls::fleet().await;
+    let statuses = [
+        "Novo",
+        "Em atendimento",
+        "Parado",
+        "Resolvido",
+        "Fechado",
+        "Cancelado",
+    ];
+    let same: serde_json::Map<String, serde_json::Value> =
+        statuses.iter().map(|s| (s.to_string(), json!(s))).collect();
+    let pair = t
+        .movidesk_pair_with_domains(
+            "quiet",
+            json!({"send_all_status_changes": true, "correlation": {"status": same}}),
+            json!({"webhook_delay_ms": 1500}),
+            json!({}),
+        )
+        .await;
+    let wait = Duration::from_secs(30);
+    let a = t.open_ticket(&pair, "printer on fire").await;
+    let b = t.counterpart_id(&pair, &a).await;
+    let marker = format!("ponte-quiet-{b}");
+    t.eventually("A carries the marker", wait, || async {
+        let ta = t.sandbox.movidesk_ticket(&pair.a, &a).await.ok()?;
+        let tags = ta["tags"].as_array()?.clone();
+        tags.iter().any(|x| x == &json!(marker)).then_some(())
+    })
+    .await;
+    let echoes = t
+        .metric_sum(Svc::Router, "ponte_echoes_dropped_total", "own_write")
+        .await;
+    t.sandbox
+        .movidesk_ui_status(&pair.a, &a, "Resolvido", "agent-a")
+        .await
+        .expect("status");
+
+    t.eventually("B resolved", wait, || async {
+        let tb = t.sandbox.movidesk_ticket(&pair.b, &b).await.ok()?;
+        (tb["status"] == "Resolvido").then_some(())
+    })
+    .await;
+    t.eventually("the marker's echo taken unread", wait, || async {
+        let now = t
+            .metric_sum(Svc::Router, "ponte_echoes_dropped_total", "own_write")
+            .await;
+        (now > echoes).then_some(())
+    })
+    .await;
+    let reads = t
+        .sandbox
+        .requests(&pair.a)
+        .await
+        .expect("A's request log")
+        .iter()
+        .filter(|r| r["method"] == "GET" && r["query"].as_str().is_some_and(|q| q.contains("id=")))
+        .count();
+    assert_eq!(
+        reads, 3,
+        "A is read for its creation, before the marker's PATCH and for the agent's status; not for the echo"
+    );
+    t.teardown().await;
+}
