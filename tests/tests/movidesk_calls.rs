@@ -54,8 +54,8 @@ async fn with_the_counterpart_note_a_linked_ticket_costs_no_more() {
 /// Decision 114's edge: an agent moves the source ticket while the
 /// marker's echo is still on its way (domain A's triggers are held 1.5 s).
 /// The echo, which lists no action and shows the status Ponte saw, takes
-/// Ponte's mark unread; the agent's change shows another status, is read,
-/// and crosses.
+/// Ponte's mark at the ingress and is not queued; the agent's change shows
+/// another status, is read, and crosses.
 #[tokio::test]
 async fn a_status_set_while_the_markers_echo_is_on_its_way_still_crosses() {
     use ponte_e2e::Svc;
@@ -91,9 +91,11 @@ async fn a_status_set_while_the_markers_echo_is_on_its_way_still_crosses() {
         tags.iter().any(|x| x == &json!(marker)).then_some(())
     })
     .await;
-    let echoes = t
-        .metric_sum(Svc::Router, "ponte_echoes_dropped_total", "own_write")
-        .await;
+    let echoes_dropped = || async {
+        t.metric_sum(Svc::Ingress, "ponte_echoes_dropped_total", "own_write")
+            .await
+    };
+    let echoes = echoes_dropped().await;
     t.sandbox
         .movidesk_ui_status(&pair.a, &a, "Resolvido", "agent-a")
         .await
@@ -104,12 +106,11 @@ async fn a_status_set_while_the_markers_echo_is_on_its_way_still_crosses() {
         (tb["status"] == "Resolvido").then_some(())
     })
     .await;
-    t.eventually("the marker's echo taken unread", wait, || async {
-        let now = t
-            .metric_sum(Svc::Router, "ponte_echoes_dropped_total", "own_write")
-            .await;
-        (now > echoes).then_some(())
-    })
+    t.eventually(
+        "the marker's echo taken at the ingress, unread",
+        wait,
+        || async { (echoes_dropped().await > echoes).then_some(()) },
+    )
     .await;
     let reads = t
         .sandbox

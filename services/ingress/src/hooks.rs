@@ -109,6 +109,19 @@ fn accepted(event_id: &str, taken: Taken) -> Response {
     (StatusCode::ACCEPTED, Json(answer)).into_response()
 }
 
+/// Whether the webhook takes the mark Ponte set before a write that adds
+/// no action: the one Redis round trip before the publish (decision 114).
+/// Unanswered, the webhook is queued and the router asks again.
+async fn takes_mark(state: &State, mark: &str) -> bool {
+    match state.store.take_echo(mark).await {
+        Ok(taken) => taken,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot ask whether this webhook reports Ponte's own marker; queueing it");
+            false
+        }
+    }
+}
+
 /// The console's "last webhook" cursor and its new value, when this
 /// integration's is due (at most once a second).
 fn heard_now(
@@ -273,6 +286,18 @@ async fn handle(
         .map_err(|e| ApiError::bad_request("invalid_body", e.0))?;
     let accepted = reading.accepted;
     let own_write = ponte_webhooks::own_write(&integration, provider, side, &payload);
+    // A body that lists no action may be the echo of a marker Ponte wrote
+    // (decision 114); a warehouse never marks, so it is not asked.
+    let quiet = match (own_write, integration.target.provider) {
+        (false, target) if target != Provider::Warehouse => ponte_webhooks::quiet_echo(
+            &integration.id,
+            provider,
+            side,
+            &accepted.subject_id,
+            &payload,
+        ),
+        _ => None,
+    };
     let ticket = TicketRef {
         integration: integration.id.clone(),
         side,
@@ -290,6 +315,10 @@ async fn handle(
     let event_id = envelope.id.clone();
     let now = envelope.received_at;
     tracing::Span::current().record("event_id", event_id.as_str());
+    let own_write = match &quiet {
+        Some(mark) => takes_mark(state, mark).await,
+        None => own_write,
+    };
     if own_write {
         // The router would drop it unread; queueing it would cost the
         // broker a message and the router a pass for nothing.
