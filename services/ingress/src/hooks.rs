@@ -315,10 +315,11 @@ async fn handle(
     let event_id = envelope.id.clone();
     let now = envelope.received_at;
     tracing::Span::current().record("event_id", event_id.as_str());
-    let own_write = match &quiet {
-        Some(mark) => takes_mark(state, mark).await,
-        None => own_write,
-    };
+    let own_write = own_write
+        || match &quiet {
+            Some(mark) => takes_mark(state, mark).await,
+            None => false,
+        };
     if own_write {
         // The router would drop it unread; queueing it would cost the
         // broker a message and the router a pass for nothing.
