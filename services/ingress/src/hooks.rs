@@ -225,9 +225,13 @@ async fn handle(
     // secret: one answer for all, so nobody learns from outside which
     // integrations exist. The log line says which it was. The copy in
     // memory may predate a change the admin made a moment ago (a new
-    // secret, an integration enabled): before refusing, it catches up once.
+    // secret, an integration enabled): before refusing, it catches up once
+    // and the request is judged again. Again even when this refresh found
+    // nothing to load: the watcher may have brought the copy up to date
+    // since the first judgement.
     let mut admitted = admit(state, provider, integration_id, headers, query).await?;
-    if admitted.is_err() && state.integrations.refresh().await {
+    if admitted.is_err() {
+        state.integrations.refresh().await;
         admitted = admit(state, provider, integration_id, headers, query).await?;
     }
     let (integration, side) = admitted.map_err(|why| {

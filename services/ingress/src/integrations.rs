@@ -57,28 +57,32 @@ impl Integrations {
         Ok(self.store.integration(id).await?.map(Arc::new))
     }
 
-    /// Reads the version once; when it moved, loads every integration.
-    /// True when the copy changed (a request refused against the old copy
-    /// is worth checking again).
-    pub(crate) async fn refresh(&self) -> bool {
+    /// Reads the version once; when it moved, loads every integration. The
+    /// copy is then at least as new as the version read.
+    pub(crate) async fn refresh(&self) {
         let version = match self.store.integrations_version().await {
             Ok(v) => v,
             Err(e) => {
                 // Nothing can change while Redis is away: keep the copy.
                 tracing::debug!(error = %e, "integrations version unreadable; keeping the copy in memory");
-                return false;
+                return;
             }
         };
         let current = self.cache.read().ok().and_then(|c| c.version);
         if current == Some(version) {
-            return false;
+            return;
         }
         // Read after the version, so the copy is at least as new as it; a
         // change in between moves the version again and is loaded next time.
         let loaded = self.store.integrations().await;
         let Ok(mut cache) = self.cache.write() else {
-            return false;
+            return;
         };
+        // A slower refresh (the watcher's and a request's may overlap) never
+        // puts back an older copy over a newer one.
+        if cache.version.is_some_and(|held| held > version) {
+            return;
+        }
         match loaded {
             Ok(all) => {
                 cache.by_id = all
@@ -86,14 +90,12 @@ impl Integrations {
                     .map(|i| (i.id.clone(), Arc::new(i)))
                     .collect();
                 cache.version = Some(version);
-                true
             }
             Err(e) => {
                 // Something changed and cannot be read: serve nothing stale.
                 tracing::warn!(error = %e, "cannot load the integrations; reading Redis per webhook");
                 cache.by_id.clear();
                 cache.version = None;
-                true
             }
         }
     }
@@ -101,7 +103,7 @@ impl Integrations {
     /// Keeps the copy current until `shutdown`.
     pub(crate) async fn watch(self: Arc<Self>, shutdown: CancellationToken) {
         loop {
-            let _ = self.refresh().await;
+            self.refresh().await;
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(WATCH_EVERY) => {}
