@@ -13,6 +13,39 @@ pub(crate) fn command_line(cmd: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// How fast one core runs a fixed, dependent integer loop right now: the
+/// same binary gives different figures in different hours of a shared
+/// machine, and this says which hour a run had. `None` where
+/// `/proc/thread-self/schedstat` is not readable.
+pub(crate) fn core_speed() -> Option<String> {
+    const STEPS: u64 = 60_000_000;
+    let on_cpu_ns = || -> Option<u64> {
+        read("/proc/thread-self/schedstat")?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    };
+    let started = Instant::now();
+    let before = on_cpu_ns()?;
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..STEPS {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    std::hint::black_box(x);
+    let on_cpu = on_cpu_ns()?.saturating_sub(before) as f64 / 1e9;
+    let wall = started.elapsed().as_secs_f64();
+    (on_cpu > 0.0 && wall > 0.0).then(|| {
+        format!(
+            "{:.0} M xorshift steps per CPU-second, on a core {:.0} % of the time (compare runs by it)",
+            STEPS as f64 / 1e6 / on_cpu,
+            (on_cpu / wall * 100.0).min(100.0)
+        )
+    })
+}
+
 pub(crate) fn machine_facts() -> Vec<(String, String)> {
     let cpus = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     let model = read("/proc/cpuinfo")
@@ -57,6 +90,10 @@ pub(crate) fn machine_facts() -> Vec<(String, String)> {
         ),
         ("kernel".into(), kernel.trim().to_string()),
         ("load average at start".into(), load),
+        (
+            "core speed at start".into(),
+            core_speed().unwrap_or_else(|| "unavailable".into()),
+        ),
         (
             "git revision".into(),
             rev.unwrap_or_else(|| "unavailable".into()),
