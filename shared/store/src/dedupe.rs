@@ -9,6 +9,11 @@ impl Store {
         self.key(&["seen", scope, id])
     }
 
+    /// Where [`Store::mark_echo`] keeps a mark, for those that take it.
+    pub(crate) fn echo_key(&self, fingerprint: &str) -> String {
+        self.dedupe_key("echo", fingerprint)
+    }
+
     /// Whether `id` was already marked in `scope`.
     pub async fn was_seen(&self, scope: &str, id: &str) -> Result<bool, StoreError> {
         let mut c = self.conn().await?;

@@ -54,7 +54,7 @@ impl Store {
     /// True once for a mark set by [`Store::mark_echo`]: the mark is removed.
     pub async fn take_echo(&self, fingerprint: &str) -> Result<bool, StoreError> {
         let mut c = self.conn().await?;
-        let removed: u32 = c.del(self.key(&["seen", "echo", fingerprint])).await?;
+        let removed: u32 = c.del(self.echo_key(fingerprint)).await?;
         Ok(removed > 0)
     }
 

@@ -75,7 +75,7 @@ impl Store {
             pipe.get(self.ticket_key(integration, side, id));
         }
         if let Some(fingerprint) = quiet_echo {
-            pipe.del(self.dedupe_key("echo", fingerprint));
+            pipe.del(self.echo_key(fingerprint));
         }
         let mut c = self.conn().await?;
         let (routed, version, link_id, taken) = match (ticket, quiet_echo) {
