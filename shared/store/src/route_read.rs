@@ -9,9 +9,18 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use deadpool_redis::redis::{FromRedisValue, RedisError, Value, from_redis_value};
 use ponte_core::{Integration, Side};
 
 use crate::{Store, StoreError};
+
+/// The next of a pipeline's replies, as `T` (a missing one reads as nil).
+fn next_reply<T: FromRedisValue>(
+    replies: &mut impl Iterator<Item = Value>,
+) -> Result<T, StoreError> {
+    from_redis_value(replies.next().unwrap_or(Value::Nil))
+        .map_err(|e| StoreError::from(RedisError::from(e)))
+}
 
 /// [`Store::route_read`]'s answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,22 +87,18 @@ impl Store {
             pipe.del(self.echo_key(fingerprint));
         }
         let mut c = self.conn().await?;
-        let (routed, version, link_id, taken) = match (ticket, quiet_echo) {
-            (Some(_), Some(_)) => pipe.query_async(&mut c).await?,
-            (Some(_), None) => {
-                let (routed, version, link): (bool, Option<u64>, Option<String>) =
-                    pipe.query_async(&mut c).await?;
-                (routed, version, link, 0u32)
-            }
-            (None, Some(_)) => {
-                let (routed, version, taken): (bool, Option<u64>, u32) =
-                    pipe.query_async(&mut c).await?;
-                (routed, version, None, taken)
-            }
-            (None, None) => {
-                let (routed, version): (bool, Option<u64>) = pipe.query_async(&mut c).await?;
-                (routed, version, None, 0)
-            }
+        // The replies in the order asked; the optional ones only when asked.
+        let replies: Vec<Value> = pipe.query_async(&mut c).await?;
+        let mut replies = replies.into_iter();
+        let routed: bool = next_reply(&mut replies)?;
+        let version: Option<u64> = next_reply(&mut replies)?;
+        let link_id: Option<String> = match ticket {
+            Some(_) => next_reply(&mut replies)?,
+            None => None,
+        };
+        let taken: u32 = match quiet_echo {
+            Some(_) => next_reply(&mut replies)?,
+            None => 0,
         };
         Ok(RouteRead {
             routed,
